@@ -1,0 +1,61 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { SendMailOptions } from 'nodemailer';
+import type { Company } from '../lib/domain/company';
+import type { FindingsDocument } from '../lib/domain/findings';
+import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
+import { loadCompany } from '../lib/erp/company';
+import {
+  composeDataQualityMail,
+  composeReportMail,
+  reportDeliveryKey,
+  type ReportMailOptions,
+} from '../lib/mail/compose-report-mail';
+import { MailDeliveryError } from '../lib/mail/mail-transport';
+import { activityLogger } from './activity-logger';
+import type { ActivityDeps } from './deps';
+import type { DeliverInput, DeliverResult } from './types';
+
+type Compose = (doc: FindingsDocument, company: Company, opts: ReportMailOptions) => SendMailOptions;
+
+export function createDeliveryActivities({ config, objects, mail, log }: ActivityDeps) {
+  /**
+   * Sends one message per recipient. The transport's delivery ledger, keyed by (delivery id, recipient),
+   * makes a retry after a partial send, a worker crash or a replay skip what already went out.
+   */
+  async function deliver(input: DeliverInput, compose: Compose, recipients: (c: Company) => string[]): Promise<DeliverResult> {
+    const companyId = assertCompanyId(input.companyId);
+    const period = assertPeriod(input.period);
+    const logger = activityLogger(log, { companyId, period });
+    const [company, doc, pdf] = await Promise.all([
+      loadCompany(config.ERP_DATA_DIR, companyId),
+      objects.get(input.findingsKey).then((b) => JSON.parse(b.toString('utf8')) as FindingsDocument),
+      objects.get(input.pdfKey),
+    ]);
+    const result: DeliverResult = { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [] };
+    for (const to of recipients(company)) {
+      const deliveryKey = reportDeliveryKey(input.deliveryId, to);
+      const message = compose(doc, company, { firmName: config.FIRM_NAME, from: config.MAIL_FROM, to, deliveryKey, pdf });
+      try {
+        const sent = await mail.send(message, deliveryKey);
+        result.recipients++;
+        result[sent.alreadySent ? 'alreadySent' : 'sent']++;
+        result.messageIds.push(sent.messageId);
+        if (sent.outboxPath) result.outboxPaths.push(sent.outboxPath);
+        logger.info({ event: 'email_sent', already_sent: sent.alreadySent, message_id: sent.messageId }, 'report delivered');
+      } catch (err) {
+        if (err instanceof MailDeliveryError && !err.retryable) {
+          logger.error({ event: 'email_rejected', smtp_code: err.responseCode, error: err.message }, 'delivery rejected');
+          throw ApplicationFailure.create({ type: 'MailRejected', nonRetryable: true, message: err.message });
+        }
+        logger.warn({ event: 'email_retry', error: String(err) }, 'delivery failed; Temporal will retry');
+        throw err;
+      }
+    }
+    return result;
+  }
+
+  return {
+    deliverReport: (input: DeliverInput) => deliver(input, composeReportMail, (c) => c.reportRecipients),
+    deliverDataQualityReport: (input: DeliverInput) => deliver(input, composeDataQualityMail, () => [config.ADMIN_EMAIL]),
+  };
+}

@@ -1,0 +1,19 @@
+// What the activities need from the outside world; built once per worker process (workers/).
+import type { AppConfig } from '../lib/config';
+import type { GraphStore } from '../lib/graph/graph-store';
+import type { Logger } from '../lib/logging';
+import type { MailTransport } from '../lib/mail/mail-transport';
+import type { PdfRenderer } from '../lib/report/pdf-renderer';
+import type { ObjectStore } from '../lib/storage/object-store';
+import type { LedgerValidator } from '../lib/validation/ledger-validator';
+
+export interface ActivityDeps {
+  config: AppConfig;
+  graph: GraphStore;
+  objects: ObjectStore;
+  mail: MailTransport;
+  validator: LedgerValidator;
+  /** The worker's warm Chromium, launched on first use. */
+  renderer: () => Promise<PdfRenderer>;
+  log: Logger;
+}

@@ -1,0 +1,21 @@
+// Domain errors that no retry can fix become non-retryable ApplicationFailures named after the error.
+import { ApplicationFailure } from '@temporalio/activity';
+
+const DATA_ERRORS = new Set(['LedgerFormatError', 'InvalidIdError', 'UnknownCompanyError', 'LedgerMissingError']);
+
+export async function failDataErrorsFast<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof Error && DATA_ERRORS.has(err.name)) {
+      const { file, line, column } = err as { file?: string; line?: number; column?: string };
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: err.name,
+        nonRetryable: true,
+        details: [{ file, line, column }],
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,36 @@
+import type { FindingsDocument } from '../lib/domain/findings';
+import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
+import { loadCompany } from '../lib/erp/company';
+import { renderDataQualityReportHtml, renderReportHtml } from '../lib/report/report-html';
+import { reportKeys } from '../lib/storage/object-store';
+import { activityLogger } from './activity-logger';
+import type { ActivityDeps } from './deps';
+import type { RenderInput, RenderResult } from './types';
+
+type Template = typeof renderReportHtml;
+
+export function createRenderActivities({ config, objects, renderer, log }: ActivityDeps) {
+  /** findings.json → HTML → PDF in the worker's warm Chromium → object store. Re-rendering overwrites. */
+  async function render(input: RenderInput, template: Template, target: 'pdf' | 'errorReport'): Promise<RenderResult> {
+    const companyId = assertCompanyId(input.companyId);
+    const period = assertPeriod(input.period);
+    const logger = activityLogger(log, { companyId, period });
+    const doc = JSON.parse((await objects.get(input.findingsKey)).toString('utf8')) as FindingsDocument;
+    const company = await loadCompany(config.ERP_DATA_DIR, companyId);
+    const started = performance.now();
+    const html = template(doc, company, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
+    const pdf = await (await renderer()).render(html);
+    const pdfKey = reportKeys(companyId, period)[target];
+    await objects.put(pdfKey, pdf, 'application/pdf');
+    logger.info(
+      { event: 'report_rendered', template: target, bytes: pdf.length, duration_ms: Math.round(performance.now() - started) },
+      'PDF rendered',
+    );
+    return { pdfKey, bytes: pdf.length };
+  }
+
+  return {
+    renderReport: (input: RenderInput) => render(input, renderReportHtml, 'pdf'),
+    renderDataQualityReport: (input: RenderInput) => render(input, renderDataQualityReportHtml, 'errorReport'),
+  };
+}

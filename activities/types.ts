@@ -1,0 +1,85 @@
+// Inputs and outputs of the activities: plain JSON, references only (graph IRIs, storage keys), never ledgers or PDFs.
+import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
+
+export interface CompanyMonth {
+  companyId: string;
+  /** YYYY-MM */
+  period: string;
+}
+
+export interface ExtractResult {
+  /** Staging graph holding the freshly loaded month until validation promotes it. */
+  stagingGraph: string;
+  lines: number;
+  vouchers: number;
+  sourceSha256: string;
+}
+
+export interface ValidateInput extends CompanyMonth {
+  stagingGraph: string;
+}
+
+export interface ValidateResult {
+  /** The company-month graph, now holding the validated ledger. */
+  graph: string;
+  /** Data-quality warnings (they do not block the report). */
+  warnings: DataQualityViolation[];
+}
+
+/** Details carried by the non-retryable DataValidationError failure. */
+export interface DataValidationDetails {
+  findingsKey: string;
+  violations: number;
+  warnings: number;
+  sample: string[];
+}
+
+export interface AnalyzeInput extends CompanyMonth {
+  graph: string;
+  warnings: DataQualityViolation[];
+}
+
+export interface AnalyzeResult {
+  findingsKey: string;
+  riskLevel: RiskLevel;
+  findingCount: number;
+  /** The narrative's fallback chain, strongest first; empty when no LLM is configured. */
+  narrativeModels: string[];
+}
+
+export interface NarrativeInput extends CompanyMonth {
+  findingsKey: string;
+  /** A model name, or 'offline' for the deterministic narrative. */
+  model: string;
+  fallbackUsed: boolean;
+}
+
+export interface NarrativeResult {
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface RenderInput extends CompanyMonth {
+  findingsKey: string;
+}
+
+export interface RenderResult {
+  pdfKey: string;
+  bytes: number;
+}
+
+export interface DeliverInput extends CompanyMonth {
+  pdfKey: string;
+  findingsKey: string;
+  /** Idempotency key of the delivery: the workflow id, so retries and replays never send twice. */
+  deliveryId: string;
+}
+
+export interface DeliverResult {
+  recipients: number;
+  sent: number;
+  alreadySent: number;
+  messageIds: string[];
+  outboxPaths: string[];
+}

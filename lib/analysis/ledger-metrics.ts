@@ -1,0 +1,51 @@
+// Month and year-to-date revenue and expense of a company, read from every month of it in the graph.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FindingsDocument } from '../domain/findings';
+import type { GraphStore } from '../graph/graph-store';
+import { bindIri } from '../rdf/bind-iri';
+import { companyIri } from '../rdf/iris';
+
+export type LedgerMetrics = FindingsDocument['metrics'] & { monthsInYtd: string[] };
+
+export async function ledgerMetrics(
+  store: GraphStore,
+  shapesDir: string,
+  companyId: string,
+  period: string,
+  fiscalYearStartMonth: number,
+): Promise<LedgerMetrics> {
+  const query = await readFile(path.join(shapesDir, 'metrics', 'period-totals.rq'), 'utf8');
+  const rows = await store.select(bindIri(query, 'company', companyIri(companyId)));
+  const start = fiscalYearStart(period, fiscalYearStartMonth);
+  const metrics: LedgerMetrics = {
+    revenueMonth: 0,
+    expenseMonth: 0,
+    revenueYtd: 0,
+    expenseYtd: 0,
+    lineCount: 0,
+    monthsInYtd: [],
+  };
+  for (const row of rows) {
+    const p = row.period?.value ?? '';
+    if (p < start || p > period) continue;
+    const revenue = Number(row.revenue?.value ?? 0);
+    const expense = Number(row.expense?.value ?? 0);
+    metrics.revenueYtd += revenue;
+    metrics.expenseYtd += expense;
+    metrics.monthsInYtd.push(p);
+    if (p === period) {
+      metrics.revenueMonth = revenue;
+      metrics.expenseMonth = expense;
+      metrics.lineCount = Number(row.lines?.value ?? 0);
+    }
+  }
+  return metrics;
+}
+
+/** First period (YYYY-MM) of the fiscal year that contains `period`. */
+export function fiscalYearStart(period: string, fiscalYearStartMonth: number): string {
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  const startYear = month >= fiscalYearStartMonth ? year : year - 1;
+  return `${startYear}-${String(fiscalYearStartMonth).padStart(2, '0')}`;
+}

@@ -1,0 +1,23 @@
+// The deterministic narrative used when no LLM is configured or every model failed.
+import type { FindingsDocument, RiskLevel } from '../domain/findings';
+import { formatWon } from './format';
+
+const RISK_KO: Record<RiskLevel, string> = { HIGH: '높음', MEDIUM: '보통', LOW: '낮음', NONE: '없음' };
+
+export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): string {
+  const [year, month] = doc.period.split('-');
+  const risks = doc.findings.filter((f) => f.severity !== 'INFO');
+  const deadlines = doc.findings.filter((f) => f.category === 'FILING_DEADLINE');
+  const m = doc.metrics;
+  const parts = [
+    `${doc.companyName}의 ${year}년 ${Number(month)}월 세무 위험 수준은 '${RISK_KO[doc.riskLevel]}'입니다.`,
+    `이번 달 매출은 ${formatWon(m.revenueMonth)}, 비용은 ${formatWon(m.expenseMonth)}이며, ` +
+      `사업연도 누계 매출은 ${formatWon(m.revenueYtd)}, 누계 비용은 ${formatWon(m.expenseYtd)}입니다.`,
+    risks.length === 0
+      ? '검토가 필요한 세무 위험 항목은 발견되지 않았습니다.'
+      : `검토가 필요한 항목 ${risks.length}건: ${risks.map((f) => f.message).join('; ')}.`,
+  ];
+  if (deadlines.length > 0) parts.push(`다음 달 신고 일정: ${deadlines.map((f) => f.message).join(', ')}.`);
+  parts.push('최종 판단은 담당 세무사가 합니다.');
+  return parts.join(' ');
+}

@@ -1,0 +1,47 @@
+/** One journal line (분개장 row) after parsing, amounts in integer KRW. */
+export interface LedgerLine {
+  /** 1-based line number in the source file where the record starts (header is line 1). */
+  sourceLine: number;
+  /** 1-based position of the line in the file's data rows after subtotal rows are dropped. */
+  position: number;
+  /** ISO date YYYY-MM-DD. */
+  date: string;
+  /** 전표번호 as text (leading zeros kept); undefined when the file has no voucher numbers. */
+  voucher?: string;
+  /** 구분 code 1-6 when present. */
+  entryKind?: number;
+  account: string;
+  accountName: string;
+  debit: number;
+  credit: number;
+  counterpartyCode?: string;
+  counterparty?: string;
+  memo?: string;
+  /** 증빙구분 code (1,2,3,4,9) when present. */
+  proof?: number;
+  /** Unknown extra columns, kept as annotations. */
+  extra?: Record<string, string>;
+}
+
+/** An account of the chart (standard or the client's own). */
+export interface ChartAccount {
+  code: string;
+  name: string;
+  /** Class name as in accounts.csv (유동자산, 부채, ...). */
+  accountClass: string;
+}
+
+/** A data error in an input file, located precisely enough for a person to fix it. */
+export class LedgerFormatError extends Error {
+  override readonly name = 'LedgerFormatError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly column: string | undefined,
+    readonly problem: string,
+  ) {
+    super(
+      `${file}${line !== undefined ? `:${line}` : ''}${column ? ` [${column}]` : ''}: ${problem}`,
+    );
+  }
+}

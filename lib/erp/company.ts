@@ -1,0 +1,151 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Company } from '../domain/company';
+import { assertCompanyId, assertPeriod } from '../domain/ids';
+import { LedgerFormatError } from '../domain/ledger';
+import { readDecodedText } from './decode';
+
+/** No company folder (or no company.json in it) for this id under the data directory. */
+export class UnknownCompanyError extends Error {
+  override readonly name = 'UnknownCompanyError';
+  constructor(readonly companyId: string) {
+    super(`unknown company ${JSON.stringify(companyId)}: no companies/${companyId}/company.json`);
+  }
+}
+
+// Unknown fields are dropped, not refused, so the master file can grow ahead of this code.
+const CompanySchema = z.object({
+  id: z.string(),
+  name: z.string().trim().min(1),
+  // Only the format: a bad checksum is the DQ-BIZREGNO warning, not a load failure.
+  bizRegNo: z.string().regex(/^\d{3}-\d{2}-\d{5}$/, 'expected NNN-NN-NNNNN'),
+  sme: z.boolean(),
+  fiscalYearStartMonth: z.int().min(1).max(12),
+  industry: z.string(),
+  reportRecipients: z.array(z.email()).min(1),
+  relatedPartyRevenueShare: z.number().min(0).max(1).optional(),
+  vehicles: z
+    .array(z.object({ plate: z.string().trim().min(1), businessInsurance: z.boolean(), mileageLog: z.boolean() }))
+    .default([]),
+  openingBalances: z.record(z.string().regex(/^\d{3}$/, 'expected a 3-digit account code'), z.int()).default({}),
+}) satisfies z.ZodType<Company, unknown>;
+
+function companyDir(dataDir: string, companyId: string): string {
+  return join(dataDir, 'companies', companyId);
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** The company master of `<dataDir>/companies/<id>/company.json`, validated against ERP-FORMAT.md. */
+export async function loadCompany(dataDir: string, companyId: string): Promise<Company> {
+  assertCompanyId(companyId);
+  const file = join(companyDir(dataDir, companyId), 'company.json');
+  if (!(await isFile(file))) throw new UnknownCompanyError(companyId);
+  const text = await readDecodedText(file);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    const line = text.slice(0, jsonErrorOffset(text)).split('\n').length;
+    throw new LedgerFormatError(file, line, undefined, `malformed JSON: ${(err as Error).message}`);
+  }
+  const parsed = CompanySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    // A bad record key comes as "Invalid key in record"; the nested issue says what was expected.
+    const problem = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    throw new LedgerFormatError(file, undefined, issue.path.join('.') || undefined, problem);
+  }
+  if (parsed.data.id !== companyId) {
+    throw new LedgerFormatError(
+      file,
+      undefined,
+      'id',
+      `id ${JSON.stringify(parsed.data.id)} differs from the folder name ${JSON.stringify(companyId)}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Ids of the company folders that hold a company.json, sorted; folders with unusable names are skipped. */
+export async function listCompanyIds(dataDir: string): Promise<string[]> {
+  const entries = await readdir(join(dataDir, 'companies'), { withFileTypes: true });
+  const ids: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !isCompanyId(entry.name)) continue;
+    if (await isFile(join(companyDir(dataDir, entry.name), 'company.json'))) ids.push(entry.name);
+  }
+  return ids.sort();
+}
+
+function isCompanyId(name: string): boolean {
+  try {
+    assertCompanyId(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `<dataDir>/companies/<id>/ledger/<YYYY-MM>.csv`, with both parts validated before they touch a path. */
+export function ledgerPath(dataDir: string, companyId: string, period: string): string {
+  return join(companyDir(dataDir, assertCompanyId(companyId)), 'ledger', `${assertPeriod(period)}.csv`);
+}
+
+const JSON_STRING = /"(?:[^"\\\u0000-\u001F]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
+const JSON_SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
+/** Offset of the first syntax error: JSON.parse on Node 20 does not always say where it stopped. */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const token = (pattern: RegExp) => {
+    pattern.lastIndex = i;
+    if (!pattern.test(text)) fail();
+    i = pattern.lastIndex;
+  };
+  const expect = (char: string) => (text[i] === char ? i++ : fail());
+  const sequence = (close: string, item: () => void) => {
+    i++;
+    space();
+    if (text[i] === close) return void i++;
+    for (;;) {
+      item();
+      space();
+      if (text[i] !== ',') return void expect(close);
+      i++;
+    }
+  };
+  const value = (): void => {
+    space();
+    if (text[i] === '{') {
+      sequence('}', () => {
+        space();
+        token(JSON_STRING);
+        space();
+        expect(':');
+        value();
+      });
+    } else if (text[i] === '[') sequence(']', value);
+    else token(text[i] === '"' ? JSON_STRING : JSON_SCALAR);
+  };
+  try {
+    value();
+    space();
+    return i; // trailing garbage
+  } catch (offset) {
+    if (typeof offset === 'number') return offset;
+    throw offset;
+  }
+}

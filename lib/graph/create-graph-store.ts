@@ -1,0 +1,28 @@
+/** Picks the knowledge-graph backend: a GraphDB/RDF4J repository when configured, else embedded oxigraph. */
+import type { GraphStore } from './graph-store';
+import { HttpGraphStore } from './http-graph-store';
+import { OxigraphStore } from './oxigraph-store';
+
+export interface GraphStoreConfig {
+  /** Repository URL, e.g. http://host:7200/repositories/tax; unset means the embedded store. */
+  graphdbUrl?: string;
+  username?: string;
+  password?: string;
+  token?: string;
+  timeoutMs: number;
+  /** Embedded store only: N-Quads file that keeps the graph across restarts. */
+  persistFile?: string;
+}
+
+export function createGraphStore(opts: GraphStoreConfig): GraphStore {
+  if (opts.graphdbUrl) {
+    return new HttpGraphStore({
+      repositoryUrl: opts.graphdbUrl,
+      username: opts.username,
+      password: opts.password,
+      token: opts.token,
+      timeoutMs: opts.timeoutMs,
+    });
+  }
+  return new OxigraphStore({ persistFile: opts.persistFile });
+}

@@ -1,0 +1,18 @@
+/** SPARQL text shared by the GraphStore implementations. */
+import type { GraphStore } from './graph-store';
+
+// IRIREF of SPARQL/N-Triples, restricted to absolute IRIs: a graph IRI is spliced into
+// query text and RDF4J's `context` parameter, so anything that could close the `<…>` is refused.
+const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\u0000-\u0020<>"{}|^`\\]*$/;
+
+/** `<iri>`, after checking the IRI cannot break out of the brackets. */
+export function graphIriRef(iri: string): string {
+  if (!ABSOLUTE_IRI.test(iri)) throw new TypeError(`not an absolute IRI usable as a graph name: ${JSON.stringify(iri)}`);
+  return `<${iri}>`;
+}
+
+/** GraphStore.countTriples in terms of select, which both stores answer the same way. */
+export async function countGraphTriples(store: Pick<GraphStore, 'select'>, graphIri: string): Promise<number> {
+  const [row] = await store.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`);
+  return Number(row?.n?.value ?? 0);
+}

@@ -1,0 +1,192 @@
+/**
+ * GraphStore on a GraphDB / RDF4J Server repository, over the RDF4J REST API and SPARQL 1.1 Protocol.
+ * No retries here: activities are retried by Temporal.
+ */
+import { Readable } from 'node:stream';
+import { Pool, type Dispatcher } from 'undici';
+import type { GraphStore, RdfTerm, SelectRow } from './graph-store';
+import { countGraphTriples, graphIriRef } from './graph-sparql';
+
+export interface HttpGraphStoreOptions {
+  /** e.g. http://host:7200/repositories/tax */
+  repositoryUrl: string;
+  /** HTTP Basic credentials. */
+  username?: string;
+  password?: string;
+  /** GraphDB token, sent as `Authorization: GDB <token>`. */
+  token?: string;
+  /** Applies to waiting for response headers and to each gap in the response body. */
+  timeoutMs: number;
+  connections?: number;
+}
+
+/** A non-2xx answer from the server; `path` is the request path, never with credentials. */
+export class GraphStoreHttpError extends Error {
+  override readonly name = 'GraphStoreHttpError';
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly bodyExcerpt: string,
+  ) {
+    super(`graph store ${method} ${path} answered HTTP ${status}: ${bodyExcerpt}`);
+  }
+}
+
+const BODY_EXCERPT_CHARS = 500;
+// RDF4J decodes request bodies without a charset as ISO-8859-1, which garbles Hangul.
+const SPARQL_QUERY = 'application/sparql-query; charset=utf-8';
+const SPARQL_UPDATE = 'application/sparql-update; charset=utf-8';
+const NTRIPLES = 'application/n-triples; charset=utf-8';
+const SPARQL_JSON = 'application/sparql-results+json';
+const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
+const RDF_LANG_STRING = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString';
+
+interface JsonTerm {
+  type: string;
+  value: string;
+  datatype?: string;
+  'xml:lang'?: string;
+}
+
+interface JsonResults {
+  boolean?: boolean;
+  results?: { bindings: Record<string, JsonTerm>[] };
+}
+
+export class HttpGraphStore implements GraphStore {
+  private readonly pool: Pool;
+  private readonly origin: string;
+  private readonly repositoryPath: string;
+  private readonly authorization: string | undefined;
+
+  constructor(options: HttpGraphStoreOptions) {
+    const url = new URL(options.repositoryUrl);
+    if (url.username || url.password) {
+      throw new TypeError('pass graph store credentials as username/password, not inside repositoryUrl');
+    }
+    this.origin = url.origin;
+    this.repositoryPath = url.pathname.replace(/\/+$/, '');
+    this.authorization = authorizationHeader(options);
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 8,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  }
+
+  async select(query: string): Promise<SelectRow[]> {
+    const { results } = await this.query(query);
+    if (!results) throw new TypeError('select() needs a SELECT query');
+    return results.bindings.map((binding) => {
+      const row: SelectRow = {};
+      for (const [name, term] of Object.entries(binding)) row[name] = fromJsonTerm(term);
+      return row;
+    });
+  }
+
+  async ask(query: string): Promise<boolean> {
+    const result = (await this.query(query)).boolean;
+    if (typeof result !== 'boolean') throw new TypeError('ask() needs an ASK query');
+    return result;
+  }
+
+  construct(query: string): Promise<string> {
+    return this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: 'application/n-triples' }, query);
+  }
+
+  async update(update: string): Promise<void> {
+    await this.send('POST', `${this.repositoryPath}/statements`, { 'content-type': SPARQL_UPDATE }, update);
+  }
+
+  async replaceGraph(graphIri: string, ntriples: AsyncIterable<string> | Iterable<string>): Promise<void> {
+    // RDF4J clears the context and adds the body in one transaction, rolled back on a parse error
+    // or a body cut short (an iterable that throws aborts the request).
+    await this.send('PUT', this.contextPath(graphIri), { 'content-type': NTRIPLES }, Readable.from(ntriples));
+  }
+
+  async dropGraph(graphIri: string): Promise<void> {
+    await this.send('DELETE', this.contextPath(graphIri), {});
+  }
+
+  countTriples(graphIri: string): Promise<number> {
+    return countGraphTriples(this, graphIri);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async query(query: string): Promise<JsonResults> {
+    const text = await this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: SPARQL_JSON }, query);
+    return JSON.parse(text) as JsonResults;
+  }
+
+  private contextPath(graphIri: string): string {
+    return `${this.repositoryPath}/statements?context=${encodeURIComponent(graphIriRef(graphIri))}`;
+  }
+
+  /** One request; resolves to the response text of a 2xx answer. */
+  private async send(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    headers: Record<string, string>,
+    body?: string | Readable,
+  ): Promise<string> {
+    let status: number;
+    let text: string;
+    try {
+      const response = await this.pool.request({
+        method,
+        path,
+        headers: this.authorization ? { ...headers, authorization: this.authorization } : headers,
+        body,
+      });
+      status = response.statusCode;
+      text = await response.body.text();
+    } catch (err) {
+      throw new Error(`graph store ${method} ${this.origin}${path} failed: ${describeCause(err)}`, { cause: err });
+    }
+    if (status < 200 || status > 299) {
+      throw new GraphStoreHttpError(method, path, status, text.slice(0, BODY_EXCERPT_CHARS));
+    }
+    return text;
+  }
+}
+
+function authorizationHeader({ username, password, token }: HttpGraphStoreOptions): string | undefined {
+  if (token !== undefined && username !== undefined) {
+    throw new TypeError('give the graph store either a token or username/password, not both');
+  }
+  if (token !== undefined) return `GDB ${token}`;
+  if (username !== undefined) return `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
+  return undefined;
+}
+
+function fromJsonTerm(term: JsonTerm): RdfTerm {
+  switch (term.type) {
+    case 'uri':
+      return { termType: 'NamedNode', value: term.value };
+    case 'bnode':
+      return { termType: 'BlankNode', value: term.value };
+    case 'literal':
+    case 'typed-literal': {
+      // JSON results leave implied datatypes out; fill them in as RDF 1.1 (and OxigraphStore) do.
+      const language = term['xml:lang'];
+      const datatype = term.datatype ?? (language ? RDF_LANG_STRING : XSD_STRING);
+      return language
+        ? { termType: 'Literal', value: term.value, datatype, language }
+        : { termType: 'Literal', value: term.value, datatype };
+    }
+    default:
+      throw new TypeError(`unsupported term type in SELECT result: ${term.type}`);
+  }
+}
+
+/** Node's connect errors can be AggregateErrors with an empty message (one per address tried). */
+function describeCause(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return err.errors.map(describeCause).join('; ');
+  if (err instanceof Error) return err.message || (err as NodeJS.ErrnoException).code || err.name;
+  return String(err);
+}

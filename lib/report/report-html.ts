@@ -1,0 +1,364 @@
+/**
+ * The monthly report and the admin's data-quality report as self-contained A4 HTML (TAX-RULES.md,
+ * "Report layout"). One function per section so later sections (P&L, limit charts, balances) slot
+ * in without touching the others. Every data value goes through the `html` tag, which escapes it.
+ */
+import type { Company } from '../domain/company';
+import type {
+  DataQualityViolation,
+  EvidenceLine,
+  Finding,
+  FindingCategory,
+  FindingsDocument,
+  Narrative,
+  RiskLevel,
+  Severity,
+} from '../domain/findings';
+import { assertPeriod } from '../domain/ids';
+import { html, rawHtml, type SafeHtml } from './escape-html';
+
+export interface ReportHtmlOptions {
+  firmName: string;
+  /** 담당 세무사 printed on the cover. */
+  advisor: string;
+}
+
+export const DISCLAIMER = '최종 판단은 담당 세무사가 합니다.';
+
+export const RISK_LEVEL_LABEL: Record<RiskLevel, string> = { HIGH: '높음', MEDIUM: '보통', LOW: '낮음', NONE: '없음' };
+export const SEVERITY_LABEL: Record<Severity, string> = { HIGH: '높음', MEDIUM: '보통', LOW: '낮음', INFO: '안내' };
+
+const CATEGORY_LABEL: Record<FindingCategory, string> = {
+  DATA_QUALITY: '장부 데이터 품질',
+  ENTERTAINMENT_LIMIT: '기업업무추진비 한도',
+  MISSING_PROOF: '적격증빙 누락',
+  PROVISIONAL_PAYMENT: '가지급금',
+  SUSPENSE_RECEIPT: '가수금',
+  VEHICLE_EXPENSE: '업무용승용차 비용',
+  EXPENSE_SPIKE: '비용 급증',
+  MISCLASSIFICATION: '계정 분류',
+  FILING_DEADLINE: '신고·납부 기한',
+};
+
+/** 결론: what the client should do, per category (the finding itself carries facts and basis only). */
+const CONCLUSION: Record<FindingCategory, string> = {
+  DATA_QUALITY: '장부 데이터를 확인·수정한 뒤 다시 제출해 주십시오.',
+  ENTERTAINMENT_LIMIT:
+    '한도를 넘는 기업업무추진비는 손금에 산입되지 않습니다. 남은 기간의 지출 계획을 조정하고 담당 세무사와 상의하십시오.',
+  MISSING_PROOF:
+    '세금계산서·신용카드 매출전표·현금영수증 등 적격증빙을 받아 보관하십시오. 없으면 손금불산입 또는 증빙불비 가산세 대상이 될 수 있습니다.',
+  PROVISIONAL_PAYMENT:
+    '가지급금을 회수하거나 상환 계획을 세우십시오. 인정이자는 익금에 산입되고 대표자 상여로 처분될 수 있습니다.',
+  SUSPENSE_RECEIPT: '가수금의 입금 원인을 확인하고 근거를 정리하십시오. 매출 누락으로 볼 여지가 있습니다.',
+  VEHICLE_EXPENSE:
+    '업무전용자동차보험 가입과 운행기록부 작성을 확인하십시오. 요건을 갖추지 않으면 차량 관련 비용이 손금에 산입되지 않을 수 있습니다.',
+  EXPENSE_SPIKE: '급증한 비용의 내역과 업무 관련성을 확인하십시오.',
+  MISCLASSIFICATION: '거래 내용에 맞는 계정(예: 기업업무추진비)으로 다시 분류할지 검토하십시오.',
+  FILING_DEADLINE: '기한 안에 신고·납부하십시오.',
+};
+
+/** What each data-quality rule checks (TAX-RULES.md), so the admin sees the rule, not just its id. */
+const DQ_RULE_DESCRIPTION: Partial<Record<string, string>> = {
+  'DQ-REQUIRED': '일자, 계정코드, 금액(차변 또는 대변 하나)이 있어야 합니다',
+  'DQ-DATE': '일자가 올바르고 원장 파일의 월에 속해야 합니다',
+  'DQ-AMOUNT': '금액은 0 이상의 정수이고 차변·대변 중 하나만 0이 아니어야 합니다',
+  'DQ-ACCOUNT': '계정코드가 표준 계정과목표 또는 회사 accounts.csv에 있어야 합니다',
+  'DQ-BALANCE': '전표마다 차변 합계와 대변 합계가 같아야 합니다',
+  'DQ-BIZREGNO': '사업자등록번호 검증번호가 맞아야 합니다',
+};
+
+const SEVERITY_RANK: Record<Severity, number> = { HIGH: 3, MEDIUM: 2, LOW: 1, INFO: 0 };
+/** Scorecard rows, in report order; deadlines have their own section. */
+const SCORECARD_CATEGORIES = (Object.keys(CATEGORY_LABEL) as FindingCategory[]).filter((c) => c !== 'FILING_DEADLINE');
+const WEEKDAY = ['일', '월', '화', '수', '목', '금', '토'];
+
+const STYLE = rawHtml(`
+@page { size: A4; }
+* { box-sizing: border-box; }
+html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font-family: "Noto Sans CJK KR", sans-serif; font-size: 10pt; line-height: 1.55; color: #1f2328; margin: 0; }
+h1 { font-size: 22pt; margin: 0 0 6mm; }
+h2 { break-after: avoid; font-size: 14pt; border-bottom: 2px solid #1f3a5f; padding-bottom: 1.5mm; margin: 8mm 0 4mm; color: #1f3a5f; }
+h3 { font-size: 11pt; margin: 0; }
+section { break-inside: auto; }
+table { width: 100%; border-collapse: collapse; margin: 2mm 0; }
+th, td { border: 1px solid #c9d1d9; padding: 1.5mm 2mm; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th { background: #eef2f6; font-weight: 700; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+.cover { break-after: page; padding-top: 40mm; }
+.cover .firm { font-size: 12pt; color: #57606a; margin-bottom: 4mm; }
+.cover table { width: auto; min-width: 110mm; margin-top: 10mm; }
+.cover th { width: 32mm; }
+.nowrap, .badge { white-space: nowrap; }
+.badge { display: inline-block; padding: 0.3mm 2.5mm; border-radius: 2mm; font-weight: 700; font-size: 9pt; }
+.st-HIGH { background: #d32f2f; color: #fff; }
+.st-MEDIUM { background: #f59e0b; color: #1f2328; }
+.st-LOW { background: #fde047; color: #1f2328; }
+.st-NONE, .st-INFO { background: #2e7d32; color: #fff; }
+.overall { font-size: 12pt; margin-bottom: 3mm; }
+.finding { border: 1px solid #c9d1d9; border-left-width: 3mm; padding: 3mm 4mm; margin: 0 0 5mm; break-inside: avoid; }
+.finding.sev-HIGH { border-left-color: #d32f2f; }
+.finding.sev-MEDIUM { border-left-color: #f59e0b; }
+.finding.sev-LOW { border-left-color: #fde047; }
+.finding.sev-INFO { border-left-color: #2e7d32; }
+.finding header { display: flex; gap: 3mm; align-items: center; margin-bottom: 2mm; }
+.finding .rule { color: #57606a; font-size: 9pt; }
+.part { margin: 1.5mm 0; }
+.part > .label { font-weight: 700; color: #1f3a5f; margin-right: 2mm; }
+.facts { margin: 1mm 0 0; padding-left: 5mm; }
+.evidence { font-size: 8.5pt; }
+.evidence .memo { width: 45%; }
+th.location { width: 45mm; }
+.dq-details { font-size: 9pt; }
+.narrative p { margin: 0 0 3mm; white-space: pre-line; }
+.meta { color: #57606a; font-size: 9pt; }
+.empty { color: #57606a; }
+.disclaimer { margin-top: 10mm; padding: 3mm 4mm; border-top: 1px solid #c9d1d9; font-size: 9pt; color: #57606a; }
+.disclaimer strong { color: #1f2328; }
+`);
+
+export function renderReportHtml(doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): string {
+  const deadlines = doc.findings.filter((f) => f.category === 'FILING_DEADLINE');
+  const risks = doc.findings.filter((f) => f.category !== 'FILING_DEADLINE');
+  return page(`${company.name} ${formatReportMonth(doc.period)} 세무 리스크 리포트`, [
+    cover(doc, company, opts),
+    scorecard(doc),
+    keyMetrics(doc.metrics),
+    filingCalendar(doc.period, deadlines),
+    findingsSection(risks),
+    narrativeSection(doc.narrative),
+    disclaimer(),
+  ]);
+}
+
+/** The admin's report for a ledger that failed data quality: which rule failed where, and why. */
+export function renderDataQualityReportHtml(doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): string {
+  return page(`${company.name} ${formatReportMonth(doc.period)} 장부 데이터 품질 오류 보고서`, [
+    titleBlock('장부 데이터 품질 오류 보고서', doc, company, opts),
+    dataQualitySummary(doc.dataQuality),
+    dataQualityTable(doc.dataQuality.details),
+  ]);
+}
+
+/** "2024-12" → "2024년 12월". */
+export function formatReportMonth(period: string): string {
+  const [year, month] = assertPeriod(period).split('-');
+  return `${year}년 ${Number(month)}월`;
+}
+
+const KRW = new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 });
+
+/** 1234000 → "1,234,000원". */
+export function formatKrw(amount: number): string {
+  return `${KRW.format(amount)}원`;
+}
+
+const SEOUL = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Asia/Seoul',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** An ISO instant as Seoul wall-clock time, "2025-01-05 09:30 KST", whatever the host's time zone. */
+export function formatSeoulTime(iso: string): string {
+  const part = Object.fromEntries(SEOUL.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} KST`;
+}
+
+/** "2025-01-10" → "2025-01-10 (금)". */
+function formatDueDate(ymd: string): string {
+  const [y, m, d] = ymd.split('-').map(Number);
+  const weekday = WEEKDAY[new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay()];
+  return weekday === undefined ? ymd : `${ymd} (${weekday})`;
+}
+
+function nextReportMonth(period: string): string {
+  const [year, month] = assertPeriod(period).split('-').map(Number);
+  return month === 12 ? `${year! + 1}-01` : `${year}-${String(month! + 1).padStart(2, '0')}`;
+}
+
+function page(title: string, sections: SafeHtml[]): string {
+  return html`<!DOCTYPE html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${title}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+${sections}
+</body>
+</html>
+`.markup;
+}
+
+function titleBlock(title: string, doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): SafeHtml {
+  return html`<header>
+<div class="firm">${opts.firmName}</div>
+<h1>${title}</h1>
+<table>
+<tr><th>회사</th><td>${company.name}</td></tr>
+<tr><th>사업자등록번호</th><td>${company.bizRegNo}</td></tr>
+<tr><th>보고 기간</th><td>${formatReportMonth(doc.period)}</td></tr>
+<tr><th>담당 세무사</th><td>${opts.advisor}</td></tr>
+<tr><th>작성 일시</th><td>${formatSeoulTime(doc.generatedAt)}</td></tr>
+</table>
+</header>`;
+}
+
+function cover(doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): SafeHtml {
+  return html`<section class="cover">${titleBlock('월간 세무 리스크 리포트', doc, company, opts)}</section>`;
+}
+
+function statusBadge(level: RiskLevel | Severity, label: string): SafeHtml {
+  return html`<span class="badge st-${level}">${label}</span>`;
+}
+
+/** The highest severity among findings; INFO and nothing both mean no risk. */
+function categoryStatus(findings: readonly Finding[]): RiskLevel {
+  const top = findings.reduce<Severity>((acc, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[acc] ? f.severity : acc), 'INFO');
+  return top === 'INFO' ? 'NONE' : top;
+}
+
+function scorecard(doc: FindingsDocument): SafeHtml {
+  const rows = SCORECARD_CATEGORIES.map((category) => {
+    const inCategory = doc.findings.filter((f) => f.category === category);
+    const status = categoryStatus(inCategory);
+    return html`<tr><td>${CATEGORY_LABEL[category]}</td><td>${statusBadge(status, status === 'NONE' ? '이상 없음' : RISK_LEVEL_LABEL[status])}</td><td class="num">${inCategory.length}건</td></tr>`;
+  });
+  const dq = doc.dataQuality;
+  return html`<section>
+<h2>요약</h2>
+<div class="overall">종합 위험도 ${statusBadge(doc.riskLevel, RISK_LEVEL_LABEL[doc.riskLevel])}</div>
+<table>
+<thead><tr><th>항목</th><th>상태</th><th class="num">발견</th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+<p class="meta">장부 데이터 검증: 위반 ${dq.violations}건, 경고 ${dq.warnings}건 (분개 ${doc.metrics.lineCount}줄)</p>
+</section>`;
+}
+
+function keyMetrics(metrics: FindingsDocument['metrics']): SafeHtml {
+  return html`<section>
+<h2>주요 지표</h2>
+<table>
+<thead><tr><th>구분</th><th class="num">당월</th><th class="num">누계(사업연도 개시일부터)</th></tr></thead>
+<tbody>
+<tr><td>매출</td><td class="num">${formatKrw(metrics.revenueMonth)}</td><td class="num">${formatKrw(metrics.revenueYtd)}</td></tr>
+<tr><td>비용</td><td class="num">${formatKrw(metrics.expenseMonth)}</td><td class="num">${formatKrw(metrics.expenseYtd)}</td></tr>
+</tbody>
+</table>
+</section>`;
+}
+
+function filingCalendar(period: string, deadlines: readonly Finding[]): SafeHtml {
+  const sorted = [...deadlines].sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
+  const body =
+    sorted.length === 0
+      ? html`<p class="empty">다음 달 신고·납부 일정이 없습니다.</p>`
+      : html`<table>
+<thead><tr><th>기한</th><th>내용</th><th>근거</th></tr></thead>
+<tbody>${sorted.map((f) => html`<tr><td class="num">${f.dueDate ? formatDueDate(f.dueDate) : '-'}</td><td>${f.message}</td><td>${f.basis}</td></tr>`)}</tbody>
+</table>`;
+  return html`<section>
+<h2>다음 달 신고·납부 일정 (${formatReportMonth(nextReportMonth(period))})</h2>
+${body}
+</section>`;
+}
+
+function findingsSection(findings: readonly Finding[]): SafeHtml {
+  const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  return html`<section>
+<h2>발견 사항</h2>
+${sorted.length === 0 ? html`<p class="empty">이번 달 발견된 세무 리스크가 없습니다.</p>` : sorted.map(findingCard)}
+</section>`;
+}
+
+/** One finding in the four parts the firm writes them in: 현재상황 → 근거 → 결론 → 참고. */
+function findingCard(f: Finding): SafeHtml {
+  return html`<article class="finding sev-${f.severity}">
+<header>${statusBadge(f.severity, SEVERITY_LABEL[f.severity])}<h3>${CATEGORY_LABEL[f.category]}</h3><span class="rule">${f.ruleId}</span></header>
+<div class="part"><span class="label">현재상황</span>${f.message}${findingFacts(f)}</div>
+<div class="part"><span class="label">근거</span>${f.basis}</div>
+<div class="part"><span class="label">결론</span>${CONCLUSION[f.category]}</div>
+<div class="part"><span class="label">참고</span>${evidenceTable(f.evidence)}</div>
+</article>`;
+}
+
+function findingFacts(f: Finding): SafeHtml | false {
+  const facts: [string, number | undefined][] = [
+    ['금액', f.amount],
+    ['기준', f.threshold],
+    ['인정이자', f.accruedInterest],
+  ];
+  const present = facts.filter((fact): fact is [string, number] => fact[1] !== undefined);
+  return present.length > 0 && html`<ul class="facts">${present.map(([label, value]) => html`<li>${label}: ${formatKrw(value)}</li>`)}</ul>`;
+}
+
+function evidenceTable(lines: readonly EvidenceLine[]): SafeHtml {
+  if (lines.length === 0) return html`<span class="empty">관련 전표 없음</span>`;
+  return html`<table class="evidence">
+<thead><tr><th>일자</th><th>전표</th><th>계정</th><th class="num">금액</th><th class="memo">적요</th></tr></thead>
+<tbody>${lines.map(
+    (l) =>
+      html`<tr><td class="nowrap">${l.date}</td><td>${l.voucher ?? '-'}</td><td>${l.account}</td><td class="num">${formatKrw(l.amount)}</td><td class="memo">${l.memo ?? ''}</td></tr>`,
+  )}</tbody>
+</table>`;
+}
+
+function narrativeSection(narrative: Narrative): SafeHtml {
+  const author = narrative.model === 'offline' ? '오프라인 요약 (규칙 기반 자동 작성)' : `AI 모델 ${narrative.model}`;
+  const paragraphs = narrative.text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  return html`<section class="narrative">
+<h2>종합 의견</h2>
+<p class="meta">작성: ${author}${narrative.fallbackUsed && narrative.model !== 'offline' ? ' (대체 모델)' : ''}</p>
+${paragraphs.map((p) => html`<p>${p}</p>`)}
+</section>`;
+}
+
+function disclaimer(): SafeHtml {
+  return html`<section class="disclaimer">
+<p>이 리포트는 제출된 장부 데이터를 규칙에 따라 자동 분석한 결과이며, 세무 신고나 법률 자문을 대신하지 않습니다.</p>
+<p><strong>${DISCLAIMER}</strong></p>
+</section>`;
+}
+
+function dataQualitySummary(dq: FindingsDocument['dataQuality']): SafeHtml {
+  return html`<section>
+<h2>요약</h2>
+<p>위반 ${statusBadge(dq.violations > 0 ? 'HIGH' : 'NONE', `${dq.violations}건`)} 경고 ${statusBadge(dq.warnings > 0 ? 'LOW' : 'NONE', `${dq.warnings}건`)}</p>
+<p>${dq.violations > 0 ? '위반 사항이 있어 이번 달 고객 리포트는 발송되지 않았습니다. 아래 줄을 원장에서 수정한 뒤 다시 실행해 주십시오. 재시도만으로는 해결되지 않습니다.' : '위반 사항은 없습니다.'}</p>
+</section>`;
+}
+
+/** Violations before warnings, then by location, so the admin can fix a file top to bottom. */
+function dataQualityTable(details: readonly DataQualityViolation[]): SafeHtml {
+  const sorted = [...details].sort(
+    (a, b) =>
+      Number(a.severity === 'Warning') - Number(b.severity === 'Warning') ||
+      a.focus.localeCompare(b.focus) ||
+      (a.sourceLine ?? 0) - (b.sourceLine ?? 0),
+  );
+  return html`<section>
+<h2>상세 내역</h2>
+${
+  sorted.length === 0
+    ? html`<p class="empty">상세 내역이 없습니다.</p>`
+    : html`<table class="dq-details">
+<thead><tr><th>규칙</th><th class="nowrap">구분</th><th class="location">위치 (파일:줄)</th><th>검사 내용</th><th>사유</th></tr></thead>
+<tbody>${sorted.map(
+        (v) =>
+          html`<tr><td class="nowrap">${v.ruleId}</td><td>${statusBadge(v.severity === 'Violation' ? 'HIGH' : 'LOW', v.severity === 'Violation' ? '위반' : '경고')}</td><td>${v.sourceLine === undefined ? v.focus : `${v.focus}:${v.sourceLine}`}</td><td>${DQ_RULE_DESCRIPTION[v.ruleId] ?? '-'}</td><td>${v.message}</td></tr>`,
+      )}</tbody>
+</table>`
+}
+</section>`;
+}

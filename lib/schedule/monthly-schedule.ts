@@ -1,0 +1,80 @@
+// The Temporal schedule that starts the monthly batch: 1st of every month, 09:00 Asia/Seoul.
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
+import { assertPeriod } from '../domain/ids';
+
+export const SCHEDULE_ID = 'monthly-tax-reports';
+
+export interface ScheduleSettings {
+  taskQueue: string;
+  concurrency: number;
+}
+
+function scheduleOptions({ taskQueue, concurrency }: ScheduleSettings): ScheduleOptions {
+  return {
+    scheduleId: SCHEDULE_ID,
+    spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: 'Asia/Seoul' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'monthlyReportBatch',
+      workflowId: 'monthly-report-batch',
+      taskQueue,
+      args: [{ concurrency }],
+    },
+    policies: {
+      // A batch still running on the next 1st is a problem to page about, not to pile onto.
+      overlap: ScheduleOverlapPolicy.SKIP,
+      // After a server outage, still start a batch missed by up to a day; older misses need a backfill.
+      catchupWindow: '1 day',
+    },
+  };
+}
+
+/** Creates the schedule, or brings an existing one up to date. Returns what it did. */
+export async function upsertMonthlySchedule(client: Client, settings: ScheduleSettings): Promise<'created' | 'updated'> {
+  const options = scheduleOptions(settings);
+  try {
+    await client.schedule.getHandle(SCHEDULE_ID).update((previous) => ({
+      ...previous,
+      spec: options.spec,
+      action: options.action,
+      policies: { ...previous.policies, ...options.policies },
+    }));
+    return 'updated';
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.schedule.create(options);
+    return 'created';
+  }
+}
+
+/** The nominal fire time of the run that reports `period`: the 1st of the next month, 09:00 KST (00:00 UTC). */
+export function fireTimeForPeriod(period: string): Date {
+  const [year, month] = assertPeriod(period).split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(year, month, 1, 0, 0));
+}
+
+/** Parses `2024-10..2024-12` (or a single `2024-10`) into its first and last period. */
+export function parsePeriodRange(range: string): { from: string; to: string } {
+  const [first, last = first] = range.split('..');
+  const from = assertPeriod(first);
+  const to = assertPeriod(last);
+  if (to < from) throw new Error(`backfill range ${range} ends before it starts`);
+  return { from, to };
+}
+
+/** Runs the schedule's action for every month of the range, one after another. */
+export async function backfillPeriods(client: Client, range: string): Promise<{ from: string; to: string }> {
+  const { from, to } = parsePeriodRange(range);
+  const minute = 60_000;
+  await client.schedule.getHandle(SCHEDULE_ID).backfill({
+    start: new Date(fireTimeForPeriod(from).getTime() - minute),
+    end: new Date(fireTimeForPeriod(to).getTime() + minute),
+    overlap: ScheduleOverlapPolicy.BUFFER_ALL,
+  });
+  return { from, to };
+}

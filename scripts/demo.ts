@@ -1,0 +1,106 @@
+// `npm run demo [-- --keep]`: the whole monthly job on the embedded defaults, end to end, on a real Temporal
+// dev server: sample ledgers → schedule trigger → one report and one e-mail per company.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../lib/config';
+import { writeSampleData } from '../lib/erp/sample-data';
+import { SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
+import { batchProgressQuery, type MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
+import { previousMonthInSeoul } from '../workflows/period';
+import { createReportWorker } from '../workers/report-worker';
+import { DATA_DIR } from './support/paths';
+import { startDevServer } from './support/temporal-dev-server';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { keep: { type: 'boolean' } } });
+  process.env.GRAPH_PERSIST_FILE ??= path.join(DATA_DIR, 'graph.nq');
+  process.env.LOG_LEVEL ??= 'warn';
+  const config = loadConfig();
+  mkdirSync(DATA_DIR, { recursive: true });
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+  console.log('1/5 temporal dev server ...');
+  const server = await startDevServer({
+    port: Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233),
+    uiPort: 8233,
+    dbFile: path.join(DATA_DIR, 'temporal.db'),
+    reuseExisting: true,
+  });
+  console.log(`    ${server.owned ? 'started' : 'reusing'} ${server.address}, Web UI http://127.0.0.1:8233`);
+
+  const period = previousMonthInSeoul(new Date());
+  const months = [-2, -1, 0].map((d) => shiftPeriod(period, d));
+  console.log(`2/5 sample ledgers for ${months.join(', ')} → ${config.ERP_DATA_DIR}`);
+  const companies = await writeSampleData(config.ERP_DATA_DIR, months);
+  console.log(`    ${companies.length} companies`);
+
+  console.log('3/5 worker ...');
+  const reportWorker = await createReportWorker(config);
+  const workerRun = reportWorker.run();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+  console.log(`4/5 schedule ${SCHEDULE_ID}: trigger (reports ${period}) ...`);
+  await upsertMonthlySchedule(client, { taskQueue: config.TASK_QUEUE, concurrency: config.BATCH_CONCURRENCY });
+  const schedule = client.schedule.getHandle(SCHEDULE_ID);
+  const before = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
+  await schedule.trigger();
+  const batchId = await waitFor(async () =>
+    (await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId).find((id) => !before.has(id)),
+  );
+  const batch = client.workflow.getHandle(batchId);
+  console.log(`    batch workflow ${batchId}`);
+
+  const progress = setInterval(async () => {
+    const p = await batch.query(batchProgressQuery).catch(() => undefined);
+    if (p) console.log(`    ${p.succeeded + p.failed}/${p.total} done (${p.running} running, ${p.failed} failed)`);
+  }, 2000);
+  const result = (await batch.result().finally(() => clearInterval(progress))) as MonthlyReportBatchResult;
+
+  console.log(`5/5 ${result.period}: ${result.succeeded} succeeded, ${result.failed} failed\n`);
+  console.table(
+    result.outcomes.map((o) => ({
+      company: o.companyId,
+      status: o.status,
+      risk: o.result?.riskLevel ?? '-',
+      'duration s': o.result ? (o.result.durationMs / 1000).toFixed(1) : '-',
+      pdf: o.result ? path.relative(process.cwd(), path.join(config.REPORT_STORE_DIR, o.result.pdfKey)) : o.error,
+      email: o.result?.outboxPaths.map((p) => path.relative(process.cwd(), p)).join(' ') ?? '-',
+    })),
+  );
+  console.log(`\nWeb UI: http://127.0.0.1:8233/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${batchId}`);
+
+  if (values.keep) {
+    console.log('--keep: dev server and worker keep running; Ctrl-C stops them.');
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  reportWorker.worker.shutdown();
+  await workerRun;
+  await connection.close();
+  await server.stop();
+  process.exitCode = result.failed === 0 ? 0 : 1;
+}
+
+function shiftPeriod(period: string, months: number): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + months, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting for the scheduled batch to start');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+// Replay safety: finished runs of every workflow type replay against the current code, the recorded
+// histories in test/histories/ do too, and an unguarded change to the workflow code is caught.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { TEMPORAL_BIN } from '../../scripts/support/paths';
+import { startHarness, type Harness } from '../support/temporal-harness';
+
+const run = promisify(execFile);
+
+const HISTORIES = path.join(__dirname, '..', 'histories');
+const WORKFLOWS = require.resolve('../../workflows');
+let h: Harness;
+
+/** Recorded once per workflow type and version; set RECORD_HISTORIES=1 to re-record after a deliberate change. */
+const RECORDINGS = [
+  { file: 'monthlyCompanyReport-v1.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
+  { file: 'monthlyReportBatch-v1.json', type: 'monthlyReportBatch', args: [{ period: '2024-05', concurrency: 3 }] },
+];
+
+const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
+
+before(async () => {
+  h = await startHarness();
+  await mkdir(HISTORIES, { recursive: true });
+  for (const rec of RECORDINGS) {
+    const workflowId = `replay-${rec.type}`;
+    await h.client.workflow.execute(rec.type, { taskQueue: h.config.TASK_QUEUE, workflowId, args: rec.args });
+    // Exported by the real CLI: the same JSON the Web UI's download gives.
+    const { stdout } = await run(TEMPORAL_BIN, [
+      'workflow', 'show', '--address', h.server.address, '--workflow-id', workflowId, '--output', 'json',
+    ]);
+    fresh.push({ workflowId, history: historyFromJSON(JSON.parse(stdout)) });
+    const target = path.join(HISTORIES, rec.file);
+    if (process.env.RECORD_HISTORIES === '1' || !existsSync(target)) await writeFile(target, stdout);
+  }
+});
+after(async () => {
+  await h?.stop();
+});
+
+async function recordedHistories() {
+  const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
+    files.map(async (f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, f), 'utf8'))) })),
+  );
+}
+
+test('every recorded history replays against the current workflow code', async () => {
+  const histories = await recordedHistories();
+  assert.ok(histories.length >= RECORDINGS.length);
+  const replayed: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS }, histories)) {
+    assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+    replayed.push(result.workflowId);
+  }
+  assert.equal(replayed.length, histories.length);
+});
+
+test("this run's fresh histories replay too", async () => {
+  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS }, fresh)) {
+    assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);
+  }
+});
+
+test('a workflow change that breaks determinism fails the replay', async () => {
+  const [companyRun] = fresh;
+  assert.ok(companyRun);
+  const results = [];
+  for await (const result of Worker.runReplayHistories(
+    { workflowsPath: require.resolve('../support/altered-workflows') },
+    [companyRun],
+  )) {
+    results.push(result);
+  }
+  assert.equal(results.length, 1);
+  assert.equal(results[0]!.error?.name, 'DeterminismViolationError', String(results[0]!.error));
+});

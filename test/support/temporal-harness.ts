@@ -1,0 +1,60 @@
+// A real Temporal dev server (in memory, own port) plus an in-process report worker on temp directories.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig, type AppConfig } from '../../lib/config';
+import { freePort } from '../../scripts/support/free-port';
+import { startDevServer, type DevServer } from '../../scripts/support/temporal-dev-server';
+import { createReportWorker, type ReportWorker } from '../../workers/report-worker';
+
+export const FIXTURE_LEDGERS = path.join(__dirname, '..', 'fixtures', 'ledgers');
+
+export interface Harness {
+  config: AppConfig;
+  client: Client;
+  server: DevServer;
+  worker: ReportWorker;
+  dir: string;
+  stop(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const server = await startDevServer({ port: await freePort() });
+  const dir = await mkdtemp(path.join(tmpdir(), 'tax-reports-'));
+  await cp(FIXTURE_LEDGERS, path.join(dir, 'erp'), { recursive: true });
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: server.address,
+    TASK_QUEUE: `test-${path.basename(dir)}`,
+    ERP_DATA_DIR: path.join(dir, 'erp'),
+    REPORT_STORE_DIR: path.join(dir, 'reports'),
+    OUTBOX_DIR: path.join(dir, 'outbox'),
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const worker = await createReportWorker(config);
+  const running = worker.run();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return {
+    config,
+    client,
+    server,
+    worker,
+    dir,
+    async stop() {
+      worker.worker.shutdown();
+      await running;
+      await connection.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// The one place where activity timeouts and retry policies live.
+import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+/** Error types that no retry can fix: bad data, bad ids, unknown companies. */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'DataValidationError',
+  'LedgerFormatError',
+  'UnknownCompanyError',
+  'InvalidIdError',
+  'LedgerMissingError',
+];
+
+const retry = (overrides: Partial<RetryPolicy>): RetryPolicy => ({
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 5,
+  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  ...overrides,
+});
+
+/** Graph reads and writes: short, retried a few times (a GraphDB restart takes seconds). */
+export const { listCompanies, extractLedger, validateLedger } = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: retry({}),
+});
+
+/** Findings from the graph; deterministic, so only infrastructure errors are retried. */
+export const { analyzeLedger } = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: retry({}),
+});
+
+/**
+ * One model's narrative: 3 attempts with exponential backoff, then the workflow moves to the next model.
+ * Rejections (400, 401, 403) are non-retryable and move on at once.
+ */
+export const { writeNarrative } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: retry({ initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 3 }),
+});
+
+/** Rendering is CPU-bound Chromium work. */
+export const { renderReport, renderDataQualityReport } = proxyActivities<Activities>({
+  startToCloseTimeout: '3m',
+  retry: retry({ maximumAttempts: 4 }),
+});
+
+/** Delivery waits out SMTP outages for a while; the delivery ledger makes each attempt idempotent. */
+export const { deliverReport, deliverDataQualityReport } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: retry({ initialInterval: '5s', maximumInterval: '10m', maximumAttempts: 12 }),
+});

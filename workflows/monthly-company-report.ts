@@ -1,0 +1,133 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DataValidationDetails } from '../activities/types';
+import type { RiskLevel } from '../lib/domain/findings';
+import {
+  analyzeLedger,
+  deliverDataQualityReport,
+  deliverReport,
+  extractLedger,
+  renderDataQualityReport,
+  renderReport,
+  validateLedger,
+  writeNarrative,
+} from './activity-proxies';
+import { CompanyIdKey, PeriodKey, RiskLevelKey } from './search-attributes';
+
+export interface MonthlyCompanyReportInput {
+  companyId: string;
+  /** YYYY-MM */
+  period: string;
+}
+
+export interface MonthlyCompanyReportResult {
+  companyId: string;
+  period: string;
+  riskLevel: RiskLevel;
+  findingCount: number;
+  narrativeModel: string;
+  graph: string;
+  findingsKey: string;
+  pdfKey: string;
+  outboxPaths: string[];
+  emailsSent: number;
+  durationMs: number;
+}
+
+/** One company's month: ETL → SHACL validation → analysis → PDF → e-mail. */
+export async function monthlyCompanyReport(
+  input: MonthlyCompanyReportInput,
+): Promise<MonthlyCompanyReportResult> {
+  const { companyId, period } = input;
+  const startedAt = Date.now();
+  upsertSearchAttributes([
+    { key: CompanyIdKey, value: companyId },
+    { key: PeriodKey, value: period },
+  ]);
+
+  const extracted = await extractLedger({ companyId, period });
+  const validated = await validateLedger({ companyId, period, stagingGraph: extracted.stagingGraph }).catch(
+    async (err: unknown) => {
+      const details = dataValidationDetails(err);
+      if (!details) throw err;
+      // Bad data gets the firm's admin an explanation, not the customer a wrong report; no retry can fix it.
+      // Keyed by run: a later bad run of the same month must notify again, a retry or replay must not.
+      const { workflowId, runId } = workflowInfo();
+      const rendered = await renderDataQualityReport({ companyId, period, findingsKey: details.findingsKey });
+      await deliverDataQualityReport({
+        companyId,
+        period,
+        pdfKey: rendered.pdfKey,
+        findingsKey: details.findingsKey,
+        deliveryId: `${workflowId}/${runId}/data-quality`,
+      });
+      throw ApplicationFailure.nonRetryable(
+        `${companyId} ${period}: ledger failed data-quality validation (${details.violations} violations); the admin was sent an error report`,
+        'DataValidationError',
+        details,
+      );
+    },
+  );
+
+  const analysis = await analyzeLedger({ companyId, period, graph: validated.graph, warnings: validated.warnings });
+  upsertSearchAttributes([{ key: RiskLevelKey, value: analysis.riskLevel }]);
+  const narrativeModel = await writeNarrativeWithFallback(companyId, period, analysis.findingsKey, analysis.narrativeModels);
+
+  const rendered = await renderReport({ companyId, period, findingsKey: analysis.findingsKey });
+  const delivered = await deliverReport({
+    companyId,
+    period,
+    pdfKey: rendered.pdfKey,
+    findingsKey: analysis.findingsKey,
+    deliveryId: workflowInfo().workflowId,
+  });
+
+  return {
+    companyId,
+    period,
+    riskLevel: analysis.riskLevel,
+    findingCount: analysis.findingCount,
+    narrativeModel,
+    graph: validated.graph,
+    findingsKey: analysis.findingsKey,
+    pdfKey: rendered.pdfKey,
+    outboxPaths: delivered.outboxPaths,
+    emailsSent: delivered.sent + delivered.alreadySent,
+    durationMs: Date.now() - startedAt,
+  };
+}
+
+/**
+ * One activity per model, so each attempt and each fallback shows in the history; after the last model,
+ * the deterministic offline narrative (already a valid report) is used.
+ */
+async function writeNarrativeWithFallback(
+  companyId: string,
+  period: string,
+  findingsKey: string,
+  models: string[],
+): Promise<string> {
+  for (const [index, model] of models.entries()) {
+    try {
+      return (await writeNarrative({ companyId, period, findingsKey, model, fallbackUsed: index > 0 })).model;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('narrative model failed; falling back', { model, error: err.cause?.message });
+    }
+  }
+  if (models.length === 0) return 'offline';
+  return (await writeNarrative({ companyId, period, findingsKey, model: 'offline', fallbackUsed: true })).model;
+}
+
+function dataValidationDetails(err: unknown): DataValidationDetails | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type === 'DataValidationError') {
+    return cause.details?.[0] as DataValidationDetails | undefined;
+  }
+  return undefined;
+}
