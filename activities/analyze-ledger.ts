@@ -26,7 +26,7 @@ export function createAnalysisActivities({ config, graph, objects, log }: Activi
       const period = assertPeriod(input.period);
       const logger = activityLogger(log, { companyId, period });
       const company = await loadCompany(config.ERP_DATA_DIR, companyId);
-      const { monthsInYtd, ...metrics } = await ledgerMetrics(
+      const metrics = await ledgerMetrics(
         graph,
         config.SHAPES_DIR,
         companyId,
@@ -43,7 +43,7 @@ export function createAnalysisActivities({ config, graph, objects, log }: Activi
         riskLevel: overallRiskLevel(findings),
         dataQuality: { conforms: true, violations: 0, warnings: input.warnings.length, details: input.warnings },
         findings,
-        metrics,
+        metrics: { ...metrics, ytdMonthsMissing: input.monthsNotInGraph },
       };
       const doc: FindingsDocument = {
         ...base,
@@ -52,7 +52,7 @@ export function createAnalysisActivities({ config, graph, objects, log }: Activi
       const findingsKey = reportKeys(companyId, period).findings;
       await objects.put(findingsKey, JSON.stringify(doc, null, 2), 'application/json');
       logger.info(
-        { event: 'ledger_analyzed', risk_level: doc.riskLevel, findings: findings.length, months_in_ytd: monthsInYtd },
+        { event: 'ledger_analyzed', risk_level: doc.riskLevel, findings: findings.length, ytd_months: metrics.ytdMonths, ytd_months_missing: input.monthsNotInGraph },
         'findings written',
       );
       return {

@@ -3,6 +3,7 @@ import { createAnalysisActivities } from './analyze-ledger';
 import { createDeliveryActivities } from './deliver-report';
 import type { ActivityDeps } from './deps';
 import { createEtlActivities } from './extract-ledger';
+import { createEarlierMonthsActivities } from './load-earlier-months';
 import { createRenderActivities } from './render-report';
 import { createValidationActivities } from './validate-ledger';
 
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createEtlActivities(deps),
     ...createValidationActivities(deps),
+    ...createEarlierMonthsActivities(deps),
     ...createAnalysisActivities(deps),
     ...createRenderActivities(deps),
     ...createDeliveryActivities(deps),

@@ -34,9 +34,23 @@ export interface DataValidationDetails {
   sample: string[];
 }
 
+/** Earlier months of the fiscal year, by what the loader found. */
+export interface EarlierMonthsResult {
+  /** Already in the graph. */
+  present: string[];
+  /** Loaded now. */
+  loaded: string[];
+  /** No ledger file. */
+  missing: string[];
+  /** The file failed parsing or data quality; left out of the graph. */
+  invalid: string[];
+}
+
 export interface AnalyzeInput extends CompanyMonth {
   graph: string;
   warnings: DataQualityViolation[];
+  /** Months of the fiscal year before `period` that are not in the graph. */
+  monthsNotInGraph: string[];
 }
 
 export interface AnalyzeResult {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { addMonths, monthRange } from '../lib/domain/periods';
 import { writeSampleData } from '../lib/erp/sample-data';
 import { SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
 import { batchProgressQuery, type MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   console.log(`    ${server.owned ? 'started' : 'reusing'} ${server.address}, Web UI http://127.0.0.1:8233`);
 
   const period = previousMonthInSeoul(new Date());
-  const months = [-2, -1, 0].map((d) => shiftPeriod(period, d));
+  const months = monthRange(addMonths(period, -2), 3);
   console.log(`2/5 sample ledgers for ${months.join(', ')} → ${config.ERP_DATA_DIR}`);
   const companies = await writeSampleData(config.ERP_DATA_DIR, months);
   console.log(`    ${companies.length} companies`);
@@ -82,12 +83,6 @@ async function main(): Promise<void> {
   await connection.close();
   await server.stop();
   process.exitCode = result.failed === 0 ? 0 : 1;
-}
-
-function shiftPeriod(period: string, months: number): string {
-  const [y, m] = period.split('-').map(Number) as [number, number];
-  const d = new Date(Date.UTC(y, m - 1 + months, 1));
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {

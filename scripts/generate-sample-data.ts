@@ -2,7 +2,8 @@
 // writes the synthetic ERP exports; without months, the 3 months before the current one in Asia/Seoul.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { addMonths, monthRange, writeSampleData } from '../lib/erp/sample-data';
+import { addMonths, monthRange } from '../lib/domain/periods';
+import { writeSampleData } from '../lib/erp/sample-data';
 import { previousMonthInSeoul } from '../workflows/period';
 
 function requestedMonths(values: { months?: string; from?: string; count?: string }): string[] {

@@ -21,7 +21,7 @@ const retry = (overrides: Partial<RetryPolicy>): RetryPolicy => ({
 });
 
 /** Graph reads and writes: short, retried a few times (a GraphDB restart takes seconds). */
-export const { listCompanies, extractLedger, validateLedger } = proxyActivities<Activities>({
+export const { listCompanies, extractLedger, validateLedger, loadEarlierMonths } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: retry({}),
 });

@@ -12,6 +12,7 @@ import {
   deliverDataQualityReport,
   deliverReport,
   extractLedger,
+  loadEarlierMonths,
   renderDataQualityReport,
   renderReport,
   validateLedger,
@@ -74,7 +75,14 @@ export async function monthlyCompanyReport(
     },
   );
 
-  const analysis = await analyzeLedger({ companyId, period, graph: validated.graph, warnings: validated.warnings });
+  const earlier = await loadEarlierMonths({ companyId, period });
+  const analysis = await analyzeLedger({
+    companyId,
+    period,
+    graph: validated.graph,
+    warnings: validated.warnings,
+    monthsNotInGraph: [...earlier.missing, ...earlier.invalid].sort(),
+  });
   upsertSearchAttributes([{ key: RiskLevelKey, value: analysis.riskLevel }]);
   const narrativeModel = await writeNarrativeWithFallback(companyId, period, analysis.findingsKey, analysis.narrativeModels);
 

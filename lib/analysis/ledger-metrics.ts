@@ -2,11 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FindingsDocument } from '../domain/findings';
+import { fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { companyIri } from '../rdf/iris';
 
-export type LedgerMetrics = FindingsDocument['metrics'] & { monthsInYtd: string[] };
+export type LedgerMetrics = Omit<FindingsDocument['metrics'], 'ytdMonthsMissing'>;
 
 export async function ledgerMetrics(
   store: GraphStore,
@@ -24,7 +25,7 @@ export async function ledgerMetrics(
     revenueYtd: 0,
     expenseYtd: 0,
     lineCount: 0,
-    monthsInYtd: [],
+    ytdMonths: [],
   };
   for (const row of rows) {
     const p = row.period?.value ?? '';
@@ -33,7 +34,7 @@ export async function ledgerMetrics(
     const expense = Number(row.expense?.value ?? 0);
     metrics.revenueYtd += revenue;
     metrics.expenseYtd += expense;
-    metrics.monthsInYtd.push(p);
+    metrics.ytdMonths.push(p);
     if (p === period) {
       metrics.revenueMonth = revenue;
       metrics.expenseMonth = expense;
@@ -41,11 +42,4 @@ export async function ledgerMetrics(
     }
   }
   return metrics;
-}
-
-/** First period (YYYY-MM) of the fiscal year that contains `period`. */
-export function fiscalYearStart(period: string, fiscalYearStartMonth: number): string {
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  const startYear = month >= fiscalYearStartMonth ? year : year - 1;
-  return `${startYear}-${String(fiscalYearStartMonth).padStart(2, '0')}`;
 }

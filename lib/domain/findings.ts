@@ -65,6 +65,10 @@ export interface FindingsDocument {
     revenueYtd: number;
     expenseYtd: number;
     lineCount: number;
+    /** The months the year-to-date figures add up. */
+    ytdMonths: string[];
+    /** Months of the fiscal year so far that are not in the graph (no file, or failed data quality). */
+    ytdMonthsMissing: string[];
   };
   narrative: Narrative;
 }

@@ -47,7 +47,7 @@ const doc: FindingsDocument = {
     { ruleId: 'ENT-PROOF', category: 'MISSING_PROOF', severity: 'MEDIUM', message: '증빙 누락', basis: '시행령 §41', evidence: [] },
     { ruleId: 'DEADLINE', category: 'FILING_DEADLINE', severity: 'INFO', dueDate: '2025-01-10', message: '원천세', basis: '법인세법 §60', evidence: [] },
   ],
-  metrics: { revenueMonth: 0, expenseMonth: 0, revenueYtd: 0, expenseYtd: 0, lineCount: 0 },
+  metrics: { revenueMonth: 0, expenseMonth: 0, revenueYtd: 0, expenseYtd: 0, lineCount: 0, ytdMonths: [], ytdMonthsMissing: [] },
   narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '' },
 };
 

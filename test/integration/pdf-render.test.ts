@@ -71,7 +71,7 @@ function findingsDocument(beacon: string): { doc: FindingsDocument; memo: string
         evidence: [],
       },
     ],
-    metrics: { revenueMonth: 152_000_000, expenseMonth: 98_500_000, revenueYtd: 1_634_000_000, expenseYtd: 1_201_000_000, lineCount: 412 },
+    metrics: { revenueMonth: 152_000_000, expenseMonth: 98_500_000, revenueYtd: 1_634_000_000, expenseYtd: 1_201_000_000, lineCount: 412, ytdMonths: [], ytdMonthsMissing: [] },
     narrative: {
       model: 'offline',
       fallbackUsed: true,

@@ -1,0 +1,28 @@
+// Arithmetic on report periods (YYYY-MM).
+import { assertPeriod } from './ids';
+
+export function addMonths(period: string, months: number): string {
+  const [year, month] = assertPeriod(period).split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(year, month - 1 + months, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** `count` consecutive months starting at `from`. */
+export function monthRange(from: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => addMonths(from, i));
+}
+
+/** First period of the fiscal year that contains `period`. */
+export function fiscalYearStart(period: string, fiscalYearStartMonth: number): string {
+  const [year, month] = assertPeriod(period).split('-').map(Number) as [number, number];
+  const startYear = month >= fiscalYearStartMonth ? year : year - 1;
+  return `${startYear}-${String(fiscalYearStartMonth).padStart(2, '0')}`;
+}
+
+/** The months of the fiscal year before `period` (empty for its first month). */
+export function earlierMonthsOfFiscalYear(period: string, fiscalYearStartMonth: number): string[] {
+  const start = fiscalYearStart(period, fiscalYearStartMonth);
+  const months: string[] = [];
+  for (let p = start; p < period; p = addMonths(p, 1)) months.push(p);
+  return months;
+}
