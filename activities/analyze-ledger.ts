@@ -43,7 +43,7 @@ export function createAnalysisActivities({ config, graph, objects, log }: Activi
         riskLevel: overallRiskLevel(findings),
         dataQuality: { conforms: true, violations: 0, warnings: input.warnings.length, details: input.warnings },
         findings,
-        metrics: { ...metrics, ytdMonthsMissing: input.monthsNotInGraph },
+        metrics,
       };
       const doc: FindingsDocument = {
         ...base,
@@ -52,7 +52,7 @@ export function createAnalysisActivities({ config, graph, objects, log }: Activi
       const findingsKey = reportKeys(companyId, period).findings;
       await objects.put(findingsKey, JSON.stringify(doc, null, 2), 'application/json');
       logger.info(
-        { event: 'ledger_analyzed', risk_level: doc.riskLevel, findings: findings.length, ytd_months: metrics.ytdMonths, ytd_months_missing: input.monthsNotInGraph },
+        { event: 'ledger_analyzed', risk_level: doc.riskLevel, findings: findings.length, ytd_months: metrics.ytdMonths, ytd_months_missing: metrics.ytdMonthsMissing },
         'findings written',
       );
       return {

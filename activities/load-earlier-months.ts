@@ -1,5 +1,5 @@
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import { earlierMonthsOfFiscalYear } from '../lib/domain/periods';
+import { contextMonths } from '../lib/domain/periods';
 import { loadCompany } from '../lib/erp/company';
 import { ledgerGraphIri } from '../lib/rdf/iris';
 import { activityLogger } from './activity-logger';
@@ -10,9 +10,9 @@ import type { CompanyMonth, EarlierMonthsResult } from './types';
 export function createEarlierMonthsActivities(deps: ActivityDeps) {
   return {
     /**
-     * Year-to-date rules need every earlier month of the fiscal year in the graph. Loads those that are
-     * missing, once (a month already in the graph is left alone); reports months that have no file or
-     * fail data quality, so the report can say what its year-to-date figures cover.
+     * Year-to-date and trailing rules read earlier months (lib/domain/periods.ts contextMonths). Loads those
+     * missing from the graph, once (a month already there is left alone); reports months that have no file
+     * or fail data quality, so the report can say what its figures cover.
      */
     async loadEarlierMonths(input: CompanyMonth): Promise<EarlierMonthsResult> {
       const companyId = assertCompanyId(input.companyId);
@@ -20,7 +20,7 @@ export function createEarlierMonthsActivities(deps: ActivityDeps) {
       const logger = activityLogger(deps.log, { companyId, period });
       const company = await loadCompany(deps.config.ERP_DATA_DIR, companyId);
       const result: EarlierMonthsResult = { present: [], loaded: [], missing: [], invalid: [] };
-      for (const month of earlierMonthsOfFiscalYear(period, company.fiscalYearStartMonth)) {
+      for (const month of contextMonths(period, company.fiscalYearStartMonth)) {
         if ((await deps.graph.countTriples(ledgerGraphIri(companyId, month))) > 0) {
           result.present.push(month);
           continue;

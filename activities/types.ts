@@ -49,8 +49,6 @@ export interface EarlierMonthsResult {
 export interface AnalyzeInput extends CompanyMonth {
   graph: string;
   warnings: DataQualityViolation[];
-  /** Months of the fiscal year before `period` that are not in the graph. */
-  monthsNotInGraph: string[];
 }
 
 export interface AnalyzeResult {

@@ -75,14 +75,8 @@ export async function monthlyCompanyReport(
     },
   );
 
-  const earlier = await loadEarlierMonths({ companyId, period });
-  const analysis = await analyzeLedger({
-    companyId,
-    period,
-    graph: validated.graph,
-    warnings: validated.warnings,
-    monthsNotInGraph: [...earlier.missing, ...earlier.invalid].sort(),
-  });
+  await loadEarlierMonths({ companyId, period });
+  const analysis = await analyzeLedger({ companyId, period, graph: validated.graph, warnings: validated.warnings });
   upsertSearchAttributes([{ key: RiskLevelKey, value: analysis.riskLevel }]);
   const narrativeModel = await writeNarrativeWithFallback(companyId, period, analysis.findingsKey, analysis.narrativeModels);
 

@@ -2,12 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FindingsDocument } from '../domain/findings';
-import { fiscalYearStart } from '../domain/periods';
+import { addMonths, fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { companyIri } from '../rdf/iris';
 
-export type LedgerMetrics = Omit<FindingsDocument['metrics'], 'ytdMonthsMissing'>;
+export type LedgerMetrics = FindingsDocument['metrics'];
 
 export async function ledgerMetrics(
   store: GraphStore,
@@ -26,6 +26,7 @@ export async function ledgerMetrics(
     expenseYtd: 0,
     lineCount: 0,
     ytdMonths: [],
+    ytdMonthsMissing: [],
   };
   for (const row of rows) {
     const p = row.period?.value ?? '';
@@ -41,5 +42,6 @@ export async function ledgerMetrics(
       metrics.lineCount = Number(row.lines?.value ?? 0);
     }
   }
+  for (let p = start; p <= period; p = addMonths(p, 1)) if (!metrics.ytdMonths.includes(p)) metrics.ytdMonthsMissing.push(p);
   return metrics;
 }

@@ -19,10 +19,17 @@ export function fiscalYearStart(period: string, fiscalYearStartMonth: number): s
   return `${startYear}-${String(fiscalYearStartMonth).padStart(2, '0')}`;
 }
 
-/** The months of the fiscal year before `period` (empty for its first month). */
-export function earlierMonthsOfFiscalYear(period: string, fiscalYearStartMonth: number): string[] {
+/** Rules that compare with recent months (SPIKE) look back this far, across the fiscal-year start. */
+export const LOOKBACK_MONTHS = 3;
+
+/**
+ * The months before `period` that its rules read: every earlier month of the fiscal year (year-to-date
+ * sums, balances) and the last LOOKBACK_MONTHS months (trailing averages), oldest first.
+ */
+export function contextMonths(period: string, fiscalYearStartMonth: number): string[] {
   const start = fiscalYearStart(period, fiscalYearStartMonth);
+  const lookback = addMonths(period, -LOOKBACK_MONTHS);
   const months: string[] = [];
-  for (let p = start; p < period; p = addMonths(p, 1)) months.push(p);
+  for (let p = start < lookback ? start : lookback; p < period; p = addMonths(p, 1)) months.push(p);
   return months;
 }
