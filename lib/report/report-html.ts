@@ -253,7 +253,15 @@ function keyMetrics(metrics: FindingsDocument['metrics']): SafeHtml {
 <tr><td>비용</td><td class="num">${formatKrw(metrics.expenseMonth)}</td><td class="num">${formatKrw(metrics.expenseYtd)}</td></tr>
 </tbody>
 </table>
+${ytdCoverage(metrics)}
 </section>`;
+}
+
+/** Year-to-date figures add up only the months in the graph; say which, and which are missing. */
+function ytdCoverage({ ytdMonths, ytdMonthsMissing }: FindingsDocument['metrics']): SafeHtml {
+  const span = ytdMonths.length > 0 ? `${ytdMonths[0]} ~ ${ytdMonths.at(-1)} (${ytdMonths.length}개월)` : '-';
+  const missing = ytdMonthsMissing.length > 0 ? ` · 자료 없음: ${ytdMonthsMissing.join(', ')}` : '';
+  return html`<p class="meta">누계 반영 기간: ${span}${missing}</p>`;
 }
 
 function filingCalendar(period: string, deadlines: readonly Finding[]): SafeHtml {

@@ -132,7 +132,15 @@ describe('monthlyCompanyReport', () => {
     const result = await h.client.workflow.getHandle(workflowId).result();
     assert.equal(result.companyId, 'c03-다솜');
     assert.equal(result.period, '2024-03');
-    assert.match(await pdfText(reportPath(result.pdfKey)), /다솜/);
+    const text = await pdfText(reportPath(result.pdfKey));
+    assert.match(text, /다솜/);
+    // Earlier months of the fiscal year were loaded once for the year-to-date figures, and the PDF says so.
+    const findings = await readFindings(reportPath(result.findingsKey));
+    assert.deepEqual(findings.metrics.ytdMonths, ['2024-01', '2024-02', '2024-03']);
+    assert.deepEqual(findings.metrics.ytdMonthsMissing, []);
+    assert.ok(findings.metrics.revenueYtd > findings.metrics.revenueMonth);
+    assert.ok((await h.worker.deps.graph.countTriples(ledgerGraphIri('c03-다솜', '2024-01'))) > 0);
+    assert.match(text, /누계 반영 기간: 2024-01 ~ 2024-03/);
   });
 });
 
