@@ -3,7 +3,7 @@ import { listCompanyIds } from '../lib/erp/company';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import { failDataErrorsFast } from './failures';
-import { stageLedger } from './ledger-loading';
+import { stageLedger } from '../lib/pipeline/ledger-loading';
 import type { CompanyMonth, ExtractResult } from './types';
 
 export function createEtlActivities(deps: ActivityDeps) {

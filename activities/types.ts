@@ -7,13 +7,7 @@ export interface CompanyMonth {
   period: string;
 }
 
-export interface ExtractResult {
-  /** Staging graph holding the freshly loaded month until validation promotes it. */
-  stagingGraph: string;
-  lines: number;
-  vouchers: number;
-  sourceSha256: string;
-}
+export type { StagedLedger as ExtractResult } from '../lib/pipeline/ledger-loading';
 
 export interface ValidateInput extends CompanyMonth {
   stagingGraph: string;
@@ -32,18 +26,6 @@ export interface DataValidationDetails {
   violations: number;
   warnings: number;
   sample: string[];
-}
-
-/** Earlier months of the fiscal year, by what the loader found. */
-export interface EarlierMonthsResult {
-  /** Already in the graph. */
-  present: string[];
-  /** Loaded now. */
-  loaded: string[];
-  /** No ledger file. */
-  missing: string[];
-  /** The file failed parsing or data quality; left out of the graph. */
-  invalid: string[];
 }
 
 export interface AnalyzeInput extends CompanyMonth {

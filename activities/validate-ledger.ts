@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
+import { dataQualityFindings } from '../lib/pipeline/data-quality-findings';
 import { reportKeys } from '../lib/storage/object-store';
 import type { ValidationOutcome } from '../lib/validation/ledger-validator';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
-import { checkAndPromote } from './ledger-loading';
+import { checkAndPromote } from '../lib/pipeline/ledger-loading';
 import type { DataValidationDetails, ValidateInput, ValidateResult } from './types';
 
 export function createValidationActivities(deps: ActivityDeps) {
@@ -15,33 +15,8 @@ export function createValidationActivities(deps: ActivityDeps) {
   /** Keeps the violations for the admin's error report, beside (never over) the month's findings.json. */
   async function writeDataQualityFindings(companyId: string, period: string, outcome: ValidationOutcome): Promise<string> {
     const company = await loadCompany(config.ERP_DATA_DIR, companyId);
-    const doc: FindingsDocument = {
-      schemaVersion: 1,
-      companyId,
-      companyName: company.name,
-      period,
-      generatedAt: new Date().toISOString(),
-      riskLevel: 'HIGH',
-      dataQuality: {
-        conforms: false,
-        violations: outcome.violations.length,
-        warnings: outcome.warnings.length,
-        details: [...outcome.violations, ...outcome.warnings],
-      },
-      findings: [],
-      metrics: {
-        revenueMonth: 0,
-        expenseMonth: 0,
-        revenueYtd: 0,
-        expenseYtd: 0,
-        lineCount: 0,
-        ytdMonths: [],
-        ytdMonthsMissing: [],
-      },
-      narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '' },
-    };
     const key = reportKeys(companyId, period).dataQualityFindings;
-    await objects.put(key, JSON.stringify(doc, null, 2), 'application/json');
+    await objects.put(key, JSON.stringify(dataQualityFindings(company, period, outcome), null, 2), 'application/json');
     return key;
   }
 

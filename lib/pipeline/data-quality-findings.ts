@@ -1,0 +1,32 @@
+// findings.json of a month that failed data quality: no risk findings, the violations and warnings instead.
+import type { Company } from '../domain/company';
+import type { FindingsDocument } from '../domain/findings';
+import type { ValidationOutcome } from '../validation/ledger-validator';
+
+export function dataQualityFindings(company: Company, period: string, outcome: ValidationOutcome): FindingsDocument {
+  return {
+    schemaVersion: 1,
+    companyId: company.id,
+    companyName: company.name,
+    period,
+    generatedAt: new Date().toISOString(),
+    riskLevel: 'HIGH',
+    dataQuality: {
+      conforms: false,
+      violations: outcome.violations.length,
+      warnings: outcome.warnings.length,
+      details: [...outcome.violations, ...outcome.warnings],
+    },
+    findings: [],
+    metrics: {
+      revenueMonth: 0,
+      expenseMonth: 0,
+      revenueYtd: 0,
+      expenseYtd: 0,
+      lineCount: 0,
+      ytdMonths: [],
+      ytdMonthsMissing: [],
+    },
+    narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '' },
+  };
+}

@@ -1,0 +1,121 @@
+// Loading company-months into the graph, shared by the activities and `npm run analyze`:
+// stage (parse + write a staging graph), then check and promote; and the context months rules read.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { isValidBizRegNo } from '../erp/biz-reg-no';
+import { loadChart } from '../erp/chart';
+import { ledgerPath, loadCompany } from '../erp/company';
+import { parseLedger } from '../erp/parse-ledger';
+import { graphIriRef } from '../graph/graph-sparql';
+import { ledgerGraphIri, stagingGraphIri } from '../rdf/iris';
+import { ledgerToNTriples } from '../rdf/map-ledger';
+import type { AppConfig } from '../config';
+import { assertCompanyId, assertPeriod } from '../domain/ids';
+import { contextMonths } from '../domain/periods';
+import type { GraphStore } from '../graph/graph-store';
+import type { LedgerValidator, ValidationOutcome } from '../validation/ledger-validator';
+
+/** The ledger of the month has not arrived (yet). */
+export class LedgerMissingError extends Error {
+  override readonly name = 'LedgerMissingError';
+}
+
+export interface LoadingDeps {
+  config: AppConfig;
+  graph: GraphStore;
+  validator: LedgerValidator;
+}
+
+export interface StagedLedger {
+  /** Staging graph holding the freshly loaded month until validation promotes it. */
+  stagingGraph: string;
+  lines: number;
+  vouchers: number;
+  sourceSha256: string;
+}
+
+/** Parses the month's journal and writes it, whole or not at all, into the company-month's staging graph. */
+export async function stageLedger({ config, graph }: LoadingDeps, companyId: string, period: string): Promise<StagedLedger> {
+  const company = await loadCompany(config.ERP_DATA_DIR, companyId);
+  const file = ledgerPath(config.ERP_DATA_DIR, companyId, period);
+  await access(file).catch(() => {
+    throw new LedgerMissingError(`${file}: no ledger for ${companyId} ${period}`);
+  });
+  const chart = await loadChart(config.ERP_DATA_DIR, companyId, config.STANDARD_CHART);
+  const stagingGraph = stagingGraphIri(companyId, period);
+  const stats = { lines: 0, vouchers: 0 };
+  const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
+  await graph.replaceGraph(stagingGraph, ledgerToNTriples(parseLedger(file, { period }), context, stats));
+  return { stagingGraph, lines: stats.lines, vouchers: stats.vouchers, sourceSha256: await sha256File(file) };
+}
+
+export interface CheckResult {
+  outcome: ValidationOutcome;
+  /** The company-month graph: holds the ledger when the outcome conforms. */
+  graph: string;
+}
+
+/**
+ * Validates the staged month; conforming data replaces the company-month graph in one SPARQL MOVE, failing
+ * data is dropped, so the knowledge graph never holds an invalid or half-written month.
+ */
+export async function checkAndPromote({ graph, validator }: LoadingDeps, companyId: string, period: string): Promise<CheckResult> {
+  const staging = stagingGraphIri(companyId, period);
+  const target = ledgerGraphIri(companyId, period);
+  // A retry after a successful MOVE finds the staging graph gone: check what was promoted instead.
+  if ((await graph.countTriples(staging)) === 0) return { outcome: await validator.validate(graph, target), graph: target };
+  const outcome = await validator.validate(graph, staging);
+  if (outcome.conforms) await graph.update(`MOVE ${graphIriRef(staging)} TO ${graphIriRef(target)}`);
+  else await graph.dropGraph(staging);
+  return { outcome, graph: target };
+}
+
+/** Earlier months of a company, by what loading them found. */
+export interface ContextMonths {
+  /** Already in the graph. */
+  present: string[];
+  /** Loaded now. */
+  loaded: string[];
+  /** No ledger file. */
+  missing: string[];
+  /** The file failed parsing or data quality; left out of the graph. */
+  invalid: string[];
+}
+
+/**
+ * Year-to-date and trailing rules read earlier months (contextMonths). Loads those missing from the graph,
+ * once (a month already there is left alone), and says which months have no file or fail data quality.
+ */
+export async function loadContextMonths(
+  deps: LoadingDeps,
+  companyId: string,
+  period: string,
+  fiscalYearStartMonth: number,
+): Promise<ContextMonths> {
+  assertCompanyId(companyId);
+  const result: ContextMonths = { present: [], loaded: [], missing: [], invalid: [] };
+  for (const month of contextMonths(assertPeriod(period), fiscalYearStartMonth)) {
+    if ((await deps.graph.countTriples(ledgerGraphIri(companyId, month))) > 0) {
+      result.present.push(month);
+      continue;
+    }
+    try {
+      await stageLedger(deps, companyId, month);
+    } catch (err) {
+      if (err instanceof LedgerMissingError) result.missing.push(month);
+      else if (err instanceof Error && err.name === 'LedgerFormatError') result.invalid.push(month);
+      else throw err;
+      continue;
+    }
+    const { outcome } = await checkAndPromote(deps, companyId, month);
+    result[outcome.conforms ? 'loaded' : 'invalid'].push(month);
+  }
+  return result;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
