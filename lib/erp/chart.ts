@@ -49,10 +49,16 @@ export async function loadChart(
   standardChartPath: string,
 ): Promise<Map<string, ChartAccount>> {
   const clientChart = join(dataDir, 'companies', assertCompanyId(companyId), 'accounts.csv');
-  const chart = new Map<string, ChartAccount>();
-  await readChartInto(standardChartPath, chart);
+  const chart = await loadStandardChart(standardChartPath);
   await readChartInto(clientChart, chart).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err; // most clients use the standard chart only
   });
+  return chart;
+}
+
+/** The standard chart alone (계정코드,계정과목,분류), validated as a client's chart is. */
+export async function loadStandardChart(path: string): Promise<Map<string, ChartAccount>> {
+  const chart = new Map<string, ChartAccount>();
+  await readChartInto(path, chart);
   return chart;
 }

@@ -45,26 +45,25 @@ export async function* ledgerToNTriples(
     quad(ledgerNode, p('periodEnd'), date(`${period}-${String(lastDay).padStart(2, '0')}`)),
   ]);
 
-  const seenAccounts = new Set<string>();
-  const seenVouchers = new Set<string>();
+  // Accounts, vouchers and counterparties recur on many lines; their own triples are written once.
+  const seen = { accounts: new Set<string>(), vouchers: new Set<string>(), counterparties: new Set<string>() };
   let batch: Quad[] = [];
   for await (const line of lines) {
-    batch.push(...lineQuads(line, ctx, seenAccounts, seenVouchers));
+    batch.push(...lineQuads(line, ctx, seen));
     stats.lines++;
     if (batch.length >= 5000) {
       yield serialize(batch);
       batch = [];
     }
   }
-  stats.vouchers = seenVouchers.size;
+  stats.vouchers = seen.vouchers.size;
   if (batch.length > 0) yield serialize(batch);
 }
 
 function lineQuads(
   line: LedgerLine,
   ctx: LedgerMappingContext,
-  seenAccounts: Set<string>,
-  seenVouchers: Set<string>,
+  seen: { accounts: Set<string>; vouchers: Set<string>; counterparties: Set<string> },
 ): Quad[] {
   const { company, period, chart } = ctx;
   const node = namedNode(lineIri(company.id, period, line.date, line.voucher, line.position));
@@ -84,8 +83,8 @@ function lineQuads(
     const account = namedNode(accountIri(line.account));
     out.push(quad(node, p('account'), account), quad(node, p('accountCode'), literal(line.account)));
     const known = chart.get(line.account);
-    if (known && !seenAccounts.has(line.account)) {
-      seenAccounts.add(line.account);
+    if (known && !seen.accounts.has(line.account)) {
+      seen.accounts.add(line.account);
       out.push(
         quad(account, a, p('Account')),
         quad(account, label, literal(known.name, 'ko')),
@@ -94,8 +93,8 @@ function lineQuads(
       );
     }
   }
-  if (!seenVouchers.has(voucherId)) {
-    seenVouchers.add(voucherId);
+  if (!seen.vouchers.has(voucherId)) {
+    seen.vouchers.add(voucherId);
     out.push(quad(voucher, a, p('Voucher')), quad(voucher, p('date'), date(line.date)));
     if (line.voucher !== undefined) out.push(quad(voucher, p('voucherNumber'), literal(line.voucher)));
   }
@@ -105,9 +104,12 @@ function lineQuads(
   if (line.proof !== undefined) out.push(quad(node, p('proofType'), integer(line.proof)));
   if (line.counterpartyCode) {
     const cp = namedNode(counterpartyIri(company.id, line.counterpartyCode));
-    out.push(quad(node, p('counterparty'), cp), quad(cp, a, p('Counterparty')));
-    out.push(quad(cp, p('counterpartyCode'), literal(line.counterpartyCode)));
-    if (line.counterparty) out.push(quad(cp, label, literal(line.counterparty)));
+    out.push(quad(node, p('counterparty'), cp));
+    if (!seen.counterparties.has(line.counterpartyCode)) {
+      seen.counterparties.add(line.counterpartyCode);
+      out.push(quad(cp, a, p('Counterparty')), quad(cp, p('counterpartyCode'), literal(line.counterpartyCode)));
+      if (line.counterparty) out.push(quad(cp, label, literal(line.counterparty)));
+    }
   }
   if (line.counterparty) out.push(quad(node, p('counterpartyName'), literal(line.counterparty)));
   return out;

@@ -10,7 +10,8 @@ import { createGraphStore } from '../../lib/graph/create-graph-store';
 import type { GraphStore } from '../../lib/graph/graph-store';
 import { GraphStoreHttpError, HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
-import { freeLoopbackPort, startRdf4jServer } from '../support/rdf4j-server';
+import { freePort } from '../../scripts/support/free-port';
+import { startRdf4jServer } from '../support/rdf4j-server';
 
 const { namedNode, literal, quad } = DataFactory;
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
@@ -248,7 +249,7 @@ describe('HttpGraphStore (local fake server)', () => {
   });
 
   test('connection refused fails fast with a clear message', { timeout: 10_000 }, async () => {
-    const port = await freeLoopbackPort();
+    const port = await freePort();
     const store = new HttpGraphStore({ repositoryUrl: `http://127.0.0.1:${port}/repositories/tax`, timeoutMs: 60_000 });
     try {
       await assert.rejects(store.countTriples('urn:g'), (err: Error) => {

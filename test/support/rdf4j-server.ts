@@ -2,10 +2,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../scripts/support/free-port';
 
 const TOOLS_DIR = resolve(__dirname, '../../.tools/rdf4j');
 const WAR = join(TOOLS_DIR, 'rdf4j-http-server-5.0.3.war');
@@ -33,17 +33,18 @@ export interface Rdf4jServer {
   stop(): Promise<void>;
 }
 
-export async function startRdf4jServer(): Promise<Rdf4jServer> {
+/** `heap` is the JVM -Xmx: the tests' months fit in the default, the 100,000-line bench needs more. */
+export async function startRdf4jServer({ heap = '512m' }: { heap?: string } = {}): Promise<Rdf4jServer> {
   for (const file of [WAR, JETTY_RUNNER]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/provision-rdf4j.sh`);
   }
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}/rdf4j-server`;
   const dataDir = await mkdtemp(join(tmpdir(), 'rdf4j-test-'));
   const java = spawn(
     'java',
     [
-      '-Xmx512m',
+      `-Xmx${heap}`,
       `-Dorg.eclipse.rdf4j.appdata.basedir=${dataDir}`,
       '-jar', JETTY_RUNNER,
       '--host', '127.0.0.1',
@@ -106,15 +107,4 @@ async function waitUntilAnswering(url: string, isRunning: () => boolean): Promis
     await sleep(250);
   }
   throw new Error(`${url} did not answer within ${START_TIMEOUT_MS / 1000} s`);
-}
-
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }

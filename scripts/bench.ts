@@ -1,0 +1,180 @@
+// `npm run bench`: ETL throughput on synthetic one-month ledgers of 5,000 and 100,000 lines: parsing, parsing
+// plus mapping to N-Triples, and loading the month's graph into OxigraphStore and into a real RDF4J server
+// (needs .tools/rdf4j, see scripts/provision-rdf4j.sh). Each figure is the median of 3 runs; results are
+// printed and written to bench/results.json.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { isValidBizRegNo } from '../lib/erp/biz-reg-no';
+import { loadChart } from '../lib/erp/chart';
+import { loadCompany } from '../lib/erp/company';
+import { parseLedger } from '../lib/erp/parse-ledger';
+import type { GraphStore } from '../lib/graph/graph-store';
+import { HttpGraphStore } from '../lib/graph/http-graph-store';
+import { OxigraphStore } from '../lib/graph/oxigraph-store';
+import { ledgerGraphIri } from '../lib/rdf/iris';
+import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledger';
+import { startRdf4jServer } from '../test/support/rdf4j-server';
+import { writeSyntheticCompany } from './support/synthetic-ledger';
+
+const SIZES = [5_000, 100_000];
+const RUNS = 3;
+const PERIOD = '2024-01';
+const ROOT = resolve(__dirname, '..');
+const STANDARD_CHART = join(ROOT, 'ontology/accounts.csv');
+const RESULTS_FILE = join(ROOT, 'bench/results.json');
+// startRdf4jServer caps the JVM at 512 MiB, which one 100,000-line month (a single transaction) exceeds.
+const RDF4J_HEAP = '4g';
+
+interface Measurement {
+  /** Median of the runs, in seconds. */
+  medianSeconds: number;
+  runsSeconds: number[];
+}
+
+interface SizeResult {
+  lines: number;
+  /** N-Triples statements the mapping produced, and distinct triples among them (what a store holds). */
+  statements: number;
+  triples: number;
+  ntriplesMiB: number;
+  parse: Measurement & { linesPerSecond: number };
+  parseAndMap: Measurement & { linesPerSecond: number };
+  loadOxigraph: Measurement;
+  loadRdf4j: Measurement;
+  /** Peak resident set of this process so far (the RDF4J JVM not included). */
+  peakRssMiB: number;
+}
+
+/** Times `run` RUNS times; `prepare` runs untimed before each. */
+async function measure(run: () => Promise<void>, prepare: () => Promise<void> = async () => {}): Promise<Measurement> {
+  const runsSeconds: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await prepare();
+    const start = performance.now();
+    await run();
+    runsSeconds.push((performance.now() - start) / 1000);
+  }
+  const sorted = [...runsSeconds].sort((a, b) => a - b);
+  return { medianSeconds: sorted[Math.floor(sorted.length / 2)]!, runsSeconds };
+}
+
+const mib = (bytes: number) => bytes / 2 ** 20;
+const peakRssMiB = () => mib(process.resourceUsage().maxRSS * 1024); // maxRSS is in KiB
+
+/** Times loading a month's N-Triples into an emptied graph; returns the triples the store then holds. */
+async function timedLoad(store: GraphStore, graph: string, chunks: string[]) {
+  const measurement = await measure(() => store.replaceGraph(graph, chunks), () => store.dropGraph(graph));
+  const triples = await store.countTriples(graph);
+  await store.dropGraph(graph);
+  return { measurement, triples };
+}
+
+/** Parses and maps the month; the text is kept only when `keep` is given, so timing sees no extra memory. */
+async function mapLedger(file: string, ctx: LedgerMappingContext, keep?: string[]) {
+  let statements = 0;
+  let bytes = 0;
+  for await (const chunk of ledgerToNTriples(parseLedger(file, { period: ctx.period }), ctx)) {
+    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) statements++; // one per line
+    bytes += Buffer.byteLength(chunk);
+    keep?.push(chunk);
+  }
+  return { statements, bytes };
+}
+
+async function benchSize(dataDir: string, lineCount: number, rdf4j: GraphStore): Promise<SizeResult> {
+  const companyId = `bench-${lineCount}`;
+  const file = await writeSyntheticCompany(dataDir, companyId, PERIOD, lineCount);
+  const company = await loadCompany(dataDir, companyId);
+  const chart = await loadChart(dataDir, companyId, STANDARD_CHART);
+  const ctx: LedgerMappingContext = { company, period: PERIOD, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
+  const graph = ledgerGraphIri(companyId, PERIOD);
+
+  const parse = await measure(async () => {
+    let lines = 0;
+    for await (const _ of parseLedger(file, { period: PERIOD })) lines++;
+    if (lines !== lineCount) throw new Error(`parsed ${lines} lines, expected ${lineCount}`);
+  });
+  const parseAndMap = await measure(async () => void (await mapLedger(file, ctx)));
+  // Both stores load the same text, produced once outside the timings.
+  const chunks: string[] = [];
+  const { statements, bytes } = await mapLedger(file, ctx, chunks);
+
+  const oxigraph = new OxigraphStore();
+  const embedded = await timedLoad(oxigraph, graph, chunks);
+  await oxigraph.close();
+  const remote = await timedLoad(rdf4j, graph, chunks);
+  // The mapping repeats a counterparty's triples on each of its lines; a store keeps them once.
+  if (embedded.triples !== remote.triples || embedded.triples === 0) {
+    throw new Error(`Oxigraph holds ${embedded.triples} triples, RDF4J ${remote.triples}`);
+  }
+
+  const perSecond = (m: Measurement) => ({ ...m, linesPerSecond: lineCount / m.medianSeconds });
+  return {
+    lines: lineCount,
+    statements,
+    triples: embedded.triples,
+    ntriplesMiB: mib(bytes),
+    parse: perSecond(parse),
+    parseAndMap: perSecond(parseAndMap),
+    loadOxigraph: embedded.measurement,
+    loadRdf4j: remote.measurement,
+    peakRssMiB: peakRssMiB(),
+  };
+}
+
+function printTable(results: SizeResult[]): void {
+  const rows = results.map((r) => ({
+    lines: r.lines.toLocaleString('en-US'),
+    'parse lines/s': Math.round(r.parse.linesPerSecond).toLocaleString('en-US'),
+    'parse+map lines/s': Math.round(r.parseAndMap.linesPerSecond).toLocaleString('en-US'),
+    'N-Triples stmts': r.statements.toLocaleString('en-US'),
+    'distinct triples': r.triples.toLocaleString('en-US'),
+    'N-Triples MiB': r.ntriplesMiB.toFixed(1),
+    'Oxigraph load s': r.loadOxigraph.medianSeconds.toFixed(2),
+    'RDF4J load s': r.loadRdf4j.medianSeconds.toFixed(2),
+    'peak RSS MiB': r.peakRssMiB.toFixed(0),
+  }));
+  console.table(rows);
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-ledgers-'));
+  const server = await startRdf4jServer({ heap: RDF4J_HEAP });
+  const rdf4j = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 600_000 });
+  const results: SizeResult[] = [];
+  try {
+    for (const size of SIZES) {
+      console.log(`benchmarking ${size.toLocaleString('en-US')} lines …`);
+      results.push(await benchSize(dataDir, size, rdf4j));
+    }
+  } finally {
+    await rdf4j.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  printTable(results);
+  const cpus = os.cpus();
+  const report = {
+    timestamp: new Date().toISOString(),
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model,
+      totalMemoryMiB: Math.round(mib(os.totalmem())),
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      rdf4jHeap: RDF4J_HEAP,
+    },
+    runsPerMeasurement: RUNS,
+    results,
+  };
+  await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${RESULTS_FILE}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

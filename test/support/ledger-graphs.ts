@@ -1,0 +1,32 @@
+// Loads an ERP data directory into ledger graphs the way the ETL writes them, minus staging and data quality.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Company } from '../../lib/domain/company';
+import { isValidBizRegNo } from '../../lib/erp/biz-reg-no';
+import { loadChart } from '../../lib/erp/chart';
+import { ledgerPath, listCompanyIds, loadCompany } from '../../lib/erp/company';
+import { parseLedger } from '../../lib/erp/parse-ledger';
+import type { GraphStore } from '../../lib/graph/graph-store';
+import { ledgerGraphIri } from '../../lib/rdf/iris';
+import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
+
+/** Every `companies/<id>/ledger/<YYYY-MM>.csv` of `dataDir` into its company-month graph; the companies by id. */
+export async function loadLedgerGraphs(
+  store: GraphStore,
+  dataDir: string,
+  standardChart: string,
+): Promise<Map<string, Company>> {
+  const companies = new Map<string, Company>();
+  for (const id of await listCompanyIds(dataDir)) {
+    const company = await loadCompany(dataDir, id);
+    const chart = await loadChart(dataDir, id, standardChart);
+    const files = await readdir(join(dataDir, 'companies', id, 'ledger'));
+    for (const period of files.filter((f) => /^\d{4}-\d{2}\.csv$/.test(f)).map((f) => f.slice(0, 7))) {
+      const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
+      const lines = parseLedger(ledgerPath(dataDir, id, period), { period });
+      await store.replaceGraph(ledgerGraphIri(id, period), ledgerToNTriples(lines, context));
+    }
+    companies.set(id, company);
+  }
+  return companies;
+}
