@@ -59,13 +59,25 @@ export class OxigraphStore implements GraphStore {
 
   async replaceGraph(graphIri: string, ntriples: AsyncIterable<string> | Iterable<string>): Promise<void> {
     const target = graphIriRef(graphIri);
-    const chunks: string[] = [];
-    for await (const chunk of ntriples) chunks.push(chunk);
-    // load() is transactional, so a parse error leaves nothing behind in the staging graph;
-    // the MOVE then swaps it in with one update, and nothing runs in between (both are synchronous).
-    const staging = `urn:uuid:${randomUUID()}`;
-    this.store.load(chunks.join(''), { format: NTRIPLES, to_graph_name: namedNode(staging) });
-    this.store.update(`MOVE SILENT GRAPH ${graphIriRef(staging)} TO GRAPH ${target}`);
+    // Loads complete lines into a scratch graph as they arrive (a month never sits in memory as one
+    // string), then swaps it in with one MOVE; on any error the scratch graph goes and the target stays.
+    const scratch = namedNode(`urn:uuid:${randomUUID()}`);
+    let pending = '';
+    try {
+      for await (const chunk of ntriples) {
+        pending += chunk;
+        const end = pending.lastIndexOf('\n') + 1;
+        if (end > 0) {
+          this.store.load(pending.slice(0, end), { format: NTRIPLES, to_graph_name: scratch });
+          pending = pending.slice(end);
+        }
+      }
+      if (pending.trim() !== '') this.store.load(pending, { format: NTRIPLES, to_graph_name: scratch });
+    } catch (err) {
+      this.store.update(`DROP SILENT GRAPH ${graphIriRef(scratch.value)}`);
+      throw err;
+    }
+    this.store.update(`MOVE SILENT GRAPH ${graphIriRef(scratch.value)} TO GRAPH ${target}`);
     await this.persist();
   }
 
