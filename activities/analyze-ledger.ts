@@ -1,12 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { llmConfigured } from '../lib/config';
-import { overallRiskLevel, type FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
-import { deadlineFindings, filingDeadlines } from '../lib/analysis/filing-deadlines';
-import { ledgerMetrics } from '../lib/analysis/ledger-metrics';
 import { llmErrorStatus, llmNarrative } from '../lib/analysis/llm-narrative';
 import { offlineNarrative } from '../lib/analysis/offline-narrative';
+import type { FindingsDocument } from '../lib/domain/findings';
+import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
 import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
@@ -15,7 +14,7 @@ import type { AnalyzeInput, AnalyzeResult, NarrativeInput, NarrativeResult } fro
 /** 400 (context length, content policy), 401, 403, 404: another attempt with the same model cannot succeed. */
 const REJECTED_STATUSES = new Set([400, 401, 403, 404, 422]);
 
-export function createAnalysisActivities({ config, graph, objects, log }: ActivityDeps) {
+export function createAnalysisActivities({ config, graph, objects, rules, log }: ActivityDeps) {
   const readFindings = async (key: string): Promise<FindingsDocument> =>
     JSON.parse((await objects.get(key)).toString('utf8')) as FindingsDocument;
 
@@ -24,41 +23,29 @@ export function createAnalysisActivities({ config, graph, objects, log }: Activi
     async analyzeLedger(input: AnalyzeInput): Promise<AnalyzeResult> {
       const companyId = assertCompanyId(input.companyId);
       const period = assertPeriod(input.period);
-      const logger = activityLogger(log, { companyId, period });
       const company = await loadCompany(config.ERP_DATA_DIR, companyId);
-      const metrics = await ledgerMetrics(
-        graph,
-        config.SHAPES_DIR,
-        companyId,
+      const doc = await analyzeCompanyMonth(
+        { graph, rules, shapesDir: config.SHAPES_DIR },
+        company,
         period,
-        company.fiscalYearStartMonth,
+        input.warnings,
       );
-      const findings = deadlineFindings(filingDeadlines(period, company.fiscalYearStartMonth));
-      const base: Omit<FindingsDocument, 'narrative'> = {
-        schemaVersion: 1,
-        companyId,
-        companyName: company.name,
-        period,
-        generatedAt: new Date().toISOString(),
-        riskLevel: overallRiskLevel(findings),
-        dataQuality: { conforms: true, violations: 0, warnings: input.warnings.length, details: input.warnings },
-        findings,
-        metrics,
-      };
-      const doc: FindingsDocument = {
-        ...base,
-        narrative: { model: 'offline', fallbackUsed: false, cached: false, text: offlineNarrative(base) },
-      };
       const findingsKey = reportKeys(companyId, period).findings;
       await objects.put(findingsKey, JSON.stringify(doc, null, 2), 'application/json');
-      logger.info(
-        { event: 'ledger_analyzed', risk_level: doc.riskLevel, findings: findings.length, ytd_months: metrics.ytdMonths, ytd_months_missing: metrics.ytdMonthsMissing },
+      activityLogger(log, { companyId, period }).info(
+        {
+          event: 'ledger_analyzed',
+          risk_level: doc.riskLevel,
+          findings: doc.findings.map((f) => f.ruleId),
+          ytd_months: doc.metrics.ytdMonths,
+          ytd_months_missing: doc.metrics.ytdMonthsMissing,
+        },
         'findings written',
       );
       return {
         findingsKey,
         riskLevel: doc.riskLevel,
-        findingCount: findings.length,
+        findingCount: doc.findings.length,
         narrativeModels: llmConfigured(config) ? config.LLM_MODELS : [],
       };
     },

@@ -4,6 +4,7 @@ import type { GraphStore } from '../lib/graph/graph-store';
 import type { Logger } from '../lib/logging';
 import type { MailTransport } from '../lib/mail/mail-transport';
 import type { PdfRenderer } from '../lib/report/pdf-renderer';
+import type { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import type { ObjectStore } from '../lib/storage/object-store';
 import type { LedgerValidator } from '../lib/validation/ledger-validator';
 
@@ -13,6 +14,7 @@ export interface ActivityDeps {
   objects: ObjectStore;
   mail: MailTransport;
   validator: LedgerValidator;
+  rules: TaxRuleEngine;
   /** The worker's warm Chromium, launched on first use. */
   renderer: () => Promise<PdfRenderer>;
   log: Logger;

@@ -6,6 +6,7 @@ import { createGraphStore } from '../lib/graph/create-graph-store';
 import { createLogger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
+import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import { FsObjectStore } from '../lib/storage/fs-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 
@@ -33,6 +34,7 @@ export async function createReportWorker(config: AppConfig): Promise<ReportWorke
     objects: new FsObjectStore(config.REPORT_STORE_DIR),
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
     validator: await LedgerValidator.load(config.SHAPES_DIR),
+    rules: await TaxRuleEngine.load(config.SHAPES_DIR),
     renderer: () =>
       (renderer ??= PdfRenderer.launch({ executablePath: config.CHROMIUM_PATH, maxPages: config.RENDER_MAX_PAGES })),
   };

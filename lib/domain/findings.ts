@@ -1,16 +1,19 @@
 /** findings.json, the machine-readable result of one company-month (../shared/domain/FINDINGS.md). */
 export type RiskLevel = 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE';
 export type Severity = 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
-export type FindingCategory =
-  | 'DATA_QUALITY'
-  | 'ENTERTAINMENT_LIMIT'
-  | 'MISSING_PROOF'
-  | 'PROVISIONAL_PAYMENT'
-  | 'SUSPENSE_RECEIPT'
-  | 'VEHICLE_EXPENSE'
-  | 'EXPENSE_SPIKE'
-  | 'MISCLASSIFICATION'
-  | 'FILING_DEADLINE';
+/** The closed category vocabulary of findings.json. */
+export const FINDING_CATEGORIES = [
+  'DATA_QUALITY',
+  'ENTERTAINMENT_LIMIT',
+  'MISSING_PROOF',
+  'PROVISIONAL_PAYMENT',
+  'SUSPENSE_RECEIPT',
+  'VEHICLE_EXPENSE',
+  'EXPENSE_SPIKE',
+  'MISCLASSIFICATION',
+  'FILING_DEADLINE',
+] as const;
+export type FindingCategory = (typeof FINDING_CATEGORIES)[number];
 
 export interface EvidenceLine {
   date: string;
@@ -73,7 +76,7 @@ export interface FindingsDocument {
   narrative: Narrative;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { HIGH: 3, MEDIUM: 2, LOW: 1, INFO: 0 };
+export const SEVERITY_RANK: Record<Severity, number> = { HIGH: 3, MEDIUM: 2, LOW: 1, INFO: 0 };
 
 /** The company's risk level is the highest severity among its findings; INFO does not raise it. */
 export function overallRiskLevel(findings: readonly Pick<Finding, 'severity'>[]): RiskLevel {

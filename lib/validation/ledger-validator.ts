@@ -2,6 +2,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import rdf from '@zazuko/env';
+import { objectOf, type Dataset } from '../rdf/dataset';
 import type { Term } from '@rdfjs/types';
 import { Parser, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
@@ -71,12 +72,6 @@ export class LedgerValidator {
   }
 }
 
-type Dataset = ReturnType<typeof rdf.dataset>;
-
-function objectOf(dataset: Dataset, subject: Term, predicate: string): Term | undefined {
-  for (const q of dataset.match(subject as never, rdf.namedNode(predicate))) return q.object as Term;
-  return undefined;
-}
 
 /** The file line of a journal line, or of a voucher's first line. */
 function sourceLineOf(data: Dataset, focus: Term): number | undefined {

@@ -1,0 +1,38 @@
+// The findings of one validated company-month, with the offline narrative: shared by the analyzeLedger
+// activity and `npm run analyze`, so the command reproduces exactly what the workflow reports.
+import { ledgerMetrics } from '../analysis/ledger-metrics';
+import { offlineNarrative } from '../analysis/offline-narrative';
+import type { Company } from '../domain/company';
+import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } from '../domain/findings';
+import type { GraphStore } from '../graph/graph-store';
+import type { TaxRuleEngine } from '../rules/tax-rule-engine';
+
+export interface AnalysisDeps {
+  graph: GraphStore;
+  rules: TaxRuleEngine;
+  shapesDir: string;
+}
+
+export async function analyzeCompanyMonth(
+  { graph, rules, shapesDir }: AnalysisDeps,
+  company: Company,
+  period: string,
+  warnings: DataQualityViolation[],
+): Promise<FindingsDocument> {
+  const [metrics, findings] = await Promise.all([
+    ledgerMetrics(graph, shapesDir, company.id, period, company.fiscalYearStartMonth),
+    rules.evaluate(graph, { company, period }),
+  ]);
+  const base: Omit<FindingsDocument, 'narrative'> = {
+    schemaVersion: 1,
+    companyId: company.id,
+    companyName: company.name,
+    period,
+    generatedAt: new Date().toISOString(),
+    riskLevel: overallRiskLevel(findings),
+    dataQuality: { conforms: true, violations: 0, warnings: warnings.length, details: warnings },
+    findings,
+    metrics,
+  };
+  return { ...base, narrative: { model: 'offline', fallbackUsed: false, cached: false, text: offlineNarrative(base) } };
+}

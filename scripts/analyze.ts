@@ -1,0 +1,112 @@
+// `npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT`
+// The analysis of the workflow without Temporal: for tax experts tuning shapes/ and for regression checks.
+// Exit 0: every selected company-month analysed; 2: some failed data quality; 1: any other error.
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
+import type { FindingsDocument } from '../lib/domain/findings';
+import { listCompanyIds, loadCompany } from '../lib/erp/company';
+import { OxigraphStore } from '../lib/graph/oxigraph-store';
+import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
+import { dataQualityFindings } from '../lib/pipeline/data-quality-findings';
+import { checkAndPromote, loadContextMonths, stageLedger } from '../lib/pipeline/ledger-loading';
+import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
+import { LedgerValidator } from '../lib/validation/ledger-validator';
+
+const USAGE =
+  'usage: npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      company: { type: 'string', multiple: true },
+      period: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (!values['data-dir'] || !values.out) throw new Error(USAGE);
+  const config = loadConfig({ ...process.env, ERP_DATA_DIR: path.resolve(values['data-dir']) });
+  const out = path.resolve(values.out);
+  const inRange = periodFilter(values);
+  const graph = new OxigraphStore();
+  const deps = {
+    config,
+    graph,
+    validator: await LedgerValidator.load(config.SHAPES_DIR),
+    rules: await TaxRuleEngine.load(config.SHAPES_DIR),
+    shapesDir: config.SHAPES_DIR,
+  };
+
+  const companies = values.company?.map(assertCompanyId) ?? (await listCompanyIds(config.ERP_DATA_DIR));
+  let dataFailures = 0;
+  for (const companyId of companies) {
+    const company = await loadCompany(config.ERP_DATA_DIR, companyId);
+    for (const period of (await ledgerPeriods(config.ERP_DATA_DIR, companyId)).filter(inRange)) {
+      let doc: FindingsDocument;
+      try {
+        await stageLedger(deps, companyId, period);
+        const { outcome } = await checkAndPromote(deps, companyId, period);
+        if (outcome.conforms) {
+          await loadContextMonths(deps, companyId, period, company.fiscalYearStartMonth);
+          doc = await analyzeCompanyMonth(deps, company, period, outcome.warnings);
+        } else {
+          doc = dataQualityFindings(company, period, outcome);
+        }
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'LedgerFormatError')) throw err;
+        console.error(`${companyId} ${period}: ${err.message}`);
+        dataFailures++;
+        continue;
+      }
+      const target = path.join(out, companyId, period, 'findings.json');
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFile(target, `${JSON.stringify(doc, null, 2)}\n`);
+      if (!doc.dataQuality.conforms) dataFailures++;
+      console.log(summary(doc));
+    }
+  }
+  await graph.close();
+  return dataFailures > 0 ? 2 : 0;
+}
+
+function summary(doc: FindingsDocument): string {
+  const head = `${doc.companyId} ${doc.period}`;
+  if (!doc.dataQuality.conforms) {
+    const first = doc.dataQuality.details[0];
+    return `${head} DATA-QUALITY FAILED: ${doc.dataQuality.violations} violations (line ${first?.sourceLine ?? '?'} ${first?.ruleId ?? ''})`;
+  }
+  const rules = doc.findings.map((f) => f.ruleId).join(' ');
+  return `${head} ${doc.riskLevel.padEnd(6)} ${doc.findings.length} findings ${rules}`;
+}
+
+function periodFilter(values: { period?: string; from?: string; to?: string }): (p: string) => boolean {
+  if (values.period) {
+    const only = assertPeriod(values.period);
+    return (p) => p === only;
+  }
+  const from = values.from ? assertPeriod(values.from) : '0000-01';
+  const to = values.to ? assertPeriod(values.to) : '9999-12';
+  return (p) => p >= from && p <= to;
+}
+
+/** The months with a ledger file, oldest first. */
+async function ledgerPeriods(dataDir: string, companyId: string): Promise<string[]> {
+  const files = await readdir(path.join(dataDir, 'companies', companyId, 'ledger')).catch(() => []);
+  return files
+    .map((f) => /^(\d{4}-\d{2})\.csv$/.exec(f)?.[1])
+    .filter((p): p is string => p !== undefined)
+    .sort();
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
