@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
-import { addMonths, monthRange } from '../lib/domain/periods';
+import { contextMonths } from '../lib/domain/periods';
 import { writeSampleData } from '../lib/erp/sample-data';
 import { SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
 import { batchProgressQuery, type MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
@@ -33,8 +33,9 @@ async function main(): Promise<void> {
   console.log(`    ${server.owned ? 'started' : 'reusing'} ${server.address}, Web UI http://127.0.0.1:8233`);
 
   const period = previousMonthInSeoul(new Date());
-  const months = monthRange(addMonths(period, -2), 3);
-  console.log(`2/5 sample ledgers for ${months.join(', ')} → ${config.ERP_DATA_DIR}`);
+  // The fiscal year so far and the 3 months before the report month: what its YTD and trailing rules read.
+  const months = [...contextMonths(period, 1), period];
+  console.log(`2/5 sample ledgers ${months[0]} .. ${period} (${months.length} months) → ${config.ERP_DATA_DIR}`);
   const companies = await writeSampleData(config.ERP_DATA_DIR, months);
   console.log(`    ${companies.length} companies`);
 
