@@ -11,6 +11,7 @@ import {
   type ReportMailOptions,
 } from '../lib/mail/compose-report-mail';
 import { MailDeliveryError } from '../lib/mail/mail-transport';
+import { readFindingsDoc } from '../lib/storage/findings-json';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { DeliverInput, DeliverResult } from './types';
@@ -28,7 +29,7 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
     const logger = activityLogger(log, { companyId, period });
     const [company, doc, pdf] = await Promise.all([
       loadCompany(config.ERP_DATA_DIR, companyId),
-      objects.get(input.findingsKey).then((b) => JSON.parse(b.toString('utf8')) as FindingsDocument),
+      readFindingsDoc(objects, input.findingsKey),
       objects.get(input.pdfKey),
     ]);
     const result: DeliverResult = { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [] };

@@ -1,4 +1,4 @@
-// All activities of the worker, bound to their dependencies.
+// All activities, grouped by the worker role (task queue) that runs them.
 import { createAnalysisActivities } from './analyze-ledger';
 import { createDeliveryActivities } from './deliver-report';
 import type { ActivityDeps } from './deps';
@@ -6,17 +6,25 @@ import { createEtlActivities } from './extract-ledger';
 import { createEarlierMonthsActivities } from './load-earlier-months';
 import { createRenderActivities } from './render-report';
 import { createValidationActivities } from './validate-ledger';
+import { createNarrativeActivities } from './write-narrative';
 
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createEtlActivities(deps),
-    ...createValidationActivities(deps),
-    ...createEarlierMonthsActivities(deps),
-    ...createAnalysisActivities(deps),
-    ...createRenderActivities(deps),
-    ...createDeliveryActivities(deps),
+    /** Graph, analysis and delivery work, beside the workflows on TASK_QUEUE. */
+    orchestration: {
+      ...createEtlActivities(deps),
+      ...createValidationActivities(deps),
+      ...createEarlierMonthsActivities(deps),
+      ...createAnalysisActivities(deps),
+      ...createDeliveryActivities(deps),
+    },
+    /** Model calls, on `<TASK_QUEUE>-llm`: rate and concurrency limited apart from the rest. */
+    llm: createNarrativeActivities(deps),
+    /** Chromium, on `<TASK_QUEUE>-render`: CPU-bound, scaled apart from the rest. */
+    render: createRenderActivities(deps),
   };
 }
 
-export type Activities = ReturnType<typeof createActivities>;
+type Groups = ReturnType<typeof createActivities>;
+export type Activities = Groups['orchestration'] & Groups['llm'] & Groups['render'];
 export type { ActivityDeps } from './deps';

@@ -1,7 +1,7 @@
-import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { renderDataQualityReportHtml, renderReportHtml } from '../lib/report/report-html';
+import { readFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
@@ -15,7 +15,7 @@ export function createRenderActivities({ config, objects, renderer, log }: Activ
     const companyId = assertCompanyId(input.companyId);
     const period = assertPeriod(input.period);
     const logger = activityLogger(log, { companyId, period });
-    const doc = JSON.parse((await objects.get(input.findingsKey)).toString('utf8')) as FindingsDocument;
+    const doc = await readFindingsDoc(objects, input.findingsKey);
     const company = await loadCompany(config.ERP_DATA_DIR, companyId);
     const started = performance.now();
     const html = template(doc, company, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { dataQualityFindings } from '../lib/pipeline/data-quality-findings';
+import { writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import type { ValidationOutcome } from '../lib/validation/ledger-validator';
 import { activityLogger } from './activity-logger';
@@ -16,7 +17,7 @@ export function createValidationActivities(deps: ActivityDeps) {
   async function writeDataQualityFindings(companyId: string, period: string, outcome: ValidationOutcome): Promise<string> {
     const company = await loadCompany(config.ERP_DATA_DIR, companyId);
     const key = reportKeys(companyId, period).dataQualityFindings;
-    await objects.put(key, JSON.stringify(dataQualityFindings(company, period, outcome), null, 2), 'application/json');
+    await writeFindingsDoc(objects, key, dataQualityFindings(company, period, outcome));
     return key;
   }
 

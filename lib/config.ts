@@ -23,7 +23,15 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Workflows and the graph/delivery activities; LLM and render work go to `<TASK_QUEUE>-llm` and `-render`. */
   TASK_QUEUE: z.string().default('tax-reports'),
+  /** Which task queues this process polls: one Deployment per role in production, all three locally. */
+  WORKER_ROLE: z.enum(['all', 'orchestration', 'llm', 'render']).default('all'),
+  /** Worker Deployment versioning: with both set, workflows stay pinned to the build that started them. */
+  WORKER_DEPLOYMENT_NAME: optionalString,
+  WORKER_BUILD_ID: optionalString,
+  /** A workflow bundle prebuilt at image build time (scripts/build-workflow-bundle.ts). */
+  WORKFLOW_BUNDLE_PATH: optionalString,
   BATCH_CONCURRENCY: positiveInt(4),
 
   ERP_DATA_DIR: dir('.data/erp'),
@@ -62,13 +70,25 @@ const envSchema = z.object({
 
 export type AppConfig = z.infer<typeof envSchema>;
 
+export type WorkerRole = AppConfig['WORKER_ROLE'];
+
+/** The task queue of each kind of work (the workflow derives the same names from its own queue). */
+export function taskQueues(config: AppConfig): Record<Exclude<WorkerRole, 'all'>, string> {
+  return { orchestration: config.TASK_QUEUE, llm: `${config.TASK_QUEUE}-llm`, render: `${config.TASK_QUEUE}-render` };
+}
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
 /** Parse the environment; a bad value fails with one line per offending variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema
+    .refine((c) => Boolean(c.WORKER_DEPLOYMENT_NAME) === Boolean(c.WORKER_BUILD_ID), {
+      message: 'set both or neither of WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID',
+      path: ['WORKER_BUILD_ID'],
+    })
+    .safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

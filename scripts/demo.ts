@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     console.log('--keep: dev server and worker keep running; Ctrl-C stops them.');
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
-  reportWorker.worker.shutdown();
+  reportWorker.shutdown();
   await workerRun;
   await connection.close();
   await server.stop();

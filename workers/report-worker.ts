@@ -1,7 +1,7 @@
 // Builds a worker for the report task queue with its dependencies; used by the worker process, the demo and tests.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import type { AppConfig } from '../lib/config';
+import { taskQueues, type AppConfig } from '../lib/config';
 import { createGraphStore } from '../lib/graph/create-graph-store';
 import { createLogger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
@@ -11,10 +11,13 @@ import { FsObjectStore } from '../lib/storage/fs-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 
 export interface ReportWorker {
-  worker: Worker;
+  /** One worker per task queue of this process's role. */
+  workers: Worker[];
   deps: ActivityDeps;
-  /** Stops polling, waits for running activities, then closes Chromium, the graph store and the connection. */
+  /** Polls until shutdown; then closes Chromium, the graph store and the connection. */
   run(): Promise<void>;
+  /** Stops polling; running activities finish first. */
+  shutdown(): void;
 }
 
 export async function createReportWorker(config: AppConfig): Promise<ReportWorker> {
@@ -39,27 +42,59 @@ export async function createReportWorker(config: AppConfig): Promise<ReportWorke
       (renderer ??= PdfRenderer.launch({ executablePath: config.CHROMIUM_PATH, maxPages: config.RENDER_MAX_PAGES })),
   };
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TASK_QUEUE,
-    workflowsPath: require.resolve('../workflows'),
-    activities: createActivities(deps),
-  });
-  log.info({ event: 'worker_started', task_queue: config.TASK_QUEUE, address: config.TEMPORAL_ADDRESS }, 'worker ready');
+  const queues = taskQueues(config);
+  const activities = createActivities(deps);
+  const roles = config.WORKER_ROLE === 'all' ? (['orchestration', 'llm', 'render'] as const) : [config.WORKER_ROLE];
+  const workers = await Promise.all(
+    roles.map((role) =>
+      Worker.create({
+        connection,
+        namespace: config.TEMPORAL_NAMESPACE,
+        taskQueue: queues[role],
+        activities: activities[role],
+        ...(role === 'orchestration' ? workflowSource(config) : {}),
+        ...deploymentVersioning(config),
+      }),
+    ),
+  );
+  log.info(
+    { event: 'worker_started', task_queues: roles.map((r) => queues[r]), address: config.TEMPORAL_ADDRESS },
+    'worker ready',
+  );
 
   return {
-    worker,
+    workers,
     deps,
+    shutdown: () => workers.forEach((w) => w.shutdown()),
     async run() {
       try {
-        await worker.run();
+        await Promise.all(workers.map((w) => w.run()));
       } finally {
         await (await renderer?.catch(() => undefined))?.close();
         await deps.mail.close();
         await deps.graph.close();
         await connection.close();
       }
+    },
+  };
+}
+
+/** The prebuilt bundle of the image, or the sources (bundled at start-up) in development. */
+function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  return config.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: require.resolve('../workflows') };
+}
+
+/** Pinned workflows: a run stays on the build that started it, so new code never meets old histories. */
+function deploymentVersioning(config: AppConfig): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  const { WORKER_DEPLOYMENT_NAME: deploymentName, WORKER_BUILD_ID: buildId } = config;
+  if (!deploymentName || !buildId) return {};
+  return {
+    workerDeploymentOptions: {
+      version: { deploymentName, buildId },
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'PINNED',
     },
   };
 }

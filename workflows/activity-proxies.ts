@@ -1,5 +1,5 @@
-// The one place where activity timeouts and retry policies live.
-import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+// The one place where activity task queues, timeouts and retry policies live.
+import { patched, proxyActivities, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Error types that no retry can fix: bad data, bad ids, unknown companies. */
@@ -20,6 +20,14 @@ const retry = (overrides: Partial<RetryPolicy>): RetryPolicy => ({
   ...overrides,
 });
 
+/**
+ * LLM and render activities run on their own queues (`<workflow queue>-llm`, `-render`), so their
+ * workers scale and rate-limit separately. Runs recorded before the split keep the workflow's queue.
+ */
+function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
+  return patched('split-task-queues') ? { taskQueue: `${workflowInfo().taskQueue}-${kind}` } : {};
+}
+
 /** Graph reads and writes: short, retried a few times (a GraphDB restart takes seconds). */
 export const { listCompanies, extractLedger, validateLedger, loadEarlierMonths } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
@@ -36,16 +44,20 @@ export const { analyzeLedger } = proxyActivities<Activities>({
  * One model's narrative: 3 attempts with exponential backoff, then the workflow moves to the next model.
  * Rejections (400, 401, 403) are non-retryable and move on at once.
  */
-export const { writeNarrative } = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: retry({ initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 3 }),
-});
+export const narrativeActivities = () =>
+  proxyActivities<Activities>({
+    ...queueFor('llm'),
+    startToCloseTimeout: '2m',
+    retry: retry({ initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 3 }),
+  });
 
 /** Rendering is CPU-bound Chromium work. */
-export const { renderReport, renderDataQualityReport } = proxyActivities<Activities>({
-  startToCloseTimeout: '3m',
-  retry: retry({ maximumAttempts: 4 }),
-});
+export const renderActivities = () =>
+  proxyActivities<Activities>({
+    ...queueFor('render'),
+    startToCloseTimeout: '3m',
+    retry: retry({ maximumAttempts: 4 }),
+  });
 
 /** Delivery waits out SMTP outages for a while; the delivery ledger makes each attempt idempotent. */
 export const { deliverReport, deliverDataQualityReport } = proxyActivities<Activities>({

@@ -13,10 +13,9 @@ import {
   deliverReport,
   extractLedger,
   loadEarlierMonths,
-  renderDataQualityReport,
-  renderReport,
+  narrativeActivities,
+  renderActivities,
   validateLedger,
-  writeNarrative,
 } from './activity-proxies';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from './search-attributes';
 
@@ -59,7 +58,7 @@ export async function monthlyCompanyReport(
       // Bad data gets the firm's admin an explanation, not the customer a wrong report; no retry can fix it.
       // Keyed by run: a later bad run of the same month must notify again, a retry or replay must not.
       const { workflowId, runId } = workflowInfo();
-      const rendered = await renderDataQualityReport({ companyId, period, findingsKey: details.findingsKey });
+      const rendered = await renderActivities().renderDataQualityReport({ companyId, period, findingsKey: details.findingsKey });
       await deliverDataQualityReport({
         companyId,
         period,
@@ -80,7 +79,7 @@ export async function monthlyCompanyReport(
   upsertSearchAttributes([{ key: RiskLevelKey, value: analysis.riskLevel }]);
   const narrativeModel = await writeNarrativeWithFallback(companyId, period, analysis.findingsKey, analysis.narrativeModels);
 
-  const rendered = await renderReport({ companyId, period, findingsKey: analysis.findingsKey });
+  const rendered = await renderActivities().renderReport({ companyId, period, findingsKey: analysis.findingsKey });
   const delivered = await deliverReport({
     companyId,
     period,
@@ -114,6 +113,7 @@ async function writeNarrativeWithFallback(
   findingsKey: string,
   models: string[],
 ): Promise<string> {
+  const { writeNarrative } = narrativeActivities();
   for (const [index, model] of models.entries()) {
     try {
       return (await writeNarrative({ companyId, period, findingsKey, model, fallbackUsed: index > 0 })).model;

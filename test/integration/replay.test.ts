@@ -18,9 +18,12 @@ const HISTORIES = path.join(__dirname, '..', 'histories');
 const WORKFLOWS = require.resolve('../../workflows');
 let h: Harness;
 
-/** Recorded once per workflow type and version; set RECORD_HISTORIES=1 to re-record after a deliberate change. */
+/**
+ * Recorded once per workflow type and version (older versions stay: they prove patched() keeps them
+ * replaying); RECORD_HISTORIES=1 re-records the current ones.
+ */
 const RECORDINGS = [
-  { file: 'monthlyCompanyReport-v1.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
+  { file: 'monthlyCompanyReport-v2-split-task-queues.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
   { file: 'monthlyReportBatch-v1.json', type: 'monthlyReportBatch', args: [{ period: '2024-05', concurrency: 3 }] },
 ];
 

@@ -50,7 +50,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     worker,
     dir,
     async stop() {
-      worker.worker.shutdown();
+      worker.shutdown();
       await running;
       await connection.close();
       await server.stop();
