@@ -65,6 +65,10 @@ const envSchema = z.object({
 
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   RENDER_MAX_PAGES: positiveInt(2),
+  /** Standard OpenTelemetry variables; spans are exported over OTLP/HTTP only when an endpoint is set. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().default('tax-reports'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { setupTracing } from '../lib/observability/tracing';
 import { contextMonths } from '../lib/domain/periods';
 import { writeSampleData } from '../lib/erp/sample-data';
 import { SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
@@ -40,10 +41,11 @@ async function main(): Promise<void> {
   console.log(`    ${companies.length} companies`);
 
   console.log('3/5 worker ...');
-  const reportWorker = await createReportWorker(config);
+  const tracing = setupTracing(config);
+  const reportWorker = await createReportWorker(config, { tracing });
   const workerRun = reportWorker.run();
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: [tracing.plugin] });
 
   console.log(`4/5 schedule ${SCHEDULE_ID}: trigger (reports ${period}) ...`);
   await upsertMonthlySchedule(client, { taskQueue: config.TASK_QUEUE, concurrency: config.BATCH_CONCURRENCY });
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
   reportWorker.shutdown();
   await workerRun;
   await connection.close();
+  await tracing.shutdown();
   await server.stop();
   process.exitCode = result.failed === 0 ? 0 : 1;
 }

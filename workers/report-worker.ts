@@ -3,12 +3,13 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities, type ActivityDeps } from '../activities';
 import { taskQueues, type AppConfig } from '../lib/config';
 import { createGraphStore } from '../lib/graph/create-graph-store';
-import { createLogger } from '../lib/logging';
+import { createLogger, type Logger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import { FsObjectStore } from '../lib/storage/fs-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
+import type { Tracing } from '../lib/observability/tracing';
 
 export interface ReportWorker {
   /** One worker per task queue of this process's role. */
@@ -20,8 +21,15 @@ export interface ReportWorker {
   shutdown(): void;
 }
 
-export async function createReportWorker(config: AppConfig): Promise<ReportWorker> {
-  const log = createLogger(config.LOG_LEVEL);
+export interface ReportWorkerOptions {
+  /** From setupTracing at the process's entry point (one tracer provider per process). */
+  tracing: Tracing;
+  /** Defaults to JSON lines on stdout at LOG_LEVEL. */
+  log?: Logger;
+}
+
+export async function createReportWorker(config: AppConfig, options: ReportWorkerOptions): Promise<ReportWorker> {
+  const { tracing, log = createLogger(config.LOG_LEVEL) } = options;
   let renderer: Promise<PdfRenderer> | undefined;
   const deps: ActivityDeps = {
     config,
@@ -54,6 +62,7 @@ export async function createReportWorker(config: AppConfig): Promise<ReportWorke
         activities: activities[role],
         ...(role === 'orchestration' ? workflowSource(config) : {}),
         ...deploymentVersioning(config),
+        plugins: [tracing.plugin],
       }),
     ),
   );

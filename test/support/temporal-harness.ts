@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../lib/config';
+import type { Logger } from '../../lib/logging';
+import { setupTracing, type Tracing } from '../../lib/observability/tracing';
 import { freePort } from '../../scripts/support/free-port';
 import { startDevServer, type DevServer } from '../../scripts/support/temporal-dev-server';
 import { createReportWorker, type ReportWorker } from '../../workers/report-worker';
@@ -20,12 +22,12 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-let runtimeInstalled = false;
+let processWide: { tracing: Tracing } | undefined;
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  if (!runtimeInstalled) {
+export async function startHarness(env: Record<string, string> = {}, log?: Logger): Promise<Harness> {
+  if (!processWide) {
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-    runtimeInstalled = true;
+    processWide = { tracing: setupTracing(loadConfig({})) };
   }
   const server = await startDevServer({ port: await freePort() });
   const dir = await mkdtemp(path.join(tmpdir(), 'tax-reports-'));
@@ -39,10 +41,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const worker = await createReportWorker(config);
+  const worker = await createReportWorker(config, { tracing: processWide.tracing, log });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: [processWide.tracing.plugin] });
   return {
     config,
     client,
