@@ -1,7 +1,9 @@
 // What the activities need from the outside world; built once per worker process (workers/).
+import type { PriceTable } from '../lib/analysis/llm-prices';
 import type { AppConfig } from '../lib/config';
 import type { GraphStore } from '../lib/graph/graph-store';
 import type { Logger } from '../lib/logging';
+import type { TaxMetrics } from '../lib/observability/metrics';
 import type { MailTransport } from '../lib/mail/mail-transport';
 import type { PdfRenderer } from '../lib/report/pdf-renderer';
 import type { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
@@ -15,6 +17,9 @@ export interface ActivityDeps {
   mail: MailTransport;
   validator: LedgerValidator;
   rules: TaxRuleEngine;
+  metrics: TaxMetrics;
+  /** USD per 1M tokens by model. */
+  prices: PriceTable;
   /** The worker's warm Chromium, launched on first use. */
   renderer: () => Promise<PdfRenderer>;
   log: Logger;

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { llmErrorStatus, llmNarrative } from '../lib/analysis/llm-narrative';
+import { callCostUsd } from '../lib/analysis/llm-prices';
 import { offlineNarrative } from '../lib/analysis/offline-narrative';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
@@ -11,7 +12,7 @@ import type { NarrativeInput, NarrativeResult } from './types';
 const REJECTED_STATUSES = new Set([400, 401, 403, 404, 422]);
 
 /** The LLM worker's activities (task queue `<TASK_QUEUE>-llm`). */
-export function createNarrativeActivities({ config, objects, log }: ActivityDeps) {
+export function createNarrativeActivities({ config, objects, metrics, prices, log }: ActivityDeps) {
   return {
     /** Replaces the narrative of findings.json with one model's text (or the offline text). Idempotent. */
     async writeNarrative(input: NarrativeInput): Promise<NarrativeResult> {
@@ -29,8 +30,12 @@ export function createNarrativeActivities({ config, objects, log }: ActivityDeps
           );
           text = reply.text;
           result = { model: input.model, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens };
+          const usd = callCostUsd(prices, input.model, reply.inputTokens, reply.outputTokens);
+          if (usd === undefined) logger.warn({ event: 'llm_price_missing', model: input.model }, 'no price for model; cost counted as 0');
+          metrics.llmUsage(input.model, reply.inputTokens, reply.outputTokens, usd ?? 0);
         } catch (err) {
           const status = llmErrorStatus(err);
+          metrics.llmError(input.model, status === undefined ? (err instanceof Error ? err.name : 'Unknown') : `http_${status}`);
           logger.warn({ event: 'llm_call_failed', model: input.model, status, error: String(err) }, 'LLM call failed');
           if (status !== undefined && REJECTED_STATUSES.has(status)) {
             throw ApplicationFailure.create({

@@ -56,6 +56,7 @@ const envSchema = z.object({
     .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean))
     .pipe(z.array(z.string()).min(1, 'name at least one model')),
   LLM_TIMEOUT_MS: positiveInt(60_000),
+  LLM_PRICES_FILE: dir('config/llm-prices.json'),
 
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
   MAIL_FROM: z.email().default('reports@tax-firm.example'),
@@ -65,6 +66,10 @@ const envSchema = z.object({
 
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   RENDER_MAX_PAGES: positiveInt(2),
+  /** The worker's own metrics (GET /metrics, /healthz); 0 turns the endpoint off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** The Temporal SDK's Prometheus metrics (task-queue latencies, slots, poll results); 0 turns them off. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   /** Standard OpenTelemetry variables; spans are exported over OTLP/HTTP only when an endpoint is set. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,

@@ -1,11 +1,11 @@
 // `npm run bench`: ETL throughput on synthetic one-month ledgers of 5,000 and 100,000 lines: parsing, parsing
 // plus mapping to N-Triples, and loading the month's graph into OxigraphStore and into a real RDF4J server
-// (needs .tools/rdf4j, see scripts/provision-rdf4j.sh). Each figure is the median of 3 runs; results are
-// printed and written to bench/results.json.
+// (needs .tools/rdf4j, see scripts/provision-rdf4j.sh); then, for months of 1,000, 5,000 and 50,000 lines, the analysis
+// from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts).
+// Each figure is the median of 3 runs; results are printed and written to bench/results.json.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { isValidBizRegNo } from '../lib/erp/biz-reg-no';
 import { loadChart } from '../lib/erp/chart';
 import { loadCompany } from '../lib/erp/company';
@@ -16,22 +16,20 @@ import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { ledgerGraphIri } from '../lib/rdf/iris';
 import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledger';
 import { startRdf4jServer } from '../test/support/rdf4j-server';
+import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
+import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
 
 const SIZES = [5_000, 100_000];
+const ANALYSIS_SIZES = [1_000, 5_000, 50_000];
 const RUNS = 3;
 const PERIOD = '2024-01';
 const ROOT = resolve(__dirname, '..');
 const STANDARD_CHART = join(ROOT, 'ontology/accounts.csv');
+const SHAPES_DIR = join(ROOT, 'shapes');
 const RESULTS_FILE = join(ROOT, 'bench/results.json');
 // startRdf4jServer caps the JVM at 512 MiB, which one 100,000-line month (a single transaction) exceeds.
 const RDF4J_HEAP = '4g';
-
-interface Measurement {
-  /** Median of the runs, in seconds. */
-  medianSeconds: number;
-  runsSeconds: number[];
-}
 
 interface SizeResult {
   lines: number;
@@ -48,17 +46,7 @@ interface SizeResult {
 }
 
 /** Times `run` RUNS times; `prepare` runs untimed before each. */
-async function measure(run: () => Promise<void>, prepare: () => Promise<void> = async () => {}): Promise<Measurement> {
-  const runsSeconds: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    await prepare();
-    const start = performance.now();
-    await run();
-    runsSeconds.push((performance.now() - start) / 1000);
-  }
-  const sorted = [...runsSeconds].sort((a, b) => a - b);
-  return { medianSeconds: sorted[Math.floor(sorted.length / 2)]!, runsSeconds };
-}
+const measure = (run: () => Promise<void>, prepare?: () => Promise<void>) => measureRuns(RUNS, run, prepare);
 
 const mib = (bytes: number) => bytes / 2 ** 20;
 const peakRssMiB = () => mib(process.resourceUsage().maxRSS * 1024); // maxRSS is in KiB
@@ -141,20 +129,34 @@ function printTable(results: SizeResult[]): void {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-ledgers-'));
-  const server = await startRdf4jServer({ heap: RDF4J_HEAP });
-  const rdf4j = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 600_000 });
   const results: SizeResult[] = [];
+  let analysis: AnalysisSizeResult[];
   try {
-    for (const size of SIZES) {
-      console.log(`benchmarking ${size.toLocaleString('en-US')} lines …`);
-      results.push(await benchSize(dataDir, size, rdf4j));
+    const server = await startRdf4jServer({ heap: RDF4J_HEAP });
+    const rdf4j = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 600_000 });
+    try {
+      for (const size of SIZES) {
+        console.log(`benchmarking ${size.toLocaleString('en-US')} lines …`);
+        results.push(await benchSize(dataDir, size, rdf4j));
+      }
+    } finally {
+      await rdf4j.close();
+      await server.stop();
     }
+    // With the RDF4J JVM gone, so that it takes no memory or CPU from these runs.
+    analysis = await benchAnalysis({
+      dataDir,
+      sizes: ANALYSIS_SIZES,
+      runs: RUNS,
+      period: PERIOD,
+      standardChart: STANDARD_CHART,
+      shapesDir: SHAPES_DIR,
+    });
   } finally {
-    await rdf4j.close();
-    await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
   printTable(results);
+  console.table(analysisTableRows(analysis));
   const cpus = os.cpus();
   const report = {
     timestamp: new Date().toISOString(),
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
     },
     runsPerMeasurement: RUNS,
     results,
+    analysis,
   };
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
+import { TaxMetrics } from '../lib/observability/metrics';
+import { startMetricsServer } from '../lib/observability/metrics-server';
 import { setupTracing } from '../lib/observability/tracing';
 import { contextMonths } from '../lib/domain/periods';
 import { writeSampleData } from '../lib/erp/sample-data';
@@ -42,7 +44,10 @@ async function main(): Promise<void> {
 
   console.log('3/5 worker ...');
   const tracing = setupTracing(config);
-  const reportWorker = await createReportWorker(config, { tracing });
+  const metrics = new TaxMetrics();
+  const metricsServer = await startMetricsServer(metrics.registry, { port: config.METRICS_PORT, host: '127.0.0.1' });
+  console.log(`    metrics on http://127.0.0.1:${metricsServer.port}/metrics`);
+  const reportWorker = await createReportWorker(config, { tracing, metrics });
   const workerRun = reportWorker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: [tracing.plugin] });
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
   reportWorker.shutdown();
   await workerRun;
   await connection.close();
+  await metricsServer.close();
   await tracing.shutdown();
   await server.stop();
   process.exitCode = result.failed === 0 ? 0 : 1;

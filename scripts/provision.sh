@@ -8,9 +8,10 @@ mkdir -p .tools/bin
 step() { printf '\033[1m[provision]\033[0m %s\n' "$*"; }
 
 TEMPORAL_CLI_VERSION=v1.5.1
-APT_PACKAGES=(chromium fonts-noto-cjk poppler-utils)
+APT_PACKAGES=(chromium fonts-noto-cjk poppler-utils prometheus)
 
-# 1. Debian packages: Chromium for the PDF renderer, Noto CJK for Korean glyphs, poppler for pdftotext in tests.
+# 1. Debian packages: Chromium for the PDF renderer, Noto CJK for Korean glyphs; for tests, poppler (pdftotext)
+#    and Prometheus (a real scrape of the worker, promtool for the alert rules).
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -1,5 +1,5 @@
 // Builds a worker for the report task queue with its dependencies; used by the worker process, the demo and tests.
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { taskQueues, type AppConfig } from '../lib/config';
 import { createGraphStore } from '../lib/graph/create-graph-store';
@@ -9,7 +9,11 @@ import { PdfRenderer } from '../lib/report/pdf-renderer';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import { FsObjectStore } from '../lib/storage/fs-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
+import type { TaxMetrics } from '../lib/observability/metrics';
 import type { Tracing } from '../lib/observability/tracing';
+import { loadPriceTable } from '../lib/analysis/llm-prices';
+import type { ReportSinks } from '../workflows/report-sinks';
+import { activityMetrics } from './activity-metrics';
 
 export interface ReportWorker {
   /** One worker per task queue of this process's role. */
@@ -24,12 +28,14 @@ export interface ReportWorker {
 export interface ReportWorkerOptions {
   /** From setupTracing at the process's entry point (one tracer provider per process). */
   tracing: Tracing;
+  /** The process's metrics, served by its /metrics endpoint. */
+  metrics: TaxMetrics;
   /** Defaults to JSON lines on stdout at LOG_LEVEL. */
   log?: Logger;
 }
 
 export async function createReportWorker(config: AppConfig, options: ReportWorkerOptions): Promise<ReportWorker> {
-  const { tracing, log = createLogger(config.LOG_LEVEL) } = options;
+  const { tracing, metrics, log = createLogger(config.LOG_LEVEL) } = options;
   let renderer: Promise<PdfRenderer> | undefined;
   const deps: ActivityDeps = {
     config,
@@ -44,6 +50,8 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     }),
     objects: new FsObjectStore(config.REPORT_STORE_DIR),
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
+    metrics,
+    prices: await loadPriceTable(config.LLM_PRICES_FILE),
     validator: await LedgerValidator.load(config.SHAPES_DIR),
     rules: await TaxRuleEngine.load(config.SHAPES_DIR),
     renderer: () =>
@@ -63,6 +71,8 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         ...(role === 'orchestration' ? workflowSource(config) : {}),
         ...deploymentVersioning(config),
         plugins: [tracing.plugin],
+        interceptors: { activity: [activityMetrics(metrics)] },
+        sinks: reportSinks(metrics),
       }),
     ),
   );
@@ -104,6 +114,20 @@ function deploymentVersioning(config: AppConfig): Pick<WorkerOptions, 'workerDep
       version: { deploymentName, buildId },
       useWorkerVersioning: true,
       defaultVersioningBehavior: 'PINNED',
+    },
+  };
+}
+
+/** Business events from workflow code; never called during replay, so nothing is counted twice. */
+function reportSinks(metrics: TaxMetrics): InjectedSinks<ReportSinks> {
+  return {
+    reportMetrics: {
+      started: { fn: (info) => metrics.reportStarted(info.runId), callDuringReplay: false },
+      finished: {
+        fn: (info, companyId, status, seconds) => metrics.reportFinished(info.runId, companyId, status, seconds),
+        callDuringReplay: false,
+      },
+      batchStarted: { fn: () => metrics.schedulerHeartbeat(new Date()), callDuringReplay: false },
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   renderActivities,
   validateLedger,
 } from './activity-proxies';
+import { reportMetrics } from './report-sinks';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from './search-attributes';
 
 export interface MonthlyCompanyReportInput {
@@ -45,6 +46,19 @@ export async function monthlyCompanyReport(
 ): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
   const startedAt = Date.now();
+  reportMetrics.started(companyId);
+  try {
+    const result = await runReport(companyId, period, startedAt);
+    reportMetrics.finished(companyId, 'success', result.durationMs / 1000);
+    return result;
+  } catch (err) {
+    const dataError = err instanceof ApplicationFailure && err.type === 'DataValidationError';
+    reportMetrics.finished(companyId, dataError ? 'data_error' : 'failed', (Date.now() - startedAt) / 1000);
+    throw err;
+  }
+}
+
+async function runReport(companyId: string, period: string, startedAt: number): Promise<MonthlyCompanyReportResult> {
   upsertSearchAttributes([
     { key: CompanyIdKey, value: companyId },
     { key: PeriodKey, value: period },

@@ -9,6 +9,7 @@ import {
 import { listCompanies } from './activity-proxies';
 import { monthlyCompanyReport, type MonthlyCompanyReportResult } from './monthly-company-report';
 import { previousMonthInSeoul } from './period';
+import { reportMetrics } from './report-sinks';
 import { ScheduledStartTimeKey } from './search-attributes';
 
 export interface MonthlyReportBatchInput {
@@ -53,6 +54,7 @@ export function companyReportWorkflowId(companyId: string, period: string): stri
 
 /** The monthly fan-out: one child workflow per company, at most `concurrency` at a time. */
 export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): Promise<MonthlyReportBatchResult> {
+  reportMetrics.batchStarted();
   const period = input.period ?? previousMonthInSeoul(nominalStartTime());
   const concurrency = Math.max(1, Math.floor(input.concurrency ?? DEFAULT_CONCURRENCY));
   const companyIds = await listCompanies();

@@ -6,6 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type AppConfig } from '../../lib/config';
 import type { Logger } from '../../lib/logging';
+import { TaxMetrics } from '../../lib/observability/metrics';
+import { startMetricsServer } from '../../lib/observability/metrics-server';
 import { setupTracing, type Tracing } from '../../lib/observability/tracing';
 import { freePort } from '../../scripts/support/free-port';
 import { startDevServer, type DevServer } from '../../scripts/support/temporal-dev-server';
@@ -19,6 +21,9 @@ export interface Harness {
   server: DevServer;
   worker: ReportWorker;
   dir: string;
+  metrics: TaxMetrics;
+  /** The worker's /metrics endpoint on loopback. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -41,7 +46,9 @@ export async function startHarness(env: Record<string, string> = {}, log?: Logge
     LOG_LEVEL: 'warn',
     ...env,
   });
-  const worker = await createReportWorker(config, { tracing: processWide.tracing, log });
+  const metrics = new TaxMetrics();
+  const metricsServer = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
+  const worker = await createReportWorker(config, { tracing: processWide.tracing, metrics, log });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: [processWide.tracing.plugin] });
@@ -51,7 +58,10 @@ export async function startHarness(env: Record<string, string> = {}, log?: Logge
     server,
     worker,
     dir,
+    metrics,
+    metricsUrl: `http://127.0.0.1:${metricsServer.port}/metrics`,
     async stop() {
+      await metricsServer.close();
       worker.shutdown();
       await running;
       await connection.close();

@@ -1,0 +1,69 @@
+# syntax=docker/dockerfile:1
+# The worker image: one image for every role (WORKER_ROLE=orchestration|llm|render) and for the
+# post-install hook (temporal CLI + `npm run schedule`). Build from the repository root:
+#   docker build --build-arg BUILD_ID="$(git rev-parse --short HEAD)" -t tax-reports:"$(git rev-parse --short HEAD)" .
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG GO_IMAGE=golang:1.26-bookworm
+
+# 1. Production dependencies only. tsx (a dependency) runs the TypeScript sources; Puppeteer drives
+#    Debian's Chromium, so its own browser download is skipped.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV PUPPETEER_SKIP_DOWNLOAD=true \
+    npm_config_update_notifier=false
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+# 2. The workflow bundle, built once here so pods start without webpack and every pod of this image runs
+#    byte-identical workflow code (the worker loads it when WORKFLOW_BUNDLE_PATH is set).
+FROM deps AS bundle
+COPY tsconfig.json ./
+COPY lib ./lib
+COPY activities ./activities
+COPY workflows ./workflows
+COPY scripts/build-workflow-bundle.ts ./scripts/
+RUN node_modules/.bin/tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js
+
+# 3. The temporal CLI (same pin as scripts/provision.sh) for the hook Job's search-attribute registration
+#    and for operators in `kubectl exec`.
+FROM ${GO_IMAGE} AS temporal-cli
+ARG TEMPORAL_CLI_VERSION=v1.5.1
+ENV CGO_ENABLED=0 GOFLAGS=-mod=mod GOBIN=/out
+RUN go install "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}"
+
+# 4. Runtime: Debian's Chromium with Korean fonts, tini as PID 1, a numeric non-root user.
+FROM ${NODE_IMAGE} AS runtime
+# Debian's security updates replace package versions, so they are not pinned here; the base image is.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-cjk tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ARG BUILD_ID=dev
+ENV NODE_ENV=production \
+    PUPPETEER_SKIP_DOWNLOAD=true \
+    CHROMIUM_PATH=/usr/bin/chromium \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    HOME=/home/node \
+    XDG_CONFIG_HOME=/tmp/.config \
+    XDG_CACHE_HOME=/tmp/.cache \
+    TAX_REPORTS_IMAGE_BUILD_ID=${BUILD_ID}
+COPY --from=temporal-cli /out/temporal /usr/local/bin/temporal
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json ./
+COPY lib ./lib
+COPY activities ./activities
+COPY workflows ./workflows
+COPY workers ./workers
+COPY scripts ./scripts
+COPY ontology ./ontology
+COPY shapes ./shapes
+COPY config ./config
+COPY temporal-config ./temporal-config
+COPY --from=bundle /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
+# uid/gid 1000 is the base image's `node` user; numeric so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+EXPOSE 9464 9465
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "--import", "tsx", "workers/main.ts"]

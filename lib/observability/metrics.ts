@@ -1,0 +1,105 @@
+// The pipeline's Prometheus metrics, with the names and labels of the operations design, on a registry of
+// their own (no prom-client globals), recorded once per business event.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ReportStatus = 'success' | 'failed' | 'data_error';
+/** The five steps of a monthly run, as the seed names its agents. */
+export type AgentName = 'data' | 'validation' | 'analysis' | 'report' | 'delivery';
+
+export class TaxMetrics {
+  readonly registry = new Registry();
+  private readonly reports = new Counter({
+    name: 'tax_report_total',
+    help: 'Company-month reports finished, by outcome',
+    labelNames: ['company_id', 'status'],
+    registers: [this.registry],
+  });
+  private readonly reportDuration = new Histogram({
+    name: 'tax_report_duration_seconds',
+    help: 'Time from the start of a company-month workflow to its end',
+    labelNames: ['company_id'],
+    buckets: [1, 2, 5, 10, 30, 60, 120, 300, 600, 1200, 1800],
+    registers: [this.registry],
+  });
+  private readonly agentSeconds = new Histogram({
+    name: 'tax_agent_execution_seconds',
+    help: 'Execution time of one successful step (activity) of a run',
+    labelNames: ['agent_name'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+  private readonly llmTokens = new Counter({
+    name: 'tax_llm_tokens_total',
+    help: 'LLM tokens by model and direction',
+    labelNames: ['model', 'type'],
+    registers: [this.registry],
+  });
+  private readonly llmCost = new Counter({
+    name: 'tax_llm_cost_usd',
+    help: 'LLM spend in USD by model, from the price table',
+    labelNames: ['model'],
+    registers: [this.registry],
+  });
+  private readonly errors = new Counter({
+    name: 'tax_error_total',
+    help: 'Failed step attempts by error type and step',
+    labelNames: ['error_type', 'agent'],
+    registers: [this.registry],
+  });
+  private readonly llmErrors = new Counter({
+    name: 'tax_llm_error_total',
+    help: 'Failed LLM calls by model and error type',
+    labelNames: ['model', 'error_type'],
+    registers: [this.registry],
+  });
+  private readonly schedulerHeartbeatGauge = new Gauge({
+    name: 'tax_scheduler_heartbeat_timestamp_seconds',
+    help: 'Unix time when a scheduled monthly batch last started',
+    registers: [this.registry],
+  });
+  private readonly inProgress = new Gauge({
+    name: 'tax_reports_in_progress',
+    help: 'Company-month workflows this worker has seen start and not yet finish',
+    registers: [this.registry],
+  });
+  /** Runs started here; a run resumed on this worker after a restart is not counted in progress twice. */
+  private readonly running = new Set<string>();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  reportStarted(runId: string): void {
+    if (this.running.has(runId)) return;
+    this.running.add(runId);
+    this.inProgress.inc();
+  }
+
+  reportFinished(runId: string, companyId: string, status: ReportStatus, durationSeconds: number): void {
+    if (this.running.delete(runId)) this.inProgress.dec();
+    this.reports.inc({ company_id: companyId, status });
+    this.reportDuration.observe({ company_id: companyId }, durationSeconds);
+  }
+
+  agentFinished(agent: AgentName, seconds: number): void {
+    this.agentSeconds.observe({ agent_name: agent }, seconds);
+  }
+
+  stepFailed(agent: AgentName, errorType: string): void {
+    this.errors.inc({ error_type: errorType, agent });
+  }
+
+  llmUsage(model: string, inputTokens: number, outputTokens: number, usd: number): void {
+    this.llmTokens.inc({ model, type: 'input' }, inputTokens);
+    this.llmTokens.inc({ model, type: 'output' }, outputTokens);
+    this.llmCost.inc({ model }, usd);
+  }
+
+  llmError(model: string, errorType: string): void {
+    this.llmErrors.inc({ model, error_type: errorType });
+  }
+
+  schedulerHeartbeat(at: Date): void {
+    this.schedulerHeartbeatGauge.set(at.getTime() / 1000);
+  }
+}

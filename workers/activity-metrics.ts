@@ -1,0 +1,44 @@
+// Times every activity as a step ("agent") of the run and counts failed attempts by error type.
+import type { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
+import type { Activities } from '../activities';
+import type { AgentName, TaxMetrics } from '../lib/observability/metrics';
+
+const AGENT_OF: Record<keyof Activities, AgentName> = {
+  listCompanies: 'data',
+  extractLedger: 'data',
+  loadEarlierMonths: 'data',
+  validateLedger: 'validation',
+  analyzeLedger: 'analysis',
+  writeNarrative: 'analysis',
+  renderReport: 'report',
+  renderDataQualityReport: 'report',
+  deliverReport: 'delivery',
+  deliverDataQualityReport: 'delivery',
+};
+
+export function activityMetrics(metrics: TaxMetrics): ActivityInterceptorsFactory {
+  return (ctx: Context) => {
+    const agent = AGENT_OF[ctx.info.activityType as keyof Activities] ?? 'data';
+    const inbound: ActivityInboundCallsInterceptor = {
+      async execute(input, next) {
+        const started = performance.now();
+        try {
+          const result = await next(input);
+          metrics.agentFinished(agent, (performance.now() - started) / 1000);
+          return result;
+        } catch (err) {
+          metrics.stepFailed(agent, errorType(err));
+          throw err;
+        }
+      },
+    };
+    return { inbound };
+  };
+}
+
+function errorType(err: unknown): string {
+  if (err instanceof ApplicationFailure && err.type) return err.type;
+  return err instanceof Error ? err.name : 'Unknown';
+}
