@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../scripts/support/free-port';
+import { startSmtpServer } from '../support/smtp-server';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import type { Company } from '../../lib/domain/company';
 import type { FindingsDocument } from '../../lib/domain/findings';
 import {
@@ -147,40 +147,6 @@ describe('report mail, outbox mode', () => {
   });
 });
 
-interface Received {
-  raw: Buffer;
-  secure: boolean;
-}
-
-/** A loopback SMTP server offering STARTTLS (self-signed); `rcptCode` makes it refuse recipients. */
-async function startSmtpServer() {
-  const received: Received[] = [];
-  const state: { rcptCode?: number } = {};
-  const server = new SMTPServer({
-    authOptional: true,
-    onRcptTo(_address, _session, callback) {
-      if (state.rcptCode === undefined) return callback();
-      callback(Object.assign(new Error(`refused with ${state.rcptCode}`), { responseCode: state.rcptCode }));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ raw: Buffer.concat(chunks), secure: session.secure });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    received,
-    state,
-    url: `smtp://127.0.0.1:${port}?tls.rejectUnauthorized=false`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('report mail, SMTP mode', () => {
   let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   let dir: string;
@@ -256,10 +222,7 @@ describe('report mail, SMTP mode', () => {
 
   test('an unreachable server is retryable', async () => {
     // A port that was just free: nothing listens there any more.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as AddressInfo;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freePort();
 
     const transport = createMailTransport({ smtpUrl: `smtp://127.0.0.1:${port}`, outboxDir: join(dir, 'down') });
     const opts = mailOptions();
