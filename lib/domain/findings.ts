@@ -74,6 +74,74 @@ export interface FindingsDocument {
     ytdMonthsMissing: string[];
   };
   narrative: Narrative;
+  /** The report's tables and charts; absent in findings.json written before they existed. */
+  figures?: ReportFigures;
+}
+
+/** An account's movement (Σdebit − Σcredit) in a month. */
+export interface PnlAccount {
+  code: string;
+  name: string;
+  amount: number;
+}
+
+/**
+ * A month's profit and loss by account group (ERP-FORMAT.md classes). Income groups are Σcredit − Σdebit,
+ * cost groups Σdebit − Σcredit, so every group is positive in the usual case.
+ */
+export interface MonthlyPnl {
+  period: string;
+  /** 401-450 매출. */
+  revenue: number;
+  /** 451-500 매출원가. */
+  costOfSales: number;
+  /** 501-700 제조원가, expensed in the month like the other expense accounts (TAX-RULES.md Terms). */
+  manufacturingCost: number;
+  /** 801-900 판매비와관리비, one entry per account with lines, by code. */
+  sga: PnlAccount[];
+  sgaTotal: number;
+  /** revenue − costOfSales − manufacturingCost − sgaTotal. */
+  operatingResult: number;
+  /** 901-930 영업외수익. */
+  nonOperatingIncome: number;
+  /** 931-997 영업외비용. */
+  nonOperatingExpense: number;
+  /** operatingResult + nonOperatingIncome − nonOperatingExpense. */
+  ordinaryResult: number;
+}
+
+/** A month-end balance of an insider account (134 가지급금 / 257 가수금). */
+export interface MonthEndBalance {
+  period: string;
+  balance: number;
+}
+
+export interface InsiderBalance {
+  account: string;
+  /** Month-end balance of the report month: the LOAN-/DEPOSIT-INSIDER fact's amount. */
+  balance: number;
+  /** Month-end balances of the fiscal year's months in the graph, oldest first, ending with the report month. */
+  trend: MonthEndBalance[];
+}
+
+/** The report's figures; amounts are integer KRW, and every limit, balance and interest is the rule engine's own. */
+export interface ReportFigures {
+  pnl: {
+    current: MonthlyPnl;
+    /** The month before the report month; absent when it is not in the graph. */
+    previous?: MonthlyPnl;
+  };
+  /** ENT-LIMIT: YTD entertainment E against the prorated limit L and the warning level ⌊warnRatio × L⌋. */
+  entertainment?: { ytd: number; limit: number; warnLevel: number };
+  /**
+   * CAR-COST: YTD vehicle cost, when the company has vehicles or vehicle cost lines this fiscal year. `limit`
+   * only when some vehicle has no mileage log (otherwise the limit does not apply).
+   */
+  vehicleCost?: { ytd: number; limit?: number; vehiclesWithoutLog: number };
+  /** 134 가지급금, with the report month's 인정이자. */
+  provisionalPayment?: InsiderBalance & { accruedInterest: number };
+  /** 257 가수금. */
+  suspenseReceipt?: InsiderBalance;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { HIGH: 3, MEDIUM: 2, LOW: 1, INFO: 0 };

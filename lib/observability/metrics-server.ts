@@ -10,12 +10,13 @@ export interface MetricsServer {
 
 export async function startMetricsServer(registry: Registry, { port, host = '0.0.0.0' }: { port: number; host?: string }): Promise<MetricsServer> {
   const server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === '/metrics') {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (err: unknown) => res.writeHead(500).end(String(err)),
       );
-    } else if (req.method === 'GET' && req.url === '/healthz') {
+    } else if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     } else {
       res.writeHead(404).end();

@@ -54,7 +54,7 @@ export class TaxMetrics {
   });
   private readonly schedulerHeartbeatGauge = new Gauge({
     name: 'tax_scheduler_heartbeat_timestamp_seconds',
-    help: 'Unix time when a scheduled monthly batch last started',
+    help: 'Unix time when a monthly batch (scheduled, backfilled or by hand) last started on this worker',
     registers: [this.registry],
   });
   private readonly inProgress = new Gauge({

@@ -2,6 +2,7 @@
 // activity and `npm run analyze`, so the command reproduces exactly what the workflow reports.
 import { ledgerMetrics } from '../analysis/ledger-metrics';
 import { offlineNarrative } from '../analysis/offline-narrative';
+import { reportFigures } from '../analysis/report-figures';
 import type { Company } from '../domain/company';
 import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } from '../domain/findings';
 import type { GraphStore } from '../graph/graph-store';
@@ -23,6 +24,8 @@ export async function analyzeCompanyMonth(
     ledgerMetrics(graph, shapesDir, company.id, period, company.fiscalYearStartMonth),
     rules.evaluate(graph, { company, period }),
   ]);
+  // Only now: the figures read the derived graph that evaluate has just written.
+  const figures = await reportFigures(graph, shapesDir, company, period);
   const base: Omit<FindingsDocument, 'narrative'> = {
     schemaVersion: 1,
     companyId: company.id,
@@ -33,6 +36,7 @@ export async function analyzeCompanyMonth(
     dataQuality: { conforms: true, violations: 0, warnings: warnings.length, details: warnings },
     findings,
     metrics,
+    figures,
   };
   return { ...base, narrative: { model: 'offline', fallbackUsed: false, cached: false, text: offlineNarrative(base) } };
 }

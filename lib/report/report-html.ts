@@ -1,7 +1,7 @@
 /**
  * The monthly report and the admin's data-quality report as self-contained A4 HTML (TAX-RULES.md,
- * "Report layout"). One function per section so later sections (P&L, limit charts, balances) slot
- * in without touching the others. Every data value goes through the `html` tag, which escapes it.
+ * "Report layout"), one function per section. Every data value goes through the `html` tag, which
+ * escapes it; charts are inline SVG (svg-charts.ts).
  */
 import type { Company } from '../domain/company';
 import type {
@@ -10,12 +10,16 @@ import type {
   Finding,
   FindingCategory,
   FindingsDocument,
+  InsiderBalance,
+  MonthlyPnl,
   Narrative,
+  ReportFigures,
   RiskLevel,
   Severity,
 } from '../domain/findings';
 import { assertPeriod } from '../domain/ids';
 import { html, rawHtml, type SafeHtml } from './escape-html';
+import { CHART_COLOURS, groupedBarChart, limitGauge } from './svg-charts';
 
 export interface ReportHtmlOptions {
   firmName: string;
@@ -113,6 +117,13 @@ th.location { width: 45mm; }
 .narrative p { margin: 0 0 3mm; white-space: pre-line; }
 .meta { color: #57606a; font-size: 9pt; }
 .empty { color: #57606a; }
+table.pnl td.num, table.pnl th.num { width: 24mm; }
+table.pnl tr.total td { font-weight: 700; background: #f6f8fa; }
+table.pnl td.sub { padding-left: 6mm; color: #57606a; }
+.tracker { break-inside: avoid; margin: 0 0 6mm; }
+.tracker h3 { margin-bottom: 1mm; }
+svg.chart { display: block; width: 100%; height: auto; margin: 1mm 0 2mm; }
+.chart-block { break-inside: avoid; }
 .disclaimer { margin-top: 10mm; padding: 3mm 4mm; border-top: 1px solid #c9d1d9; font-size: 9pt; color: #57606a; }
 .disclaimer strong { color: #1f2328; }
 `);
@@ -123,7 +134,11 @@ export function renderReportHtml(doc: FindingsDocument, company: Company, opts: 
   return page(`${company.name} ${formatReportMonth(doc.period)} 세무 리스크 리포트`, [
     cover(doc, company, opts),
     scorecard(doc),
-    keyMetrics(doc.metrics),
+    profitAndLoss(doc),
+    // Older findings.json have no figures: their reports had neither section.
+    doc.figures && limitTrackers(doc.figures),
+    doc.figures && insiderBalances(doc.figures, doc.period),
+    proofGaps(risks),
     filingCalendar(doc.period, deadlines),
     findingsSection(risks),
     narrativeSection(doc.narrative),
@@ -181,7 +196,7 @@ function nextReportMonth(period: string): string {
   return month === 12 ? `${year! + 1}-01` : `${year}-${String(month! + 1).padStart(2, '0')}`;
 }
 
-function page(title: string, sections: SafeHtml[]): string {
+function page(title: string, sections: (SafeHtml | undefined)[]): string {
   return html`<!DOCTYPE html>
 <html lang="ko">
 <head>
@@ -243,17 +258,206 @@ function scorecard(doc: FindingsDocument): SafeHtml {
 </section>`;
 }
 
-function keyMetrics(metrics: FindingsDocument['metrics']): SafeHtml {
+/** Section 3: the month's P&L against the month before; findings.json written before `figures` have the totals only. */
+function profitAndLoss(doc: FindingsDocument): SafeHtml {
+  const pnl = doc.figures?.pnl;
+  const { revenueYtd, expenseYtd } = doc.metrics;
   return html`<section>
-<h2>주요 지표</h2>
-<table>
+<h2>월간 손익</h2>
+${pnl ? pnlTable(pnl.current, pnl.previous) : metricsTable(doc.metrics)}
+${pnl && html`<p class="meta">사업연도 누계: 매출 ${formatKrw(revenueYtd)} · 비용 ${formatKrw(expenseYtd)}</p>`}
+${ytdCoverage(doc.metrics)}
+</section>`;
+}
+
+function metricsTable(metrics: FindingsDocument['metrics']): SafeHtml {
+  return html`<table>
 <thead><tr><th>구분</th><th class="num">당월</th><th class="num">누계(사업연도 개시일부터)</th></tr></thead>
 <tbody>
 <tr><td>매출</td><td class="num">${formatKrw(metrics.revenueMonth)}</td><td class="num">${formatKrw(metrics.revenueYtd)}</td></tr>
 <tr><td>비용</td><td class="num">${formatKrw(metrics.expenseMonth)}</td><td class="num">${formatKrw(metrics.expenseYtd)}</td></tr>
 </tbody>
+</table>`;
+}
+
+type PnlAmount = Exclude<keyof MonthlyPnl, 'period' | 'sga'>;
+interface PnlRow {
+  label: string;
+  current: number;
+  /** Absent when the month before is not in the graph. */
+  previous?: number;
+  kind?: 'total' | 'sub';
+}
+
+/** The P&L in statement order: groups empty in both months are left out, the results and SG&A never. */
+function pnlRows(current: MonthlyPnl, previous: MonthlyPnl | undefined): PnlRow[] {
+  const group = (label: string, key: PnlAmount, kind?: PnlRow['kind']): PnlRow => ({
+    label,
+    current: current[key],
+    ...(previous && { previous: previous[key] }),
+    ...(kind && { kind }),
+  });
+  const optional = (row: PnlRow) => (row.current !== 0 || (row.previous ?? 0) !== 0 ? [row] : []);
+  const codes = [...new Set([...current.sga, ...(previous?.sga ?? [])].map((a) => a.code))].sort();
+  const sga = codes.map((code): PnlRow => {
+    const now = current.sga.find((a) => a.code === code);
+    const before = previous?.sga.find((a) => a.code === code);
+    return {
+      label: `${code} ${now?.name ?? before?.name ?? ''}`,
+      current: now?.amount ?? 0,
+      ...(previous && { previous: before?.amount ?? 0 }),
+      kind: 'sub',
+    };
+  });
+  return [
+    group('매출액', 'revenue'),
+    ...optional(group('매출원가', 'costOfSales')),
+    ...optional(group('제조원가', 'manufacturingCost')),
+    group('판매비와관리비', 'sgaTotal'),
+    ...sga,
+    group('영업손익', 'operatingResult', 'total'),
+    ...optional(group('영업외수익', 'nonOperatingIncome')),
+    ...optional(group('영업외비용', 'nonOperatingExpense')),
+    group('법인세비용차감전손익', 'ordinaryResult', 'total'),
+  ];
+}
+
+function pnlTable(current: MonthlyPnl, previous: MonthlyPnl | undefined): SafeHtml {
+  const rows = pnlRows(current, previous).map(
+    (r) => html`<tr${r.kind === 'total' ? rawHtml(' class="total"') : ''}><td${r.kind === 'sub' ? rawHtml(' class="sub"') : ''}>${r.label}</td><td class="num">${formatKrw(r.current)}</td>${
+      r.previous !== undefined &&
+      html`<td class="num">${formatKrw(r.previous)}</td><td class="num">${formatChange(r.current - r.previous)}</td><td class="num">${formatChangeRate(r.current, r.previous)}</td>`
+    }</tr>`,
+  );
+  return html`<table class="pnl">
+<thead><tr><th>구분</th><th class="num">당월 (${formatReportMonth(current.period)})</th>${
+    previous && html`<th class="num">전월 (${formatReportMonth(previous.period)})</th><th class="num">증감</th><th class="num">증감률</th>`
+  }</tr></thead>
+<tbody>${rows}</tbody>
 </table>
-${ytdCoverage(metrics)}
+${!previous && html`<p class="meta">전월 장부가 없어 증감을 표시하지 않습니다.</p>`}`;
+}
+
+/** −1234000 → "-1,234,000원", 1234000 → "+1,234,000원". */
+function formatChange(change: number): string {
+  return `${change > 0 ? '+' : ''}${formatKrw(change)}`;
+}
+
+/** The change against the earlier amount's size, one decimal; "-" when there is nothing to compare with. */
+function formatChangeRate(current: number, previous: number): string {
+  if (previous === 0) return '-';
+  const rate = ((current - previous) / Math.abs(previous)) * 100;
+  return `${rate > 0 ? '+' : ''}${rate.toFixed(1)}%`;
+}
+
+/** value / limit as a percentage, one decimal. */
+function formatShare(value: number, limit: number): string {
+  return limit > 0 ? `${((value / limit) * 100).toFixed(1)}%` : '-';
+}
+
+/** Label / value pairs as one header row over one value row. */
+function factRow(facts: readonly [string, string][]): SafeHtml {
+  return html`<table>
+<thead><tr>${facts.map(([label]) => html`<th class="num">${label}</th>`)}</tr></thead>
+<tbody><tr>${facts.map(([, value]) => html`<td class="num">${value}</td>`)}</tr></tbody>
+</table>`;
+}
+
+/** Section 4: entertainment and vehicle cost of the fiscal year so far against their limits. */
+function limitTrackers({ entertainment, vehicleCost }: ReportFigures): SafeHtml {
+  const ent =
+    entertainment === undefined
+      ? html`<p class="empty">기업업무추진비 한도 자료가 없습니다.</p>`
+      : html`${limitGauge('기업업무추진비 누계와 손금 한도', entertainment.ytd, entertainment.limit, entertainment.warnLevel)}
+${factRow([
+  ['누계', formatKrw(entertainment.ytd)],
+  ['손금 한도 (월할)', formatKrw(entertainment.limit)],
+  ['경고 수준', formatKrw(entertainment.warnLevel)],
+  ['한도 대비', formatShare(entertainment.ytd, entertainment.limit)],
+])}`;
+  return html`<section>
+<h2>한도 관리</h2>
+<div class="tracker"><h3>기업업무추진비 (사업연도 누계)</h3>
+${ent}
+</div>
+<div class="tracker"><h3>업무용승용차 관련 비용 (사업연도 누계)</h3>
+${vehicleTracker(vehicleCost)}
+</div>
+</section>`;
+}
+
+function vehicleTracker(vehicle: ReportFigures['vehicleCost']): SafeHtml {
+  if (vehicle === undefined) return html`<p class="empty">업무용승용차와 차량 관련 비용이 없습니다.</p>`;
+  if (vehicle.limit === undefined) {
+    return html`${factRow([['누계', formatKrw(vehicle.ytd)]])}
+<p class="meta">운행기록부를 작성하지 않은 차량이 없어 비용 한도가 적용되지 않습니다.</p>`;
+  }
+  return html`${limitGauge('업무용승용차 관련 비용 누계와 한도', vehicle.ytd, vehicle.limit)}
+${factRow([
+  ['누계', formatKrw(vehicle.ytd)],
+  ['한도 (월할)', formatKrw(vehicle.limit)],
+  ['운행기록부 미작성 차량', `${vehicle.vehiclesWithoutLog}대`],
+  ['한도 대비', formatShare(vehicle.ytd, vehicle.limit)],
+])}`;
+}
+
+const INSIDER_SERIES = [
+  { key: 'provisionalPayment', label: '가지급금', colour: CHART_COLOURS.over },
+  { key: 'suspenseReceipt', label: '가수금', colour: '#1f3a5f' },
+] as const;
+
+/** Section 5: month-end balances of 가지급금 and 가수금 over the fiscal year, and the month's 인정이자. */
+function insiderBalances(figures: ReportFigures, period: string): SafeHtml {
+  const shown = INSIDER_SERIES.flatMap((s) => {
+    const balance: (InsiderBalance & { accruedInterest?: number }) | undefined = figures[s.key];
+    return balance && (balance.balance !== 0 || balance.trend.some((m) => m.balance !== 0)) ? [{ ...s, balance }] : [];
+  });
+  if (shown.length === 0) {
+    return html`<section><h2>가지급금·가수금</h2><p class="empty">사업연도 중 가지급금·가수금 잔액이 없습니다.</p></section>`;
+  }
+  const months = shown[0]!.balance.trend.map((m) => m.period);
+  const at = (b: InsiderBalance, month: string) => b.trend.find((m) => m.period === month)?.balance ?? 0;
+  const chart = groupedBarChart(
+    '가지급금·가수금 월말 잔액 추이',
+    months.map((m) => `${Number(m.slice(5))}월`),
+    shown.map((s) => ({ label: s.label, colour: s.colour, values: months.map((m) => at(s.balance, m)) })),
+    formatKrw,
+  );
+  return html`<section>
+<h2>가지급금·가수금</h2>
+<table>
+<thead><tr><th>구분</th><th class="num">${formatReportMonth(period)}말 잔액</th><th class="num">당월 인정이자</th></tr></thead>
+<tbody>${shown.map(
+    (s) =>
+      html`<tr><td>${s.label} (${s.balance.account})</td><td class="num">${formatKrw(s.balance.balance)}</td><td class="num">${s.balance.accruedInterest === undefined ? '-' : formatKrw(s.balance.accruedInterest)}</td></tr>`,
+  )}</tbody>
+</table>
+<p class="meta">인정이자는 당월 가지급금의 일별 잔액에 인정이자율을 적용한 금액으로, 익금산입 대상입니다.</p>
+<div class="chart-block">
+<h3>월말 잔액 추이</h3>
+${chart}
+</div>
+<table>
+<thead><tr><th>월</th>${shown.map((s) => html`<th class="num">${s.label}</th>`)}</tr></thead>
+<tbody>${months.map((m) => html`<tr><td>${formatReportMonth(m)}</td>${shown.map((s) => html`<td class="num">${formatKrw(at(s.balance, m))}</td>`)}</tr>`)}</tbody>
+</table>
+</section>`;
+}
+
+/** Section 6: every line of the MISSING_PROOF findings, i.e. without qualifying proof above its threshold. */
+function proofGaps(risks: readonly Finding[]): SafeHtml {
+  const lines = risks
+    .filter((f) => f.category === 'MISSING_PROOF')
+    .flatMap((f) => f.evidence)
+    .sort((a, b) => a.date.localeCompare(b.date));
+  const total = lines.reduce((sum, l) => sum + l.amount, 0);
+  return html`<section>
+<h2>적격증빙 누락</h2>
+${
+  lines.length === 0
+    ? html`<p class="empty">기준 금액을 넘는 적격증빙 없는 전표가 없습니다.</p>`
+    : html`<p>증빙구분이 '없음'이고 기준 금액을 넘는 전표가 ${lines.length}건, 합계 ${formatKrw(total)}입니다.</p>${evidenceTable(lines)}`
+}
 </section>`;
 }
 

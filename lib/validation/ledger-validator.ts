@@ -7,7 +7,6 @@ import type { Term } from '@rdfjs/types';
 import { Parser, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import type { DataQualityViolation } from '../domain/findings';
-import { graphIriRef } from '../graph/graph-sparql';
 import type { GraphStore } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { tax } from '../rdf/vocabulary';
@@ -24,9 +23,10 @@ export class LedgerValidator {
   private constructor(
     private readonly shapes: Quad[],
     private readonly deriveQueries: string[],
+    private readonly focusQuery: string,
   ) {}
 
-  /** Reads every *.ttl shape file and every derive/*.rq query of the shapes directory. */
+  /** Reads the top-level *.ttl shapes, the derive/*.rq queries and focus/data-quality.rq. */
   static async load(shapesDir: string): Promise<LedgerValidator> {
     const ttl = (await readdir(shapesDir)).filter((f) => f.endsWith('.ttl')).sort();
     const shapes = (await Promise.all(ttl.map((f) => readFile(path.join(shapesDir, f), 'utf8')))).flatMap((text) =>
@@ -35,12 +35,13 @@ export class LedgerValidator {
     const deriveDir = path.join(shapesDir, 'derive');
     const rq = (await readdir(deriveDir)).filter((f) => f.endsWith('.rq')).sort();
     const queries = await Promise.all(rq.map((f) => readFile(path.join(deriveDir, f), 'utf8')));
-    return new LedgerValidator(shapes, queries);
+    const focus = await readFile(path.join(shapesDir, 'focus', 'data-quality.rq'), 'utf8');
+    return new LedgerValidator(shapes, queries, focus);
   }
 
   async validate(store: GraphStore, ledgerGraph: string): Promise<ValidationOutcome> {
     const texts = await Promise.all([
-      store.construct(`CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ${graphIriRef(ledgerGraph)} { ?s ?p ?o } }`),
+      store.construct(bindIri(this.focusQuery, 'ledgerGraph', ledgerGraph)),
       ...this.deriveQueries.map((q) => store.construct(bindIri(q, 'ledgerGraph', ledgerGraph))),
     ]);
     const data = rdf.dataset(texts.flatMap((t) => new Parser({ format: 'N-Triples' }).parse(t)));

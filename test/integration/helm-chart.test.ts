@@ -1,0 +1,365 @@
+// The deployment artefacts, offline: the Dockerfile lints clean; the chart lints (values.schema.json included)
+// and renders, with its defaults and with ci/production-values.yaml, into manifests that kubeconform accepts
+// against the Kubernetes JSON schemas provisioned under .tools/ (CRDs are skipped: no schema offline); bad
+// values fail; the rendered PrometheusRule and dashboard are the ops/ files; the rendered config is one the
+// app's own config loader accepts. Tools come from scripts/provision-helm-tools.sh (idempotent, cached).
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadConfig, taskQueues } from '../../lib/config';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, '.tools', 'bin');
+const HELM = path.join(BIN, 'helm');
+const KUBECONFORM = path.join(BIN, 'kubeconform');
+const HADOLINT = path.join(BIN, 'hadolint');
+const ACTIONLINT = path.join(BIN, 'actionlint');
+const PYTHON = path.join(ROOT, '.tools', 'deploy-venv', 'bin', 'python');
+const K8S_VERSION = '1.33.0';
+const SCHEMAS = path.join(ROOT, '.tools', 'k8s-json-schema', `v${K8S_VERSION}-strict`);
+const CHART = path.join(ROOT, 'helm', 'tax-reports');
+const PROD_VALUES = path.join(CHART, 'ci', 'production-values.yaml');
+const OPS_RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
+const OPS_DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
+/** Custom resources: kubeconform has no schema for them offline and skips them; nothing else may be skipped. */
+const CRD_KINDS = new Set(['ServiceMonitor', 'PrometheusRule', 'ScaledObject']);
+
+// helm keeps its state in a throwaway home: no repositories, no cache, no network.
+const helmHome = mkdtempSync(path.join(tmpdir(), 'helm-home-'));
+const helmEnv = {
+  ...process.env,
+  HELM_CACHE_HOME: path.join(helmHome, 'cache'),
+  HELM_CONFIG_HOME: path.join(helmHome, 'config'),
+  HELM_DATA_HOME: path.join(helmHome, 'data'),
+};
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: any;
+  data?: Record<string, string>;
+}
+
+function run(cmd: string, args: string[], input?: string) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, env: helmEnv, input, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function helm(args: string[]) {
+  return run(HELM, args);
+}
+
+function template(valuesFiles: string[] = []): string {
+  const r = helm(['template', 'tax-reports', CHART, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION,
+    ...valuesFiles.flatMap((f) => ['-f', f])]);
+  assert.equal(r.code, 0, `helm template failed:\n${r.err}`);
+  return r.out;
+}
+
+/** Multi-document YAML → objects, with PyYAML from the provisioned venv (the app has no YAML dependency). */
+function parseYamlDocs(text: string): any[] {
+  const r = run(PYTHON, ['-c',
+    'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], text);
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out) as any[];
+}
+
+interface KubeconformResult { kind: string; name: string; status: string; msg: string }
+
+function kubeconform(manifests: string): { results: KubeconformResult[]; code: number | null; err: string } {
+  const r = run(KUBECONFORM, [
+    '-strict', '-ignore-missing-schemas', '-output', 'json', '-verbose',
+    '-schema-location', `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+    '-',
+  ], manifests);
+  const parsed = JSON.parse(r.out || '{"resources":[]}') as { resources: KubeconformResult[] | null };
+  return { results: parsed.resources ?? [], code: r.code, err: r.err };
+}
+
+function assertConforms(manifests: string): void {
+  const { results, code, err } = kubeconform(manifests);
+  const bad = results.filter((r) => r.status !== 'statusValid' && r.status !== 'statusSkipped');
+  assert.deepEqual(bad, [], `kubeconform rejected:\n${bad.map((b) => `${b.kind}/${b.name}: ${b.msg}`).join('\n')}`);
+  assert.equal(code, 0, err);
+  // A schema that fails to load is a silent skip in kubeconform: only CRDs may be skipped.
+  const skipped = results.filter((r) => r.status === 'statusSkipped').map((r) => r.kind);
+  assert.deepEqual(skipped.filter((k) => !CRD_KINDS.has(k)), [], 'core kinds were skipped, not validated');
+  assert.ok(results.some((r) => r.kind === 'Deployment' && r.status === 'statusValid'));
+}
+
+const byKind = (docs: Manifest[], kind: string) => docs.filter((d) => d.kind === kind);
+const one = (docs: Manifest[], kind: string, name: string) => {
+  const found = docs.find((d) => d.kind === kind && d.metadata.name === name);
+  assert.ok(found, `${kind}/${name} not rendered`);
+  return found;
+};
+const envOf = (container: any) => Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e]));
+
+let defaults: Manifest[];
+let production: Manifest[];
+let defaultText: string;
+let productionText: string;
+
+before(() => {
+  execFileSync('bash', [path.join(ROOT, 'scripts', 'provision-helm-tools.sh')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  defaultText = template();
+  productionText = template([PROD_VALUES]);
+  defaults = parseYamlDocs(defaultText);
+  production = parseYamlDocs(productionText);
+});
+
+after(() => rmSync(helmHome, { recursive: true, force: true }));
+
+describe('Dockerfile', () => {
+  test('hadolint finds nothing', () => {
+    const r = run(HADOLINT, ['--failure-threshold', 'info', 'Dockerfile']);
+    assert.equal(r.code, 0, r.out + r.err);
+  });
+
+  test('production deps, prebuilt workflow bundle, Chromium + CJK fonts + tini, numeric non-root user', () => {
+    const df = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    assert.match(df, /npm ci --omit=dev/);
+    assert.match(df, /PUPPETEER_SKIP_DOWNLOAD=true/);
+    assert.match(df, /FROM \$\{NODE_IMAGE\} AS runtime/);
+    assert.match(df, /ARG NODE_IMAGE=node:20-bookworm-slim/);
+    assert.match(df, /apt-get install[^\n]*\bchromium\b[^\n]*\bfonts-noto-cjk\b[^\n]*\btini\b/);
+    assert.match(df, /scripts\/build-workflow-bundle\.ts dist\/workflow-bundle\.js/);
+    assert.match(df, /WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
+    assert.match(df, /^USER \d+:\d+$/m);
+    assert.match(df, /ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
+    // What the workers and the setup Job read at run time is in the image, and not dockerignored.
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    for (const dir of ['lib', 'activities', 'workflows', 'workers', 'scripts', 'ontology', 'shapes', 'config', 'temporal-config']) {
+      assert.match(df, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `${dir}/ not copied`);
+      assert.ok(!ignored.includes(dir), `${dir} is dockerignored`);
+    }
+  });
+});
+
+describe('helm chart', () => {
+  test('helm lint --strict passes with the defaults, every ci/ values file and every env/ values file', () => {
+    const files = ['ci', 'env'].flatMap((dir) =>
+      readdirSync(path.join(CHART, dir)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(CHART, dir, f)));
+    assert.ok(files.includes(PROD_VALUES) && files.length >= 4);
+    for (const extra of [[], ...files.map((f) => ['-f', f])]) {
+      const r = helm(['lint', '--strict', '--kube-version', K8S_VERSION, CHART, ...extra]);
+      assert.equal(r.code, 0, `helm lint ${extra.join(' ')}:\n${r.out}${r.err}`);
+    }
+  });
+
+  test('values.schema.json: bad values fail helm lint', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bad-values-'));
+    try {
+      const cases: Array<[string, string, RegExp]> = [
+        ['secret in the ConfigMap', 'config:\n  OPENAI_API_KEY: sk-live-123\n', /OPENAI_API_KEY/],
+        ['canary without a build id', 'canary:\n  enabled: true\n  image: { tag: abc }\n', /buildId/],
+        ['writable root filesystem', 'securityContext:\n  readOnlyRootFilesystem: false\n', /readOnlyRootFilesystem/],
+        ['no shared graph store', 'config:\n  GRAPHDB_URL: ""\n', /GRAPHDB_URL/],
+        ['replicas as text', 'roles:\n  render:\n    replicas: two\n', /replicas/],
+        ['metrics port off (probes need it)', 'metrics:\n  port: 0\n', /port/],
+        ['unknown egress destination', 'networkPolicy:\n  roleEgress:\n    llm: [dns, internet]\n', /roleEgress/],
+      ];
+      for (const [name, yaml, expected] of cases) {
+        const file = path.join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+        writeFileSync(file, yaml);
+        const r = helm(['lint', '--kube-version', K8S_VERSION, CHART, '-f', file]);
+        assert.notEqual(r.code, 0, `${name}: lint passed`);
+        assert.match(r.out + r.err, /schema/, `${name}: not a schema failure:\n${r.out}${r.err}`);
+        assert.match(r.out + r.err, expected, `${name}:\n${r.out}${r.err}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('kubeconform -strict accepts the default render', () => assertConforms(defaultText));
+  test('kubeconform -strict accepts the ci/production-values.yaml render', () => assertConforms(productionText));
+
+  test('kubeconform really validates: an unknown Deployment field is rejected', () => {
+    const broken = defaultText.replace('revisionHistoryLimit: 5', 'revisionHistoryLimit: 5\n  replicaz: 3');
+    const { results } = kubeconform(broken);
+    assert.ok(results.some((r) => r.kind === 'Deployment' && r.status === 'statusInvalid'));
+  });
+
+  test('defaults: one Deployment, HPA (CPU 70 %, memory 80 %) and PDB per role; no KEDA, no canary', () => {
+    const roles = ['orchestration', 'llm', 'render'];
+    assert.deepEqual(byKind(defaults, 'Deployment').map((d) => d.metadata.name).sort(), roles.map((r) => `tax-reports-${r}`).sort());
+    for (const role of roles) {
+      const hpa = one(defaults, 'HorizontalPodAutoscaler', `tax-reports-${role}`);
+      const targets = Object.fromEntries(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]));
+      assert.deepEqual(targets, { cpu: 70, memory: 80 });
+      one(defaults, 'PodDisruptionBudget', `tax-reports-${role}`);
+      // HPA-managed: the Deployment leaves replicas to the autoscaler.
+      assert.equal(one(defaults, 'Deployment', `tax-reports-${role}`).spec.replicas, undefined);
+    }
+    assert.equal(byKind(defaults, 'ScaledObject').length, 0);
+    assert.equal(byKind(defaults, 'Secret').length, 0, 'the chart never renders secrets');
+    for (const kind of ['ServiceAccount', 'Service', 'ServiceMonitor', 'PrometheusRule', 'Job', 'PersistentVolumeClaim']) {
+      assert.equal(byKind(defaults, kind).length, 1, kind);
+    }
+  });
+
+  test('every pod: non-root, read-only root, no capabilities, RuntimeDefault seccomp, /tmp on an emptyDir', () => {
+    for (const docs of [defaults, production]) {
+      const pods = [...byKind(docs, 'Deployment'), ...byKind(docs, 'Job')].map((d) => [d.metadata.name, d.spec.template.spec] as const);
+      assert.ok(pods.length >= 4);
+      for (const [name, pod] of pods) {
+        assert.equal(pod.securityContext.runAsNonRoot, true, name);
+        assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault', name);
+        assert.equal(pod.automountServiceAccountToken, false, name);
+        const emptyDirs = new Set(pod.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name));
+        for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+          assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${name}/${c.name}`);
+          assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${name}/${c.name}`);
+          assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], `${name}/${c.name}`);
+          const tmp = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
+          assert.ok(tmp && emptyDirs.has(tmp.name), `${name}/${c.name}: /tmp is not an emptyDir`);
+          // Secrets only by reference to the existing Secret, never as literal values.
+          for (const e of c.env ?? []) {
+            if (/KEY|PASSWORD|TOKEN|SMTP_URL/.test(e.name)) assert.ok(e.valueFrom?.secretKeyRef, `${name}: ${e.name} literal`);
+          }
+        }
+      }
+    }
+  });
+
+  test('workers: probes on /healthz, metrics ports, versioning env, role-scoped secrets', () => {
+    const deployment = one(defaults, 'Deployment', 'tax-reports-llm');
+    const [c] = deployment.spec.template.spec.containers;
+    for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+      assert.deepEqual(c[probe].httpGet, { path: '/healthz', port: 'metrics' }, probe);
+    }
+    assert.deepEqual(c.ports.map((p: any) => [p.name, p.containerPort]), [['metrics', 9464], ['temporal-metrics', 9465]]);
+    const env = envOf(c);
+    assert.equal(env.WORKER_ROLE.value, 'llm');
+    assert.equal(env.WORKER_DEPLOYMENT_NAME.value, 'tax-reports');
+    assert.ok(env.WORKER_BUILD_ID.value);
+    assert.deepEqual(env.OPENAI_API_KEY.valueFrom.secretKeyRef, { name: 'tax-reports-secrets', key: 'OPENAI_API_KEY', optional: false });
+    assert.equal(env.SMTP_URL, undefined, 'the llm role does not get the SMTP credentials');
+    const render = envOf(one(defaults, 'Deployment', 'tax-reports-render').spec.template.spec.containers[0]);
+    assert.equal(Object.values(render).filter((e: any) => e.valueFrom?.secretKeyRef).length, 0, 'render gets no secrets');
+  });
+
+  test("the rendered ConfigMap plus a worker's env is a configuration the app's loader accepts", () => {
+    for (const docs of [defaults, production]) {
+      const cm = byKind(docs, 'ConfigMap').find((c) => !c.metadata.labels?.grafana_dashboard);
+      assert.ok(cm?.data);
+      for (const d of byKind(docs, 'Deployment')) {
+        const literal = Object.fromEntries(
+          d.spec.template.spec.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]),
+        );
+        const config = loadConfig({ ...cm.data, ...literal });
+        assert.ok(config.WORKER_BUILD_ID && config.WORKER_DEPLOYMENT_NAME, d.metadata.name);
+        assert.ok(config.GRAPHDB_URL, 'pods share one graph store');
+        assert.ok(config.REPORT_STORE_DIR.startsWith('/data/'), 'reports on the shared volume');
+      }
+    }
+  });
+
+  test('production values: KEDA on the task-queue backlog replaces the HPAs; task queues match the app', () => {
+    assert.equal(byKind(production, 'HorizontalPodAutoscaler').length, 0);
+    const cm = byKind(production, 'ConfigMap').find((c) => !c.metadata.labels?.grafana_dashboard)!;
+    const queues = taskQueues(loadConfig(cm.data));
+    for (const role of ['orchestration', 'llm', 'render'] as const) {
+      const so = one(production, 'ScaledObject', `tax-reports-${role}`);
+      assert.equal(so.spec.scaleTargetRef.name, `tax-reports-${role}`);
+      const temporal = so.spec.triggers.find((t: any) => t.type === 'temporal');
+      assert.equal(temporal.metadata.taskQueue, queues[role]);
+      assert.equal(temporal.metadata.namespace, cm.data!.TEMPORAL_NAMESPACE);
+      assert.equal(temporal.metadata.workerDeploymentBuildId, '3f2a9c1');
+      assert.deepEqual(so.spec.triggers.map((t: any) => t.type), ['temporal', 'cpu', 'memory']);
+    }
+  });
+
+  test('production values: a small canary on a different build id polls all queues; a draining build stays', () => {
+    const stable = envOf(one(production, 'Deployment', 'tax-reports-orchestration').spec.template.spec.containers[0]);
+    const canary = one(production, 'Deployment', 'tax-reports-canary');
+    const canaryEnv = envOf(canary.spec.template.spec.containers[0]);
+    assert.equal(canary.spec.replicas, 1);
+    assert.equal(canaryEnv.WORKER_ROLE.value, 'all');
+    assert.equal(canaryEnv.WORKER_DEPLOYMENT_NAME.value, stable.WORKER_DEPLOYMENT_NAME.value);
+    assert.notEqual(canaryEnv.WORKER_BUILD_ID.value, stable.WORKER_BUILD_ID.value);
+    assert.match(canary.spec.template.spec.containers[0].image, /@sha256:fedcba/);
+    const drain = one(production, 'Deployment', 'tax-reports-drain-1c0ffee');
+    assert.equal(envOf(drain.spec.template.spec.containers[0]).WORKER_BUILD_ID.value, '1c0ffee');
+    assert.match(drain.spec.template.spec.containers[0].image, /:1c0ffee$/);
+  });
+
+  test('NetworkPolicy: every egress rule names its destinations; each role reaches only its own', () => {
+    for (const docs of [defaults, production]) {
+      for (const np of byKind(docs, 'NetworkPolicy')) {
+        assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+        for (const rule of np.spec.egress) assert.ok(rule.to?.length, `${np.metadata.name}: egress rule without "to" allows everything`);
+      }
+    }
+    const ports = (name: string) =>
+      new Set(one(defaults, 'NetworkPolicy', name).spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port)));
+    assert.deepEqual([...ports('tax-reports-render')].sort(), [443, 53, 7233].sort());
+    assert.ok(!ports('tax-reports-llm').has(587) && !ports('tax-reports-llm').has(7200), 'llm reaches neither SMTP nor GraphDB');
+    assert.ok(ports('tax-reports-orchestration').has(7200) && ports('tax-reports-orchestration').has(587));
+    assert.deepEqual([...ports('tax-reports-setup')].sort(), [53, 7233].sort());
+  });
+
+  test('the setup hook registers search attributes and the schedule after install and upgrade', () => {
+    const job = one(defaults, 'Job', 'tax-reports-setup');
+    assert.equal(job.metadata.annotations!['helm.sh/hook'], 'post-install,post-upgrade');
+    const pod = job.spec.template.spec;
+    assert.deepEqual(pod.initContainers[0].command, ['bash', 'temporal-config/setup.sh']);
+    assert.ok(pod.initContainers[0].args.includes('--skip-namespace'));
+    assert.deepEqual(pod.containers[0].command, ['node', '--import', 'tsx', 'scripts/schedule.ts']);
+    assert.equal(job.spec.template.metadata.labels['tax-reports/role'], 'setup', 'selected by its own NetworkPolicy');
+  });
+
+  test('the rendered PrometheusRule spec is ops/prometheus/alert-rules.yml', () => {
+    const [expected] = parseYamlDocs(readFileSync(OPS_RULES, 'utf8'));
+    assert.deepEqual(one(defaults, 'PrometheusRule', 'tax-reports').spec, expected);
+  });
+
+  test('the dashboard ConfigMap carries the sidecar label and ops/grafana/tax-reports-dashboard.json', () => {
+    const cm = one(defaults, 'ConfigMap', 'tax-reports-dashboard');
+    assert.equal(cm.metadata.labels!.grafana_dashboard, '1');
+    const json = cm.data!['tax-reports-dashboard.json']!;
+    assert.deepEqual(JSON.parse(json), JSON.parse(readFileSync(OPS_DASHBOARD, 'utf8')));
+  });
+
+  test('helm/tax-reports/files/alert-rules.yml is byte-identical to ops/prometheus/alert-rules.yml', () => {
+    assert.ok(readFileSync(path.join(CHART, 'files', 'alert-rules.yml')).equals(readFileSync(OPS_RULES)),
+      'the copy differs: cp ops/prometheus/alert-rules.yml helm/tax-reports/files/alert-rules.yml');
+  });
+
+  test('helm/tax-reports/files/tax-reports-dashboard.json is byte-identical to ops/grafana/tax-reports-dashboard.json', () => {
+    assert.ok(readFileSync(path.join(CHART, 'files', 'tax-reports-dashboard.json')).equals(readFileSync(OPS_DASHBOARD)),
+      'the copy differs: cp ops/grafana/tax-reports-dashboard.json helm/tax-reports/files/tax-reports-dashboard.json');
+  });
+});
+
+describe('.github/workflows/deploy.yml', () => {
+  const file = path.join(ROOT, '.github', 'workflows', 'deploy.yml');
+
+  test('actionlint finds nothing', () => {
+    const r = run(ACTIONLINT, ['-no-color', file]);
+    assert.equal(r.code, 0, r.out + r.err);
+  });
+
+  test('test → image → staging → canary → production, each deploy behind its environment', () => {
+    const [wf] = parseYamlDocs(readFileSync(file, 'utf8'));
+    const needs = (job: string) => [wf.jobs[job].needs ?? []].flat();
+    assert.deepEqual(needs('image'), ['test']);
+    assert.ok(needs('staging').includes('image'));
+    assert.ok(needs('canary').includes('staging'));
+    assert.ok(needs('production').includes('canary'));
+    assert.equal(wf.jobs.staging.environment, 'staging');
+    assert.equal(wf.jobs.canary.environment, 'production-canary');
+    assert.equal(wf.jobs.production.environment, 'production');
+    const steps = (job: string) => wf.jobs[job].steps.map((st: any) => st.run ?? '').join('\n');
+    assert.match(steps('canary'), /set-ramping-version[\s\S]*--percentage 10/);
+    assert.match(steps('production'), /set-current-version/);
+    assert.match(steps('production'), /previousVersions\[0\]\.buildId=\$OLD/);
+    assert.match(steps('production'), /sleep 1800/, '30 minutes of observation');
+  });
+});
