@@ -1,7 +1,7 @@
 // Month and year-to-date revenue and expense of a company, read from every month of it in the graph.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FindingsDocument } from '../domain/findings';
+import { emptyMetrics, type FindingsDocument } from '../domain/findings';
 import { addMonths, fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
@@ -19,15 +19,7 @@ export async function ledgerMetrics(
   const query = await readFile(path.join(shapesDir, 'metrics', 'period-totals.rq'), 'utf8');
   const rows = await store.select(bindIri(query, 'company', companyIri(companyId)));
   const start = fiscalYearStart(period, fiscalYearStartMonth);
-  const metrics: LedgerMetrics = {
-    revenueMonth: 0,
-    expenseMonth: 0,
-    revenueYtd: 0,
-    expenseYtd: 0,
-    lineCount: 0,
-    ytdMonths: [],
-    ytdMonthsMissing: [],
-  };
+  const metrics: LedgerMetrics = emptyMetrics();
   for (const row of rows) {
     const p = row.period?.value ?? '';
     if (p < start || p > period) continue;

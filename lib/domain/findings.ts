@@ -151,3 +151,8 @@ export function overallRiskLevel(findings: readonly Pick<Finding, 'severity'>[])
   const top = Math.max(0, ...findings.map((f) => SEVERITY_RANK[f.severity]));
   return top === 3 ? 'HIGH' : top === 2 ? 'MEDIUM' : top === 1 ? 'LOW' : 'NONE';
 }
+
+/** Metrics of a month with no figures yet (a data-quality failure, or before analysis). */
+export function emptyMetrics(): FindingsDocument['metrics'] {
+  return { revenueMonth: 0, expenseMonth: 0, revenueYtd: 0, expenseYtd: 0, lineCount: 0, ytdMonths: [], ytdMonthsMissing: [] };
+}

@@ -1,6 +1,6 @@
 // findings.json of a month that failed data quality: no risk findings, the violations and warnings instead.
 import type { Company } from '../domain/company';
-import type { FindingsDocument } from '../domain/findings';
+import { emptyMetrics, type FindingsDocument } from '../domain/findings';
 import type { ValidationOutcome } from '../validation/ledger-validator';
 
 export function dataQualityFindings(company: Company, period: string, outcome: ValidationOutcome): FindingsDocument {
@@ -18,15 +18,7 @@ export function dataQualityFindings(company: Company, period: string, outcome: V
       details: [...outcome.violations, ...outcome.warnings],
     },
     findings: [],
-    metrics: {
-      revenueMonth: 0,
-      expenseMonth: 0,
-      revenueYtd: 0,
-      expenseYtd: 0,
-      lineCount: 0,
-      ytdMonths: [],
-      ytdMonthsMissing: [],
-    },
+    metrics: emptyMetrics(),
     narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '' },
   };
 }

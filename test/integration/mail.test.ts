@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../scripts/support/free-port';
+import { sampleCompany, sampleFindings } from '../support/sample-documents';
 import { startSmtpServer } from '../support/smtp-server';
 import { simpleParser } from 'mailparser';
-import type { Company } from '../../lib/domain/company';
-import type { FindingsDocument } from '../../lib/domain/findings';
 import {
   MailHeaderError,
   composeDataQualityMail,
@@ -17,24 +16,9 @@ import {
 } from '../../lib/mail/compose-report-mail';
 import { MailDeliveryError, createMailTransport, deliveryKeyHash, deliveryMessageId } from '../../lib/mail/mail-transport';
 
-const company: Company = {
-  id: 'c00-한빛',
-  name: '(주)한빛노무법인',
-  bizRegNo: '291-41-77767',
-  sme: true,
-  fiscalYearStartMonth: 1,
-  industry: '노무법인',
-  reportRecipients: ['ceo0@example.kr'],
-  vehicles: [],
-  openingBalances: {},
-};
+const company = sampleCompany();
 
-const doc: FindingsDocument = {
-  schemaVersion: 1,
-  companyId: company.id,
-  companyName: company.name,
-  period: '2024-12',
-  generatedAt: '2025-01-03T00:30:00.000Z',
+const doc = sampleFindings(company, {
   riskLevel: 'HIGH',
   dataQuality: {
     conforms: false,
@@ -47,9 +31,7 @@ const doc: FindingsDocument = {
     { ruleId: 'ENT-PROOF', category: 'MISSING_PROOF', severity: 'MEDIUM', message: '증빙 누락', basis: '시행령 §41', evidence: [] },
     { ruleId: 'DEADLINE', category: 'FILING_DEADLINE', severity: 'INFO', dueDate: '2025-01-10', message: '원천세', basis: '법인세법 §60', evidence: [] },
   ],
-  metrics: { revenueMonth: 0, expenseMonth: 0, revenueYtd: 0, expenseYtd: 0, lineCount: 0, ytdMonths: [], ytdMonthsMissing: [] },
-  narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '' },
-};
+});
 
 const pdf = Buffer.from('%PDF-1.7\n% test body \x00\xff\n%%EOF\n', 'latin1');
 const WORKFLOW_ID = 'monthly-report/c00-한빛/2024-12';

@@ -7,36 +7,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Company } from '../../lib/domain/company';
 import type { FindingsDocument } from '../../lib/domain/findings';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
 import { renderDataQualityReportHtml, renderReportHtml } from '../../lib/report/report-html';
+
+import { sampleCompany, sampleFindings } from '../support/sample-documents';
 
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
 const OPTS = { firmName: '한결세무법인', advisor: '김세무 세무사' };
 
-const company: Company = {
-  id: 'c00-한빛',
-  name: '(주)한빛노무법인',
-  bizRegNo: '291-41-77767',
-  sme: true,
-  fiscalYearStartMonth: 1,
-  industry: '노무법인',
-  reportRecipients: ['ceo0@example.kr'],
-  vehicles: [],
-  openingBalances: {},
-};
+const company = sampleCompany();
 
 /** A December report whose memo and narrative try to load from the beacon server. */
 function findingsDocument(beacon: string): { doc: FindingsDocument; memo: string } {
   const memo = `거래처 접대 <img src="${beacon}/beacon"> <script src="${beacon}/script.js"></script>`;
-  const doc: FindingsDocument = {
-    schemaVersion: 1,
-    companyId: company.id,
-    companyName: company.name,
-    period: '2024-12',
-    generatedAt: '2025-01-03T00:30:00.000Z',
+  const doc = sampleFindings(company, {
     riskLevel: 'HIGH',
     dataQuality: { conforms: true, violations: 0, warnings: 1, details: [] },
     findings: [
@@ -78,7 +64,7 @@ function findingsDocument(beacon: string): { doc: FindingsDocument; memo: string
       cached: false,
       text: `이번 달은 기업업무추진비 한도 초과가 가장 큰 위험입니다.\n\n<link rel="stylesheet" href="${beacon}/narrative.css">가지급금 회수 계획도 필요합니다.`,
     },
-  };
+  });
   return { doc, memo };
 }
 

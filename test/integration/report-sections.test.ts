@@ -5,27 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { Company } from '../../lib/domain/company';
 import type { FindingsDocument, ReportFigures } from '../../lib/domain/findings';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
 import { renderReportHtml } from '../../lib/report/report-html';
+
+import { sampleCompany, sampleFindings } from '../support/sample-documents';
 
 const run = promisify(execFile);
 const OPTS = { firmName: '한결세무법인', advisor: '김세무 세무사' };
 const HOSTILE_NAME = '광고<script>alert(1)</script>비';
 const HOSTILE_MEMO = '현금 식대 <img src=x onerror=alert(1)> & "따옴표"';
 
-const company: Company = {
+const company = sampleCompany({
   id: 'c09-보람',
   name: '(주)보람제조',
-  bizRegNo: '291-41-77767',
-  sme: true,
-  fiscalYearStartMonth: 1,
   industry: '제조',
   reportRecipients: ['ceo@example.kr'],
   vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: false }],
   openingBalances: { '134': 20_000_000 },
-};
+});
 
 const months = ['2024-07', '2024-08', '2024-09', '2024-10', '2024-11', '2024-12'];
 const figures: ReportFigures = {
@@ -69,12 +67,7 @@ const figures: ReportFigures = {
   suspenseReceipt: { account: '257', balance: 5_000_000, trend: months.map((period) => ({ period, balance: 5_000_000 })) },
 };
 
-const doc: FindingsDocument = {
-  schemaVersion: 1,
-  companyId: company.id,
-  companyName: company.name,
-  period: '2024-12',
-  generatedAt: '2025-01-03T00:30:00.000Z',
+const doc = sampleFindings(company, {
   riskLevel: 'HIGH',
   dataQuality: { conforms: true, violations: 0, warnings: 0, details: [] },
   findings: [
@@ -119,7 +112,7 @@ const doc: FindingsDocument = {
   },
   narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '이번 달 요약입니다.' },
   figures,
-};
+});
 
 /** Section headings in the order of TAX-RULES.md "Report layout". */
 const HEADINGS = ['요약', '월간 손익', '한도 관리', '가지급금·가수금', '적격증빙 누락', '다음 달 신고·납부 일정', '발견 사항', '종합 의견'];

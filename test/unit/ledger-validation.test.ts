@@ -15,21 +15,12 @@ import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
 import { tax } from '../../lib/rdf/vocabulary';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
 import { PROJECT_ROOT } from '../../lib/config';
+import { sampleCompany } from '../support/sample-documents';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
 const CHART = path.join(PROJECT_ROOT, 'ontology', 'accounts.csv');
 const HEADER = '전표일자,전표번호,구분,계정코드,계정과목,차변,대변,거래처코드,거래처,적요,증빙구분';
-const COMPANY: Company = {
-  id: 'dq-test',
-  name: '(주)검증',
-  bizRegNo: '291-41-77767',
-  sme: true,
-  fiscalYearStartMonth: 1,
-  industry: '제조업',
-  reportRecipients: ['ceo@example.kr'],
-  vehicles: [],
-  openingBalances: {},
-};
+const COMPANY = sampleCompany({ id: 'dq-test', name: '(주)검증', industry: '제조업', reportRecipients: ['ceo@example.kr'] });
 
 let validator: LedgerValidator;
 let dir: string;

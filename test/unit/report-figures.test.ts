@@ -13,6 +13,7 @@ import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
+import { sampleCompany } from '../support/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');
@@ -148,16 +149,15 @@ describe('report figures on a crafted ledger', () => {
     mkdirSync(join(dir, 'ledger'), { recursive: true });
     writeFileSync(
       join(dir, 'company.json'),
-      JSON.stringify({
-        id: 'probe',
-        name: '(주)프로브',
-        bizRegNo: '291-41-77767',
-        sme: true,
-        fiscalYearStartMonth: 1,
-        industry: '제조',
-        reportRecipients: ['ceo@example.kr'],
-        vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: false }],
-      }),
+      JSON.stringify(
+        sampleCompany({
+          id: 'probe',
+          name: '(주)프로브',
+          industry: '제조',
+          reportRecipients: ['ceo@example.kr'],
+          vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: false }],
+        }),
+      ),
     );
     for (const month of ['01', '02']) {
       const rows = vouchers(month).flatMap(([debit, credit, amount], i) => [

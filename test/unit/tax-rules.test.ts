@@ -9,6 +9,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { TaxRuleEngine, derivedGraphIri, ruleFactsGraphIri } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
+import { sampleCompany } from '../support/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');
@@ -206,19 +207,18 @@ describe('tax rules on a crafted ledger', () => {
     mkdirSync(join(dir, 'ledger'), { recursive: true });
     writeFileSync(
       join(dir, 'company.json'),
-      JSON.stringify({
-        id: 'probe',
-        name: '(주)프로브',
-        bizRegNo: '291-41-77767',
-        sme: true,
-        fiscalYearStartMonth: 1,
-        industry: '서비스',
-        reportRecipients: ['ceo@example.kr'],
-        vehicles: [
-          { plate: '12가3456', businessInsurance: true, mileageLog: false },
-          { plate: '34나5678', businessInsurance: false, mileageLog: true },
-        ],
-      }),
+      JSON.stringify(
+        sampleCompany({
+          id: 'probe',
+          name: '(주)프로브',
+          industry: '서비스',
+          reportRecipients: ['ceo@example.kr'],
+          vehicles: [
+            { plate: '12가3456', businessInsurance: true, mileageLog: false },
+            { plate: '34나5678', businessInsurance: false, mileageLog: true },
+          ],
+        }),
+      ),
     );
     for (const month of ['01', '02', '03', '04']) writeFileSync(join(dir, 'ledger', `2025-${month}.csv`), ledgerCsv(month));
     company = (await loadLedgerGraphs(store, dataDir, STANDARD_CHART)).get('probe')!;
