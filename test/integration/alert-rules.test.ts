@@ -1,61 +1,129 @@
-// The Prometheus alert rules are valid and behave as their promtool unit tests say, and those tests can
-// fail: a copy that expects the 09:30 alert on the 2nd of the month is rejected.
+// The Prometheus alert rules against the real promtool (Debian `prometheus` package, installed by
+// scripts/provision.sh): the rules file is valid, its unit tests pass and cover every alert both firing
+// and not firing, and a copy of the unit tests with one expected alert changed fails, so a passing run
+// means the expectations were actually compared.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 
-const RULES_DIR = path.join(__dirname, '../../ops/prometheus');
+const ROOT = path.resolve(__dirname, '..', '..');
+const RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
+const RULE_TESTS = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.test.yml');
+const DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
+/** promtool on PATH, else the Debian package's; `npm run provision` installs it. */
+const PROMTOOL =
+  [...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'promtool')), '/usr/bin/promtool'].find(
+    (candidate) => existsSync(candidate),
+  ) ?? 'promtool';
+/** The month-long cases take promtool about half a minute. */
+const TIMEOUT_MS = 300_000;
 
-function findPromtool(): string {
-  const onPath = (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'promtool'));
-  const found = [...onPath, '/usr/bin/promtool'].find((candidate) => existsSync(candidate));
-  assert.ok(found, 'promtool not found on PATH or in /usr/bin: run `npm run provision` (Debian package prometheus)');
-  return found;
+interface Run {
+  code: number;
+  out: string;
 }
 
-/** Runs promtool in `cwd` (the test file names its rule file relatively); never rejects. */
-function promtool(args: string[], cwd: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(findPromtool(), args, { cwd }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, output: stdout + stderr });
+function promtool(args: string[], cwd = ROOT): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(PROMTOOL, args, { cwd, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // Not started (ENOENT: run `npm run provision`) or killed by the timeout.
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ code: err ? Number(err.code) : 0, out: `${stdout}${stderr}` });
     });
   });
 }
 
-// promtool evaluates every rule over a month of test time (about 15 s): the runs go in parallel.
-describe('alert rules', { concurrency: true }, () => {
-  test('promtool check rules accepts every rule', async () => {
-    const { code, output } = await promtool(['check', 'rules', 'alert-rules.yml'], RULES_DIR);
-    assert.equal(code, 0, output);
-    assert.match(output, /SUCCESS: \d+ rules found/);
+/** Every `- alert: Name` of the rules file. */
+function alertNames(rulesText: string): string[] {
+  return [...rulesText.matchAll(/^\s*- alert:\s*(\S+)\s*$/gm)].map((m) => m[1]!);
+}
+
+/** The alert test cases of the unit-test file: which alert, and whether any alert is expected to fire. */
+function alertCases(testText: string): Array<{ alertname: string; fires: boolean }> {
+  return testText
+    .split(/^\s*- eval_time:/m)
+    .slice(1)
+    .map((block) => {
+      const alertname = /^\s*alertname:\s*(\S+)\s*$/m.exec(block)?.[1];
+      const expected = /^\s*exp_alerts:\s*(.*)$/m.exec(block)?.[1]?.trim();
+      assert.ok(alertname && expected !== undefined, `unreadable test case: ${block.slice(0, 200)}`);
+      return { alertname, fires: expected !== '[]' };
+    });
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'alert-rules-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('ops/prometheus alert rules', { concurrency: true }, () => {
+  test('promtool check rules accepts the rules file', { timeout: TIMEOUT_MS }, async () => {
+    const r = await promtool(['check', 'rules', RULES]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /SUCCESS: \d+ rules found/);
   });
 
-  test('promtool test rules passes', async () => {
-    const { code, output } = await promtool(['test', 'rules', 'alert-rules.test.yml'], RULES_DIR);
-    assert.equal(code, 0, output);
-    assert.match(output, /SUCCESS/);
+  test('promtool test rules passes the unit tests', { timeout: TIMEOUT_MS }, async () => {
+    const r = await promtool(['test', 'rules', RULE_TESTS]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /SUCCESS/);
+    assert.doesNotMatch(r.out, /FAILED/);
   });
 
-  test('a test file expecting the 09:30 alert on the 2nd fails', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'alert-rules-'));
-    try {
-      await copyFile(path.join(RULES_DIR, 'alert-rules.yml'), path.join(dir, 'alert-rules.yml'));
-      const tests = await readFile(path.join(RULES_DIR, 'alert-rules.test.yml'), 'utf8');
-      const onThe2nd = /(- eval_time: 1d30m\n\s+alertname: TaxNoSuccessfulReportBy0930\n\s+exp_alerts:) \[\]/;
-      assert.match(tests, onThe2nd, 'the 2nd-of-month expectation moved; update this test');
-      await writeFile(path.join(dir, 'alert-rules.test.yml'), tests.replace(onThe2nd, '$1 *no_success_by_0930'));
-
-      const { code, output } = await promtool(['test', 'rules', 'alert-rules.test.yml'], dir);
-      assert.notEqual(code, 0, output);
-      assert.match(output, /FAILED/);
-      assert.match(output, /alertname: TaxNoSuccessfulReportBy0930, time: 1d30m/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+  test('every Grafana panel query is valid PromQL', { timeout: TIMEOUT_MS }, async () => {
+    // promtool parses the queries as recording rules, with Grafana's interval variables filled in.
+    interface Panel {
+      title: string;
+      targets?: Array<{ expr?: string }>;
+      panels?: Panel[];
     }
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
+    const exprs = dashboard.panels
+      .flatMap((p) => [p, ...(p.panels ?? [])])
+      .flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''))
+      .map((expr) => expr.replace(/\$__rate_interval/g, '2m').replace(/\$__interval/g, '1h').replace(/\$__range/g, '1d'));
+    assert.ok(exprs.length >= 9);
+    const rules = exprs.map((expr, i) => `      - record: dashboard_query_${i}\n        expr: ${JSON.stringify(expr)}`);
+    const file = path.join(tmp, 'dashboard-queries.yml');
+    writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
+    const r = await promtool(['check', 'rules', file]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`SUCCESS: ${exprs.length} rules found`));
+  });
+
+  test('the unit tests see every alert fire and stay quiet', () => {
+    const alerts = alertNames(readFileSync(RULES, 'utf8'));
+    assert.ok(alerts.length >= 8, `alerts found: ${alerts.join(', ')}`);
+    const cases = alertCases(readFileSync(RULE_TESTS, 'utf8'));
+    for (const alert of alerts) {
+      const mine = cases.filter((c) => c.alertname === alert);
+      assert.ok(mine.some((c) => c.fires), `no test case where ${alert} fires`);
+      assert.ok(mine.some((c) => !c.fires), `no test case where ${alert} stays quiet`);
+    }
+    const unknown = cases.filter((c) => !alerts.includes(c.alertname)).map((c) => c.alertname);
+    assert.deepEqual(unknown, [], 'test cases for alerts the rules file does not define');
+  });
+
+  test('a copy of the unit tests with one expected alert changed fails', { timeout: TIMEOUT_MS }, async () => {
+    // The anchored expectation of the 09:30 rule, used by several cases: page it as a P2 instead of P1.
+    const original = readFileSync(RULE_TESTS, 'utf8');
+    const expected = 'exp_alerts: &no_success_by_0930\n          - exp_labels: { severity: critical, priority: P1 }';
+    assert.ok(original.includes(expected), 'the 09:30 expectation moved; update this test');
+    // Only the test groups that span less than a day of test time: the month-long ones already ran above.
+    const [head, ...groups] = original.split(/^(?=  - name: )/m);
+    const quick = groups.filter((group) => !/eval_time: \d+d/.test(group));
+    assert.ok(quick.length < groups.length && quick.some((group) => group.includes(expected)));
+    const broken = [head, ...quick].join('').replace(expected, expected.replace('priority: P1', 'priority: P2'));
+    const dir = mkdtempSync(path.join(tmp, 'broken-'));
+    copyFileSync(RULES, path.join(dir, 'alert-rules.yml'));
+    writeFileSync(path.join(dir, 'alert-rules.test.yml'), broken);
+
+    const r = await promtool(['test', 'rules', 'alert-rules.test.yml'], dir);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /FAILED/);
+    // It failed on the changed expectation, not on a missing file or a parse error.
+    assert.match(r.out, /alertname: TaxNoSuccessfulReportBy0930, time: 30m/);
+    assert.match(r.out, /priority="P1"/);
   });
 });
