@@ -1,4 +1,6 @@
-// Companies and findings documents for tests that need one without loading ledgers.
+// Companies, findings documents and ERP data directories for tests.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Company } from '../../lib/domain/company';
 import { emptyMetrics, type FindingsDocument } from '../../lib/domain/findings';
 
@@ -33,4 +35,12 @@ export function sampleFindings(company: Company, overrides: Partial<FindingsDocu
     narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '' },
     ...overrides,
   };
+}
+
+/** Writes `companies/<id>/company.json` and `ledger/<period>.csv` files under an ERP data directory. */
+export function writeCompanyData(dataDir: string, company: Company, ledgers: Record<string, string>): void {
+  const dir = join(dataDir, 'companies', company.id);
+  mkdirSync(join(dir, 'ledger'), { recursive: true });
+  writeFileSync(join(dir, 'company.json'), JSON.stringify(company));
+  for (const [period, csv] of Object.entries(ledgers)) writeFileSync(join(dir, 'ledger', `${period}.csv`), csv);
 }

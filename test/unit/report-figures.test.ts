@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +13,7 @@ import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
-import { sampleCompany } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../support/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');
@@ -145,27 +145,26 @@ describe('report figures on a crafted ledger', () => {
   ];
 
   before(async () => {
-    const dir = join(tmp, 'companies', 'probe');
-    mkdirSync(join(dir, 'ledger'), { recursive: true });
-    writeFileSync(
-      join(dir, 'company.json'),
-      JSON.stringify(
-        sampleCompany({
-          id: 'probe',
-          name: '(주)프로브',
-          industry: '제조',
-          reportRecipients: ['ceo@example.kr'],
-          vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: false }],
-        }),
-      ),
+    const ledgers = Object.fromEntries(
+      ['01', '02'].map((month) => {
+        const rows = vouchers(month).flatMap(([debit, credit, amount], i) => [
+          `2025-${month}-10,${String(i + 1).padStart(5, '0')},${debit},${NAMES[debit]},${amount},,,1`,
+          `2025-${month}-10,${String(i + 1).padStart(5, '0')},${credit},${NAMES[credit]},,${amount},,1`,
+        ]);
+        return [`2025-${month}`, ['전표일자,전표번호,계정코드,계정과목,차변,대변,적요,증빙구분', ...rows].join('\n')];
+      }),
     );
-    for (const month of ['01', '02']) {
-      const rows = vouchers(month).flatMap(([debit, credit, amount], i) => [
-        `2025-${month}-10,${String(i + 1).padStart(5, '0')},${debit},${NAMES[debit]},${amount},,,1`,
-        `2025-${month}-10,${String(i + 1).padStart(5, '0')},${credit},${NAMES[credit]},,${amount},,1`,
-      ]);
-      writeFileSync(join(dir, 'ledger', `2025-${month}.csv`), ['전표일자,전표번호,계정코드,계정과목,차변,대변,적요,증빙구분', ...rows].join('\n'));
-    }
+    writeCompanyData(
+      tmp,
+      sampleCompany({
+        id: 'probe',
+        name: '(주)프로브',
+        industry: '제조',
+        reportRecipients: ['ceo@example.kr'],
+        vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: false }],
+      }),
+      ledgers,
+    );
     company = (await loadLedgerGraphs(store, tmp, STANDARD_CHART)).get('probe')!;
     engine = await TaxRuleEngine.load(SHAPES_DIR);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,7 +9,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { TaxRuleEngine, derivedGraphIri, ruleFactsGraphIri } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
-import { sampleCompany } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../support/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');
@@ -203,24 +203,20 @@ describe('tax rules on a crafted ledger', () => {
 
   before(async () => {
     const dataDir = join(tmp, 'crafted');
-    const dir = join(dataDir, 'companies', 'probe');
-    mkdirSync(join(dir, 'ledger'), { recursive: true });
-    writeFileSync(
-      join(dir, 'company.json'),
-      JSON.stringify(
-        sampleCompany({
-          id: 'probe',
-          name: '(주)프로브',
-          industry: '서비스',
-          reportRecipients: ['ceo@example.kr'],
-          vehicles: [
-            { plate: '12가3456', businessInsurance: true, mileageLog: false },
-            { plate: '34나5678', businessInsurance: false, mileageLog: true },
-          ],
-        }),
-      ),
+    writeCompanyData(
+      dataDir,
+      sampleCompany({
+        id: 'probe',
+        name: '(주)프로브',
+        industry: '서비스',
+        reportRecipients: ['ceo@example.kr'],
+        vehicles: [
+          { plate: '12가3456', businessInsurance: true, mileageLog: false },
+          { plate: '34나5678', businessInsurance: false, mileageLog: true },
+        ],
+      }),
+      Object.fromEntries(['01', '02', '03', '04'].map((month) => [`2025-${month}`, ledgerCsv(month)])),
     );
-    for (const month of ['01', '02', '03', '04']) writeFileSync(join(dir, 'ledger', `2025-${month}.csv`), ledgerCsv(month));
     company = (await loadLedgerGraphs(store, dataDir, STANDARD_CHART)).get('probe')!;
     engine = await TaxRuleEngine.load(SHAPES_DIR);
   });
