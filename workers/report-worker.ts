@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from
 import { createActivities, type ActivityDeps } from '../activities';
 import { taskQueues, type AppConfig } from '../lib/config';
 import { createGraphStore } from '../lib/graph/create-graph-store';
+import { withQueryLogging } from '../lib/graph/logged-graph-store';
 import { createLogger, type Logger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
@@ -40,14 +41,14 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
   const deps: ActivityDeps = {
     config,
     log,
-    graph: createGraphStore({
+    graph: withQueryLogging(createGraphStore({
       graphdbUrl: config.GRAPHDB_URL,
       username: config.GRAPHDB_USERNAME,
       password: config.GRAPHDB_PASSWORD,
       token: config.GRAPHDB_TOKEN,
       timeoutMs: config.GRAPHDB_TIMEOUT_MS,
       persistFile: config.GRAPH_PERSIST_FILE,
-    }),
+    }), log),
     objects: new FsObjectStore(config.REPORT_STORE_DIR),
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
     metrics,

@@ -56,4 +56,6 @@ test("one trace id joins every step's log lines, which carry the run's identity 
     assert.equal(line.fiscal_year, 2024);
   }
   assert.ok(!raw.includes(SECRET), 'a configured secret appeared in the logs');
+  // DEBUG carries the SPARQL text, per the log-level guide.
+  assert.ok(lines.some((l) => l.level === 'debug' && l.event === 'sparql' && String(l.sparql).includes('GRAPH')));
 });
