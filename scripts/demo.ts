@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const config = loadConfig();
   mkdirSync(DATA_DIR, { recursive: true });
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  // The SDK's own warnings (e.g. the llm/render workers poll no workflows) are noise in the demo's output.
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 
   console.log('1/5 temporal dev server ...');
   const server = await startDevServer({
