@@ -1,13 +1,12 @@
 // Business metrics from workflow code go out through sinks: no I/O in the workflow, and (with
 // callDuringReplay off on the worker) a replay never counts a report twice.
 import { proxySinks, type Sinks } from '@temporalio/workflow';
-
-export type ReportOutcome = 'success' | 'failed' | 'data_error';
+import type { ReportStatus } from '../lib/observability/metrics';
 
 export interface ReportSinks extends Sinks {
   reportMetrics: {
     started(companyId: string): void;
-    finished(companyId: string, status: ReportOutcome, durationSeconds: number): void;
+    finished(companyId: string, status: ReportStatus, durationSeconds: number): void;
     /** The monthly batch started: the scheduler's heartbeat. */
     batchStarted(): void;
   };

@@ -1,8 +1,6 @@
 // The deterministic narrative used when no LLM is configured or every model failed.
-import type { FindingsDocument, RiskLevel } from '../domain/findings';
-import { formatWon } from './format';
-
-const RISK_KO: Record<RiskLevel, string> = { HIGH: '높음', MEDIUM: '보통', LOW: '낮음', NONE: '없음' };
+import type { FindingsDocument } from '../domain/findings';
+import { RISK_LEVEL_LABEL, formatKrw } from '../report/report-html';
 
 export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): string {
   const [year, month] = doc.period.split('-');
@@ -10,9 +8,9 @@ export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): stri
   const deadlines = doc.findings.filter((f) => f.category === 'FILING_DEADLINE');
   const m = doc.metrics;
   const parts = [
-    `${doc.companyName}의 ${year}년 ${Number(month)}월 세무 위험 수준은 '${RISK_KO[doc.riskLevel]}'입니다.`,
-    `이번 달 매출은 ${formatWon(m.revenueMonth)}, 비용은 ${formatWon(m.expenseMonth)}이며, ` +
-      `사업연도 누계 매출은 ${formatWon(m.revenueYtd)}, 누계 비용은 ${formatWon(m.expenseYtd)}입니다.`,
+    `${doc.companyName}의 ${year}년 ${Number(month)}월 세무 위험 수준은 '${RISK_LEVEL_LABEL[doc.riskLevel]}'입니다.`,
+    `이번 달 매출은 ${formatKrw(m.revenueMonth)}, 비용은 ${formatKrw(m.expenseMonth)}이며, ` +
+      `사업연도 누계 매출은 ${formatKrw(m.revenueYtd)}, 누계 비용은 ${formatKrw(m.expenseYtd)}입니다.`,
     risks.length === 0
       ? '검토가 필요한 세무 위험 항목은 발견되지 않았습니다.'
       : `검토가 필요한 항목 ${risks.length}건: ${risks.map((f) => f.message).join('; ')}.`,
