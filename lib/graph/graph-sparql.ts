@@ -16,3 +16,8 @@ export async function countGraphTriples(store: Pick<GraphStore, 'select'>, graph
   const [row] = await store.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`);
   return Number(row?.n?.value ?? 0);
 }
+
+/** Whether a named graph holds any triple: an ASK stops at the first one, where counting reads them all. */
+export function graphHasTriples(store: Pick<GraphStore, 'ask'>, graphIri: string): Promise<boolean> {
+  return store.ask(`ASK { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`);
+}

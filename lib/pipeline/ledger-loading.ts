@@ -7,7 +7,8 @@ import { isValidBizRegNo } from '../erp/biz-reg-no';
 import { loadChart } from '../erp/chart';
 import { ledgerPath, loadCompany } from '../erp/company';
 import { parseLedger } from '../erp/parse-ledger';
-import { graphIriRef } from '../graph/graph-sparql';
+import { graphHasTriples, graphIriRef } from '../graph/graph-sparql';
+import { ensureAccountTotals, writeAccountTotals } from './account-totals';
 import { ledgerGraphIri, stagingGraphIri } from '../rdf/iris';
 import { ledgerToNTriples } from '../rdf/map-ledger';
 import type { AppConfig } from '../config';
@@ -57,17 +58,24 @@ export interface CheckResult {
 }
 
 /**
- * Validates the staged month; conforming data replaces the company-month graph in one SPARQL MOVE, failing
- * data is dropped, so the knowledge graph never holds an invalid or half-written month.
+ * Validates the staged month; conforming data gets its account totals and replaces the company-month graph in
+ * one SPARQL MOVE, failing data is dropped, so the knowledge graph never holds an invalid or half-written month.
  */
-export async function checkAndPromote({ graph, validator }: LoadingDeps, companyId: string, period: string): Promise<CheckResult> {
+export async function checkAndPromote(deps: LoadingDeps, companyId: string, period: string): Promise<CheckResult> {
+  const { graph, validator } = deps;
   const staging = stagingGraphIri(companyId, period);
   const target = ledgerGraphIri(companyId, period);
   // A retry after a successful MOVE finds the staging graph gone: check what was promoted instead.
-  if ((await graph.countTriples(staging)) === 0) return { outcome: await validator.validate(graph, target), graph: target };
+  if (!(await graphHasTriples(graph, staging))) {
+    const outcome = await validator.validate(graph, target);
+    if (outcome.conforms) await ensureAccountTotals(graph, deps.config.SHAPES_DIR, target);
+    return { outcome, graph: target };
+  }
   const outcome = await validator.validate(graph, staging);
-  if (outcome.conforms) await graph.update(`MOVE ${graphIriRef(staging)} TO ${graphIriRef(target)}`);
-  else await graph.dropGraph(staging);
+  if (outcome.conforms) {
+    await writeAccountTotals(graph, deps.config.SHAPES_DIR, staging);
+    await graph.update(`MOVE ${graphIriRef(staging)} TO ${graphIriRef(target)}`);
+  } else await graph.dropGraph(staging);
   return { outcome, graph: target };
 }
 
@@ -96,7 +104,9 @@ export async function loadContextMonths(
   assertCompanyId(companyId);
   const result: ContextMonths = { present: [], loaded: [], missing: [], invalid: [] };
   for (const month of contextMonths(assertPeriod(period), fiscalYearStartMonth)) {
-    if ((await deps.graph.countTriples(ledgerGraphIri(companyId, month))) > 0) {
+    const monthGraph = ledgerGraphIri(companyId, month);
+    if (await graphHasTriples(deps.graph, monthGraph)) {
+      await ensureAccountTotals(deps.graph, deps.config.SHAPES_DIR, monthGraph);
       result.present.push(month);
       continue;
     }

@@ -10,6 +10,7 @@ import SHACLValidator from 'rdf-validate-shacl';
 import { deadlineFindings, filingDeadlines } from '../analysis/filing-deadlines';
 import type { Company } from '../domain/company';
 import type { EvidenceLine, Finding } from '../domain/findings';
+import { graphHasTriples } from '../graph/graph-sparql';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { ledgerGraphIri } from '../rdf/iris';
@@ -66,7 +67,7 @@ export class TaxRuleEngine {
   async evaluate(store: GraphStore, { company, period }: TaxRuleInput): Promise<Finding[]> {
     const { parameters, deriveQueries, evidenceQuery, shapes, annotations, holidays } = this.rules;
     const ledgerGraph = ledgerGraphIri(company.id, period);
-    if ((await store.countTriples(ledgerGraph)) === 0) throw new Error(`${ledgerGraph}: the report month is not in the graph`);
+    if (!(await graphHasTriples(store, ledgerGraph))) throw new Error(`${ledgerGraph}: the report month is not in the graph`);
     const factsGraph = ruleFactsGraphIri(ledgerGraph);
     const derivedGraph = derivedGraphIri(ledgerGraph);
 

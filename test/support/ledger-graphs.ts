@@ -1,4 +1,5 @@
-// Loads an ERP data directory into ledger graphs the way the ETL writes them, minus staging and data quality.
+// Loads an ERP data directory into ledger graphs the way the ETL writes them (lines and account totals), minus
+// staging and data quality.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Company } from '../../lib/domain/company';
@@ -6,7 +7,9 @@ import { isValidBizRegNo } from '../../lib/erp/biz-reg-no';
 import { loadChart } from '../../lib/erp/chart';
 import { ledgerPath, listCompanyIds, loadCompany } from '../../lib/erp/company';
 import { parseLedger } from '../../lib/erp/parse-ledger';
+import { PROJECT_ROOT } from '../../lib/config';
 import type { GraphStore } from '../../lib/graph/graph-store';
+import { writeAccountTotals } from '../../lib/pipeline/account-totals';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
 
@@ -24,7 +27,9 @@ export async function loadLedgerGraphs(
     for (const period of files.filter((f) => /^\d{4}-\d{2}\.csv$/.test(f)).map((f) => f.slice(0, 7))) {
       const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
       const lines = parseLedger(ledgerPath(dataDir, id, period), { period });
-      await store.replaceGraph(ledgerGraphIri(id, period), ledgerToNTriples(lines, context));
+      const graph = ledgerGraphIri(id, period);
+      await store.replaceGraph(graph, ledgerToNTriples(lines, context));
+      await writeAccountTotals(store, join(PROJECT_ROOT, 'shapes'), graph);
     }
     companies.set(id, company);
   }
