@@ -36,6 +36,21 @@ const envSchema = z.object({
 
   ERP_DATA_DIR: dir('.data/erp'),
   REPORT_STORE_DIR: dir('.data/reports'),
+  /** With a bucket, reports and findings go to S3-compatible object storage instead of REPORT_STORE_DIR. */
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default('ap-northeast-2'),
+  S3_ENDPOINT: optionalUrl,
+  S3_FORCE_PATH_STYLE: z.stringbool().default(false),
+  S3_PREFIX: z
+    .string()
+    .default('')
+    .refine((p) => p === '' || /^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)+$/.test(p), 'segments of [A-Za-z0-9_-.] not starting with ".", each ending in /'),
+  S3_SSE: z.enum(['AES256', 'aws:kms']).default('AES256'),
+  S3_KMS_KEY_ID: optionalString,
+  /** Static credentials; without them the standard AWS chain (env, web identity, instance role) applies. */
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_TIMEOUT_MS: positiveInt(30_000),
   OUTBOX_DIR: dir('.data/outbox'),
   STANDARD_CHART: dir('ontology/accounts.csv'),
   SHAPES_DIR: dir('shapes'),
@@ -96,6 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .refine((c) => Boolean(c.WORKER_DEPLOYMENT_NAME) === Boolean(c.WORKER_BUILD_ID), {
       message: 'set both or neither of WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID',
       path: ['WORKER_BUILD_ID'],
+    })
+    .refine((c) => Boolean(c.S3_ACCESS_KEY_ID) === Boolean(c.S3_SECRET_ACCESS_KEY), {
+      message: 'set both or neither of S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
+      path: ['S3_SECRET_ACCESS_KEY'],
     })
     .safeParse(env);
   if (!parsed.success) {

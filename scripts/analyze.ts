@@ -9,9 +9,7 @@ import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { listCompanyIds, loadCompany } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
-import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
-import { dataQualityFindings } from '../lib/pipeline/data-quality-findings';
-import { checkAndPromote, loadContextMonths, stageLedger } from '../lib/pipeline/ledger-loading';
+import { analyzeLedgerFile } from '../lib/pipeline/analyze-month';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 
@@ -49,14 +47,7 @@ async function main(): Promise<number> {
     for (const period of (await ledgerPeriods(config.ERP_DATA_DIR, companyId)).filter(inRange)) {
       let doc: FindingsDocument;
       try {
-        await stageLedger(deps, companyId, period);
-        const { outcome } = await checkAndPromote(deps, companyId, period);
-        if (outcome.conforms) {
-          await loadContextMonths(deps, companyId, period, company.fiscalYearStartMonth);
-          doc = await analyzeCompanyMonth(deps, company, period, outcome.warnings);
-        } else {
-          doc = dataQualityFindings(company, period, outcome);
-        }
+        doc = await analyzeLedgerFile(deps, company, period);
       } catch (err) {
         if (!(err instanceof Error && err.name === 'LedgerFormatError')) throw err;
         console.error(`${companyId} ${period}: ${err.message}`);

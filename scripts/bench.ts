@@ -1,11 +1,13 @@
 // `npm run bench`: ETL throughput on synthetic one-month ledgers of 5,000 and 100,000 lines: parsing, parsing
 // plus mapping to N-Triples, and loading the month's graph into OxigraphStore and into a real RDF4J server
 // (needs .tools/rdf4j, see scripts/provision-rdf4j.sh); then, for months of 1,000, 5,000 and 50,000 lines, the analysis
-// from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts).
-// Each figure is the median of 3 runs; results are printed and written to bench/results.json.
+// from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts);
+// then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts).
+// Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../lib/config';
 import { isValidBizRegNo } from '../lib/erp/biz-reg-no';
 import { loadChart } from '../lib/erp/chart';
 import { loadCompany } from '../lib/erp/company';
@@ -17,6 +19,8 @@ import { ledgerGraphIri } from '../lib/rdf/iris';
 import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledger';
 import { startRdf4jServer } from '../test/support/rdf4j-server';
 import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
+import { performanceMarkdown, type BenchReport } from './support/performance-doc';
+import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
 
@@ -28,8 +32,12 @@ const ROOT = resolve(__dirname, '..');
 const STANDARD_CHART = join(ROOT, 'ontology/accounts.csv');
 const SHAPES_DIR = join(ROOT, 'shapes');
 const RESULTS_FILE = join(ROOT, 'bench/results.json');
+const PERFORMANCE_DOC = join(ROOT, 'docs/performance.md');
 // startRdf4jServer caps the JVM at 512 MiB, which one 100,000-line month (a single transaction) exceeds.
 const RDF4J_HEAP = '4g';
+const FIXTURE_LEDGERS = join(ROOT, 'test/fixtures/ledgers');
+const RENDER_POOLS = [1, 2, 4];
+const RENDER_BATCH = 12;
 
 interface SizeResult {
   lines: number;
@@ -131,6 +139,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-ledgers-'));
   const results: SizeResult[] = [];
   let analysis: AnalysisSizeResult[];
+  let render: RenderBenchResult;
   try {
     const server = await startRdf4jServer({ heap: RDF4J_HEAP });
     const rdf4j = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 600_000 });
@@ -152,13 +161,24 @@ async function main(): Promise<void> {
       standardChart: STANDARD_CHART,
       shapesDir: SHAPES_DIR,
     });
+    console.log('benchmarking PDF rendering …');
+    render = await benchRender({
+      dataDir: FIXTURE_LEDGERS,
+      companyId: 'c02-누리',
+      period: '2024-06',
+      chromiumPath: loadConfig().CHROMIUM_PATH,
+      runs: RUNS,
+      poolSizes: RENDER_POOLS,
+      batch: RENDER_BATCH,
+    });
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
   printTable(results);
   console.table(analysisTableRows(analysis));
+  console.table(renderTableRows(render));
   const cpus = os.cpus();
-  const report = {
+  const report: BenchReport = {
     timestamp: new Date().toISOString(),
     machine: {
       cpus: cpus.length,
@@ -171,10 +191,12 @@ async function main(): Promise<void> {
     runsPerMeasurement: RUNS,
     results,
     analysis,
+    render,
   };
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`wrote ${RESULTS_FILE}`);
+  await writeFile(PERFORMANCE_DOC, performanceMarkdown(report));
+  console.log(`wrote ${RESULTS_FILE} and ${PERFORMANCE_DOC}`);
 }
 
 main().catch((err: unknown) => {

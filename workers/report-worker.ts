@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
-import { FsObjectStore } from '../lib/storage/fs-object-store';
+import { createObjectStore } from '../lib/storage/create-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 import type { TaxMetrics } from '../lib/observability/metrics';
 import type { Tracing } from '../lib/observability/tracing';
@@ -49,7 +49,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
       timeoutMs: config.GRAPHDB_TIMEOUT_MS,
       persistFile: config.GRAPH_PERSIST_FILE,
     }), log),
-    objects: new FsObjectStore(config.REPORT_STORE_DIR),
+    objects: createObjectStore(config),
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
     metrics,
     prices: await loadPriceTable(config.LLM_PRICES_FILE),
@@ -93,6 +93,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         await (await renderer?.catch(() => undefined))?.close();
         await deps.mail.close();
         await deps.graph.close();
+        deps.objects.close?.();
         await connection.close();
       }
     },

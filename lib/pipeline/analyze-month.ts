@@ -7,6 +7,8 @@ import type { Company } from '../domain/company';
 import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } from '../domain/findings';
 import type { GraphStore } from '../graph/graph-store';
 import type { TaxRuleEngine } from '../rules/tax-rule-engine';
+import { dataQualityFindings } from './data-quality-findings';
+import { checkAndPromote, loadContextMonths, stageLedger, type LoadingDeps } from './ledger-loading';
 
 export interface AnalysisDeps {
   graph: GraphStore;
@@ -39,4 +41,16 @@ export async function analyzeCompanyMonth(
     figures,
   };
   return { ...base, narrative: { model: 'offline', fallbackUsed: false, cached: false, text: offlineNarrative(base) } };
+}
+
+/**
+ * A company-month from its ledger file to its findings document, in one process (no Temporal): stage, check and
+ * promote, load the context months, analyse; a month failing data quality gets its data-quality document.
+ */
+export async function analyzeLedgerFile(deps: LoadingDeps & AnalysisDeps, company: Company, period: string): Promise<FindingsDocument> {
+  await stageLedger(deps, company.id, period);
+  const { outcome } = await checkAndPromote(deps, company.id, period);
+  if (!outcome.conforms) return dataQualityFindings(company, period, outcome);
+  await loadContextMonths(deps, company.id, period, company.fiscalYearStartMonth);
+  return analyzeCompanyMonth(deps, company, period, outcome.warnings);
 }

@@ -1,4 +1,4 @@
-/** Where report artefacts (PDFs, findings.json) live: a local directory now, an S3-style bucket later. */
+/** Where report artefacts (PDFs, findings.json) live: a local directory or an S3-compatible bucket. */
 import { assertCompanyId, assertPeriod } from '../domain/ids';
 
 export interface ObjectStore {
@@ -8,6 +8,8 @@ export interface ObjectStore {
   exists(key: string): Promise<boolean>;
   /** Filesystem path of the object, for stores that have one (e.g. to attach a file without copying it). */
   localPath?(key: string): string;
+  /** Releases connections, for stores that hold them. */
+  close?(): void;
 }
 
 export class InvalidObjectKeyError extends Error {
