@@ -13,9 +13,12 @@ export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): stri
       `사업연도 누계 매출은 ${formatKrw(m.revenueYtd)}, 누계 비용은 ${formatKrw(m.expenseYtd)}입니다.`,
     risks.length === 0
       ? '검토가 필요한 세무 위험 항목은 발견되지 않았습니다.'
-      : `검토가 필요한 항목 ${risks.length}건: ${risks.map((f) => f.message).join('; ')}.`,
+      : `검토가 필요한 항목 ${risks.length}건: ${risks.map((f) => withoutFinalPeriod(f.message)).join('; ')}.`,
   ];
-  if (deadlines.length > 0) parts.push(`다음 달 신고 일정: ${deadlines.map((f) => f.message).join(', ')}.`);
+  if (deadlines.length > 0) parts.push(`다음 달 신고 일정: ${deadlines.map((f) => withoutFinalPeriod(f.message)).join(', ')}.`);
   parts.push('최종 판단은 담당 세무사가 합니다.');
   return parts.join(' ');
 }
+
+/** Rule messages are sentences of their own; listed inside one, their final period would double up. */
+const withoutFinalPeriod = (message: string): string => message.replace(/\.\s*$/, '');

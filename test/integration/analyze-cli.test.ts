@@ -41,6 +41,9 @@ test('every company-month of the fixtures matches expected.json', async () => {
     assert.equal(got.riskLevel, want.riskLevel, where);
     assert.deepEqual(got.findings.map(signature).sort(), want.findings.map(signature).sort(), where);
     for (const f of got.findings) assert.ok(f.message && f.basis, `${where} ${f.ruleId} has message and basis`);
+    // The offline narrative quotes each finding's message inside its own sentences: no doubled periods.
+    assert.doesNotMatch(got.narrative.text, /\.\./, `${where} narrative`);
+    for (const f of got.findings) assert.ok(got.narrative.text.includes(f.message.replace(/\.$/, '')), `${where} ${f.ruleId} in narrative`);
   }
 });
 
