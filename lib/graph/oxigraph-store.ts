@@ -99,8 +99,9 @@ export class OxigraphStore implements GraphStore {
   }
 
   /**
-   * `lenient` skips oxigraph's re-validation of IRIs and literals: every caller passes N-Triples that n3's Writer
-   * serialized from terms built by lib/rdf (checked IRIs, escaped literals), and the check doubles load time.
+   * `lenient` skips oxigraph's re-validation of IRIs and literals, which doubles load time: the callers pass
+   * N-Triples that n3's Writer serialized from terms built by lib/rdf (checked IRIs, escaped literals) or that a
+   * store's own CONSTRUCT produced. A syntax error is still an error.
    */
   private loadNTriples(text: string, graph: NamedNode): void {
     this.store.load(text, { format: NTRIPLES, to_graph_name: graph, lenient: true });
