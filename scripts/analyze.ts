@@ -9,9 +9,7 @@ import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { listCompanyIds, loadCompany } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
-import { analyzeLedgerFile } from '../lib/pipeline/analyze-month';
-import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
-import { LedgerValidator } from '../lib/validation/ledger-validator';
+import { analyzeLedgerFile, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 
 const USAGE =
   'usage: npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT';
@@ -32,13 +30,7 @@ async function main(): Promise<number> {
   const out = path.resolve(values.out);
   const inRange = periodFilter(values);
   const graph = new OxigraphStore();
-  const deps = {
-    config,
-    graph,
-    validator: await LedgerValidator.load(config.SHAPES_DIR),
-    rules: await TaxRuleEngine.load(config.SHAPES_DIR),
-    shapesDir: config.SHAPES_DIR,
-  };
+  const deps = await loadAnalysisDeps(config, graph);
 
   const companies = values.company?.map(assertCompanyId) ?? (await listCompanyIds(config.ERP_DATA_DIR));
   let dataFailures = 0;

@@ -19,7 +19,7 @@ import { ledgerGraphIri } from '../lib/rdf/iris';
 import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledger';
 import { startRdf4jServer } from '../test/support/rdf4j-server';
 import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
-import { performanceMarkdown, type BenchReport } from './support/performance-doc';
+import { performanceMarkdown, type BenchReport, type SizeResult } from './support/performance-doc';
 import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
@@ -38,20 +38,6 @@ const RDF4J_HEAP = '4g';
 const FIXTURE_LEDGERS = join(ROOT, 'test/fixtures/ledgers');
 const RENDER_POOLS = [1, 2, 4];
 const RENDER_BATCH = 12;
-
-interface SizeResult {
-  lines: number;
-  /** N-Triples statements the mapping produced, and distinct triples among them (what a store holds). */
-  statements: number;
-  triples: number;
-  ntriplesMiB: number;
-  parse: Measurement & { linesPerSecond: number };
-  parseAndMap: Measurement & { linesPerSecond: number };
-  loadOxigraph: Measurement;
-  loadRdf4j: Measurement;
-  /** Peak resident set of this process so far (the RDF4J JVM not included). */
-  peakRssMiB: number;
-}
 
 /** Times `run` RUNS times; `prepare` runs untimed before each. */
 const measure = (run: () => Promise<void>, prepare?: () => Promise<void>) => measureRuns(RUNS, run, prepare);

@@ -6,7 +6,9 @@ import { reportFigures } from '../analysis/report-figures';
 import type { Company } from '../domain/company';
 import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } from '../domain/findings';
 import type { GraphStore } from '../graph/graph-store';
-import type { TaxRuleEngine } from '../rules/tax-rule-engine';
+import type { AppConfig } from '../config';
+import { TaxRuleEngine } from '../rules/tax-rule-engine';
+import { LedgerValidator } from '../validation/ledger-validator';
 import { dataQualityFindings } from './data-quality-findings';
 import { checkAndPromote, loadContextMonths, stageLedger, type LoadingDeps } from './ledger-loading';
 
@@ -14,6 +16,12 @@ export interface AnalysisDeps {
   graph: GraphStore;
   rules: TaxRuleEngine;
   shapesDir: string;
+}
+
+/** What analyzeLedgerFile needs, with the shapes of config.SHAPES_DIR loaded once. */
+export async function loadAnalysisDeps(config: AppConfig, graph: GraphStore): Promise<LoadingDeps & AnalysisDeps> {
+  const [validator, rules] = await Promise.all([LedgerValidator.load(config.SHAPES_DIR), TaxRuleEngine.load(config.SHAPES_DIR)]);
+  return { config, graph, validator, rules, shapesDir: config.SHAPES_DIR };
 }
 
 export async function analyzeCompanyMonth(

@@ -3,19 +3,26 @@ import type { AnalysisSizeResult } from './analysis-bench';
 import type { Measurement } from './measure';
 import type { RenderBenchResult } from './render-bench';
 
+/** The ETL figures of one month size. */
+export interface SizeResult {
+  lines: number;
+  /** N-Triples statements the mapping produced, and distinct triples among them (what a store holds). */
+  statements: number;
+  triples: number;
+  ntriplesMiB: number;
+  parse: Measurement & { linesPerSecond: number };
+  parseAndMap: Measurement & { linesPerSecond: number };
+  loadOxigraph: Measurement;
+  loadRdf4j: Measurement;
+  /** Peak resident set of this process so far (the RDF4J JVM not included). */
+  peakRssMiB: number;
+}
+
 export interface BenchReport {
   timestamp: string;
   machine: { cpus: number; cpuModel?: string; totalMemoryMiB: number; platform: string; node: string; rdf4jHeap: string };
   runsPerMeasurement: number;
-  results: {
-    lines: number;
-    triples: number;
-    parse: { linesPerSecond: number };
-    parseAndMap: { linesPerSecond: number };
-    loadOxigraph: Measurement;
-    loadRdf4j: Measurement;
-    peakRssMiB: number;
-  }[];
+  results: SizeResult[];
   analysis: AnalysisSizeResult[];
   render: RenderBenchResult;
 }

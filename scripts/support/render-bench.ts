@@ -12,11 +12,9 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../lib/config';
 import { loadCompany } from '../../lib/erp/company';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
-import { analyzeLedgerFile } from '../../lib/pipeline/analyze-month';
+import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
 import { renderReportHtml } from '../../lib/report/report-html';
-import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
-import { LedgerValidator } from '../../lib/validation/ledger-validator';
 import { measure, secondsSince, type Measurement } from './measure';
 
 export interface RenderBenchOptions {
@@ -83,9 +81,8 @@ export async function benchRender(options: RenderBenchOptions): Promise<RenderBe
 async function reportHtml(dataDir: string, companyId: string, period: string): Promise<string> {
   const config = loadConfig({ ERP_DATA_DIR: dataDir });
   const graph = new OxigraphStore();
-  const [validator, rules] = await Promise.all([LedgerValidator.load(config.SHAPES_DIR), TaxRuleEngine.load(config.SHAPES_DIR)]);
   const company = await loadCompany(dataDir, companyId);
-  const doc = await analyzeLedgerFile({ config, graph, validator, rules, shapesDir: config.SHAPES_DIR }, company, period);
+  const doc = await analyzeLedgerFile(await loadAnalysisDeps(config, graph), company, period);
   await graph.close();
   return renderReportHtml(doc, company, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
 }
