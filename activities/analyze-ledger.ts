@@ -1,16 +1,22 @@
-import { llmConfigured } from '../lib/config';
+import { llmChains } from '../lib/config';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
-import { writeFindingsDoc } from '../lib/storage/findings-json';
+import { recordFindings } from '../lib/llm/findings-graph';
+import { retrieveGrounding } from '../lib/llm/grounding';
+import { ensureReferenceGraph } from '../lib/llm/reference-graph';
+import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
-import type { AnalyzeInput, AnalyzeResult } from './types';
+import type { AnalyzeInput, AnalyzeResult, GroundingInput } from './types';
 
 export function createAnalysisActivities({ config, graph, objects, rules, log }: ActivityDeps) {
   return {
-    /** Derives the month's findings from the graph and writes findings.json with the offline narrative. */
+    /**
+     * Derives the month's findings from the graph, writes findings.json with the offline narrative and records
+     * the findings in the month's findings graph (what later months are grounded on).
+     */
     async analyzeLedger(input: AnalyzeInput): Promise<AnalyzeResult> {
       const companyId = assertCompanyId(input.companyId);
       const period = assertPeriod(input.period);
@@ -23,6 +29,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log }:
       );
       const findingsKey = reportKeys(companyId, period).findings;
       await writeFindingsDoc(objects, findingsKey, doc);
+      await recordFindings(graph, doc);
       activityLogger(log, { companyId, period }).info(
         {
           event: 'ledger_analyzed',
@@ -37,8 +44,21 @@ export function createAnalysisActivities({ config, graph, objects, rules, log }:
         findingsKey,
         riskLevel: doc.riskLevel,
         findingCount: doc.findings.length,
-        narrativeModels: llmConfigured(config) ? config.LLM_MODELS : [],
+        llmChains: llmChains(config),
       };
+    },
+
+    /** GraphRAG: the findings' legal basis and the company's earlier findings, from the graph into findings.json. */
+    async groundNarrative(input: GroundingInput): Promise<{ articles: number; previousMonths: number }> {
+      await ensureReferenceGraph(graph, config.LAW_ARTICLES_FILE);
+      const doc = await readFindingsDoc(objects, input.findingsKey);
+      const grounding = await retrieveGrounding(graph, doc);
+      await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
+      activityLogger(log, input).info(
+        { event: 'grounding_retrieved', articles: grounding.articles.map((a) => a.id), previous_months: grounding.previousMonths.map((m) => m.period) },
+        'grounding retrieved',
+      );
+      return { articles: grounding.articles.length, previousMonths: grounding.previousMonths.length };
     },
   };
 }

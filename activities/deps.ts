@@ -1,5 +1,7 @@
 // What the activities need from the outside world; built once per worker process (workers/).
-import type { PriceTable } from '../lib/analysis/llm-prices';
+import type { LlmCache } from '../lib/llm/llm-cache';
+import type { PriceTable } from '../lib/llm/llm-prices';
+import type { UsageLedger } from '../lib/llm/usage-ledger';
 import type { AppConfig } from '../lib/config';
 import type { GraphStore } from '../lib/graph/graph-store';
 import type { Logger } from '../lib/logging';
@@ -20,6 +22,10 @@ export interface ActivityDeps {
   metrics: TaxMetrics;
   /** USD per 1M tokens by model. */
   prices: PriceTable;
+  /** Validated answers and embeddings, shared by all workers when Redis is configured. */
+  llmCache: LlmCache;
+  /** Every LLM outcome: the daily budget and the cost report read it. */
+  llmUsage: UsageLedger;
   /** The worker's warm Chromium, launched on first use. */
   renderer: () => Promise<PdfRenderer>;
   log: Logger;

@@ -1,5 +1,6 @@
 // Inputs and outputs of the activities: plain JSON, references only (graph IRIs, storage keys), never ledgers or PDFs.
 import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
+import type { LlmTask } from '../lib/llm/prompts';
 
 export interface CompanyMonth {
   companyId: string;
@@ -37,12 +38,20 @@ export interface AnalyzeResult {
   findingsKey: string;
   riskLevel: RiskLevel;
   findingCount: number;
-  /** The narrative's fallback chain, strongest first; empty when no LLM is configured. */
-  narrativeModels: string[];
+  /** Each narrative task's fallback chain, strongest first; empty when no LLM is configured. */
+  llmChains?: Record<LlmTask, string[]>;
+  /** The single chain of runs recorded before the narrative had tasks. */
+  narrativeModels?: string[];
+}
+
+export interface GroundingInput extends CompanyMonth {
+  findingsKey: string;
 }
 
 export interface NarrativeInput extends CompanyMonth {
   findingsKey: string;
+  /** Absent in runs recorded before the tasks existed: the summary. */
+  task?: LlmTask;
   /** A model name, or 'offline' for the deterministic narrative. */
   model: string;
   fallbackUsed: boolean;
@@ -50,6 +59,8 @@ export interface NarrativeInput extends CompanyMonth {
 
 export interface NarrativeResult {
   model: string;
+  /** Answered from the cache: no model call. */
+  cached?: boolean;
   inputTokens: number;
   outputTokens: number;
 }

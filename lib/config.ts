@@ -19,6 +19,26 @@ const dir = (fallback: string) =>
     .default(fallback)
     .transform((p) => path.resolve(PROJECT_ROOT, p));
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const modelChain = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[\w.:/-]+$/, 'model names are [A-Za-z0-9_.:/-]')).min(1, 'name at least one model'));
+const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** `90s`, `15m`, `24h`, `7d` or plain milliseconds, as milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      const match = /^(\d+)(ms|s|m|h|d)?$/.exec(s.trim());
+      if (!match) {
+        ctx.addIssue({ code: 'custom', message: 'a duration like 90s, 15m, 24h, 7d, or milliseconds' });
+        return z.NEVER;
+      }
+      return Number(match[1]) * DURATION_UNIT_MS[(match[2] ?? 'ms') as keyof typeof DURATION_UNIT_MS];
+    });
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -54,6 +74,8 @@ const envSchema = z.object({
   OUTBOX_DIR: dir('.data/outbox'),
   STANDARD_CHART: dir('ontology/accounts.csv'),
   SHAPES_DIR: dir('shapes'),
+  /** Law articles and the rules citing them, loaded into the graph's reference graph for grounding. */
+  LAW_ARTICLES_FILE: dir('ontology/law-articles.ttl'),
 
   GRAPHDB_URL: optionalUrl,
   GRAPHDB_USERNAME: optionalString,
@@ -64,13 +86,28 @@ const envSchema = z.object({
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
-  /** Fallback chain for the narrative, strongest first. */
-  LLM_MODELS: z
-    .string()
-    .default('gpt-4.1,gpt-4.1-mini')
-    .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean))
-    .pipe(z.array(z.string()).min(1, 'name at least one model')),
+  /** Per task, a fallback chain (strongest first): the strong model for insights, the cheap one for summaries. */
+  LLM_INSIGHT_MODELS: modelChain('gpt-4.1,gpt-4.1-mini'),
+  LLM_SUMMARY_MODELS: modelChain('gpt-4.1-mini,gpt-4o-mini'),
+  /** With an embeddings model, articles and memos are also searched semantically for the prompt. */
+  LLM_EMBEDDING_MODEL: optionalString,
   LLM_TIMEOUT_MS: positiveInt(60_000),
+  /** Cache lifetimes of answers (same company-month input) and embeddings; 0 = no expiry. */
+  LLM_CACHE_TTL_SUMMARY: duration('24h'),
+  LLM_CACHE_TTL_INSIGHTS: duration('1h'),
+  LLM_CACHE_TTL_EMBEDDINGS: duration('0'),
+  LLM_CACHE_DIR: dir('.data/llm-cache'),
+  /** The LLM call ledger (budget and cost report) when there is no Redis. */
+  LLM_USAGE_DIR: dir('.data/llm-usage'),
+  /** Shared cache and call ledger for all workers; without it, files under .data/. */
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  /** Daily spend (Asia/Seoul day): a warning at the soft limit; at the hard one, only the cheapest model or none. */
+  LLM_BUDGET_SOFT_USD: z.coerce.number().nonnegative().default(10),
+  LLM_BUDGET_HARD_USD: z.coerce.number().nonnegative().default(30),
+  LLM_BUDGET_HARD_ACTION: z.enum(['cheapest', 'offline']).default('cheapest'),
+  /** The LLM task queue's rate for all its workers together (the provider's limit), and each worker's concurrency. */
+  LLM_MAX_ACTIVITIES_PER_SECOND: z.coerce.number().positive().default(5),
+  LLM_MAX_CONCURRENT: positiveInt(4),
   LLM_PRICES_FILE: dir('config/llm-prices.json'),
 
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
@@ -112,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       message: 'set both or neither of WORKER_DEPLOYMENT_NAME and WORKER_BUILD_ID',
       path: ['WORKER_BUILD_ID'],
     })
+    .refine((c) => c.LLM_BUDGET_SOFT_USD <= c.LLM_BUDGET_HARD_USD, {
+      message: 'LLM_BUDGET_SOFT_USD must not exceed LLM_BUDGET_HARD_USD',
+      path: ['LLM_BUDGET_SOFT_USD'],
+    })
     .refine((c) => Boolean(c.S3_ACCESS_KEY_ID) === Boolean(c.S3_SECRET_ACCESS_KEY), {
       message: 'set both or neither of S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
       path: ['S3_SECRET_ACCESS_KEY'],
@@ -127,6 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 /** True when an OpenAI-compatible endpoint is configured; otherwise the offline narrative is used. */
 export function llmConfigured(config: AppConfig): boolean {
   return Boolean(config.OPENAI_API_KEY || config.OPENAI_BASE_URL);
+}
+
+/** Each narrative task's fallback chain; empty (straight to the offline narrative) without an endpoint. */
+export function llmChains(config: AppConfig): { insights: string[]; summary: string[] } {
+  const on = llmConfigured(config);
+  return { insights: on ? config.LLM_INSIGHT_MODELS : [], summary: on ? config.LLM_SUMMARY_MODELS : [] };
 }
 
 export { PROJECT_ROOT };

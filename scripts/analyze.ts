@@ -1,13 +1,13 @@
 // `npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT`
 // The analysis of the workflow without Temporal: for tax experts tuning shapes/ and for regression checks.
 // Exit 0: every selected company-month analysed; 2: some failed data quality; 1: any other error.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import type { FindingsDocument } from '../lib/domain/findings';
-import { listCompanyIds, loadCompany } from '../lib/erp/company';
+import { ledgerPeriods, listCompanyIds, loadCompany } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 
@@ -75,15 +75,6 @@ function periodFilter(values: { period?: string; from?: string; to?: string }): 
   const from = values.from ? assertPeriod(values.from) : '0000-01';
   const to = values.to ? assertPeriod(values.to) : '9999-12';
   return (p) => p >= from && p <= to;
-}
-
-/** The months with a ledger file, oldest first. */
-async function ledgerPeriods(dataDir: string, companyId: string): Promise<string[]> {
-  const files = await readdir(path.join(dataDir, 'companies', companyId, 'ledger')).catch(() => []);
-  return files
-    .map((f) => /^(\d{4}-\d{2})\.csv$/.exec(f)?.[1])
-    .filter((p): p is string => p !== undefined)
-    .sort();
 }
 
 main().then(

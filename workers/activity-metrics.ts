@@ -11,6 +11,7 @@ const AGENT_OF: Record<keyof Activities, AgentName> = {
   loadEarlierMonths: 'data',
   validateLedger: 'validation',
   analyzeLedger: 'analysis',
+  groundNarrative: 'analysis',
   writeNarrative: 'analysis',
   renderReport: 'report',
   renderDataQualityReport: 'report',

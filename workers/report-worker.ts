@@ -12,7 +12,9 @@ import { createObjectStore } from '../lib/storage/create-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 import type { TaxMetrics } from '../lib/observability/metrics';
 import type { Tracing } from '../lib/observability/tracing';
-import { loadPriceTable } from '../lib/analysis/llm-prices';
+import { createLlmCache } from '../lib/llm/llm-cache';
+import { loadPriceTable } from '../lib/llm/llm-prices';
+import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { ReportSinks } from '../workflows/report-sinks';
 import { activityMetrics } from './activity-metrics';
 
@@ -53,6 +55,8 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
     metrics,
     prices: await loadPriceTable(config.LLM_PRICES_FILE),
+    llmCache: createLlmCache({ redisUrl: config.REDIS_URL, dir: config.LLM_CACHE_DIR, log }),
+    llmUsage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log }),
     validator: await LedgerValidator.load(config.SHAPES_DIR),
     rules: await TaxRuleEngine.load(config.SHAPES_DIR),
     renderer: () =>
@@ -70,6 +74,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         taskQueue: queues[role],
         activities: activities[role],
         ...(role === 'orchestration' ? workflowSource(config) : {}),
+        ...(role === 'llm' ? llmRateLimits(config) : {}),
         ...deploymentVersioning(config),
         plugins: [tracing.plugin],
         interceptors: { activity: [activityMetrics(metrics)] },
@@ -93,6 +98,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         await (await renderer?.catch(() => undefined))?.close();
         await deps.mail.close();
         await deps.graph.close();
+        await Promise.all([deps.llmCache.close(), deps.llmUsage.close()]);
         deps.objects.close?.();
         await connection.close();
       }
@@ -105,6 +111,17 @@ function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle'
   return config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: require.resolve('../workflows') };
+}
+
+/**
+ * The provider's rate limit holds for all LLM workers together: the server hands out at most this many
+ * activity tasks per second on the queue, whatever the number of workers; each worker also caps its own concurrency.
+ */
+function llmRateLimits(config: AppConfig): Pick<WorkerOptions, 'maxTaskQueueActivitiesPerSecond' | 'maxConcurrentActivityTaskExecutions'> {
+  return {
+    maxTaskQueueActivitiesPerSecond: config.LLM_MAX_ACTIVITIES_PER_SECOND,
+    maxConcurrentActivityTaskExecutions: config.LLM_MAX_CONCURRENT,
+  };
 }
 
 /** Pinned workflows: a run stays on the build that started it, so new code never meets old histories. */

@@ -35,14 +35,15 @@ export const { listCompanies, extractLedger, validateLedger, loadEarlierMonths }
 });
 
 /** Findings from the graph; deterministic, so only infrastructure errors are retried. */
-export const { analyzeLedger } = proxyActivities<Activities>({
+export const { analyzeLedger, groundNarrative } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   retry: retry({}),
 });
 
 /**
- * One model's narrative: 3 attempts with exponential backoff, then the workflow moves to the next model.
- * Rejections (400, 401, 403) are non-retryable and move on at once.
+ * One model's part of the narrative: 3 attempts with exponential backoff (a 429's Retry-After overrides the
+ * delay), then the workflow moves to the next model. Rejections (400, 401, 403), refused answers and the hard
+ * budget are non-retryable and move on at once.
  */
 export const narrativeActivities = () =>
   proxyActivities<Activities>({

@@ -2,14 +2,16 @@ import {
   ActivityFailure,
   ApplicationFailure,
   log,
+  patched,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DataValidationDetails } from '../activities/types';
+import type { AnalyzeResult, DataValidationDetails, NarrativeInput } from '../activities/types';
 import type { RiskLevel } from '../lib/domain/findings';
 import {
   analyzeLedger,
   deliverDataQualityReport,
+  groundNarrative,
   deliverReport,
   extractLedger,
   loadEarlierMonths,
@@ -91,7 +93,7 @@ async function runReport(companyId: string, period: string, startedAt: number): 
   await loadEarlierMonths({ companyId, period });
   const analysis = await analyzeLedger({ companyId, period, graph: validated.graph, warnings: validated.warnings });
   upsertSearchAttributes([{ key: RiskLevelKey, value: analysis.riskLevel }]);
-  const narrativeModel = await writeNarrativeWithFallback(companyId, period, analysis.findingsKey, analysis.narrativeModels);
+  const narrativeModel = await writeNarrative(companyId, period, analysis);
 
   const rendered = await renderActivities().renderReport({ companyId, period, findingsKey: analysis.findingsKey });
   const delivered = await deliverReport({
@@ -118,26 +120,35 @@ async function runReport(companyId: string, period: string, startedAt: number): 
 }
 
 /**
- * One activity per model, so each attempt and each fallback shows in the history; after the last model,
- * the deterministic offline narrative (already a valid report) is used.
+ * The narrative's parts: the insights (결론 per finding, next month's actions) on the strong chain, then the
+ * summary on the cheap one, after grounding them in the graph. Runs recorded before the tasks existed
+ * wrote one summary from one chain. Returns the summary's writer.
  */
-async function writeNarrativeWithFallback(
-  companyId: string,
-  period: string,
-  findingsKey: string,
-  models: string[],
-): Promise<string> {
+async function writeNarrative(companyId: string, period: string, analysis: AnalyzeResult): Promise<string> {
+  const { findingsKey } = analysis;
+  if (!patched('llm-tasks')) return writeWithFallback({ companyId, period, findingsKey }, analysis.narrativeModels ?? []);
+  const chains = analysis.llmChains ?? { insights: [], summary: [] };
+  await groundNarrative({ companyId, period, findingsKey });
+  await writeWithFallback({ companyId, period, findingsKey, task: 'insights' }, chains.insights);
+  return writeWithFallback({ companyId, period, findingsKey, task: 'summary' }, chains.summary);
+}
+
+/**
+ * One activity per model, so each attempt and each fallback shows in the history; after the last model,
+ * the deterministic offline text is written; with no models, analyzeLedger's offline text stays.
+ */
+async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackUsed'>, models: string[]): Promise<string> {
   const { writeNarrative } = narrativeActivities();
   for (const [index, model] of models.entries()) {
     try {
-      return (await writeNarrative({ companyId, period, findingsKey, model, fallbackUsed: index > 0 })).model;
+      return (await writeNarrative({ ...part, model, fallbackUsed: index > 0 })).model;
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      log.warn('narrative model failed; falling back', { model, error: err.cause?.message });
+      log.warn('narrative model failed; falling back', { task: part.task, model, error: err.cause?.message });
     }
   }
   if (models.length === 0) return 'offline';
-  return (await writeNarrative({ companyId, period, findingsKey, model: 'offline', fallbackUsed: true })).model;
+  return (await writeNarrative({ ...part, model: 'offline', fallbackUsed: true })).model;
 }
 
 function dataValidationDetails(err: unknown): DataValidationDetails | undefined {

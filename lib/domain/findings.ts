@@ -45,12 +45,48 @@ export interface DataQualityViolation {
   sourceLine?: number;
 }
 
-export interface Narrative {
+/** Who wrote a part of the narrative. */
+export interface NarrativeAuthor {
   /** Model that wrote the text, or 'offline'. */
   model: string;
   fallbackUsed: boolean;
   cached: boolean;
+}
+
+export interface Narrative extends NarrativeAuthor {
+  /** The summary. */
   text: string;
+  /** Version of the prompt templates the model-written parts come from (lib/llm/prompts.ts). */
+  promptVersion?: string;
+  /** 결론 per finding (in findings order) and next month's actions, from the insights task. */
+  insights?: NarrativeAuthor & { conclusions: string[]; actions: string[] };
+}
+
+/** A law article a finding's rule rests on, from the knowledge graph's reference graph (ontology/law-articles.ttl). */
+export interface LawArticleRef {
+  /** Local name, e.g. CITA-25-4. */
+  id: string;
+  law: string;
+  article: string;
+  title: string;
+  /** A short summary in the firm's words. */
+  text: string;
+  /** The rule ids of this document's findings that cite it. */
+  rules: string[];
+}
+
+/** A month before the report month, as its recorded findings graph holds it. */
+export interface PreviousMonthFindings {
+  period: string;
+  findings: Array<{ ruleId: string; severity: Severity; amount?: number }>;
+}
+
+/** What the analysis prompt is grounded on, retrieved from the knowledge graph (GraphRAG). */
+export interface Grounding {
+  articles: LawArticleRef[];
+  previousMonths: PreviousMonthFindings[];
+  /** With an embeddings model: per finding (index), the most similar other articles (ids) and memo texts of the month. */
+  related?: Array<{ finding: number; articles: string[]; memos: string[] }>;
 }
 
 export interface FindingsDocument {
@@ -74,6 +110,8 @@ export interface FindingsDocument {
     ytdMonthsMissing: string[];
   };
   narrative: Narrative;
+  /** Legal basis and history the narrative was grounded on; absent before grounding ran. */
+  grounding?: Grounding;
   /** The report's tables and charts; absent in findings.json written before they existed. */
   figures?: ReportFigures;
 }

@@ -149,3 +149,12 @@ function jsonErrorOffset(text: string): number {
     throw offset;
   }
 }
+
+/** The months with a ledger file, oldest first. */
+export async function ledgerPeriods(dataDir: string, companyId: string): Promise<string[]> {
+  const files = await readdir(join(dataDir, 'companies', companyId, 'ledger')).catch(() => []);
+  return files
+    .map((f) => /^(\d{4}-\d{2})\.csv$/.exec(f)?.[1])
+    .filter((p): p is string => p !== undefined)
+    .sort();
+}

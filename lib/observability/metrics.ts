@@ -52,6 +52,35 @@ export class TaxMetrics {
     labelNames: ['model', 'error_type'],
     registers: [this.registry],
   });
+  private readonly llmCacheLookups = new Counter({
+    name: 'tax_llm_cache_total',
+    help: 'LLM answer and embedding cache lookups, by result (hit: no model call, 0 tokens)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+  private readonly llmNarratives = new Counter({
+    name: 'tax_llm_narrative_total',
+    help: 'Narrative parts written, by task and by who wrote them (model name or offline) and whether a fallback was used',
+    labelNames: ['task', 'model', 'fallback'],
+    registers: [this.registry],
+  });
+  private readonly llmBudgetSpent = new Gauge({
+    name: 'tax_llm_budget_spent_usd',
+    help: "Today's LLM spend (Asia/Seoul day) from the shared call ledger, as last read by this worker",
+    registers: [this.registry],
+  });
+  private readonly llmBudgetLimit = new Gauge({
+    name: 'tax_llm_budget_limit_reached',
+    help: '1 while the daily LLM spend is at or over the limit (soft: warning; hard: only the cheapest model or offline)',
+    labelNames: ['limit'],
+    registers: [this.registry],
+  });
+  private readonly llmBudgetDowngrades = new Counter({
+    name: 'tax_llm_budget_downgrade_total',
+    help: 'Model calls skipped because the hard daily budget was reached, by task and skipped model',
+    labelNames: ['task', 'model'],
+    registers: [this.registry],
+  });
   private readonly schedulerHeartbeatGauge = new Gauge({
     name: 'tax_scheduler_heartbeat_timestamp_seconds',
     help: 'Unix time when a monthly batch (scheduled, backfilled or by hand) last started on this worker',
@@ -89,10 +118,29 @@ export class TaxMetrics {
     this.errors.inc({ error_type: errorType, agent });
   }
 
-  llmUsage(model: string, inputTokens: number, outputTokens: number, usd: number): void {
-    this.llmTokens.inc({ model, type: 'input' }, inputTokens);
-    this.llmTokens.inc({ model, type: 'output' }, outputTokens);
+  llmUsage(model: string, usage: { inputTokens: number; cachedInputTokens: number; outputTokens: number }, usd: number): void {
+    this.llmTokens.inc({ model, type: 'input' }, usage.inputTokens - usage.cachedInputTokens);
+    this.llmTokens.inc({ model, type: 'cached_input' }, usage.cachedInputTokens);
+    this.llmTokens.inc({ model, type: 'output' }, usage.outputTokens);
     this.llmCost.inc({ model }, usd);
+  }
+
+  llmCache(result: 'hit' | 'miss'): void {
+    this.llmCacheLookups.inc({ result });
+  }
+
+  llmNarrative(task: string, model: string, fallbackUsed: boolean): void {
+    this.llmNarratives.inc({ task, model, fallback: String(fallbackUsed) });
+  }
+
+  llmBudget(spentUsd: number, soft: boolean, hard: boolean): void {
+    this.llmBudgetSpent.set(spentUsd);
+    this.llmBudgetLimit.set({ limit: 'soft' }, soft ? 1 : 0);
+    this.llmBudgetLimit.set({ limit: 'hard' }, hard ? 1 : 0);
+  }
+
+  llmBudgetDowngrade(task: string, model: string): void {
+    this.llmBudgetDowngrades.inc({ task, model });
   }
 
   llmError(model: string, errorType: string): void {

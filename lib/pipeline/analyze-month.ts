@@ -1,6 +1,7 @@
 // The findings of one validated company-month, with the offline narrative: shared by the analyzeLedger
 // activity and `npm run analyze`, so the command reproduces exactly what the workflow reports.
 import { ledgerMetrics } from '../analysis/ledger-metrics';
+import { offlineInsights } from '../analysis/offline-insights';
 import { offlineNarrative } from '../analysis/offline-narrative';
 import { reportFigures } from '../analysis/report-figures';
 import type { Company } from '../domain/company';
@@ -48,7 +49,8 @@ export async function analyzeCompanyMonth(
     metrics,
     figures,
   };
-  return { ...base, narrative: { model: 'offline', fallbackUsed: false, cached: false, text: offlineNarrative(base) } };
+  const offline = { model: 'offline', fallbackUsed: false, cached: false };
+  return { ...base, narrative: { ...offline, text: offlineNarrative(base), insights: { ...offline, ...offlineInsights(findings) } } };
 }
 
 /**

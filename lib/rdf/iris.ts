@@ -35,3 +35,17 @@ export function accountIri(code: string): string {
 export function counterpartyIri(companyId: string, code: string): string {
   return `${companyIri(companyId)}/counterparty/${seg(code)}`;
 }
+
+/** The findings of one analysed company-month: what later months' analyses retrieve as history. */
+export function findingsGraphIri(companyId: string, period: string): string {
+  return `${companyIri(companyId)}/findings/${assertPeriod(period)}`;
+}
+
+export const RULE_NS = 'https://w3id.org/kr-tax/rules#';
+export const LAW_NS = 'https://w3id.org/kr-tax/law#';
+
+/** A rule of shapes/tax/rules.ttl and law-articles.ttl, by its id (ENT-LIMIT, DEADLINE, ...). */
+export function ruleIri(ruleId: string): string {
+  if (!/^[A-Z][A-Z0-9-]*$/.test(ruleId)) throw new TypeError(`not a rule id: ${JSON.stringify(ruleId)}`);
+  return `${RULE_NS}${ruleId}`;
+}

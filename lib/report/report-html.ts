@@ -17,7 +17,9 @@ import type {
   RiskLevel,
   Severity,
 } from '../domain/findings';
+import type { LawArticleRef, NarrativeAuthor } from '../domain/findings';
 import { assertPeriod } from '../domain/ids';
+import { CONCLUSION } from '../analysis/offline-insights';
 import { html, rawHtml, type SafeHtml } from './escape-html';
 import { CHART_COLOURS, groupedBarChart, limitGauge } from './svg-charts';
 
@@ -42,23 +44,6 @@ const CATEGORY_LABEL: Record<FindingCategory, string> = {
   EXPENSE_SPIKE: '비용 급증',
   MISCLASSIFICATION: '계정 분류',
   FILING_DEADLINE: '신고·납부 기한',
-};
-
-/** 결론: what the client should do, per category (the finding itself carries facts and basis only). */
-const CONCLUSION: Record<FindingCategory, string> = {
-  DATA_QUALITY: '장부 데이터를 확인·수정한 뒤 다시 제출해 주십시오.',
-  ENTERTAINMENT_LIMIT:
-    '한도를 넘는 기업업무추진비는 손금에 산입되지 않습니다. 남은 기간의 지출 계획을 조정하고 담당 세무사와 상의하십시오.',
-  MISSING_PROOF:
-    '세금계산서·신용카드 매출전표·현금영수증 등 적격증빙을 받아 보관하십시오. 없으면 손금불산입 또는 증빙불비 가산세 대상이 될 수 있습니다.',
-  PROVISIONAL_PAYMENT:
-    '가지급금을 회수하거나 상환 계획을 세우십시오. 인정이자는 익금에 산입되고 대표자 상여로 처분될 수 있습니다.',
-  SUSPENSE_RECEIPT: '가수금의 입금 원인을 확인하고 근거를 정리하십시오. 매출 누락으로 볼 여지가 있습니다.',
-  VEHICLE_EXPENSE:
-    '업무전용자동차보험 가입과 운행기록부 작성을 확인하십시오. 요건을 갖추지 않으면 차량 관련 비용이 손금에 산입되지 않을 수 있습니다.',
-  EXPENSE_SPIKE: '급증한 비용의 내역과 업무 관련성을 확인하십시오.',
-  MISCLASSIFICATION: '거래 내용에 맞는 계정(예: 기업업무추진비)으로 다시 분류할지 검토하십시오.',
-  FILING_DEADLINE: '기한 안에 신고·납부하십시오.',
 };
 
 /** What each data-quality rule checks (TAX-RULES.md), so the admin sees the rule, not just its id. */
@@ -116,6 +101,9 @@ th.location { width: 45mm; }
 .dq-details { font-size: 9pt; }
 .narrative p { margin: 0 0 3mm; white-space: pre-line; }
 .meta { color: #57606a; font-size: 9pt; }
+ul.articles { margin: 1mm 0 0; padding-left: 5mm; font-size: 9pt; }
+ul.articles cite { font-style: normal; font-weight: 700; }
+ol.actions { margin: 0 0 3mm; padding-left: 6mm; }
 .empty { color: #57606a; }
 table.pnl td.num, table.pnl th.num { width: 24mm; }
 table.pnl tr.total td { font-weight: 700; background: #f6f8fa; }
@@ -140,7 +128,7 @@ export function renderReportHtml(doc: FindingsDocument, company: Company, opts: 
     doc.figures && insiderBalances(doc.figures, doc.period),
     proofGaps(risks),
     filingCalendar(doc.period, deadlines),
-    findingsSection(risks),
+    findingsSection(doc, risks),
     narrativeSection(doc.narrative),
     disclaimer(),
   ]);
@@ -483,21 +471,29 @@ ${body}
 </section>`;
 }
 
-function findingsSection(findings: readonly Finding[]): SafeHtml {
+function findingsSection(doc: FindingsDocument, findings: readonly Finding[]): SafeHtml {
   const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+  const conclusions = doc.narrative.insights?.conclusions;
+  const articles = doc.grounding?.articles ?? [];
+  const card = (f: Finding) =>
+    findingCard(
+      f,
+      conclusions?.[doc.findings.indexOf(f)] ?? CONCLUSION[f.category],
+      articles.filter((a) => a.rules.includes(f.ruleId)),
+    );
   return html`<section>
 <h2>발견 사항</h2>
-${sorted.length === 0 ? html`<p class="empty">이번 달 발견된 세무 리스크가 없습니다.</p>` : sorted.map(findingCard)}
+${sorted.length === 0 ? html`<p class="empty">이번 달 발견된 세무 리스크가 없습니다.</p>` : sorted.map(card)}
 </section>`;
 }
 
 /** One finding in the four parts the firm writes them in: 현재상황 → 근거 → 결론 → 참고. */
-function findingCard(f: Finding): SafeHtml {
+function findingCard(f: Finding, conclusion: string, articles: readonly LawArticleRef[]): SafeHtml {
   return html`<article class="finding sev-${f.severity}">
 <header>${statusBadge(f.severity, SEVERITY_LABEL[f.severity])}<h3>${CATEGORY_LABEL[f.category]}</h3><span class="rule">${f.ruleId}</span></header>
 <div class="part"><span class="label">현재상황</span>${f.message}${findingFacts(f)}</div>
-<div class="part"><span class="label">근거</span>${f.basis}</div>
-<div class="part"><span class="label">결론</span>${CONCLUSION[f.category]}</div>
+<div class="part"><span class="label">근거</span>${f.basis}${articles.length > 0 && html`<ul class="articles">${articles.map((a) => html`<li><cite>${a.law} ${a.article} (${a.title})</cite>: ${a.text}</li>`)}</ul>`}</div>
+<div class="part"><span class="label">결론</span>${conclusion}</div>
 <div class="part"><span class="label">참고</span>${evidenceTable(f.evidence)}</div>
 </article>`;
 }
@@ -524,16 +520,23 @@ function evidenceTable(lines: readonly EvidenceLine[]): SafeHtml {
 }
 
 function narrativeSection(narrative: Narrative): SafeHtml {
-  const author = narrative.model === 'offline' ? '오프라인 요약 (규칙 기반 자동 작성)' : `AI 모델 ${narrative.model}`;
   const paragraphs = narrative.text
     .split(/\n\s*\n/)
     .map((p) => p.trim())
     .filter((p) => p !== '');
+  const insights = narrative.insights;
   return html`<section class="narrative">
 <h2>종합 의견</h2>
-<p class="meta">작성: ${author}${narrative.fallbackUsed && narrative.model !== 'offline' ? ' (대체 모델)' : ''}</p>
+<p class="meta">요약 작성: ${authorLabel(narrative)}${insights && html` · 결론과 다음 달 할 일 작성: ${authorLabel(insights)}`}</p>
 ${paragraphs.map((p) => html`<p>${p}</p>`)}
+${insights && insights.actions.length > 0 && html`<h3>다음 달 할 일</h3><ol class="actions">${insights.actions.map((a) => html`<li>${a}</li>`)}</ol>`}
 </section>`;
+}
+
+/** Who wrote a part: the model (and whether it stood in for a failed one) or the offline rules. */
+function authorLabel(author: NarrativeAuthor): string {
+  if (author.model === 'offline') return author.fallbackUsed ? '오프라인 (규칙 기반, AI 모델 응답 실패로 대체)' : '오프라인 (규칙 기반 자동 작성)';
+  return `AI 모델 ${author.model}${author.fallbackUsed ? ' (대체 모델)' : ''}${author.cached ? ' (캐시)' : ''}`;
 }
 
 function disclaimer(): SafeHtml {

@@ -1,94 +1,303 @@
-// The narrative through @langchain/openai against a local OpenAI-compatible server: the model fallback
-// runs in the workflow (one activity per model), with Temporal's retries, never the client's.
+// The narrative through @langchain/openai against a local OpenAI-compatible server, in monthlyCompanyReport runs on
+// a real dev server: one activity per model and task, Temporal's retries (never the client's), the guardrail, the
+// cache, metering into the call ledger, the cost report and the daily budget.
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { llmNarrative } from '../../lib/analysis/llm-narrative';
-import { readFindings } from '../support/artifacts';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { after, before, describe, test } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { callModel } from '../../lib/llm/chat-call';
+import { costReport } from '../../lib/llm/cost-report';
+import { callCostUsd, type PriceTable } from '../../lib/llm/llm-prices';
+import { FileUsageLedger, seoulDay } from '../../lib/llm/usage-ledger';
+import { pdfText, readFindings } from '../support/artifacts';
+import { insightsReply, promptData, startFakeOpenAi, summaryReply, type FakeOpenAi, type RecordedRequest, type ScriptedReply } from '../support/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
+
+const PRICES: PriceTable = {
+  strong: { input: 2, cachedInput: 0.5, output: 8 },
+  'strong-b': { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  cheap: { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  'cheap-b': { input: 0.15, cachedInput: 0.075, output: 0.6 },
+};
+const STRONG_USAGE = { prompt_tokens: 1200, completion_tokens: 300, cached_tokens: 200 };
+const CHEAP_USAGE = { prompt_tokens: 800, completion_tokens: 120 };
 
 let llm: FakeOpenAi;
 let h: Harness;
 
 before(async () => {
   llm = await startFakeOpenAi();
-  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'sk-test', LLM_MODELS: 'primary,fallback' });
+  const pricesFile = path.join(tmpdir(), `llm-prices-${process.pid}.json`);
+  await writeFile(pricesFile, JSON.stringify({ models: PRICES }));
+  h = await startHarness({
+    OPENAI_BASE_URL: llm.baseURL,
+    OPENAI_API_KEY: 'sk-test',
+    LLM_INSIGHT_MODELS: 'strong,strong-b',
+    LLM_SUMMARY_MODELS: 'cheap,cheap-b',
+    LLM_TIMEOUT_MS: '1500',
+    LLM_PRICES_FILE: pricesFile,
+  });
 });
 after(async () => {
   await h?.stop();
   await llm?.close();
 });
 
-const doc = {
-  schemaVersion: 1 as const,
-  companyId: 'x',
-  companyName: '(주)테스트',
-  period: '2024-01',
-  generatedAt: '2024-02-01T00:00:00Z',
-  riskLevel: 'NONE' as const,
-  dataQuality: { conforms: true, violations: 0, warnings: 0, details: [] },
-  findings: [],
-  metrics: { revenueMonth: 1, expenseMonth: 2, revenueYtd: 3, expenseYtd: 4, lineCount: 5, ytdMonths: [], ytdMonthsMissing: [] },
-};
+/** Every model answers validly with fixed usage, unless a test scripts it otherwise. */
+function scriptHealthy(): void {
+  for (const model of ['strong', 'strong-b']) llm.script(model, (_, r) => ({ text: insightsReply(r), usage: STRONG_USAGE }));
+  for (const model of ['cheap', 'cheap-b']) llm.script(model, () => ({ text: summaryReply(`${model} 요약입니다.`), usage: CHEAP_USAGE }));
+}
 
-async function runMonth(workflowId: string, companyId: string) {
+async function runMonth(workflowId: string, companyId: string, period: string) {
   const result = await h.client.workflow.execute('monthlyCompanyReport', {
     taskQueue: h.config.TASK_QUEUE,
     workflowId,
-    args: [{ companyId, period: '2024-01' }],
+    args: [{ companyId, period }],
   });
-  return { result, findings: await readFindings(path.join(h.config.REPORT_STORE_DIR, result.findingsKey)) };
+  const findings = await readFindings(path.join(h.config.REPORT_STORE_DIR, result.findingsKey));
+  return { result, findings, pdf: () => pdfText(path.join(h.config.REPORT_STORE_DIR, result.pdfKey)) };
 }
 
-const callsTo = (model: string) => llm.requests.filter((r) => r.model === model).length;
+/** The writeNarrative calls of a run, in order, as the history records them: which task on which model. */
+async function narrativeCalls(workflowId: string): Promise<string[]> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a?.activityType?.name !== 'writeNarrative') return [];
+    const input = defaultPayloadConverter.fromPayload<{ task: string; model: string }>(a.input!.payloads![0]!);
+    return [`${input.task}:${input.model}`];
+  });
+}
 
-test('llmNarrative sends the findings as delimited data, returns text and token usage, and never retries itself', async () => {
-  llm.script('unit-ok', () => ({ text: '요약입니다.', usage: { prompt_tokens: 321, completion_tokens: 45 } }));
-  const reply = await llmNarrative({ baseURL: llm.baseURL, apiKey: 'sk-unit', timeoutMs: 5000 }, 'unit-ok', doc);
-  assert.deepEqual(reply, { text: '요약입니다.', inputTokens: 321, outputTokens: 45 });
-  const request = llm.requests.at(-1)!;
-  assert.equal(request.authorization, 'Bearer sk-unit');
-  assert.match(request.messages[1]!.content, /^<data>\n.*\(주\)테스트.*\n<\/data>$/s);
+const requestsTo = (model: string) => llm.requests.filter((r) => r.model === model && !r.path.endsWith('/embeddings'));
+const usageRecords = (period: string) => new FileUsageLedger(h.config.LLM_USAGE_DIR).recordsFor(period);
 
-  llm.script('unit-down', () => ({ status: 500 }));
-  await assert.rejects(llmNarrative({ baseURL: llm.baseURL, timeoutMs: 5000 }, 'unit-down', doc));
-  assert.equal(callsTo('unit-down'), 1, 'the client itself does not retry');
+describe('callModel', () => {
+  test('asks for the schema, returns the validated answer with usage, and never retries itself', async () => {
+    llm.script('unit-ok', () => ({ text: summaryReply('요약입니다.'), usage: { prompt_tokens: 321, completion_tokens: 45, cached_tokens: 21 } }));
+    const prompt = { system: '규칙', user: '<data>\n{"findings":[]}\n</data>' };
+    const ok = await callModel({ baseURL: llm.baseURL, apiKey: 'sk-unit', timeoutMs: 5000 }, 'unit-ok', 'summary', prompt);
+    assert.deepEqual(ok, { answer: { summary: '요약입니다.' }, usage: { inputTokens: 321, cachedInputTokens: 21, outputTokens: 45, estimated: false } });
+    const request = requestsTo('unit-ok').at(-1)!;
+    assert.equal(request.authorization, 'Bearer sk-unit');
+    assert.equal(request.responseFormat?.type, 'json_object');
+
+    llm.script('unit-no-usage', () => ({ text: summaryReply('토큰 정보 없음'), usage: null }));
+    const estimated = await callModel({ baseURL: llm.baseURL, timeoutMs: 5000 }, 'unit-no-usage', 'summary', prompt);
+    assert.equal(estimated.usage.estimated, true);
+    assert.ok(estimated.usage.inputTokens > 0 && estimated.usage.outputTokens > 0, 'js-tiktoken counted the prompt and the answer');
+
+    llm.script('unit-bad-json', () => ({ text: '{"summary": "끝나지 않은' }));
+    const bad = await callModel({ baseURL: llm.baseURL, timeoutMs: 5000 }, 'unit-bad-json', 'summary', prompt);
+    assert.equal(bad.answer, undefined);
+    assert.match(bad.invalid!, /not JSON/);
+
+    llm.script('unit-down', () => ({ status: 500 }));
+    await assert.rejects(callModel({ baseURL: llm.baseURL, timeoutMs: 5000 }, 'unit-down', 'summary', prompt), { status: 500 });
+    assert.equal(requestsTo('unit-down').length, 1, 'the client itself does not retry');
+  });
 });
 
-test('the primary model writes the narrative when it answers', async () => {
-  llm.script('primary', () => ({ text: '주 모델의 요약입니다.' }));
-  const { result, findings } = await runMonth('llm-primary', 'c00-한빛');
-  assert.equal(result.narrativeModel, 'primary');
-  assert.deepEqual(findings.narrative, { model: 'primary', fallbackUsed: false, cached: false, text: '주 모델의 요약입니다.' });
+describe('monthlyCompanyReport narrative', () => {
+  before(scriptHealthy);
+
+  test('insights on the strong model and the summary on the cheap one, grounded on articles and earlier findings', async () => {
+    await runMonth('llm-c03-2024-03', 'c03-다솜', '2024-03');
+    const { result, findings, pdf } = await runMonth('llm-c03-2024-04', 'c03-다솜', '2024-04');
+
+    assert.deepEqual(await narrativeCalls('llm-c03-2024-04'), ['insights:strong', 'summary:cheap']);
+    assert.equal(result.narrativeModel, 'cheap');
+    assert.deepEqual(
+      { model: findings.narrative.model, fallbackUsed: findings.narrative.fallbackUsed, cached: findings.narrative.cached },
+      { model: 'cheap', fallbackUsed: false, cached: false },
+    );
+    assert.equal(findings.narrative.text, 'cheap 요약입니다.');
+    const insights = findings.narrative.insights!;
+    assert.equal(insights.model, 'strong');
+    assert.deepEqual(insights.conclusions, findings.findings.map(() => '담당 세무사와 확인하십시오.'));
+    assert.deepEqual(insights.actions, ['증빙을 정리하십시오.']);
+    assert.match(findings.narrative.promptVersion!, /^tax-narrative\//);
+
+    // GraphRAG: the articles of LOAN-INSIDER and DEADLINE, and March's recorded findings.
+    const articleIds = findings.grounding!.articles.map((a) => a.id).sort();
+    assert.deepEqual(articleIds, ['CITA-60', 'CITA-63', 'CITA-ED-89-3', 'CITA-RULE-43-2']);
+    assert.deepEqual(findings.grounding!.previousMonths.map((m) => m.period), ['2024-03']);
+    assert.ok(findings.grounding!.previousMonths[0]!.findings.some((f) => f.ruleId === 'LOAN-INSIDER'));
+
+    // The prompt: compact findings with their articles and March's rules, no ledger lines.
+    const insightsRequest = requestsTo('strong').at(-1)!;
+    const data = promptData(insightsRequest) as unknown as {
+      findings: Array<{ rule: string; articles: string[] }>;
+      articles: Array<{ id: string; ref: string }>;
+      previousMonths: Array<{ period: string; rules: Array<{ rule: string }> }>;
+    };
+    assert.deepEqual(data.findings.find((f) => f.rule === 'LOAN-INSIDER')!.articles.sort(), ['CITA-ED-89-3', 'CITA-RULE-43-2']);
+    assert.ok(data.articles.some((a) => a.ref === '법인세법 시행령 제89조 제3항'));
+    assert.deepEqual(data.previousMonths.map((m) => m.period), ['2024-03']);
+    assert.ok(data.previousMonths[0]!.rules.some((r) => r.rule === 'LOAN-INSIDER'));
+    // The summary task sees the insights it must agree with.
+    assert.match(requestsTo('cheap').at(-1)!.messages[1]!.content, /담당 세무사와 확인하십시오/);
+
+    const text = await pdf();
+    assert.match(text, /AI 모델 cheap/);
+    assert.match(text, /AI 모델 strong/);
+    assert.match(text, /다음 달 할 일/);
+    assert.match(text, /법인세법 시행령 제89조 제3항/);
+  });
+
+  test('the cost report matches the scripted usage exactly, each call counted once', async () => {
+    const report = costReport('2024-04', await usageRecords('2024-04'));
+    const strong = report.byModel.find((l) => l.key === 'strong')!;
+    const cheap = report.byModel.find((l) => l.key === 'cheap')!;
+    assert.deepEqual(
+      { calls: strong.calls, input: strong.inputTokens, cached: strong.cachedInputTokens, output: strong.outputTokens },
+      { calls: 1, input: 1200, cached: 200, output: 300 },
+    );
+    assert.deepEqual({ calls: cheap.calls, input: cheap.inputTokens, output: cheap.outputTokens }, { calls: 1, input: 800, output: 120 });
+    // (1000 × $2 + 200 × $0.5 + 300 × $8) / 1M and (800 × $0.4 + 120 × $1.6) / 1M.
+    assert.equal(strong.usd, 0.0045);
+    assert.equal(cheap.usd, callCostUsd(PRICES, 'cheap', { inputTokens: 800, cachedInputTokens: 0, outputTokens: 120 }));
+    assert.ok(Math.abs(cheap.usd - 0.000512) < 1e-15);
+    assert.deepEqual(report.byCompany.map((l) => [l.key, l.calls]), [['c03-다솜', 2]]);
+    assert.equal(report.fallbacks, 0);
+  });
+
+  test('a re-run within the TTL makes zero model calls and says the text is cached', async () => {
+    const before = llm.requests.length;
+    const { findings } = await runMonth('llm-c03-2024-04-rerun', 'c03-다솜', '2024-04');
+    assert.equal(llm.requests.length, before, 'no request reached the model server');
+    assert.equal(findings.narrative.cached, true);
+    assert.equal(findings.narrative.insights!.cached, true);
+    assert.equal(findings.narrative.text, 'cheap 요약입니다.');
+    const report = costReport('2024-04', await usageRecords('2024-04'));
+    assert.equal(report.total.calls, 2, 'still the two real calls');
+    assert.equal(report.total.cacheHits, 2);
+    assert.equal(report.cacheHitRate, 0.5);
+  });
+
+  test('a primary failing with 500 gets 3 attempts, then the fallback model writes, as the history shows', async () => {
+    const before = requestsTo('strong').length;
+    llm.script('strong', () => ({ status: 500 }));
+    const { findings, pdf } = await runMonth('llm-fallback-500', 'c01-가람', '2024-01');
+    assert.equal(requestsTo('strong').length - before, 3);
+    assert.deepEqual(await narrativeCalls('llm-fallback-500'), ['insights:strong', 'insights:strong-b', 'summary:cheap']);
+    assert.equal(findings.narrative.insights!.model, 'strong-b');
+    assert.equal(findings.narrative.insights!.fallbackUsed, true);
+    assert.equal(findings.narrative.fallbackUsed, false, 'the summary was written by its own primary');
+    assert.match(await pdf(), /AI 모델 strong-b \(대체 모델\)/);
+    scriptHealthy();
+  });
+
+  test('a 429 is retried on the same model after its Retry-After', async () => {
+    let limited = false;
+    llm.script('strong', (_, r): ScriptedReply => {
+      if (limited) return { text: insightsReply(r), usage: STRONG_USAGE };
+      limited = true;
+      return { status: 429, headers: { 'retry-after': '1' } };
+    });
+    const before = requestsTo('strong').length;
+    const { findings } = await runMonth('llm-429', 'c02-누리', '2024-02');
+    assert.equal(requestsTo('strong').length - before, 2);
+    assert.equal(findings.narrative.insights!.model, 'strong');
+    assert.equal(findings.narrative.insights!.fallbackUsed, false);
+    scriptHealthy();
+  });
+
+  test('a call hanging past the timeout is retried on the same model', async () => {
+    let hung = false;
+    llm.script('strong', (_, r): ScriptedReply => {
+      if (hung) return { text: insightsReply(r), usage: STRONG_USAGE };
+      hung = true;
+      return { delayMs: 4000, text: insightsReply(r) };
+    });
+    const before = requestsTo('strong').length;
+    const { findings } = await runMonth('llm-timeout', 'c04-미르', '2024-01');
+    assert.equal(requestsTo('strong').length - before, 2);
+    assert.equal(findings.narrative.insights!.model, 'strong');
+    scriptHealthy();
+  });
+
+  const rejections: Array<{ name: string; company: string; period: string; reply: (r: RecordedRequest) => ScriptedReply; reason: RegExp; outcome: string; inputTokens: number }> = [
+    { name: 'malformed JSON', company: 'c05-새봄', period: '2024-03', reply: () => ({ text: '{"conclusions": [', usage: STRONG_USAGE }), reason: /not JSON/, outcome: 'rejected', inputTokens: 1200 },
+    {
+      name: 'an invented number', company: 'c01-가람', period: '2024-02',
+      reply: (r) => ({ text: insightsReply(r, '과태료 9,999,999원이 예상됩니다.'), usage: STRONG_USAGE }),
+      reason: /numbers not in the findings or metrics: 9,999,999원/, outcome: 'rejected', inputTokens: 1200,
+    },
+    {
+      name: 'a 400 context-length error', company: 'c02-누리', period: '2024-06',
+      reply: () => ({ status: 400, text: "This model's maximum context length is 128000 tokens (context_length_exceeded)" }),
+      reason: /context_length/, outcome: 'failed', inputTokens: 0,
+    },
+  ];
+  for (const { name, company, period, reply, reason, outcome, inputTokens } of rejections) {
+    test(`${name}: no second attempt on that model, the fallback writes`, async () => {
+      llm.script('strong', (_, r) => reply(r));
+      const before = requestsTo('strong').length;
+      const workflowId = `llm-rejected-${company}-${period}`;
+      const { findings } = await runMonth(workflowId, company, period);
+      assert.equal(requestsTo('strong').length - before, 1);
+      assert.equal(findings.narrative.insights!.model, 'strong-b');
+      assert.match(await activityFailures(workflowId), reason);
+      // A rejected answer was still paid for: its tokens are in the ledger, once.
+      const strong = (await usageRecords(period)).filter((u) => u.companyId === company && u.model === 'strong');
+      assert.deepEqual(strong.map((u) => [u.outcome, u.inputTokens]), [[outcome, inputTokens]]);
+      scriptHealthy();
+    });
+  }
+
+  test('with every model down both parts are written offline and the report says so', async () => {
+    for (const model of ['strong', 'strong-b', 'cheap']) llm.script(model, () => ({ status: 503 }));
+    llm.script('cheap-b', () => ({ status: 401 }));
+    const { result, findings, pdf } = await runMonth('llm-all-down', 'c00-한빛', '2024-02');
+    assert.equal(result.narrativeModel, 'offline');
+    assert.deepEqual(
+      { model: findings.narrative.model, fallbackUsed: findings.narrative.fallbackUsed },
+      { model: 'offline', fallbackUsed: true },
+    );
+    assert.equal(findings.narrative.insights!.model, 'offline');
+    assert.match(findings.narrative.text, /최종 판단은 담당 세무사가 합니다/);
+    assert.match(await pdf(), /AI 모델 응답 실패로 대체/);
+    const metrics = await h.metrics.registry.getSingleMetricAsString('tax_llm_narrative_total');
+    assert.match(metrics, /tax_llm_narrative_total\{task="summary",model="offline",fallback="true"\} 1/);
+    assert.match(metrics, /tax_llm_narrative_total\{task="insights",model="offline",fallback="true"\} 1/);
+    const report = costReport('2024-02', (await usageRecords('2024-02')).filter((u) => u.companyId === 'c00-한빛'));
+    assert.equal(report.offline, 2);
+    assert.equal(report.total.usd, 0);
+    scriptHealthy();
+  });
+
+  // Last: the day's spend stays over the limit for the rest of this file.
+  test('at the hard daily budget only the cheapest model of each chain is called', async () => {
+    const ledger = new FileUsageLedger(h.config.LLM_USAGE_DIR);
+    const now = new Date();
+    await ledger.record({
+      id: 'budget-filler', at: now.toISOString(), day: seoulDay(now), period: '2023-12', companyId: 'c00-한빛', task: 'insights',
+      model: 'strong', cached: false, fallbackUsed: false, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 31, estimated: false, outcome: 'ok',
+    });
+    const strongBefore = requestsTo('strong').length;
+    const cheapBefore = requestsTo('cheap').length;
+    const { findings } = await runMonth('llm-budget', 'c05-새봄', '2024-04');
+    assert.equal(requestsTo('strong').length, strongBefore, 'the expensive model was not called');
+    assert.equal(requestsTo('cheap').length, cheapBefore);
+    assert.equal(findings.narrative.insights!.model, 'strong-b');
+    assert.equal(findings.narrative.model, 'cheap-b');
+    assert.deepEqual(await narrativeCalls('llm-budget'), ['insights:strong', 'insights:strong-b', 'summary:cheap', 'summary:cheap-b']);
+    assert.match(await activityFailures('llm-budget'), /LlmBudgetExceeded: daily LLM budget reached/);
+    const hard = await h.metrics.registry.getSingleMetricAsString('tax_llm_budget_limit_reached');
+    assert.match(hard, /limit="hard"\} 1/);
+  });
 });
 
-test('a primary failing with 500 gets 3 attempts, then the fallback model writes', async () => {
-  const before = callsTo('primary');
-  llm.script('primary', () => ({ status: 500 }));
-  llm.script('fallback', () => ({ text: '보조 모델의 요약입니다.' }));
-  const { result, findings } = await runMonth('llm-fallback-500', 'c01-가람');
-  assert.equal(callsTo('primary') - before, 3);
-  assert.equal(result.narrativeModel, 'fallback');
-  assert.equal(findings.narrative.model, 'fallback');
-  assert.equal(findings.narrative.fallbackUsed, true);
-});
-
-test('a 401 is not retried: straight to the fallback', async () => {
-  const before = callsTo('primary');
-  llm.script('primary', () => ({ status: 401 }));
-  llm.script('fallback', () => ({ text: '보조 모델.' }));
-  const { result } = await runMonth('llm-fallback-401', 'c02-누리');
-  assert.equal(callsTo('primary') - before, 1);
-  assert.equal(result.narrativeModel, 'fallback');
-});
-
-test('with every model down the offline narrative is used and says so', async () => {
-  llm.script('primary', () => ({ status: 503 }));
-  llm.script('fallback', () => ({ status: 429 }));
-  const { result, findings } = await runMonth('llm-all-down', 'c03-다솜');
-  assert.equal(result.narrativeModel, 'offline');
-  assert.equal(findings.narrative.model, 'offline');
-  assert.equal(findings.narrative.fallbackUsed, true);
-  assert.match(findings.narrative.text, /최종 판단은 담당 세무사가 합니다/);
-});
+/** The messages and types of a run's failed activity attempts. */
+async function activityFailures(workflowId: string): Promise<string> {
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? [])
+    .map((e) => e.activityTaskFailedEventAttributes?.failure)
+    .filter(Boolean)
+    .map((f) => `${f!.applicationFailureInfo?.type}: ${f!.message}`)
+    .join('\n');
+}

@@ -2,7 +2,7 @@
 // names, labels and values.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 import { startPrometheus, type PrometheusServer } from '../support/prometheus-server';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
@@ -12,7 +12,7 @@ let prometheus: PrometheusServer;
 
 before(async () => {
   llm = await startFakeOpenAi();
-  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'sk-test', LLM_MODELS: 'gpt-4.1-mini' });
+  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'sk-test', LLM_INSIGHT_MODELS: 'gpt-4.1-mini', LLM_SUMMARY_MODELS: 'gpt-4.1-mini' });
   prometheus = await startPrometheus([new URL(h.metricsUrl).host]);
 });
 after(async () => {
@@ -32,7 +32,7 @@ async function eventually(promql: string, ready: (r: Awaited<ReturnType<Promethe
 }
 
 test('reports, steps, LLM tokens and cost, and data errors show up in Prometheus', async () => {
-  llm.script('gpt-4.1-mini', () => ({ text: '요약.', usage: { prompt_tokens: 1000, completion_tokens: 250 } }));
+  llm.script('gpt-4.1-mini', (_, r) => ({ text: narrativeReply(r), usage: { prompt_tokens: 1000, completion_tokens: 250 } }));
   await h.client.workflow.execute('monthlyReportBatch', {
     taskQueue: h.config.TASK_QUEUE,
     workflowId: 'metrics-batch-2024-02',
@@ -50,15 +50,16 @@ test('reports, steps, LLM tokens and cost, and data errors show up in Prometheus
   const byAgent = Object.fromEntries(agents.map((r) => [r.metric.agent_name, r.value]));
   assert.equal(byAgent.report, 6);
   assert.equal(byAgent.delivery, 6);
-  assert.equal(byAgent.analysis, 12, 'analyzeLedger and writeNarrative per company');
+  assert.equal(byAgent.analysis, 24, 'analyzeLedger, groundNarrative and writeNarrative for insights and summary, per company');
 
-  const tokens = await eventually('tax_llm_tokens_total', (r) => r.length === 2);
+  const tokens = await eventually('tax_llm_tokens_total', (r) => r.length === 3);
   const byType = Object.fromEntries(tokens.map((r) => [r.metric.type, r.value]));
-  assert.deepEqual(byType, { input: 6000, output: 1500 });
+  // 6 companies × 2 narrative tasks, each one call.
+  assert.deepEqual(byType, { input: 12000, cached_input: 0, output: 3000 });
   assert.ok(tokens.every((r) => r.metric.model === 'gpt-4.1-mini'));
   // config/llm-prices.json: gpt-4.1-mini $0.40 in, $1.60 out per 1M tokens.
   const [cost] = await eventually('tax_llm_cost_usd{model="gpt-4.1-mini"}', (r) => r.length === 1);
-  assert.ok(Math.abs(cost!.value - (6000 * 0.4 + 1500 * 1.6) / 1e6) < 1e-9, String(cost!.value));
+  assert.ok(Math.abs(cost!.value - (12000 * 0.4 + 3000 * 1.6) / 1e6) < 1e-9, String(cost!.value));
 
   const [heartbeat] = await eventually('tax_scheduler_heartbeat_timestamp_seconds', (r) => r.length === 1 && r[0]!.value > 0);
   assert.ok(Math.abs(heartbeat!.value - Date.now() / 1000) < 3600);
@@ -73,9 +74,11 @@ test('a model failing with 500 counts LLM errors; a bad ledger counts a data_err
     workflowId: 'metrics-llm-down',
     args: [{ companyId: 'c00-한빛', period: '2024-03' }],
   });
-  const [llmErrors] = await eventually('tax_llm_error_total{model="gpt-4.1-mini",error_type="http_500"}', (r) => r.length === 1 && r[0]!.value === 3);
-  assert.equal(llmErrors!.value, 3);
-  await eventually('tax_error_total{agent="analysis"}', (r) => r.reduce((a, b) => a + b.value, 0) === 3);
+  // 3 attempts for each of the two tasks, then both written offline.
+  const [llmErrors] = await eventually('tax_llm_error_total{model="gpt-4.1-mini",error_type="http_500"}', (r) => r.length === 1 && r[0]!.value === 6);
+  assert.equal(llmErrors!.value, 6);
+  await eventually('tax_error_total{agent="analysis"}', (r) => r.reduce((a, b) => a + b.value, 0) === 6);
+  await eventually('tax_llm_narrative_total{model="offline",fallback="true"}', (r) => r.length === 2);
 
   await assert.rejects(
     h.client.workflow.execute('monthlyCompanyReport', {

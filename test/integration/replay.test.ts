@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { TEMPORAL_BIN } from '../../scripts/support/paths';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const run = promisify(execFile);
@@ -17,20 +18,25 @@ const run = promisify(execFile);
 const HISTORIES = path.join(__dirname, '..', 'histories');
 const WORKFLOWS = require.resolve('../../workflows');
 let h: Harness;
+let llm: FakeOpenAi;
 
 /**
  * Recorded once per workflow type and version (older versions stay: they prove patched() keeps them
  * replaying); RECORD_HISTORIES=1 re-records the current ones.
  */
 const RECORDINGS = [
-  { file: 'monthlyCompanyReport-v2-split-task-queues.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
+  // Grounding, then insights (primary rejected with 401, fallback answers) and summary, one activity per model.
+  { file: 'monthlyCompanyReport-v3-llm-tasks.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
   { file: 'monthlyReportBatch-v1.json', type: 'monthlyReportBatch', args: [{ period: '2024-05', concurrency: 3 }] },
 ];
 
 const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
 
 before(async () => {
-  h = await startHarness();
+  llm = await startFakeOpenAi();
+  llm.script('strong', () => ({ status: 401 }));
+  for (const model of ['strong-b', 'cheap']) llm.script(model, (_, r) => ({ text: narrativeReply(r) }));
+  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'strong,strong-b', LLM_SUMMARY_MODELS: 'cheap' });
   await mkdir(HISTORIES, { recursive: true });
   for (const rec of RECORDINGS) {
     const workflowId = `replay-${rec.type}`;
@@ -46,6 +52,7 @@ before(async () => {
 });
 after(async () => {
   await h?.stop();
+  await llm?.close();
 });
 
 async function recordedHistories() {

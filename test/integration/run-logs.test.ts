@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../lib/logging';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const SECRET = 'sk-live-never-in-logs-4711';
@@ -20,9 +20,9 @@ let llm: FakeOpenAi;
 let h: Harness;
 before(async () => {
   llm = await startFakeOpenAi();
-  llm.script('gpt-test', () => ({ text: '요약입니다.' }));
+  llm.script('gpt-test', (_, r) => ({ text: narrativeReply(r) }));
   h = await startHarness(
-    { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: SECRET, LLM_MODELS: 'gpt-test', GRAPHDB_PASSWORD: `${SECRET}-graph` },
+    { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: SECRET, LLM_INSIGHT_MODELS: 'gpt-test', LLM_SUMMARY_MODELS: 'gpt-test', GRAPHDB_PASSWORD: `${SECRET}-graph` },
     createLogger('debug', capture),
   );
 });
@@ -40,7 +40,7 @@ test("one trace id joins every step's log lines, which carry the run's identity 
   });
   const run = lines.filter((l) => l.workflow_id === workflowId);
   const events = run.map((l) => l.event);
-  for (const event of ['ledger_extracted', 'ledger_validated', 'earlier_months_loaded', 'ledger_analyzed', 'narrative_written', 'report_rendered', 'email_sent']) {
+  for (const event of ['ledger_extracted', 'ledger_validated', 'earlier_months_loaded', 'ledger_analyzed', 'grounding_retrieved', 'narrative_written', 'report_rendered', 'email_sent']) {
     assert.ok(events.includes(event), `missing ${event} in ${events.join(', ')}`);
   }
   const traceIds = new Set(run.map((l) => l.trace_id));

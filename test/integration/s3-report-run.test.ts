@@ -60,7 +60,9 @@ test('findings.json and report.pdf go to the bucket, encrypted at rest by reques
   }
 
   const uploads = s3.requests.filter((r) => r.method === 'PUT');
+  // findings.json twice: written by the analysis, then completed with the grounding (articles, earlier months).
   assert.deepEqual(uploads.map((r) => r.path).sort(), [
+    `/${s3.bucket}/reports/${result.findingsKey}`,
     `/${s3.bucket}/reports/${result.findingsKey}`,
     `/${s3.bucket}/reports/${result.pdfKey}`,
   ]);

@@ -43,6 +43,8 @@ export async function startHarness(env: Record<string, string> = {}, log?: Logge
     ERP_DATA_DIR: path.join(dir, 'erp'),
     REPORT_STORE_DIR: path.join(dir, 'reports'),
     OUTBOX_DIR: path.join(dir, 'outbox'),
+    LLM_CACHE_DIR: path.join(dir, 'llm-cache'),
+    LLM_USAGE_DIR: path.join(dir, 'llm-usage'),
     LOG_LEVEL: 'warn',
     ...env,
   });

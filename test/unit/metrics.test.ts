@@ -86,8 +86,14 @@ test('steps, LLM usage and errors, and the scheduler heartbeat', async () => {
   metrics.agentFinished('analysis', 1.5);
   metrics.agentFinished('delivery', 0.02);
   metrics.stepFailed('delivery', 'MailRejected');
-  metrics.llmUsage('gpt-4.1', 1000, 250, 0.004);
-  metrics.llmUsage('gpt-4.1', 500, 50, 0.0014);
+  metrics.llmUsage('gpt-4.1', { inputTokens: 1000, cachedInputTokens: 200, outputTokens: 250 }, 0.004);
+  metrics.llmUsage('gpt-4.1', { inputTokens: 500, cachedInputTokens: 0, outputTokens: 50 }, 0.0014);
+  metrics.llmCache('hit');
+  metrics.llmCache('miss');
+  metrics.llmCache('miss');
+  metrics.llmBudget(12.5, true, false);
+  metrics.llmBudgetDowngrade('insights', 'gpt-4.1');
+  metrics.llmNarrative('summary', 'offline', true);
   metrics.llmError('gpt-4.1', 'http_503');
   metrics.schedulerHeartbeat(new Date(Date.UTC(2026, 10, 1, 0, 0, 5)));
 
@@ -96,7 +102,16 @@ test('steps, LLM usage and errors, and the scheduler heartbeat', async () => {
   assert.equal(valueOf(s, 'tax_agent_execution_seconds_sum', { agent_name: 'analysis' }), 1.8);
   assert.equal(valueOf(s, 'tax_agent_execution_seconds_count', { agent_name: 'delivery' }), 1);
   assert.equal(valueOf(s, 'tax_error_total', { error_type: 'MailRejected', agent: 'delivery' }), 1);
-  assert.equal(valueOf(s, 'tax_llm_tokens_total', { model: 'gpt-4.1', type: 'input' }), 1500);
+  // Uncached and cached input are counted apart: they have different prices.
+  assert.equal(valueOf(s, 'tax_llm_tokens_total', { model: 'gpt-4.1', type: 'input' }), 1300);
+  assert.equal(valueOf(s, 'tax_llm_tokens_total', { model: 'gpt-4.1', type: 'cached_input' }), 200);
+  assert.equal(valueOf(s, 'tax_llm_cache_total', { result: 'hit' }), 1);
+  assert.equal(valueOf(s, 'tax_llm_cache_total', { result: 'miss' }), 2);
+  assert.equal(valueOf(s, 'tax_llm_budget_spent_usd'), 12.5);
+  assert.equal(valueOf(s, 'tax_llm_budget_limit_reached', { limit: 'soft' }), 1);
+  assert.equal(valueOf(s, 'tax_llm_budget_limit_reached', { limit: 'hard' }), 0);
+  assert.equal(valueOf(s, 'tax_llm_budget_downgrade_total', { task: 'insights', model: 'gpt-4.1' }), 1);
+  assert.equal(valueOf(s, 'tax_llm_narrative_total', { task: 'summary', model: 'offline', fallback: 'true' }), 1);
   assert.equal(valueOf(s, 'tax_llm_tokens_total', { model: 'gpt-4.1', type: 'output' }), 300);
   assert.ok(Math.abs(valueOf(s, 'tax_llm_cost_usd', { model: 'gpt-4.1' })! - 0.0054) < 1e-12);
   assert.equal(valueOf(s, 'tax_llm_error_total', { model: 'gpt-4.1', error_type: 'http_503' }), 1);
@@ -109,8 +124,13 @@ test('exactly the seed metrics plus unprefixed default process metrics', async (
   assert.deepEqual(ours, [
     'tax_agent_execution_seconds',
     'tax_error_total',
+    'tax_llm_budget_downgrade_total',
+    'tax_llm_budget_limit_reached',
+    'tax_llm_budget_spent_usd',
+    'tax_llm_cache_total',
     'tax_llm_cost_usd',
     'tax_llm_error_total',
+    'tax_llm_narrative_total',
     'tax_llm_tokens_total',
     'tax_report_duration_seconds',
     'tax_report_total',
