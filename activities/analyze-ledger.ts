@@ -1,9 +1,14 @@
-import { llmChains } from '../lib/config';
+import { llmChains, llmConfigured } from '../lib/config';
+import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
 import { recordFindings } from '../lib/llm/findings-graph';
-import { retrieveGrounding } from '../lib/llm/grounding';
+import { retrieveGrounding, type SemanticSearch } from '../lib/llm/grounding';
+import { callCostUsd } from '../lib/llm/llm-prices';
+import { openAiEmbedder } from '../lib/llm/semantic-search';
+import { usageRecord } from '../lib/llm/usage-ledger';
+import { attemptId } from './attempt-id';
 import { ensureReferenceGraph } from '../lib/llm/reference-graph';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
@@ -11,7 +16,31 @@ import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { AnalyzeInput, AnalyzeResult, GroundingInput } from './types';
 
-export function createAnalysisActivities({ config, graph, objects, rules, log }: ActivityDeps) {
+export function createAnalysisActivities({ config, graph, objects, rules, log, llmCache, llmUsage, prices, metrics }: ActivityDeps) {
+  const semantic: SemanticSearch | undefined =
+    config.LLM_EMBEDDING_MODEL && llmConfigured(config)
+      ? {
+          embedder: openAiEmbedder({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS }, config.LLM_EMBEDDING_MODEL),
+          cache: llmCache,
+          ttlMs: config.LLM_CACHE_TTL_EMBEDDINGS,
+        }
+      : undefined;
+
+  /** Embeddings are metered like chat calls: tokens estimated (the embeddings answer's usage is not passed on). */
+  async function meterEmbeddings(doc: FindingsDocument, model: string, use: { texts: number; hits: number; sentTokens: number }) {
+    const usage = { inputTokens: use.sentTokens, cachedInputTokens: 0, outputTokens: 0 };
+    const usd = callCostUsd(prices, model, usage) ?? 0;
+    metrics.llmUsage(model, usage, usd);
+    metrics.llmCache('hit', use.hits);
+    metrics.llmCache('miss', use.texts - use.hits);
+    await llmUsage.record(
+      usageRecord(new Date(), {
+        id: attemptId(), period: doc.period, companyId: doc.companyId, task: 'embeddings', model, cached: use.sentTokens === 0,
+        fallbackUsed: false, ...usage, usd, estimated: true, outcome: 'ok',
+      }),
+    );
+  }
+
   return {
     /**
      * Derives the month's findings from the graph, writes findings.json with the offline narrative and records
@@ -48,14 +77,28 @@ export function createAnalysisActivities({ config, graph, objects, rules, log }:
       };
     },
 
-    /** GraphRAG: the findings' legal basis and the company's earlier findings, from the graph into findings.json. */
+    /**
+     * GraphRAG: the findings' legal basis and the company's earlier findings, from the graph into findings.json;
+     * with an embeddings model, also the articles and memos nearest to each finding by meaning.
+     */
     async groundNarrative(input: GroundingInput): Promise<{ articles: number; previousMonths: number }> {
+      const logger = activityLogger(log, input);
       await ensureReferenceGraph(graph, config.LAW_ARTICLES_FILE);
       const doc = await readFindingsDoc(objects, input.findingsKey);
-      const grounding = await retrieveGrounding(graph, doc);
+      const { grounding, embeddings } = await retrieveGrounding(graph, doc, semantic).catch(async (err: unknown) => {
+        // Search by meaning only adds context: without it the prompt still has the linked articles.
+        logger.warn({ event: 'semantic_search_failed', error: String(err) }, 'semantic search failed; grounding without it');
+        return retrieveGrounding(graph, doc);
+      });
+      if (embeddings && semantic) await meterEmbeddings(doc, semantic.embedder.model, embeddings);
       await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
-      activityLogger(log, input).info(
-        { event: 'grounding_retrieved', articles: grounding.articles.map((a) => a.id), previous_months: grounding.previousMonths.map((m) => m.period) },
+      logger.info(
+        {
+          event: 'grounding_retrieved',
+          articles: grounding.articles.map((a) => a.id),
+          previous_months: grounding.previousMonths.map((m) => m.period),
+          ...(embeddings ? { embedded_texts: embeddings.texts, embedding_cache_hits: embeddings.hits } : {}),
+        },
         'grounding retrieved',
       );
       return { articles: grounding.articles.length, previousMonths: grounding.previousMonths.length };

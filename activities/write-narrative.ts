@@ -1,7 +1,8 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { LlmTaskError, writeNarrativeTask, type NarrativeWriterDeps } from '../lib/llm/narrative-writer';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
 import { activityLogger } from './activity-logger';
+import { attemptId } from './attempt-id';
 import type { ActivityDeps } from './deps';
 import type { NarrativeInput, NarrativeResult } from './types';
 
@@ -25,13 +26,12 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
      */
     async writeNarrative(input: NarrativeInput): Promise<NarrativeResult> {
       const logger = activityLogger(log, { companyId: input.companyId, period: input.period });
-      const { workflowExecution: run, activityId, attempt } = Context.current().info;
       const task = input.task ?? 'summary';
       const doc = await readFindingsDoc(objects, input.findingsKey);
       try {
         const outcome = await writeNarrativeTask(
           writer,
-          { task, model: input.model, fallbackUsed: input.fallbackUsed, callId: `${run?.workflowId}/${run?.runId}/${activityId}/${attempt}` },
+          { task, model: input.model, fallbackUsed: input.fallbackUsed, callId: attemptId() },
           doc,
           logger,
         );

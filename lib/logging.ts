@@ -13,7 +13,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
-        paths: ['*.password', '*.apiKey', '*.token', '*.authorization', 'config.OPENAI_API_KEY', 'config.GRAPHDB_PASSWORD', 'config.S3_SECRET_ACCESS_KEY', '*.secretAccessKey'],
+        paths: ['*.password', '*.apiKey', '*.token', '*.authorization', 'config.OPENAI_API_KEY', 'config.GRAPHDB_PASSWORD', 'config.S3_SECRET_ACCESS_KEY', 'config.REDIS_URL', '*.secretAccessKey'],
         censor: '[redacted]',
       },
     },

@@ -2,7 +2,8 @@
 // plus mapping to N-Triples, and loading the month's graph into OxigraphStore and into a real RDF4J server
 // (needs .tools/rdf4j, see scripts/provision-rdf4j.sh); then, for months of 1,000, 5,000 and 50,000 lines, the analysis
 // from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts);
-// then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts).
+// then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts);
+// then the tokens of the compact LLM prompt against a naive one over the fixtures (scripts/support/prompt-tokens.ts).
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledg
 import { startRdf4jServer } from '../test/support/rdf4j-server';
 import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
 import { performanceMarkdown, type BenchReport, type SizeResult } from './support/performance-doc';
+import { promptTokenRows, summarizePromptTokens } from './support/prompt-tokens';
 import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
@@ -160,9 +162,13 @@ async function main(): Promise<void> {
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+  console.log('measuring LLM prompt tokens over the fixtures …');
+  const prompts = summarizePromptTokens(await promptTokenRows(FIXTURE_LEDGERS));
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
+  console.table({ naive: prompts.naive, compact: prompts.compact });
+  console.log(`prompt token saving ${(prompts.saving * 100).toFixed(1)}% (min ${(prompts.minSaving * 100).toFixed(1)}% per month)`);
   const cpus = os.cpus();
   const report: BenchReport = {
     timestamp: new Date().toISOString(),
@@ -178,6 +184,7 @@ async function main(): Promise<void> {
     results,
     analysis,
     render,
+    prompts,
   };
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

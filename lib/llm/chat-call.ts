@@ -1,4 +1,4 @@
-// One structured call to an OpenAI-compatible chat model. Temporal owns retries, so the client never retries.
+// One structured call to an OpenAI-compatible chat model.
 import { ChatOpenAI } from '@langchain/openai';
 import type { AIMessage } from '@langchain/core/messages';
 import { ANSWER_SCHEMAS, type TaskAnswer } from './answer-schemas';
@@ -9,6 +9,16 @@ export interface LlmEndpoint {
   baseURL?: string;
   apiKey?: string;
   timeoutMs: number;
+}
+
+/** Client options shared by chat and embeddings: Temporal owns retries, so the client never retries. */
+export function clientOptions(endpoint: LlmEndpoint) {
+  return {
+    apiKey: endpoint.apiKey ?? 'unused-by-local-endpoints',
+    configuration: endpoint.baseURL ? { baseURL: endpoint.baseURL } : {},
+    maxRetries: 0,
+    timeout: endpoint.timeoutMs,
+  };
 }
 
 export interface CallUsage {
@@ -33,14 +43,7 @@ export async function callModel<T extends LlmTask>(
   task: T,
   prompt: PromptMessages,
 ): Promise<CallResult<T>> {
-  const chat = new ChatOpenAI({
-    model,
-    apiKey: endpoint.apiKey ?? 'unused-by-local-endpoints',
-    configuration: endpoint.baseURL ? { baseURL: endpoint.baseURL } : {},
-    maxRetries: 0,
-    timeout: endpoint.timeoutMs,
-    temperature: 0.2,
-  });
+  const chat = new ChatOpenAI({ model, ...clientOptions(endpoint), temperature: 0.2 });
   const schema = ANSWER_SCHEMAS[task];
   // JSON mode, the shape given in the prompt, the zod schema checked here: with response_format json_schema the
   // OpenAI SDK parses the answer itself and throws the response (and its usage) away when the text is not JSON,

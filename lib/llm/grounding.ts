@@ -4,28 +4,80 @@ import type { FindingsDocument, Grounding, LawArticleRef, PreviousMonthFindings,
 import { addMonths } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import { graphIriRef } from '../graph/graph-sparql';
-import { LAW_NS, companyIri, findingsGraphIri, ruleIri } from '../rdf/iris';
+import { LAW_NS, companyIri, findingsGraphIri, ledgerGraphIri, ruleIri } from '../rdf/iris';
 import { TAX } from '../rdf/vocabulary';
 import { REFERENCE_GRAPH } from './reference-graph';
+import { embedCached, relatedByMeaning, type Embedder, type EmbeddingCache } from './semantic-search';
 
 /** How many months before the report month the prompt sees. */
 export const HISTORY_MONTHS = 3;
 
-export async function retrieveGrounding(graph: GraphStore, doc: FindingsDocument): Promise<Grounding> {
+/** Distinct memo texts of the month the semantic search compares with. */
+const MEMO_CANDIDATES = 200;
+
+export interface SemanticSearch extends EmbeddingCache {
+  embedder: Embedder;
+}
+
+export interface GroundingResult {
+  grounding: Grounding;
+  /** Embedding use of the semantic search, for metering. */
+  embeddings?: { texts: number; hits: number; sentTokens: number };
+}
+
+export async function retrieveGrounding(graph: GraphStore, doc: FindingsDocument, semantic?: SemanticSearch): Promise<GroundingResult> {
   const [articles, previousMonths] = await Promise.all([lawArticles(graph, doc), previousFindings(graph, doc)]);
-  return { articles, previousMonths };
+  if (!semantic || doc.findings.length === 0) return { grounding: { articles, previousMonths } };
+
+  const [candidates, memos] = await Promise.all([allArticles(graph), monthMemos(graph, doc)]);
+  const texts = [
+    ...doc.findings.map((f) => f.message),
+    ...candidates.map((a) => `${a.title}: ${a.text}`),
+    ...memos,
+  ];
+  const { vectors, hits, sentTokens } = await embedCached(semantic.embedder, semantic, texts);
+  const at = (offset: number, i: number) => vectors[offset + i]!;
+  const related = relatedByMeaning(
+    doc.findings,
+    doc.findings.map((_, i) => at(0, i)),
+    candidates.map((article, i) => ({ article, vector: at(doc.findings.length, i) })),
+    articles,
+    memos.map((text, i) => ({ text, vector: at(doc.findings.length + candidates.length, i) })),
+  );
+  // Articles found by meaning join the prompt's articles; they cite no rule of this month.
+  const cited = new Set(articles.map((a) => a.id));
+  const extra = candidates.filter((a) => !cited.has(a.id) && related.some((r) => r.articles.includes(a.id)));
+  return {
+    grounding: { articles: [...articles, ...extra.map((a) => ({ ...a, rules: [] }))], previousMonths, related },
+    embeddings: { texts: texts.length, hits, sentTokens },
+  };
+}
+
+const ARTICLE_FIELDS = `?article tax:lawName ?law ; tax:articleRef ?ref ; rdfs:label ?title ; tax:articleText ?text .`;
+const PREFIXES = `PREFIX tax: <${TAX}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>`;
+
+async function allArticles(graph: GraphStore): Promise<Array<Omit<LawArticleRef, 'rules'>>> {
+  const rows = await graph.select(`${PREFIXES}
+SELECT ?article ?law ?ref ?title ?text WHERE { GRAPH ${graphIriRef(REFERENCE_GRAPH)} { ?article a tax:LawArticle . ${ARTICLE_FIELDS} } } ORDER BY ?article`);
+  return rows.map((row) => ({ id: row.article!.value.slice(LAW_NS.length), law: row.law!.value, article: row.ref!.value, title: row.title!.value, text: row.text!.value }));
+}
+
+async function monthMemos(graph: GraphStore, doc: FindingsDocument): Promise<string[]> {
+  const rows = await graph.select(`${PREFIXES}
+SELECT DISTINCT ?memo WHERE { GRAPH ${graphIriRef(ledgerGraphIri(doc.companyId, doc.period))} { ?line tax:memo ?memo } } ORDER BY ?memo LIMIT ${MEMO_CANDIDATES}`);
+  return rows.map((row) => row.memo!.value.trim()).filter((m) => m !== '');
 }
 
 async function lawArticles(graph: GraphStore, doc: FindingsDocument): Promise<LawArticleRef[]> {
   const ruleIds = [...new Set(doc.findings.map((f) => f.ruleId))];
   if (ruleIds.length === 0) return [];
-  const rows = await graph.select(`PREFIX tax: <${TAX}>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+  const rows = await graph.select(`${PREFIXES}
 SELECT ?rule ?article ?law ?ref ?title ?text WHERE {
   GRAPH ${graphIriRef(REFERENCE_GRAPH)} {
     VALUES ?rule { ${ruleIds.map((id) => graphIriRef(ruleIri(id))).join(' ')} }
     ?rule tax:legalBasis ?article .
-    ?article tax:lawName ?law ; tax:articleRef ?ref ; rdfs:label ?title ; tax:articleText ?text .
+    ${ARTICLE_FIELDS}
   }
 }`);
   const byId = new Map<string, LawArticleRef>();

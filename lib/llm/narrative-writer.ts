@@ -13,7 +13,7 @@ import { classifyLlmError } from './llm-errors';
 import { callCostUsd, type PriceTable } from './llm-prices';
 import { checkNumbers, numbersOf } from './number-guardrail';
 import { PROMPT_VERSION, buildPrompt, compactInput, memoBlock, promptFindings, type CompactInput, type LlmTask } from './prompts';
-import { seoulDay, type UsageLedger, type UsageRecord } from './usage-ledger';
+import { seoulDay, usageRecord, type UsageLedger, type UsageRecord } from './usage-ledger';
 
 export interface NarrativeWriterDeps {
   endpoint: LlmEndpoint;
@@ -66,23 +66,9 @@ export async function writeNarrativeTask(
 ): Promise<TaskOutcome> {
   const now = deps.now?.() ?? new Date();
   const record = (fields: Pick<UsageRecord, 'model' | 'cached' | 'outcome' | 'usd' | 'estimated'> & Partial<CallUsage>) =>
-    deps.usage.record({
-      id: run.callId,
-      at: now.toISOString(),
-      day: seoulDay(now),
-      period: doc.period,
-      companyId: doc.companyId,
-      task: run.task,
-      fallbackUsed: run.fallbackUsed,
-      inputTokens: fields.inputTokens ?? 0,
-      cachedInputTokens: fields.cachedInputTokens ?? 0,
-      outputTokens: fields.outputTokens ?? 0,
-      model: fields.model,
-      cached: fields.cached,
-      outcome: fields.outcome,
-      usd: fields.usd,
-      estimated: fields.estimated,
-    });
+    deps.usage.record(
+      usageRecord(now, { id: run.callId, period: doc.period, companyId: doc.companyId, task: run.task, fallbackUsed: run.fallbackUsed, ...fields }),
+    );
 
   if (run.model === 'offline') {
     const author = { model: 'offline', fallbackUsed: run.fallbackUsed, cached: false };

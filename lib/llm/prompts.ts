@@ -22,6 +22,8 @@ export interface CompactFinding {
   dueDate?: string;
   message: string;
   articles: string[];
+  /** Articles found by meaning (semantic search), when an embeddings model is configured. */
+  relatedArticles?: string[];
 }
 
 export interface CompactInput {
@@ -67,7 +69,8 @@ const TASK_RULES: Record<LlmTask, string[]> = {
 /** The compact input of a task: what the prompt carries and what the cache key and the number guardrail see. */
 export function compactInput(doc: Omit<FindingsDocument, 'narrative'>, insights?: CompactInput['insights']): CompactInput {
   const articles = doc.grounding?.articles ?? [];
-  const findings = promptFindings(doc).map(({ finding: f, id }) => ({
+  const related = doc.grounding?.related ?? [];
+  const findings = promptFindings(doc).map(({ finding: f, id, index }) => ({
     id,
     rule: f.ruleId,
     severity: f.severity,
@@ -77,6 +80,7 @@ export function compactInput(doc: Omit<FindingsDocument, 'narrative'>, insights?
     ...(f.dueDate === undefined ? {} : { dueDate: f.dueDate }),
     message: f.message,
     articles: articles.filter((a) => a.rules.includes(f.ruleId)).map((a) => a.id),
+    ...relatedArticles(related, index),
   }));
   const count = (s: Severity) => doc.findings.filter((f) => f.severity === s).length;
   const m = doc.metrics;
@@ -109,14 +113,24 @@ export function promptFindings(doc: Pick<FindingsDocument, 'findings'>) {
     .sort((a, b) => a.index - b.index);
 }
 
-/** Evidence memos of the prompt's findings, shortened: context for the model, never instructions. */
-export function memoBlock(doc: Pick<FindingsDocument, 'findings'>): MemoBlock {
+/**
+ * Memos of the prompt's findings, shortened: their evidence lines' and, with semantic search, the month's most
+ * similar ones. Context for the model, never instructions.
+ */
+export function memoBlock(doc: Pick<FindingsDocument, 'findings' | 'grounding'>): MemoBlock {
   const block: MemoBlock = {};
-  for (const { finding, id } of promptFindings(doc)) {
-    const memos = [...new Set(finding.evidence.map((e) => e.memo?.trim()).filter((m): m is string => Boolean(m)))];
-    if (memos.length > 0) block[id] = memos.slice(0, 3).map((m) => m.slice(0, MAX_MEMO_CHARS));
+  for (const { finding, id, index } of promptFindings(doc)) {
+    const evidence = finding.evidence.map((e) => e.memo?.trim()).filter((m): m is string => Boolean(m)).slice(0, 3);
+    const similar = doc.grounding?.related?.find((r) => r.finding === index)?.memos ?? [];
+    const memos = [...new Set([...evidence, ...similar])];
+    if (memos.length > 0) block[id] = memos.map((m) => m.slice(0, MAX_MEMO_CHARS));
   }
   return block;
+}
+
+function relatedArticles(related: NonNullable<NonNullable<FindingsDocument['grounding']>['related']>, index: number) {
+  const ids = related.find((r) => r.finding === index)?.articles ?? [];
+  return ids.length > 0 ? { relatedArticles: ids } : {};
 }
 
 export function buildPrompt(task: LlmTask, input: CompactInput, memos: MemoBlock): PromptMessages {

@@ -35,6 +35,13 @@ export interface UsageRecord {
   outcome: 'ok' | 'rejected' | 'failed';
 }
 
+type TokenCounts = Pick<UsageRecord, 'inputTokens' | 'cachedInputTokens' | 'outputTokens'>;
+
+/** A record of one outcome at `now` (its instant and Asia/Seoul day); token counts default to 0. */
+export function usageRecord(now: Date, fields: Omit<UsageRecord, 'at' | 'day' | keyof TokenCounts> & Partial<TokenCounts>): UsageRecord {
+  return { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, ...fields, at: now.toISOString(), day: seoulDay(now) };
+}
+
 export interface UsageLedger {
   record(r: UsageRecord): Promise<void>;
   /** USD spent on a day (sum of usd over distinct ids). */

@@ -96,6 +96,8 @@ export class TaxMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // The offline series exist from the start, so an alert on their increase sees the first one.
+    for (const task of ['insights', 'summary']) this.llmNarratives.inc({ task, model: 'offline', fallback: 'true' }, 0);
   }
 
   reportStarted(runId: string): void {
@@ -125,8 +127,8 @@ export class TaxMetrics {
     this.llmCost.inc({ model }, usd);
   }
 
-  llmCache(result: 'hit' | 'miss'): void {
-    this.llmCacheLookups.inc({ result });
+  llmCache(result: 'hit' | 'miss', count = 1): void {
+    this.llmCacheLookups.inc({ result }, count);
   }
 
   llmNarrative(task: string, model: string, fallbackUsed: boolean): void {

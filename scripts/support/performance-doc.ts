@@ -1,6 +1,7 @@
 // docs/performance.md from the results of `npm run bench`: the machine, then one table per part.
 import type { AnalysisSizeResult } from './analysis-bench';
 import type { Measurement } from './measure';
+import type { PromptTokenSummary } from './prompt-tokens';
 import type { RenderBenchResult } from './render-bench';
 
 /** The ETL figures of one month size. */
@@ -25,6 +26,7 @@ export interface BenchReport {
   results: SizeResult[];
   analysis: AnalysisSizeResult[];
   render: RenderBenchResult;
+  prompts: PromptTokenSummary;
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -69,5 +71,21 @@ ${table(
   ['pool pages', 'reports', 'seconds', 'reports/min'],
   r.render.throughput.map((t) => [String(t.poolPages), String(t.reports), t.seconds.toFixed(2), n(t.reportsPerMinute)]),
 )}
+
+## LLM prompt size (js-tiktoken o200k_base, system + user message)
+
+The insights prompt of every fixture company-month (${r.prompts.months} months): the compact, versioned prompt
+(findings, the metrics they need, their articles and earlier months' findings) against a naive one carrying the
+whole findings document and the month's ledger lines.
+
+${table(
+  ['prompt', 'tokens, all months', 'per month (median)', 'per month (max)'],
+  [
+    ['naive', n(r.prompts.naive.total), n(r.prompts.naive.median), n(r.prompts.naive.max)],
+    ['compact', n(r.prompts.compact.total), n(r.prompts.compact.median), n(r.prompts.compact.max)],
+  ],
+)}
+
+Saving: ${(r.prompts.saving * 100).toFixed(1)}% overall, at least ${(r.prompts.minSaving * 100).toFixed(1)}% in every month.
 `;
 }

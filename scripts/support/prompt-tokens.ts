@@ -46,7 +46,7 @@ export async function promptTokenRows(dataDir: string): Promise<PromptTokenRow[]
         const analysed = await analyzeLedgerFile(deps, company, period);
         if (!analysed.dataQuality.conforms) continue;
         await recordFindings(graph, analysed);
-        const doc = { ...analysed, grounding: await retrieveGrounding(graph, analysed) };
+        const doc = { ...analysed, grounding: (await retrieveGrounding(graph, analysed)).grounding };
         const csv = await readFile(ledgerPath(dataDir, companyId, period), 'utf8');
         rows.push({
           companyId,
@@ -68,4 +68,27 @@ export function tokenSaving(rows: readonly PromptTokenRow[]): number {
   const naive = rows.reduce((s, r) => s + r.naive, 0);
   const compact = rows.reduce((s, r) => s + r.compact, 0);
   return naive === 0 ? 0 : 1 - compact / naive;
+}
+
+export interface PromptTokenSummary {
+  months: number;
+  naive: { total: number; median: number; max: number };
+  compact: { total: number; median: number; max: number };
+  saving: number;
+  /** The smallest saving of any single month. */
+  minSaving: number;
+}
+
+export function summarizePromptTokens(rows: readonly PromptTokenRow[]): PromptTokenSummary {
+  const stats = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return { total: sorted.reduce((a, b) => a + b, 0), median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
+  };
+  return {
+    months: rows.length,
+    naive: stats(rows.map((r) => r.naive)),
+    compact: stats(rows.map((r) => r.compact)),
+    saving: tokenSaving(rows),
+    minSaving: Math.min(...rows.map((r) => 1 - r.compact / r.naive)),
+  };
 }

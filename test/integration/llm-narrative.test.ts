@@ -27,8 +27,13 @@ const CHEAP_USAGE = { prompt_tokens: 800, completion_tokens: 120 };
 let llm: FakeOpenAi;
 let h: Harness;
 
+/** A deterministic embedding: which of a few tax words the text mentions. */
+const EMBEDDING_WORDS = ['가지급금', '이자', '기업업무추진비', '증빙', '차량', '신고', '가수금'];
+const embed = (text: string) => [0.01, ...EMBEDDING_WORDS.map((w) => (text.includes(w) ? 1 : 0))];
+
 before(async () => {
   llm = await startFakeOpenAi();
+  llm.scriptEmbeddings('embed-test', embed);
   const pricesFile = path.join(tmpdir(), `llm-prices-${process.pid}.json`);
   await writeFile(pricesFile, JSON.stringify({ models: PRICES }));
   h = await startHarness({
@@ -36,6 +41,7 @@ before(async () => {
     OPENAI_API_KEY: 'sk-test',
     LLM_INSIGHT_MODELS: 'strong,strong-b',
     LLM_SUMMARY_MODELS: 'cheap,cheap-b',
+    LLM_EMBEDDING_MODEL: 'embed-test',
     LLM_TIMEOUT_MS: '1500',
     LLM_PRICES_FILE: pricesFile,
   });
@@ -122,10 +128,17 @@ describe('monthlyCompanyReport narrative', () => {
     assert.match(findings.narrative.promptVersion!, /^tax-narrative\//);
 
     // GraphRAG: the articles of LOAN-INSIDER and DEADLINE, and March's recorded findings.
-    const articleIds = findings.grounding!.articles.map((a) => a.id).sort();
+    const articleIds = findings.grounding!.articles.filter((a) => a.rules.length > 0).map((a) => a.id).sort();
     assert.deepEqual(articleIds, ['CITA-60', 'CITA-63', 'CITA-ED-89-3', 'CITA-RULE-43-2']);
     assert.deepEqual(findings.grounding!.previousMonths.map((m) => m.period), ['2024-03']);
     assert.ok(findings.grounding!.previousMonths[0]!.findings.some((f) => f.ruleId === 'LOAN-INSIDER'));
+    // Search by meaning: the LOAN-INSIDER finding (가지급금, 인정이자) is nearest to the 인정이자 articles it is not
+    // already linked to... none left, so other articles come next; every finding got its neighbours.
+    const related = findings.grounding!.related!;
+    assert.equal(related.length, findings.findings.length);
+    const loan = findings.findings.findIndex((f) => f.ruleId === 'LOAN-INSIDER');
+    assert.ok(!related[loan]!.articles.includes('CITA-ED-89-3'), 'a linked article is not repeated as related');
+    assert.ok(llm.requests.some((r) => r.path.endsWith('/embeddings') && r.model === 'embed-test'));
 
     // The prompt: compact findings with their articles and March's rules, no ledger lines.
     const insightsRequest = requestsTo('strong').at(-1)!;
@@ -161,20 +174,25 @@ describe('monthlyCompanyReport narrative', () => {
     assert.equal(strong.usd, 0.0045);
     assert.equal(cheap.usd, callCostUsd(PRICES, 'cheap', { inputTokens: 800, cachedInputTokens: 0, outputTokens: 120 }));
     assert.ok(Math.abs(cheap.usd - 0.000512) < 1e-15);
-    assert.deepEqual(report.byCompany.map((l) => [l.key, l.calls]), [['c03-다솜', 2]]);
+    // Insights, summary, and one embeddings call of the semantic search (its tokens estimated: the API reports none).
+    assert.deepEqual(report.byCompany.map((l) => [l.key, l.calls]), [['c03-다솜', 3]]);
+    const embeddings = report.byModel.find((l) => l.key === 'embed-test')!;
+    assert.equal(embeddings.calls, 1);
+    assert.ok(embeddings.inputTokens > 0);
+    assert.equal(report.estimatedCalls, 1);
     assert.equal(report.fallbacks, 0);
   });
 
   test('a re-run within the TTL makes zero model calls and says the text is cached', async () => {
     const before = llm.requests.length;
     const { findings } = await runMonth('llm-c03-2024-04-rerun', 'c03-다솜', '2024-04');
-    assert.equal(llm.requests.length, before, 'no request reached the model server');
+    assert.equal(llm.requests.length, before, 'no request reached the model server, embeddings included');
     assert.equal(findings.narrative.cached, true);
     assert.equal(findings.narrative.insights!.cached, true);
     assert.equal(findings.narrative.text, 'cheap 요약입니다.');
     const report = costReport('2024-04', await usageRecords('2024-04'));
-    assert.equal(report.total.calls, 2, 'still the two real calls');
-    assert.equal(report.total.cacheHits, 2);
+    assert.equal(report.total.calls, 3, 'still the three real calls');
+    assert.equal(report.total.cacheHits, 3);
     assert.equal(report.cacheHitRate, 0.5);
   });
 

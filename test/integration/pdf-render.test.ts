@@ -124,7 +124,7 @@ describe('PDF rendering', () => {
     assert.match(markup, /2024년 12월/);
     assert.match(markup, /2025-01-03 09:30 KST/, 'generation time is shown in Asia/Seoul');
     assert.match(markup, /41,250,000원/);
-    assert.match(markup, /요약 작성: 오프라인 \(규칙 기반 자동 작성\)/);
+    assert.match(markup, /요약 작성: 오프라인 \(규칙 기반, AI 모델 응답 실패로 대체\)/);
   });
 
   test('renders the report: text, escaped memo, embedded CJK font, no network', async (t) => {

@@ -1,0 +1,79 @@
+// With REDIS_URL, every worker shares the answer cache and the call ledger: a second worker process (its own
+// files, its own Temporal server) re-running a company-month makes no model call, and `npm run cost-report`
+// reads both runs from Redis.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../lib/config';
+import type { CostReport } from '../../lib/llm/cost-report';
+import { readFindings } from '../support/artifacts';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { startRedisServer, type RedisServer } from '../support/redis-server';
+import { startHarness } from '../support/temporal-harness';
+
+const run = promisify(execFile);
+const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
+
+let redis: RedisServer;
+let llm: FakeOpenAi;
+before(async () => {
+  redis = await startRedisServer();
+  llm = await startFakeOpenAi();
+  // gpt-4.1-mini: a model of config/llm-prices.json ($0.40 in, $1.60 out per 1M tokens).
+  llm.script('gpt-4.1-mini', (_, r) => ({ text: narrativeReply(r), usage: { prompt_tokens: 900, completion_tokens: 100 } }));
+});
+after(async () => {
+  await llm?.close();
+  await redis?.stop();
+});
+
+async function reportOnFreshWorker(workflowId: string) {
+  const h = await startHarness({
+    OPENAI_BASE_URL: llm.baseURL,
+    LLM_INSIGHT_MODELS: 'gpt-4.1-mini',
+    LLM_SUMMARY_MODELS: 'gpt-4.1-mini',
+    REDIS_URL: redis.url,
+  });
+  try {
+    const result = await h.client.workflow.execute('monthlyCompanyReport', {
+      taskQueue: h.config.TASK_QUEUE,
+      workflowId,
+      args: [{ companyId: 'c01-가람', period: '2024-03' }],
+    });
+    return await readFindings(path.join(h.config.REPORT_STORE_DIR, result.findingsKey));
+  } finally {
+    await h.stop();
+  }
+}
+
+test('a second worker finds the first one’s answers in Redis; the cost report reads the shared ledger', async () => {
+  const first = await reportOnFreshWorker('shared-cache-1');
+  assert.equal(first.narrative.cached, false);
+  assert.equal(llm.requests.length, 2, 'insights and summary');
+
+  const second = await reportOnFreshWorker('shared-cache-2');
+  assert.equal(llm.requests.length, 2, 'the second worker made no model call');
+  assert.equal(second.narrative.cached, true);
+  assert.equal(second.narrative.insights!.cached, true);
+  assert.equal(second.narrative.text, first.narrative.text);
+
+  const { stdout } = await run(TSX, [path.join(PROJECT_ROOT, 'scripts', 'cost-report.ts'), '--month', '2024-03', '--json'], {
+    env: { ...process.env, REDIS_URL: redis.url, LOG_LEVEL: 'silent' },
+  });
+  const report = JSON.parse(stdout) as CostReport;
+  assert.deepEqual(
+    { calls: report.total.calls, hits: report.total.cacheHits, input: report.total.inputTokens, output: report.total.outputTokens },
+    { calls: 2, hits: 2, input: 1800, output: 200 },
+  );
+  assert.ok(Math.abs(report.total.usd - (1800 * 0.4 + 200 * 1.6) / 1e6) < 1e-15);
+  assert.equal(report.cacheHitRate, 0.5);
+  assert.deepEqual(report.byModel.map((l) => l.key), ['gpt-4.1-mini']);
+
+  const { stdout: table } = await run(TSX, [path.join(PROJECT_ROOT, 'scripts', 'cost-report.ts'), '--month', '2024-03'], {
+    env: { ...process.env, REDIS_URL: redis.url },
+  });
+  assert.match(table, /LLM cost report for 2024-03/);
+  assert.match(table, /cache hit rate 50\.0% · fallbacks 0 · offline parts 0/);
+});
