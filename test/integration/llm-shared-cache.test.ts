@@ -1,6 +1,6 @@
-// With REDIS_URL, every worker shares the answer cache and the call ledger: a second worker process (its own
-// files, its own Temporal server) re-running a company-month makes no model call, and `npm run cost-report`
-// reads both runs from Redis.
+// Across workers: with REDIS_URL every worker shares the answer cache and the call ledger (a second worker process
+// with its own files and Temporal server re-running a company-month makes no model call, and `npm run cost-report`
+// reads both runs from Redis); the LLM task queue's rate is held by the server for all workers together.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import type { CostReport } from '../../lib/llm/cost-report';
 import { readFindings } from '../support/artifacts';
 import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
 import { startRedisServer, type RedisServer } from '../support/redis-server';
+import { TEMPORAL_BIN } from '../../scripts/support/paths';
 import { startHarness } from '../support/temporal-harness';
 
 const run = promisify(execFile);
@@ -76,4 +77,28 @@ test('a second worker finds the first one’s answers in Redis; the cost report 
   });
   assert.match(table, /LLM cost report for 2024-03/);
   assert.match(table, /cache hit rate 50\.0% · fallbacks 0 · offline parts 0/);
+});
+
+test('the LLM task queue is rate limited for all its workers: the server holds the configured rate', async () => {
+  const h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_MAX_ACTIVITIES_PER_SECOND: '1.5', LLM_MAX_CONCURRENT: '3' });
+  try {
+    // The rate travels with every poll and the server enforces it on the queue, whatever the number of workers.
+    const pollers = async (queue: string) => {
+      for (;;) {
+        const { stdout } = await run(TEMPORAL_BIN, [
+          'task-queue', 'describe', '--address', h.server.address, '--task-queue', queue, '--task-queue-type', 'activity', '--output', 'json',
+        ]);
+        const described = JSON.parse(stdout) as { pollers: Array<{ ratePerSecond?: number }> | null };
+        if (described.pollers?.length) return described.pollers;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    assert.deepEqual((await pollers(`${h.config.TASK_QUEUE}-llm`)).map((p) => p.ratePerSecond), [1.5]);
+    assert.ok((await pollers(h.config.TASK_QUEUE)).every((p) => p.ratePerSecond !== 1.5), 'the other queues are not limited');
+    const llmWorker = h.worker.workers.find((w) => w.options.taskQueue === `${h.config.TASK_QUEUE}-llm`)!;
+    // The SDK compiles the concurrency into a fixed-size slot supplier.
+    assert.deepEqual((llmWorker.options.tuner as { activityTaskSlotSupplier?: unknown }).activityTaskSlotSupplier, { type: 'fixed-size', numSlots: 3 });
+  } finally {
+    await h.stop();
+  }
 });
