@@ -1,11 +1,13 @@
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import type { Company } from '../lib/domain/company';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import { loadCompany } from '../lib/erp/company';
+import { ledgerPath, loadCompany } from '../lib/erp/company';
 import {
   composeDataQualityMail,
+  composeLedgerMissingMail,
   composeReportMail,
   reportDeliveryKey,
   type ReportMailOptions,
@@ -14,7 +16,7 @@ import { MailDeliveryError } from '../lib/mail/mail-transport';
 import { readFindingsDoc } from '../lib/storage/findings-json';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
-import type { DeliverInput, DeliverResult } from './types';
+import type { DeliverInput, DeliverResult, LedgerMissingInput } from './types';
 
 type Compose = (doc: FindingsDocument, company: Company, opts: ReportMailOptions) => SendMailOptions;
 
@@ -58,5 +60,31 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
   return {
     deliverReport: (input: DeliverInput) => deliver(input, composeReportMail, (c) => c.reportRecipients),
     deliverDataQualityReport: (input: DeliverInput) => deliver(input, composeDataQualityMail, () => [config.ADMIN_EMAIL]),
+
+    /** Tells the admin a company's ledger did not arrive by the deadline; idempotent by delivery id like the reports. */
+    async deliverLedgerMissingNotice(input: LedgerMissingInput): Promise<{ sent: boolean }> {
+      const companyId = assertCompanyId(input.companyId);
+      const period = assertPeriod(input.period);
+      const company = await loadCompany(config.ERP_DATA_DIR, companyId);
+      const to = config.ADMIN_EMAIL;
+      const deliveryKey = reportDeliveryKey(input.deliveryId, to);
+      const message = composeLedgerMissingMail(
+        {
+          companyId,
+          companyName: company.name,
+          period,
+          expectedFile: path.relative(config.ERP_DATA_DIR, ledgerPath(config.ERP_DATA_DIR, companyId, period)),
+          waitedHours: Math.round(input.waitedMs / 3_600_000),
+          workflowId: input.deliveryId.split('/')[0]!,
+        },
+        { firmName: config.FIRM_NAME, from: config.MAIL_FROM, to, deliveryKey },
+      );
+      const sent = await mail.send(message, deliveryKey);
+      activityLogger(log, { companyId, period }).warn(
+        { event: 'ledger_missing_notice', already_sent: sent.alreadySent, message_id: sent.messageId },
+        'ledger did not arrive; admin notified',
+      );
+      return { sent: !sent.alreadySent };
+    },
   };
 }

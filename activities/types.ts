@@ -88,3 +88,10 @@ export interface DeliverResult {
   messageIds: string[];
   outboxPaths: string[];
 }
+
+export interface LedgerMissingInput extends CompanyMonth {
+  /** How long the run waited for the file. */
+  waitedMs: number;
+  /** Idempotency key of the notice: the run, so a retry or replay never sends it twice. */
+  deliveryId: string;
+}

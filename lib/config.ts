@@ -53,6 +53,8 @@ const envSchema = z.object({
   /** A workflow bundle prebuilt at image build time (scripts/build-workflow-bundle.ts). */
   WORKFLOW_BUNDLE_PATH: optionalString,
   BATCH_CONCURRENCY: positiveInt(4),
+  /** How long a company's report waits for a ledger that has not arrived before it tells the admin. */
+  LEDGER_WAIT: duration('72h'),
 
   ERP_DATA_DIR: dir('.data/erp'),
   REPORT_STORE_DIR: dir('.data/reports'),

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, plugins: [tracing.plugin] });
 
   console.log(`4/5 schedule ${SCHEDULE_ID}: trigger (reports ${period}) ...`);
-  await upsertMonthlySchedule(client, { taskQueue: config.TASK_QUEUE, concurrency: config.BATCH_CONCURRENCY });
+  await upsertMonthlySchedule(client, { taskQueue: config.TASK_QUEUE, concurrency: config.BATCH_CONCURRENCY, ledgerWaitMs: config.LEDGER_WAIT });
   const schedule = client.schedule.getHandle(SCHEDULE_ID);
   const before = new Set((await schedule.describe()).info.recentActions.map((a) => a.action.workflow.workflowId));
   await schedule.trigger();

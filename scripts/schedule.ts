@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     const done = await upsertMonthlySchedule(client, {
       taskQueue: config.TASK_QUEUE,
       concurrency: config.BATCH_CONCURRENCY,
+      ledgerWaitMs: config.LEDGER_WAIT,
     });
     console.log(`schedule ${SCHEDULE_ID} ${done} (1st of the month 09:00 Asia/Seoul, overlap SKIP)`);
     if (values.trigger) {

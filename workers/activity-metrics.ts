@@ -17,6 +17,7 @@ const AGENT_OF: Record<keyof Activities, AgentName> = {
   renderDataQualityReport: 'report',
   deliverReport: 'delivery',
   deliverDataQualityReport: 'delivery',
+  deliverLedgerMissingNotice: 'delivery',
 };
 
 export function activityMetrics(metrics: TaxMetrics): ActivityInterceptorsFactory {

@@ -61,7 +61,7 @@ export const renderActivities = () =>
   });
 
 /** Delivery waits out SMTP outages for a while; the delivery ledger makes each attempt idempotent. */
-export const { deliverReport, deliverDataQualityReport } = proxyActivities<Activities>({
+export const { deliverReport, deliverDataQualityReport, deliverLedgerMissingNotice } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   retry: retry({ initialInterval: '5s', maximumInterval: '10m', maximumAttempts: 12 }),
 });

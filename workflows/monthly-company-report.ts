@@ -11,14 +11,14 @@ import type { RiskLevel } from '../lib/domain/findings';
 import {
   analyzeLedger,
   deliverDataQualityReport,
-  groundNarrative,
   deliverReport,
-  extractLedger,
+  groundNarrative,
   loadEarlierMonths,
   narrativeActivities,
   renderActivities,
   validateLedger,
 } from './activity-proxies';
+import { extractWhenUploaded } from './ledger-arrival';
 import { reportMetrics } from './report-sinks';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from './search-attributes';
 
@@ -26,6 +26,8 @@ export interface MonthlyCompanyReportInput {
   companyId: string;
   /** YYYY-MM */
   period: string;
+  /** How long to wait for a ledger that has not arrived (default: DEFAULT_LEDGER_WAIT_MS). */
+  ledgerWaitMs?: number;
 }
 
 export interface MonthlyCompanyReportResult {
@@ -50,23 +52,24 @@ export async function monthlyCompanyReport(
   const startedAt = Date.now();
   reportMetrics.started(companyId);
   try {
-    const result = await runReport(companyId, period, startedAt);
+    const result = await runReport(input, startedAt);
     reportMetrics.finished(companyId, 'success', result.durationMs / 1000);
     return result;
   } catch (err) {
-    const dataError = err instanceof ApplicationFailure && err.type === 'DataValidationError';
+    const dataError = err instanceof ApplicationFailure && (err.type === 'DataValidationError' || err.type === 'LedgerMissingError');
     reportMetrics.finished(companyId, dataError ? 'data_error' : 'failed', (Date.now() - startedAt) / 1000);
     throw err;
   }
 }
 
-async function runReport(companyId: string, period: string, startedAt: number): Promise<MonthlyCompanyReportResult> {
+async function runReport(input: MonthlyCompanyReportInput, startedAt: number): Promise<MonthlyCompanyReportResult> {
+  const { companyId, period } = input;
   upsertSearchAttributes([
     { key: CompanyIdKey, value: companyId },
     { key: PeriodKey, value: period },
   ]);
 
-  const extracted = await extractLedger({ companyId, period });
+  const extracted = await extractWhenUploaded({ companyId, period }, input.ledgerWaitMs);
   const validated = await validateLedger({ companyId, period, stagingGraph: extracted.stagingGraph }).catch(
     async (err: unknown) => {
       const details = dataValidationDetails(err);

@@ -10,7 +10,7 @@ import { assertCompanyId, assertPeriod } from '../domain/ids';
 import { DISCLAIMER, RISK_LEVEL_LABEL, SEVERITY_LABEL, formatReportMonth } from '../report/report-html';
 import { deliveryMessageId } from './mail-transport';
 
-export interface ReportMailOptions {
+export interface MailOptions {
   firmName: string;
   /** Sender address (the display name is firmName). */
   from: string;
@@ -18,6 +18,9 @@ export interface ReportMailOptions {
   to: string;
   /** See reportDeliveryKey; also fixes the Message-ID. */
   deliveryKey: string;
+}
+
+export interface ReportMailOptions extends MailOptions {
   pdf: Buffer;
 }
 
@@ -82,7 +85,31 @@ export function composeDataQualityMail(doc: FindingsDocument, company: Company, 
   };
 }
 
-function envelope(opts: ReportMailOptions, subject: string): SendMailOptions {
+export interface LedgerMissingNotice {
+  companyId: string;
+  companyName: string;
+  period: string;
+  /** Where the file was expected, relative to ERP_DATA_DIR. */
+  expectedFile: string;
+  waitedHours: number;
+  workflowId: string;
+}
+
+/** The admin's notice that a company's ledger did not arrive in time: no report was made for the month. */
+export function composeLedgerMissingMail(notice: LedgerMissingNotice, opts: MailOptions): SendMailOptions {
+  const month = formatReportMonth(notice.period);
+  const text = [
+    `${notice.companyName} (${notice.companyId}) ${month} 분개장이 ${notice.waitedHours}시간 안에 도착하지 않아 리포트를 만들지 않았습니다.`,
+    '',
+    `기다린 파일: ${notice.expectedFile}`,
+    '',
+    '파일을 받으면 올린 뒤 이 회사의 리포트를 다시 실행해 주십시오(같은 workflow id로 시작할 수 있습니다):',
+    `  temporal workflow start --type monthlyCompanyReport --task-queue <TASK_QUEUE> --workflow-id ${notice.workflowId} --input '${JSON.stringify({ companyId: notice.companyId, period: notice.period })}'`,
+  ].join('\n');
+  return { ...envelope(opts, `[${opts.firmName}] 장부 미제출: ${notice.companyName} ${month}`), text };
+}
+
+function envelope(opts: MailOptions, subject: string): SendMailOptions {
   return {
     from: { name: headerValue(opts.firmName, 'firm name'), address: emailAddress(opts.from) },
     to: emailAddress(opts.to),

@@ -12,9 +12,10 @@ export const SCHEDULE_ID = 'monthly-tax-reports';
 export interface ScheduleSettings {
   taskQueue: string;
   concurrency: number;
+  ledgerWaitMs: number;
 }
 
-function scheduleOptions({ taskQueue, concurrency }: ScheduleSettings): ScheduleOptions {
+function scheduleOptions({ taskQueue, concurrency, ledgerWaitMs }: ScheduleSettings): ScheduleOptions {
   return {
     scheduleId: SCHEDULE_ID,
     spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: 'Asia/Seoul' },
@@ -23,7 +24,7 @@ function scheduleOptions({ taskQueue, concurrency }: ScheduleSettings): Schedule
       workflowType: 'monthlyReportBatch',
       workflowId: 'monthly-report-batch',
       taskQueue,
-      args: [{ concurrency }],
+      args: [{ concurrency, ledgerWaitMs }],
     },
     policies: {
       // A batch still running on the next 1st is a problem to page about, not to pile onto.

@@ -27,7 +27,10 @@ let llm: FakeOpenAi;
 const RECORDINGS = [
   // Grounding, then insights (primary rejected with 401, fallback answers) and summary, one activity per model.
   { file: 'monthlyCompanyReport-v3-llm-tasks.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
-  { file: 'monthlyReportBatch-v1.json', type: 'monthlyReportBatch', args: [{ period: '2024-05', concurrency: 3 }] },
+  // No ledger for 2023-12: the wait for the upload signal, its deadline, the admin's notice, the failure.
+  { file: 'monthlyCompanyReport-v4-ledger-wait.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c05-새봄', period: '2023-12', ledgerWaitMs: 500 }], fails: true },
+  // Pages of 3 companies, continue-as-new between them; the CLI shows the latest run.
+  { file: 'monthlyReportBatch-v2-pages.json', type: 'monthlyReportBatch', args: [{ period: '2024-05', concurrency: 3, pageSize: 3 }] },
 ];
 
 const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
@@ -39,8 +42,9 @@ before(async () => {
   h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'strong,strong-b', LLM_SUMMARY_MODELS: 'cheap' });
   await mkdir(HISTORIES, { recursive: true });
   for (const rec of RECORDINGS) {
-    const workflowId = `replay-${rec.type}`;
-    await h.client.workflow.execute(rec.type, { taskQueue: h.config.TASK_QUEUE, workflowId, args: rec.args });
+    const workflowId = `replay-${rec.file.replace(/\.json$/, '')}`;
+    const done = h.client.workflow.execute(rec.type, { taskQueue: h.config.TASK_QUEUE, workflowId, args: rec.args });
+    await ('fails' in rec ? assert.rejects(done) : done);
     // Exported by the real CLI: the same JSON the Web UI's download gives.
     const { stdout } = await run(TEMPORAL_BIN, [
       'workflow', 'show', '--address', h.server.address, '--workflow-id', workflowId, '--output', 'json',

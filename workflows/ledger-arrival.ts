@@ -1,0 +1,48 @@
+// A company whose ledger for the month has not arrived: the report waits for the `ledgerUploaded` signal up to
+// the configured deadline, then tells the admin instead of retrying forever.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineSignal,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CompanyMonth, ExtractResult } from '../activities/types';
+import { deliverLedgerMissingNotice, extractLedger } from './activity-proxies';
+
+/** Sent (by an upload hook, or by hand: `temporal workflow signal --name ledgerUploaded`) once the file is in place. */
+export const ledgerUploadedSignal = defineSignal('ledgerUploaded');
+
+/** When the starter names no wait (a run started by hand): three days, the firm's usual grace period. */
+export const DEFAULT_LEDGER_WAIT_MS = 72 * 60 * 60 * 1000;
+
+export async function extractWhenUploaded(month: CompanyMonth, waitMs = DEFAULT_LEDGER_WAIT_MS): Promise<ExtractResult> {
+  let uploaded = false;
+  setHandler(ledgerUploadedSignal, () => {
+    uploaded = true;
+  });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await extractLedger(month);
+    } catch (err) {
+      if (!isLedgerMissing(err) || !patched('ledger-wait')) throw err;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => uploaded, remaining))) {
+        const { workflowId, runId } = workflowInfo();
+        await deliverLedgerMissingNotice({ ...month, waitedMs: waitMs, deliveryId: `${workflowId}/${runId}/ledger-missing` });
+        throw ApplicationFailure.nonRetryable(
+          `${month.companyId} ${month.period}: no ledger arrived within ${Math.round(waitMs / 3_600_000)} h; the admin was told`,
+          'LedgerMissingError',
+        );
+      }
+      uploaded = false;
+    }
+  }
+}
+
+function isLedgerMissing(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'LedgerMissingError';
+}
