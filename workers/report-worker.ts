@@ -16,7 +16,11 @@ import { createLlmCache } from '../lib/llm/llm-cache';
 import { loadPriceTable } from '../lib/llm/llm-prices';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { ReportSinks } from '../workflows/report-sinks';
+import { activityHeartbeat } from './activity-heartbeat';
 import { activityMetrics } from './activity-metrics';
+
+/** A third of the activities' heartbeat timeout (workflows/activity-proxies.ts), so one late beat is no failure. */
+const HEARTBEAT_INTERVAL_MS = 5_000;
 
 export interface ReportWorker {
   /** One worker per task queue of this process's role. */
@@ -77,7 +81,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         ...(role === 'llm' ? llmRateLimits(config) : {}),
         ...deploymentVersioning(config),
         plugins: [tracing.plugin],
-        interceptors: { activity: [activityMetrics(metrics)] },
+        interceptors: { activity: [activityMetrics(metrics), activityHeartbeat(HEARTBEAT_INTERVAL_MS)] },
         sinks: reportSinks(metrics),
       }),
     ),

@@ -11,6 +11,12 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'LedgerMissingError',
 ];
 
+/**
+ * Every activity heartbeats while its worker lives (workers/activity-heartbeat.ts): a crashed worker's attempt is
+ * retried after this, not after its start-to-close timeout.
+ */
+const HEARTBEAT_TIMEOUT = '15s';
+
 const retry = (overrides: Partial<RetryPolicy>): RetryPolicy => ({
   initialInterval: '1s',
   backoffCoefficient: 2,
@@ -31,12 +37,14 @@ function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
 /** Graph reads and writes: short, retried a few times (a GraphDB restart takes seconds). */
 export const { listCompanies, extractLedger, validateLedger, loadEarlierMonths } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: retry({}),
 });
 
 /** Findings from the graph; deterministic, so only infrastructure errors are retried. */
 export const { analyzeLedger, groundNarrative } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: retry({}),
 });
 
@@ -49,6 +57,7 @@ export const narrativeActivities = () =>
   proxyActivities<Activities>({
     ...queueFor('llm'),
     startToCloseTimeout: '2m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: retry({ initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 3 }),
   });
 
@@ -57,11 +66,13 @@ export const renderActivities = () =>
   proxyActivities<Activities>({
     ...queueFor('render'),
     startToCloseTimeout: '3m',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: retry({ maximumAttempts: 4 }),
   });
 
 /** Delivery waits out SMTP outages for a while; the delivery ledger makes each attempt idempotent. */
 export const { deliverReport, deliverDataQualityReport, deliverLedgerMissingNotice } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: retry({ initialInterval: '5s', maximumInterval: '10m', maximumAttempts: 12 }),
 });

@@ -52,20 +52,19 @@ export async function loadCompany(dataDir: string, companyId: string): Promise<C
   try {
     json = JSON.parse(text);
   } catch (err) {
-    const line = text.slice(0, jsonErrorOffset(text)).split('\n').length;
-    throw new LedgerFormatError(file, line, undefined, `malformed JSON: ${(err as Error).message}`);
+    throw new LedgerFormatError(file, lineAt(text, scanJson(text)), undefined, `malformed JSON: ${(err as Error).message}`);
   }
-  const parsed = CompanySchema.safeParse(json);
+  const parsed = CompanySchema.safeParse(json, { error: missingFieldMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     // A bad record key comes as "Invalid key in record"; the nested issue says what was expected.
     const problem = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-    throw new LedgerFormatError(file, undefined, issue.path.join('.') || undefined, problem);
+    throw new LedgerFormatError(file, lineOfJsonPath(text, issue.path), issue.path.join('.') || undefined, problem);
   }
   if (parsed.data.id !== companyId) {
     throw new LedgerFormatError(
       file,
-      undefined,
+      lineOfJsonPath(text, ['id']),
       'id',
       `id ${JSON.stringify(parsed.data.id)} differs from the folder name ${JSON.stringify(companyId)}`,
     );
@@ -98,11 +97,21 @@ export function ledgerPath(dataDir: string, companyId: string, period: string): 
   return join(companyDir(dataDir, assertCompanyId(companyId)), 'ledger', `${assertPeriod(period)}.csv`);
 }
 
+/** zod words an absent field as "expected string, received undefined": say that it is missing. */
+function missingFieldMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  return issue.code === 'invalid_type' && issue.input === undefined ? `required field missing: expected ${issue.expected}` : undefined;
+}
+
 const JSON_STRING = /"(?:[^"\\\u0000-\u001F]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const JSON_SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
-/** Offset of the first syntax error: JSON.parse on Node 20 does not always say where it stopped. */
-function jsonErrorOffset(text: string): number {
+type JsonPath = readonly PropertyKey[];
+
+/**
+ * Walks JSON text, telling `onValue` where each value starts; returns the offset it stopped at: the end of the
+ * text for valid JSON, else the first syntax error (JSON.parse on Node 20 does not always say where it stopped).
+ */
+function scanJson(text: string, onValue: (path: JsonPath, offset: number) => void = () => {}): number {
   let i = 0;
   const fail = (): never => {
     throw i;
@@ -116,38 +125,58 @@ function jsonErrorOffset(text: string): number {
     i = pattern.lastIndex;
   };
   const expect = (char: string) => (text[i] === char ? i++ : fail());
-  const sequence = (close: string, item: () => void) => {
+  const sequence = (close: string, item: (index: number) => void) => {
     i++;
     space();
     if (text[i] === close) return void i++;
-    for (;;) {
-      item();
+    for (let index = 0; ; index++) {
+      item(index);
       space();
       if (text[i] !== ',') return void expect(close);
       i++;
     }
   };
-  const value = (): void => {
+  const value = (path: JsonPath): void => {
     space();
+    onValue(path, i);
     if (text[i] === '{') {
       sequence('}', () => {
         space();
+        const keyStart = i;
         token(JSON_STRING);
+        const key = JSON.parse(text.slice(keyStart, i)) as string;
         space();
         expect(':');
-        value();
+        value([...path, key]);
       });
-    } else if (text[i] === '[') sequence(']', value);
+    } else if (text[i] === '[') sequence(']', (index) => value([...path, index]));
     else token(text[i] === '"' ? JSON_STRING : JSON_SCALAR);
   };
   try {
-    value();
+    value([]);
     space();
-    return i; // trailing garbage
+    return i; // trailing garbage, or the end
   } catch (offset) {
     if (typeof offset === 'number') return offset;
     throw offset;
   }
+}
+
+const lineAt = (text: string, offset: number) => text.slice(0, offset).split('\n').length;
+
+/**
+ * The line of the value at `path` in valid JSON text; for an absent field, the line of the object that lacks
+ * it. A key given twice counts where JSON.parse takes it from: the last time.
+ */
+function lineOfJsonPath(text: string, path: JsonPath): number {
+  const key = (p: JsonPath) => p.map(String).join('\u0000');
+  const offsets = new Map<string, number>();
+  scanJson(text, (p, offset) => offsets.set(key(p), offset));
+  for (let depth = path.length; depth >= 0; depth--) {
+    const offset = offsets.get(key(path.slice(0, depth)));
+    if (offset !== undefined) return lineAt(text, offset);
+  }
+  return 1;
 }
 
 /** The months with a ledger file, oldest first. */

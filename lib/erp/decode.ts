@@ -103,9 +103,12 @@ export async function detectEncoding(path: string): Promise<SourceEncoding> {
   if (!(utf8 instanceof BadSequence)) return utf8.bom ? 'utf-8-bom' : 'utf-8';
   const cp949 = await scan(path, 'cp949');
   if (!(cp949 instanceof BadSequence)) return 'cp949';
+  // The encoding that reads further is the one the file was written in (a CP949 export breaks where CP949
+  // stops, not at its first Hangul byte, where UTF-8 stops): its stop is the line to fix.
+  const further = cp949.offset > utf8.offset ? cp949 : utf8;
   throw new LedgerFormatError(
     path,
-    utf8.line,
+    further.line,
     undefined,
     `not valid UTF-8 (first invalid byte at offset ${utf8.offset}, line ${utf8.line}) ` +
       `nor CP949 (first invalid byte at offset ${cp949.offset}, line ${cp949.line})`,

@@ -167,16 +167,18 @@ export interface ParseLedgerOptions {
 }
 
 /**
- * Streams the journal lines of one monthly ERP export (see ERP-FORMAT.md). Structural errors throw
- * LedgerFormatError; semantic ones (date outside the month, both or neither amount set, unknown
- * account, unbalanced voucher) pass through for the data-quality rules to report.
+ * Streams the journal lines of one monthly ERP export (see ERP-FORMAT.md). Structural errors (a file
+ * without any journal line among them) throw LedgerFormatError; semantic ones (date outside the month,
+ * both or neither amount set, unknown account, unbalanced voucher) pass through for the data-quality
+ * rules to report.
  */
 export function parseLedger(path: string, opts: ParseLedgerOptions): AsyncGenerator<LedgerLine> {
   assertPeriod(opts.period);
   let layout: ColumnLayout<LedgerColumn> | undefined;
   let position = 0;
-  return readCsv(path, ({ line, cells }) => {
+  const lines = readCsv(path, ({ line, cells }) => {
     if (!layout) {
+      rejectDataAsHeader(cells, path, line);
       layout = mapColumns(cells, LEDGER_COLUMNS, path, line);
       if (layout.index.debit === undefined && layout.index.credit === undefined) {
         throw new LedgerFormatError(path, line, '차변', 'required column missing: the file has neither 차변 nor 대변');
@@ -233,4 +235,30 @@ export function parseLedger(path: string, opts: ParseLedgerOptions): AsyncGenera
       extra: extra.length ? Object.fromEntries(extra.map((i) => [names[i]!, cells[i]!.trim()])) : undefined,
     };
   });
+  return requireJournalLines(path, lines);
+}
+
+/** A header row holds names, never a date: a first row with one is data, and the file has no header. */
+function rejectDataAsHeader(cells: string[], file: string, line: number): void {
+  const date = cells.find((cell) => parseDate(cell.trim()));
+  if (date !== undefined) {
+    throw new LedgerFormatError(
+      file,
+      line,
+      undefined,
+      `no header row: line ${line} holds data (${JSON.stringify(date.trim())} is a date); expected column names such as 전표일자, 계정코드, 차변, 대변`,
+    );
+  }
+}
+
+/** A file with nothing but its header (and subtotal rows) is a cut-off export, not a month without entries. */
+async function* requireJournalLines(file: string, lines: AsyncGenerator<LedgerLine>): AsyncGenerator<LedgerLine> {
+  let count = 0;
+  for await (const line of lines) {
+    count++;
+    yield line;
+  }
+  if (count === 0) {
+    throw new LedgerFormatError(file, 1, undefined, 'no journal lines after the header: expected at least one row with a 전표일자');
+  }
 }

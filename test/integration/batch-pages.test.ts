@@ -2,6 +2,7 @@
 // (continue-as-new) of the same workflow id, each run's history small; the last run reports every company.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
@@ -28,10 +29,11 @@ test('six companies in pages of two: three runs chained by continue-as-new, one 
 
   // The chain: first and second runs ended in continue-as-new, each with two children.
   const runs: Array<{ events: number; children: number; continued: boolean }> = [];
-  for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-    const history = await h.client.workflow.getHandle('batch-pages-2024-02', runId).fetchHistory();
+  let runId: string | undefined = handle.firstExecutionRunId;
+  while (runId) {
+    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await h.client.workflow.getHandle('batch-pages-2024-02', runId).fetchHistory();
     const events = history.events ?? [];
-    const continued = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+    const continued: { newExecutionRunId?: string | null } | null | undefined = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
     runs.push({
       events: events.length,
       children: events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length,

@@ -11,9 +11,13 @@ export interface Received {
 export async function startSmtpServer() {
   const received: Received[] = [];
   /** With `failuresLeft`, only that many RCPT commands are refused (an outage that ends). */
-  const state: { rcptCode?: number; failuresLeft?: number } = {};
+  const state: { rcptCode?: number; failuresLeft?: number; dataDelayMs?: number } = {};
+  const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
+    onClose(session) {
+      closed.add(session.id);
+    },
     onRcptTo(_address, _session, callback) {
       if (state.rcptCode === undefined || state.failuresLeft === 0) return callback();
       if (state.failuresLeft !== undefined) state.failuresLeft--;
@@ -23,8 +27,13 @@ export async function startSmtpServer() {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        received.push({ raw: Buffer.concat(chunks), secure: session.secure });
-        callback();
+        // With dataDelayMs the server takes that long to accept a message (a slow relay): time to crash a sender.
+        // Like a real MTA, a message whose sender hung up before the 250 reply is not queued.
+        setTimeout(() => {
+          if (closed.has(session.id)) return;
+          received.push({ raw: Buffer.concat(chunks), secure: session.secure });
+          callback();
+        }, state.dataDelayMs ?? 0);
       });
     },
   });
