@@ -95,6 +95,11 @@ function baseTable(period = PERIOD): Table {
   ];
 }
 
+/** The clean month the company-json and company-id cases run with: only their own defect may stop them. */
+export function validLedger(): Buffer {
+  return utf8(csv(baseTable()));
+}
+
 const col = (name: string) => COLUMNS.indexOf(name);
 
 function setCells(table: Table, row: number, cells: Record<string, string>): Table {
@@ -110,7 +115,7 @@ function insertRow(table: Table, row: number, cells: string[]): Table {
 const withoutColumns = (table: Table, ...names: string[]): Table =>
   table.map((cells) => cells.filter((_, i) => !names.includes(COLUMNS[i]!)));
 
-/** The table with `change` applied to the header row and `changeRow` to every other row. */
+/** The table with `changeHeader` applied to the header row and `changeRow` to every other row. */
 function mapRows(table: Table, changeHeader: (cells: string[]) => string[], changeRow: (cells: string[]) => string[] = (c) => c): Table {
   return table.map((cells, i) => (i === 0 ? changeHeader(cells) : changeRow(cells)));
 }
@@ -279,7 +284,6 @@ function dateCases(): CorpusEntry[] {
 
 function accountAndBalanceCases(): CorpusEntry[] {
   const base = baseTable();
-  const noVoucherNumbers = withoutColumns(base, '전표번호');
   return [
     ledgerCase('accounts/unknown-code.csv', csv(setCells(base, ROW.welfare, { 계정코드: '999', 계정과목: '없는계정' })), dataError('DQ-ACCOUNT', lineOfRow(ROW.welfare))),
     ledgerCase('accounts/four-digit-code.csv', csv(setCells(base, ROW.entertainment, { 계정코드: '8130' })), dataError('DQ-ACCOUNT', lineOfRow(ROW.entertainment))),
@@ -288,7 +292,7 @@ function accountAndBalanceCases(): CorpusEntry[] {
     ledgerCase('balance/unbalanced-voucher.csv', csv(setCells(base, ROW.salaryBank, { 대변: '5000001' })), dataError('DQ-BALANCE', lineOfRow(ROW.salary))),
     ledgerCase(
       'balance/unbalanced-day-without-voucher-numbers.csv',
-      csv(noVoucherNumbers.map((cells, i) => (i === ROW.rentBank + 1 ? cells.map((c) => (c === '2,000,000' ? '1,999,000' : c)) : cells))),
+      csv(withoutColumns(setCells(base, ROW.rentBank, { 대변: '1,999,000' }), '전표번호')),
       dataError('DQ-BALANCE', lineOfRow(ROW.rent)),
     ),
   ];
@@ -384,13 +388,13 @@ function companyCases(): CorpusEntry[] {
     companyCase('missing-name', (id) => companyJson(id, (company) => delete company.name), () => formatError('\\[name\\]: required field missing', 1)),
     companyCase('blank-name', set('name', '   '), fieldError('name', '.')),
     companyCase('bizregno-format', set('bizRegNo', '2914177767'), fieldError('bizRegNo', 'expected NNN-NN-NNNNN')),
-    companyCase('sme-string', set('sme', 'yes'), fieldError('sme', 'expected boolean')),
+    companyCase('sme-string', set('sme', 'yes'), fieldError('sme', '.*expected boolean')),
     companyCase('fiscal-year-month-13', set('fiscalYearStartMonth', 13), fieldError('fiscalYearStartMonth', '.*12')),
-    companyCase('fiscal-year-month-string', set('fiscalYearStartMonth', '1'), fieldError('fiscalYearStartMonth', 'expected number')),
+    companyCase('fiscal-year-month-string', set('fiscalYearStartMonth', '1'), fieldError('fiscalYearStartMonth', '.*expected number')),
     companyCase('recipients-not-emails', set('reportRecipients', ['대표님', 'ceo at example.kr']), fieldError('reportRecipients.0', '.*email', '"대표님"')),
     companyCase('recipients-header-injection', set('reportRecipients', ['owner@example.kr\r\nBcc: all@example.com']), fieldError('reportRecipients.0', '.*email', '"owner@')),
     companyCase('recipients-empty', set('reportRecipients', []), fieldError('reportRecipients', '.')),
-    companyCase('recipients-not-a-list', set('reportRecipients', 'owner@example.kr'), fieldError('reportRecipients', 'expected array')),
+    companyCase('recipients-not-a-list', set('reportRecipients', 'owner@example.kr'), fieldError('reportRecipients', '.*expected array')),
     companyCase('opening-balance-bad-code', set('openingBalances', { '134a': 5_000_000 }), fieldError('openingBalances.134a', 'expected a 3-digit account code', '"134a"')),
     // Another company's id: the folder decides whose data this is.
     companyCase('id-of-another-company', set('id', 'c00-한빛'), fieldError('id', 'id "c00-한빛" differs from the folder name')),

@@ -123,6 +123,27 @@ describe('loadCompany', () => {
     }
   });
 
+  test('schema violations name the line of the field, or of the object that lacks it', async () => {
+    const { name: _name, ...withoutName } = VALID;
+    const withVehicle = { ...VALID, vehicles: [{ plate: '12가3456', mileageLog: true }] };
+    const cases: [string, number, RegExp][] = [
+      [companyJson({ ...VALID, fiscalYearStartMonth: 13 }), 6, /<=12/],
+      [companyJson({ ...VALID, reportRecipients: ['ceo@example.kr', 'not-an-email'] }), 10, /email/i],
+      [companyJson({ ...VALID, openingBalances: { '101': 1, '1340': 1 } }), 13, /3-digit/],
+      [companyJson(withoutName), 1, /^required field missing: expected string$/],
+      [companyJson(withVehicle), 12, /^required field missing: expected boolean$/],
+      // JSON.parse keeps the last of a repeated key, so that is the one to point at.
+      [companyJson(VALID).replace('"sme": true,', '"sme": true,\n  "sme": "yes",'), 6, /expected boolean/],
+      [companyJson({ ...VALID, id: 'b-jejo' }), 2, /differs from the folder name/],
+    ];
+    for (const [text, line, problem] of cases) {
+      const err = await loadError(dataDir('a-nomu', text), 'a-nomu');
+      assert.equal(err.line, line, `${err.message}\n${text}`);
+      assert.match(err.problem, problem);
+      assert.ok(err.message.includes(`company.json:${line} [`), err.message);
+    }
+  });
+
   test('a bad bizRegNo checksum is not a load error (DQ-BIZREGNO warns about it)', async () => {
     const company = await loadCompany(dataDir('a-nomu', companyJson({ ...VALID, bizRegNo: '291-41-77760' })), 'a-nomu');
     assert.equal(company.bizRegNo, '291-41-77760');

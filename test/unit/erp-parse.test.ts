@@ -238,10 +238,6 @@ describe('parseLedger on crafted files', () => {
     );
   });
 
-  test('a header-only file has no lines', async () => {
-    assert.deepEqual(await parseAll(tempFile(`${HEADER}\n`)), []);
-  });
-
   test('rejects a malformed period before reading', () => {
     assert.throws(() => parseLedger(tempFile(HEADER), { period: '2024-1' }), { name: 'InvalidIdError' });
   });
@@ -268,6 +264,24 @@ describe('parseLedger errors name file, line and column', () => {
     { name: 'duplicate column through an alias', content: `${HEADER},일자\n${ROW},2024-01-02\n`, line: 1, column: '일자', problem: /duplicate column: columns 1 \(전표일자\) and 12 \(일자\)/ },
     { name: 'duplicate unknown column', content: `${HEADER},비고,비고\n${ROW},a,b\n`, line: 1, column: '비고', problem: /duplicate column/ },
     { name: 'empty file', content: '', line: 1, column: undefined, problem: /empty file/ },
+    { name: 'header only: a cut-off export', content: `${HEADER}\n`, line: 1, column: undefined, problem: /^no journal lines after the header/ },
+    { name: 'nothing but subtotal rows', content: `${HEADER}\n월계,,,,,0,0,,,,\n`, line: 1, column: undefined, problem: /^no journal lines/ },
+    { name: 'no header row', content: `${ROW}\n${ROW}\n`, line: 1, column: undefined, problem: /^no header row: line 1 holds data \("2024-01-02" is a date\)/ },
+    {
+      // UTF-8 stops at the first Hangul byte; the file is CP949 and breaks where CP949 stops.
+      name: 'CP949 export with a byte that starts no CP949 character',
+      content: Buffer.concat([iconv.encode(`${HEADER}\n${ROW}\n`, 'cp949'), Buffer.from([0xff, 0x41]), iconv.encode(`\n${ROW}\n`, 'cp949')]),
+      line: 3,
+      column: undefined,
+      problem: /not valid UTF-8 \(first invalid byte at offset 0, line 1\) nor CP949 \(first invalid byte at offset \d+, line 3\)/,
+    },
+    {
+      name: 'CP949 export cut inside its last character',
+      content: iconv.encode(`${HEADER}\n${ROW}\n${ROW_CELLS.slice(0, 10).join(',')}`, 'cp949').subarray(0, -1),
+      line: 3,
+      column: undefined,
+      problem: /nor CP949 \(first invalid byte at offset \d+, line 3\)/,
+    },
     {
       name: 'the first error in file order, however far csv-parse has read ahead',
       content: [HEADER, ROW, row({ 0: '2024-01-32' }), ROW, row({ 9: '"회식' })].join('\n'),
