@@ -3,10 +3,12 @@
 // (needs .tools/rdf4j, see scripts/provision-rdf4j.sh); then, for months of 1,000, 5,000 and 50,000 lines, the analysis
 // from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts);
 // then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts);
-// then the tokens of the compact LLM prompt against a naive one over the fixtures (scripts/support/prompt-tokens.ts).
+// then the tokens of the compact LLM prompt against a naive one over the fixtures (scripts/support/prompt-tokens.ts);
+// then a month of 1,000 companies through the embedded stack (scripts/support/scale-bench.ts; `-- --scale-companies N`).
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { isValidBizRegNo } from '../lib/erp/biz-reg-no';
@@ -22,6 +24,7 @@ import { startRdf4jServer } from '../test/support/rdf4j-server';
 import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
 import { performanceMarkdown, type BenchReport, type SizeResult } from './support/performance-doc';
 import { promptTokenRows, summarizePromptTokens } from './support/prompt-tokens';
+import { benchScale, type ScaleBenchOptions } from './support/scale-bench';
 import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
@@ -40,6 +43,19 @@ const RDF4J_HEAP = '4g';
 const FIXTURE_LEDGERS = join(ROOT, 'test/fixtures/ledgers');
 const RENDER_POOLS = [1, 2, 4];
 const RENDER_BATCH = 12;
+/**
+ * A month of 1,000 small companies, the LLM answering after 2 s. Concurrency: 32 company workflows, 32 LLM calls
+ * per worker at up to 50/s on the queue, the default 2 render pages (one per core).
+ */
+const SCALE: ScaleBenchOptions = {
+  companies: 1000,
+  linesPerCompany: 150,
+  llmLatencyMs: 2000,
+  batchConcurrency: 32,
+  llmConcurrency: 32,
+  llmRatePerSecond: 50,
+  renderPages: 2,
+};
 
 /** Times `run` RUNS times; `prepare` runs untimed before each. */
 const measure = (run: () => Promise<void>, prepare?: () => Promise<void>) => measureRuns(RUNS, run, prepare);
@@ -164,6 +180,9 @@ async function main(): Promise<void> {
   }
   console.log('measuring LLM prompt tokens over the fixtures …');
   const prompts = summarizePromptTokens(await promptTokenRows(FIXTURE_LEDGERS));
+  const companies = Number(parseArgs({ options: { 'scale-companies': { type: 'string' } } }).values['scale-companies'] ?? SCALE.companies);
+  console.log(`benchmarking a month of ${companies.toLocaleString('en-US')} companies …`);
+  const scale = await benchScale({ ...SCALE, companies });
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
@@ -185,6 +204,7 @@ async function main(): Promise<void> {
     analysis,
     render,
     prompts,
+    scale,
   };
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -72,13 +72,13 @@ export class TaxRuleEngine {
     const derivedGraph = derivedGraphIri(ledgerGraph);
 
     await store.replaceGraph(factsGraph, [parameters, runFactsNTriples({ factsGraph, ledgerGraph, company, period })]);
-    const derived = await Promise.all(deriveQueries.map((q) => store.construct(bindIri(q, 'factsGraph', factsGraph))));
+    const derived = await Promise.all(deriveQueries.map((q) => store.construct(bindGraphs(q, factsGraph, ledgerGraph))));
     await store.replaceGraph(derivedGraph, derived);
 
     // Only the compact derived facts are validated, never the ledger lines.
     const facts = rdf.dataset(derived.flatMap((text) => new Parser({ format: 'N-Triples' }).parse(text)));
     const report = await new SHACLValidator(shapes, { factory: rdf }).validate(facts);
-    const evidence = evidenceByFact(await store.select(bindIri(evidenceQuery, 'derivedGraph', derivedGraph)));
+    const evidence = evidenceByFact(await store.select(bindIri(bindIri(evidenceQuery, 'derivedGraph', derivedGraph), 'ledgerGraph', ledgerGraph)));
     const deadlines = deadlineFindings(filingDeadlines(period, company.fiscalYearStartMonth, holidays));
     return [
       ...factFindings(report.results, annotations, facts, evidence),
@@ -87,6 +87,15 @@ export class TaxRuleEngine {
       .sort(compareFindings)
       .map(({ finding }) => finding);
   }
+}
+
+/**
+ * The run's graphs as IRIs in the query text. ?ledgerGraph is also reachable from the facts graph
+ * (tax:reportLedger), but left a variable the store may scan every ledger of every company for it first.
+ */
+function bindGraphs(query: string, factsGraph: string, ledgerGraph: string): string {
+  const bound = bindIri(query, 'factsGraph', factsGraph);
+  return /\?ledgerGraph\b/.test(bound) ? bindIri(bound, 'ledgerGraph', ledgerGraph) : bound;
 }
 
 function parseTurtle(text: string, file: string): Quad[] {

@@ -8,6 +8,7 @@ import { Parser, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import type { DataQualityViolation } from '../domain/findings';
 import type { GraphStore } from '../graph/graph-store';
+import { graphIriRef } from '../graph/graph-sparql';
 import { bindIri } from '../rdf/bind-iri';
 import { tax } from '../rdf/vocabulary';
 
@@ -40,6 +41,10 @@ export class LedgerValidator {
   }
 
   async validate(store: GraphStore, ledgerGraph: string): Promise<ValidationOutcome> {
+    // Shapes find nothing wrong in a graph that holds nothing: "conforms" must mean a ledger was there.
+    if (!(await store.ask(`ASK { GRAPH ${graphIriRef(ledgerGraph)} { ?ledger a <${tax('Ledger')}> } }`))) {
+      throw new Error(`${ledgerGraph}: no ledger in this graph to validate`);
+    }
     const texts = await Promise.all([
       store.construct(bindIri(this.focusQuery, 'ledgerGraph', ledgerGraph)),
       ...this.deriveQueries.map((q) => store.construct(bindIri(q, 'ledgerGraph', ledgerGraph))),

@@ -3,6 +3,8 @@ import type { AnalysisSizeResult } from './analysis-bench';
 import type { Measurement } from './measure';
 import type { PromptTokenSummary } from './prompt-tokens';
 import type { RenderBenchResult } from './render-bench';
+import type { ScaleBenchResult } from './scale-bench';
+import { BATCH_PAGE_SIZE } from '../../workflows/monthly-report-batch';
 
 /** The ETL figures of one month size. */
 export interface SizeResult {
@@ -27,6 +29,7 @@ export interface BenchReport {
   analysis: AnalysisSizeResult[];
   render: RenderBenchResult;
   prompts: PromptTokenSummary;
+  scale: ScaleBenchResult;
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -87,5 +90,24 @@ ${table(
 )}
 
 Saving: ${(r.prompts.saving * 100).toFixed(1)}% overall, at least ${(r.prompts.minSaving * 100).toFixed(1)}% in every month.
+
+## A month of ${n(r.scale.companies)} companies (embedded stack, LLM answering after ${n(r.scale.llmLatencyMs)} ms)
+
+Generated companies of ${n(r.scale.linesPerCompany)} journal lines each, one \`monthlyReportBatch\` on a Temporal dev server, one
+worker process (all three task queues, embedded oxigraph, outbox mail, real Chromium with ${r.scale.renderPages} pages) and a
+local OpenAI-compatible server that answers every call after ${n(r.scale.llmLatencyMs)} ms. ${r.scale.batchConcurrency} company
+workflows at a time; LLM activities ${r.scale.llmConcurrency} per worker, at most ${r.scale.llmRatePerSecond}/s on the queue.
+
+${table(
+  ['companies', 'succeeded', 'failed', 'wall time', 'reports/min', 'LLM calls', 'peak RSS MiB'],
+  [[n(r.scale.companies), n(r.scale.succeeded), n(r.scale.failed), `${(r.scale.wallSeconds / 60).toFixed(1)} min`, r.scale.reportsPerMinute.toFixed(1), n(r.scale.llmCalls), n(r.scale.peakRssMiB)]],
+)}
+
+History sizes: the batch ran as ${r.scale.batchRuns} runs (continue-as-new every ${BATCH_PAGE_SIZE} companies), the longest with
+${n(r.scale.maxBatchRunEvents)} events (Temporal warns at 10,240); a company's run has ${n(r.scale.companyRunEvents.median)} events
+(max ${n(r.scale.companyRunEvents.max)}).
+
+Mean seconds of one activity per step, under this load (queueing for a render page or an LLM slot included):
+${Object.entries(r.scale.stepMeanSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(2)} s`).join(', ')}.
 `;
 }

@@ -108,12 +108,14 @@ const recipientOf = (c: BadInputCase) => (c.kind === 'company-id' ? DECOY_RECIPI
 
 // ---- reading what a run left behind ----
 
-function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
-  for (let cause = err; cause instanceof Error; cause = cause.cause) {
-    if (cause instanceof ApplicationFailure) return cause;
-  }
-  return undefined;
+function causes(err: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let cause = err; cause instanceof Error; cause = cause.cause) chain.push(cause);
+  return chain;
 }
+
+const applicationFailureOf = (err: unknown) => causes(err).find((e): e is ApplicationFailure => e instanceof ApplicationFailure);
+const describeFailure = (err: unknown) => causes(err).map((e) => `${e.name}: ${e.message}`).join(' ← ');
 
 interface ActivityAttempt {
   activity: string;
@@ -223,9 +225,9 @@ async function assertNothingWritten(c: BadInputCase): Promise<void> {
 }
 
 async function assertFailsClearly(c: BadInputCase, handle: WorkflowHandle, err: unknown): Promise<void> {
-  assert.ok(err instanceof WorkflowFailedError, `expected a failed run, got ${String(err)}`);
+  assert.ok(err instanceof WorkflowFailedError, `expected a failed run, got ${describeFailure(err)}`);
   const failure = applicationFailureOf(err);
-  assert.ok(failure, `no ApplicationFailure in ${String(err)}`);
+  assert.ok(failure, `no ApplicationFailure in ${describeFailure(err)}`);
   assert.equal(failure.type, c.errorType, failure.message);
   assert.equal(failure.nonRetryable, true);
   assertNamesFileAndLine(c, failure);
@@ -287,7 +289,7 @@ async function runCase(c: BadInputCase): Promise<void> {
   });
   const outcome = await outcomeOf(handle);
   if (c.errorType === null) {
-    assert.ok('result' in outcome, `expected success, got ${'error' in outcome ? String(outcome.error) : ''}`);
+    assert.ok('result' in outcome, `expected success, got ${'error' in outcome ? describeFailure(outcome.error) : ''}`);
     await assertHarmless(c, outcome.result);
   } else {
     assert.ok('error' in outcome, 'expected the run to fail');

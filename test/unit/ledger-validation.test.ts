@@ -68,6 +68,12 @@ test('a clean month conforms', async () => {
   assert.equal(outcome.conforms, true);
 });
 
+test('a graph without a ledger is an error, not a conforming month', async () => {
+  // What a retry finds when an earlier attempt dropped the failing staging graph and nothing was promoted.
+  const store = new OxigraphStore();
+  await assert.rejects(validator.validate(store, ledgerGraphIri('dq-test', '2024-03')), /no ledger in this graph to validate/);
+});
+
 test('an unbalanced voucher is one DQ-BALANCE violation at its first line', async () => {
   const { outcome } = await validateCsv([
     '2024-03-05,00001,3,813,접대비,50000,,,,,3',
