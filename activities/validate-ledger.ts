@@ -1,6 +1,7 @@
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import { loadCompany } from '../lib/erp/company';
+import { ledgerPath, loadCompany } from '../lib/erp/company';
 import { dataQualityFindings } from '../lib/pipeline/data-quality-findings';
 import { writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
@@ -30,6 +31,8 @@ export function createValidationActivities(deps: ActivityDeps) {
       const { outcome, graph } = await checkAndPromote(deps, companyId, period);
 
       if (!outcome.conforms) {
+        // Named as the operator finds it: relative to ERP_DATA_DIR, with the line.
+        const file = path.relative(config.ERP_DATA_DIR, ledgerPath(config.ERP_DATA_DIR, companyId, period));
         const findingsKey = await writeDataQualityFindings(companyId, period, outcome);
         logger.error(
           {
@@ -43,7 +46,7 @@ export function createValidationActivities(deps: ActivityDeps) {
           findingsKey,
           violations: outcome.violations.length,
           warnings: outcome.warnings.length,
-          sample: outcome.violations.slice(0, 10).map((v) => `line ${v.sourceLine ?? '?'}: ${v.ruleId} ${v.message}`),
+          sample: outcome.violations.slice(0, 10).map((v) => `${file}:${v.sourceLine ?? '?'}: ${v.ruleId} ${v.message}`),
         };
         throw ApplicationFailure.create({
           type: 'DataValidationError',

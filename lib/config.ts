@@ -52,7 +52,8 @@ const envSchema = z.object({
   WORKER_BUILD_ID: optionalString,
   /** A workflow bundle prebuilt at image build time (scripts/build-workflow-bundle.ts). */
   WORKFLOW_BUNDLE_PATH: optionalString,
-  BATCH_CONCURRENCY: positiveInt(4),
+  /** Company workflows the scheduled batch runs at once: ~85 reports/min on 2 cores already at 16 (docs/performance.md). */
+  BATCH_CONCURRENCY: positiveInt(16),
   /** How long a company's report waits for a ledger that has not arrived before it tells the admin. */
   LEDGER_WAIT: duration('72h'),
 
@@ -109,7 +110,7 @@ const envSchema = z.object({
   LLM_BUDGET_HARD_ACTION: z.enum(['cheapest', 'offline']).default('cheapest'),
   /** The LLM task queue's rate for all its workers together (the provider's limit), and each worker's concurrency. */
   LLM_MAX_ACTIVITIES_PER_SECOND: z.coerce.number().positive().default(5),
-  LLM_MAX_CONCURRENT: positiveInt(4),
+  LLM_MAX_CONCURRENT: positiveInt(16),
   LLM_PRICES_FILE: dir('config/llm-prices.json'),
 
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),

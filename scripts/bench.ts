@@ -44,15 +44,15 @@ const FIXTURE_LEDGERS = join(ROOT, 'test/fixtures/ledgers');
 const RENDER_POOLS = [1, 2, 4];
 const RENDER_BATCH = 12;
 /**
- * A month of 1,000 small companies, the LLM answering after 2 s. Concurrency: 32 company workflows, 32 LLM calls
- * per worker at up to 50/s on the queue, the default 2 render pages (one per core).
+ * A month of 1,000 small companies, the LLM answering after 2 s, with the defaults: 16 company workflows and 16 LLM
+ * calls per worker at once, 2 render pages (one per core); the queue's rate raised to 50/s (a provider tier's limit).
  */
 const SCALE: ScaleBenchOptions = {
   companies: 1000,
   linesPerCompany: 150,
   llmLatencyMs: 2000,
-  batchConcurrency: 32,
-  llmConcurrency: 32,
+  batchConcurrency: 16,
+  llmConcurrency: 16,
   llmRatePerSecond: 50,
   renderPages: 2,
 };

@@ -13,9 +13,11 @@ export const NON_RETRYABLE_ERROR_TYPES = [
 
 /**
  * Every activity heartbeats while its worker lives (workers/activity-heartbeat.ts): a crashed worker's attempt is
- * retried after this, not after its start-to-close timeout.
+ * retried after this, not after its start-to-close timeout. Graph work gets longer: the embedded store runs its
+ * queries on the event loop, and one check of a 200,000-line month holds it for about 20 s.
  */
 const HEARTBEAT_TIMEOUT = '15s';
+const GRAPH_HEARTBEAT_TIMEOUT = '60s';
 
 const retry = (overrides: Partial<RetryPolicy>): RetryPolicy => ({
   initialInterval: '1s',
@@ -37,14 +39,14 @@ function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
 /** Graph reads and writes: short, retried a few times (a GraphDB restart takes seconds). */
 export const { listCompanies, extractLedger, validateLedger, loadEarlierMonths } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  heartbeatTimeout: GRAPH_HEARTBEAT_TIMEOUT,
   retry: retry({}),
 });
 
 /** Findings from the graph; deterministic, so only infrastructure errors are retried. */
 export const { analyzeLedger, groundNarrative } = proxyActivities<Activities>({
   startToCloseTimeout: '5m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  heartbeatTimeout: GRAPH_HEARTBEAT_TIMEOUT,
   retry: retry({}),
 });
 

@@ -86,7 +86,7 @@ async function runReport(input: MonthlyCompanyReportInput, startedAt: number): P
         deliveryId: `${workflowId}/${runId}/data-quality`,
       });
       throw ApplicationFailure.nonRetryable(
-        `${companyId} ${period}: ledger failed data-quality validation (${details.violations} violations); the admin was sent an error report`,
+        `${companyId} ${period}: ledger failed data-quality validation (${details.violations} violations, first ${details.sample[0] ?? '-'}); the admin was sent an error report`,
         'DataValidationError',
         details,
       );

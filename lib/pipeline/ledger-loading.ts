@@ -10,6 +10,7 @@ import { parseLedger } from '../erp/parse-ledger';
 import { graphHasTriples, graphIriRef } from '../graph/graph-sparql';
 import { ensureAccountTotals, writeAccountTotals } from './account-totals';
 import { ledgerGraphIri, stagingGraphIri } from '../rdf/iris';
+import { tax } from '../rdf/vocabulary';
 import { ledgerToNTriples } from '../rdf/map-ledger';
 import type { AppConfig } from '../config';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
@@ -46,9 +47,10 @@ export async function stageLedger({ config, graph }: LoadingDeps, companyId: str
   const chart = await loadChart(config.ERP_DATA_DIR, companyId, config.STANDARD_CHART);
   const stagingGraph = stagingGraphIri(companyId, period);
   const stats = { lines: 0, vouchers: 0 };
-  const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
+  const sourceSha256 = await sha256File(file);
+  const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo), sourceSha256 };
   await graph.replaceGraph(stagingGraph, ledgerToNTriples(parseLedger(file, { period }), context, stats));
-  return { stagingGraph, lines: stats.lines, vouchers: stats.vouchers, sourceSha256: await sha256File(file) };
+  return { stagingGraph, lines: stats.lines, vouchers: stats.vouchers, sourceSha256 };
 }
 
 export interface CheckResult {
@@ -65,11 +67,16 @@ export async function checkAndPromote(deps: LoadingDeps, companyId: string, peri
   const { graph, validator } = deps;
   const staging = stagingGraphIri(companyId, period);
   const target = ledgerGraphIri(companyId, period);
-  // A retry after a successful MOVE finds the staging graph gone: check what was promoted instead.
   if (!(await graphHasTriples(graph, staging))) {
-    const outcome = await validator.validate(graph, target);
-    if (outcome.conforms) await ensureAccountTotals(graph, deps.config.SHAPES_DIR, target);
-    return { outcome, graph: target };
+    // A retry after a successful MOVE finds the staging graph gone and this file promoted: check that instead.
+    // Gone for another reason (a failed check dropped it, then the attempt was lost): stage the file again, so
+    // the check never passes on an older month that happens to be in the graph.
+    if (await holdsFile(graph, target, ledgerPath(deps.config.ERP_DATA_DIR, companyId, period))) {
+      const outcome = await validator.validate(graph, target);
+      if (outcome.conforms) await ensureAccountTotals(graph, deps.config.SHAPES_DIR, target);
+      return { outcome, graph: target };
+    }
+    await stageLedger(deps, companyId, period);
   }
   const outcome = await validator.validate(graph, staging);
   if (outcome.conforms) {
@@ -122,6 +129,14 @@ export async function loadContextMonths(
     result[outcome.conforms ? 'loaded' : 'invalid'].push(month);
   }
   return result;
+}
+
+/** Whether the month's graph was loaded from this file's current content. */
+async function holdsFile(graph: GraphStore, monthGraph: string, file: string): Promise<boolean> {
+  const digest = await sha256File(file);
+  return graph.ask(
+    `ASK { GRAPH ${graphIriRef(monthGraph)} { ${graphIriRef(monthGraph)} <${tax('sourceSha256')}> ${JSON.stringify(digest)} } }`,
+  );
 }
 
 async function sha256File(file: string): Promise<string> {

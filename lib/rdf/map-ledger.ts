@@ -17,6 +17,8 @@ export interface LedgerMappingContext {
   period: string;
   chart: ReadonlyMap<string, ChartAccount>;
   bizRegNoValid: boolean;
+  /** SHA-256 of the file the month is loaded from: tells a retry whether the graph holds this very file. */
+  sourceSha256?: string;
 }
 
 /** Streams N-Triples chunks for one company-month: company, ledger header, accounts used, vouchers and lines. */
@@ -43,6 +45,7 @@ export async function* ledgerToNTriples(
     quad(ledgerNode, p('period'), literal(period)),
     quad(ledgerNode, p('periodStart'), date(`${period}-01`)),
     quad(ledgerNode, p('periodEnd'), date(`${period}-${String(lastDay).padStart(2, '0')}`)),
+    ...(ctx.sourceSha256 ? [quad(ledgerNode, p('sourceSha256'), literal(ctx.sourceSha256))] : []),
   ]);
 
   // Accounts, vouchers and counterparties recur on many lines; their own triples are written once.

@@ -42,7 +42,9 @@ const CASES_AT_ONCE = 6;
 const cases = badInputCases();
 const failing = cases.filter((c) => c.errorType !== null);
 const succeeding = cases.filter((c) => c.errorType === null);
-const ledgerCases = cases.filter((c) => c.kind === 'ledger');
+// The 200,000-line files are left to the workflow: the CLI loads them with the same stage-and-check code
+// (lib/pipeline/ledger-loading.ts), and a second pass over them would double the longest part of this file.
+const analyzeCases = cases.filter((c) => c.kind === 'ledger' && !c.generatedAtTestTime);
 const clearErrors = new Set<string>();
 
 let h: Harness;
@@ -52,7 +54,7 @@ let analyzeRun: Promise<{ code: number; output: string }>;
 before(async () => {
   h = await startHarness();
   analyzeDir = await mkdtemp(path.join(tmpdir(), 'bad-input-analyze-'));
-  for (const c of ledgerCases) await installLedgerCase(analyzeDir, c);
+  for (const c of analyzeCases) await installLedgerCase(analyzeDir, c);
   // The CLI runs beside the workflow cases; its outcome is checked at the end.
   analyzeRun = run(TSX, [ANALYZE, '--data-dir', analyzeDir, '--out', path.join(analyzeDir, 'out')], { maxBuffer: 16 << 20 }).then(
     ({ stdout, stderr }) => ({ code: 0, output: stdout + stderr }),
@@ -169,13 +171,15 @@ const reportPath = (key: string) => path.join(h.config.REPORT_STORE_DIR, key);
 
 // ---- the invariants ----
 
-/** The error names the file and line (a DataValidationError: the company-month, and the line in its first sample). */
+/** The error names the file and line (a DataValidationError: in its first sample, relative to ERP_DATA_DIR). */
 function assertNamesFileAndLine(c: BadInputCase, failure: ApplicationFailure): void {
   if (c.errorType === 'DataValidationError') {
     const [details] = failure.details as [{ sample: string[] }];
     const first = details.sample[0] ?? '';
     assert.ok(failure.message.startsWith(`${c.companyId} ${c.period}: `), failure.message);
-    assert.ok(first.startsWith(`line ${c.line}: `), first);
+    const file = path.relative(h.config.ERP_DATA_DIR, ledgerFile(h.config.ERP_DATA_DIR, c));
+    assert.ok(first.startsWith(`${file}:${c.line}: `), first);
+    assert.ok(failure.message.includes(`${file}:${c.line}: `), failure.message);
     assert.match(first, new RegExp(c.message!));
     return;
   }
@@ -338,7 +342,7 @@ test('npm run analyze over the ledger cases exits 2 and names each file and line
   const { code, output } = await analyzeRun;
   assert.equal(code, 2, output);
   const lines = output.split('\n');
-  for (const c of ledgerCases) {
+  for (const c of analyzeCases) {
     const line = lines.find((l) => l.startsWith(`${c.companyId} ${c.period}`));
     assert.ok(line, `no output for ${c.companyId}`);
     if (c.errorType === null) assert.doesNotMatch(line, /FAILED|Error/, line);

@@ -88,7 +88,7 @@ describe('ontology/tax.ttl', () => {
     for (const companyId of await listCompanyIds(FIXTURE_DIR)) {
       const company = await loadCompany(FIXTURE_DIR, companyId);
       const accounts = await loadChart(FIXTURE_DIR, companyId, STANDARD_CHART_CSV);
-      const ctx = { company, chart: accounts, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
+      const ctx = { company, chart: accounts, bizRegNoValid: isValidBizRegNo(company.bizRegNo), sourceSha256: '0'.repeat(64) };
       for (const file of readdirSync(join(FIXTURE_DIR, 'companies', companyId, 'ledger'))) {
         const period = file.replace(/\.csv$/, '');
         let text = '';
