@@ -9,7 +9,7 @@ import { callCostUsd } from '../lib/llm/llm-prices';
 import { openAiEmbedder } from '../lib/llm/semantic-search';
 import { usageRecord } from '../lib/llm/usage-ledger';
 import { attemptId } from './attempt-id';
-import { ensureReferenceGraph } from '../lib/llm/reference-graph';
+import { ensureReferenceGraph, readReferenceGraph, type ReferenceGraph } from '../lib/llm/reference-graph';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger } from './activity-logger';
@@ -25,6 +25,8 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
           ttlMs: config.LLM_CACHE_TTL_EMBEDDINGS,
         }
       : undefined;
+
+  let reference: Promise<ReferenceGraph> | undefined;
 
   /** Embeddings are metered like chat calls: tokens estimated (the embeddings answer's usage is not passed on). */
   async function meterEmbeddings(doc: FindingsDocument, model: string, use: { texts: number; hits: number; sentTokens: number }) {
@@ -83,7 +85,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
      */
     async groundNarrative(input: GroundingInput): Promise<{ articles: number; previousMonths: number }> {
       const logger = activityLogger(log, input);
-      await ensureReferenceGraph(graph, config.LAW_ARTICLES_FILE);
+      await ensureReferenceGraph(graph, await (reference ??= readReferenceGraph(config.LAW_ARTICLES_FILE)));
       const doc = await readFindingsDoc(objects, input.findingsKey);
       const { grounding, embeddings } = await retrieveGrounding(graph, doc, semantic).catch(async (err: unknown) => {
         // Search by meaning only adds context: without it the prompt still has the linked articles.

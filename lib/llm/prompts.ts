@@ -1,7 +1,7 @@
 // The versioned prompt templates and the compact input they carry: findings and the metrics they need, never
 // ledger lines. Data goes in delimited blocks with <, > and & escaped, so no text from a ledger (memo,
 // counterparty) can close a block or pass for an instruction.
-import { SEVERITY_RANK, type FindingsDocument, type Severity } from '../domain/findings';
+import { SEVERITY_RANK, type Finding, type FindingsDocument, type Severity } from '../domain/findings';
 
 /** Part of every cache key: a new version means new answers. */
 export const PROMPT_VERSION = 'tax-narrative/2026-12.1';
@@ -12,19 +12,14 @@ const MAX_MEMO_CHARS = 80;
 
 export type LlmTask = 'insights' | 'summary';
 
-export interface CompactFinding {
+/** A finding as the prompt carries it: its facts and message, no evidence lines. */
+export type CompactFinding = Pick<Finding, 'severity' | 'amount' | 'threshold' | 'accruedInterest' | 'dueDate' | 'message'> & {
   id: string;
   rule: string;
-  severity: Severity;
-  amount?: number;
-  threshold?: number;
-  accruedInterest?: number;
-  dueDate?: string;
-  message: string;
   articles: string[];
   /** Articles found by meaning (semantic search), when an embeddings model is configured. */
   relatedArticles?: string[];
-}
+};
 
 export interface CompactInput {
   company: string;

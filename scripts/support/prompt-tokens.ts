@@ -9,7 +9,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { recordFindings } from '../../lib/llm/findings-graph';
 import { retrieveGrounding } from '../../lib/llm/grounding';
 import { buildPrompt, compactInput, delimitedJson, memoBlock, type PromptMessages } from '../../lib/llm/prompts';
-import { ensureReferenceGraph } from '../../lib/llm/reference-graph';
+import { ensureReferenceGraph, readReferenceGraph } from '../../lib/llm/reference-graph';
 import { estimateTokens } from '../../lib/llm/token-estimate';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
 
@@ -36,7 +36,7 @@ export async function promptTokenRows(dataDir: string): Promise<PromptTokenRow[]
   const config = loadConfig({ ERP_DATA_DIR: dataDir });
   const graph = new OxigraphStore();
   const deps = await loadAnalysisDeps(config, graph);
-  await ensureReferenceGraph(graph, config.LAW_ARTICLES_FILE);
+  await ensureReferenceGraph(graph, await readReferenceGraph(config.LAW_ARTICLES_FILE));
   const rows: PromptTokenRow[] = [];
   try {
     for (const companyId of await listCompanyIds(dataDir)) {
