@@ -2,7 +2,7 @@
 // both by SPARQL from the knowledge graph.
 import type { FindingsDocument, Grounding, LawArticleRef, PreviousMonthFindings, Severity } from '../domain/findings';
 import { addMonths } from '../domain/periods';
-import type { GraphStore } from '../graph/graph-store';
+import type { GraphStore, SelectRow } from '../graph/graph-store';
 import { graphIriRef } from '../graph/graph-sparql';
 import { LAW_NS, companyIri, findingsGraphIri, ledgerGraphIri, ruleIri } from '../rdf/iris';
 import { TAX } from '../rdf/vocabulary';
@@ -57,10 +57,15 @@ const ARTICLE_FIELDS = `?article tax:lawName ?law ; tax:articleRef ?ref ; rdfs:l
 const PREFIXES = `PREFIX tax: <${TAX}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>`;
 
+/** An article from a row of ARTICLE_FIELDS. */
+function articleOf(row: SelectRow): Omit<LawArticleRef, 'rules'> {
+  return { id: row.article!.value.slice(LAW_NS.length), law: row.law!.value, article: row.ref!.value, title: row.title!.value, text: row.text!.value };
+}
+
 async function allArticles(graph: GraphStore): Promise<Array<Omit<LawArticleRef, 'rules'>>> {
   const rows = await graph.select(`${PREFIXES}
 SELECT ?article ?law ?ref ?title ?text WHERE { GRAPH ${graphIriRef(REFERENCE_GRAPH)} { ?article a tax:LawArticle . ${ARTICLE_FIELDS} } } ORDER BY ?article`);
-  return rows.map((row) => ({ id: row.article!.value.slice(LAW_NS.length), law: row.law!.value, article: row.ref!.value, title: row.title!.value, text: row.text!.value }));
+  return rows.map(articleOf);
 }
 
 async function monthMemos(graph: GraphStore, doc: FindingsDocument): Promise<string[]> {
@@ -83,7 +88,7 @@ SELECT ?rule ?article ?law ?ref ?title ?text WHERE {
   const byId = new Map<string, LawArticleRef>();
   for (const row of rows) {
     const id = row.article!.value.slice(LAW_NS.length);
-    const article = byId.get(id) ?? { id, law: row.law!.value, article: row.ref!.value, title: row.title!.value, text: row.text!.value, rules: [] };
+    const article = byId.get(id) ?? { ...articleOf(row), rules: [] };
     article.rules.push(row.rule!.value.split('#')[1]!);
     byId.set(id, article);
   }
