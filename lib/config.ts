@@ -129,6 +129,41 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
   OTEL_SERVICE_NAME: z.string().default('tax-reports'),
+  /** The operations console (`npm run console`): listen address, and the key that signs its session cookies. */
+  CONSOLE_HOST: z.string().default('127.0.0.1'),
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** At least 32 characters; unset = a random key per process (everyone signs in again after a restart). */
+  CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+  CONSOLE_SESSION_TTL: duration('8h'),
+  /** Set when the console is served over HTTPS (behind the ingress): cookies get the Secure flag and HSTS is sent. */
+  CONSOLE_SECURE_COOKIES: z.stringbool().default(false),
+  /** Failed sign-ins per client address within LOGIN_WINDOW before 429. */
+  LOGIN_MAX_FAILURES: positiveInt(5),
+  LOGIN_WINDOW: duration('15m'),
+  /** Hashed API tokens (`npm run console:token`). */
+  API_TOKENS_FILE: dir('.data/console/api-tokens.json'),
+  /** OIDC bearer JWTs: issuer and audience checked, signature verified against the JWKS. */
+  OIDC_ISSUER: optionalUrl,
+  OIDC_AUDIENCE: optionalString,
+  OIDC_JWKS_URL: optionalUrl,
+  /** Claim holding the role (a string or an array of strings; the highest known role wins). */
+  OIDC_ROLE_CLAIM: z.string().default('roles'),
+  /** Optional claim listing the company ids a user may see; absent = all companies. */
+  OIDC_COMPANIES_CLAIM: optionalString,
+
+  /** Audit log: hash-chained JSON lines in this file, or the `audit_log` table when DATABASE_URL is set. */
+  AUDIT_LOG_FILE: dir('.data/audit/audit.jsonl'),
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  AUDIT_RETENTION: duration('365d'),
+
+  /**
+   * Envelope encryption of reports, findings and raw ERP files at rest (filesystem store):
+   * `kid:base64key,kid2:base64key` (32-byte keys); new objects use ENCRYPTION_KEY_ID, older ids stay readable.
+   */
+  ENCRYPTION_KEYS: optionalString,
+  ENCRYPTION_KEY_ID: optionalString,
+  /** A module exporting `createKeyWrapper(config)`, for a KMS instead of ENCRYPTION_KEYS. */
+  ENCRYPTION_KMS_MODULE: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -159,6 +194,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     .refine((c) => Boolean(c.S3_ACCESS_KEY_ID) === Boolean(c.S3_SECRET_ACCESS_KEY), {
       message: 'set both or neither of S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
       path: ['S3_SECRET_ACCESS_KEY'],
+    })
+    .refine((c) => !c.OIDC_ISSUER || Boolean(c.OIDC_JWKS_URL && c.OIDC_AUDIENCE), {
+      message: 'OIDC_ISSUER needs OIDC_JWKS_URL and OIDC_AUDIENCE',
+      path: ['OIDC_ISSUER'],
+    })
+    .refine((c) => !c.ENCRYPTION_KEYS || Boolean(c.ENCRYPTION_KEY_ID), {
+      message: 'ENCRYPTION_KEYS needs ENCRYPTION_KEY_ID (the key new objects are sealed with)',
+      path: ['ENCRYPTION_KEY_ID'],
     })
     .safeParse(env);
   if (!parsed.success) {
