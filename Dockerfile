@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# The worker image: one image for every role (WORKER_ROLE=orchestration|llm|render) and for the
-# post-install hook (temporal CLI + `npm run schedule`). Build from the repository root:
+# The worker image: one image for every role (WORKER_ROLE=orchestration|llm|render), the operations console
+# (console/main.ts, port 8080), the audit CronJob (`npm run audit:prune` / `audit:verify`) and the post-install
+# hook (temporal CLI + `npm run schedule`). Build from the repository root:
 #   docker build --build-arg BUILD_ID="$(git rev-parse --short HEAD)" -t tax-reports:"$(git rev-parse --short HEAD)" .
 ARG NODE_IMAGE=node:20-bookworm-slim
 ARG GO_IMAGE=golang:1.26-bookworm
@@ -48,7 +49,9 @@ ENV NODE_ENV=production \
     HOME=/home/node \
     XDG_CONFIG_HOME=/tmp/.config \
     XDG_CACHE_HOME=/tmp/.cache \
-    TAX_REPORTS_IMAGE_BUILD_ID=${BUILD_ID}
+    TAX_REPORTS_IMAGE_BUILD_ID=${BUILD_ID} \
+    npm_config_update_notifier=false \
+    npm_config_fund=false
 COPY --from=temporal-cli /out/temporal /usr/local/bin/temporal
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
@@ -56,6 +59,7 @@ COPY lib ./lib
 COPY activities ./activities
 COPY workflows ./workflows
 COPY workers ./workers
+COPY console ./console
 COPY scripts ./scripts
 COPY ontology ./ontology
 COPY shapes ./shapes
@@ -64,6 +68,7 @@ COPY temporal-config ./temporal-config
 COPY --from=bundle /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
 # uid/gid 1000 is the base image's `node` user; numeric so Kubernetes can verify runAsNonRoot.
 USER 1000:1000
-EXPOSE 9464 9465
+# 9464/9465: worker metrics; 8080: the console (CONSOLE_PORT).
+EXPOSE 8080 9464 9465
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "workers/main.ts"]

@@ -1,4 +1,5 @@
 // What the activities need from the outside world; built once per worker process (workers/).
+import type { AuditLog } from '../lib/audit/audit-log';
 import type { LlmCache } from '../lib/llm/llm-cache';
 import type { PriceTable } from '../lib/llm/llm-prices';
 import type { UsageLedger } from '../lib/llm/usage-ledger';
@@ -9,6 +10,7 @@ import type { TaxMetrics } from '../lib/observability/metrics';
 import type { MailTransport } from '../lib/mail/mail-transport';
 import type { PdfRenderer } from '../lib/report/pdf-renderer';
 import type { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
+import type { KeyWrapper } from '../lib/security/keyring';
 import type { ObjectStore } from '../lib/storage/object-store';
 import type { LedgerValidator } from '../lib/validation/ledger-validator';
 
@@ -29,4 +31,8 @@ export interface ActivityDeps {
   /** The worker's warm Chromium, launched on first use. */
   renderer: () => Promise<PdfRenderer>;
   log: Logger;
+  /** Records every generated report (the console records views and downloads). */
+  audit: AuditLog;
+  /** Set when encryption at rest is configured: opens sealed ERP ledgers (the object store seals on its own). */
+  keys?: KeyWrapper;
 }

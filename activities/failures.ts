@@ -1,7 +1,8 @@
 // Domain errors that no retry can fix become non-retryable ApplicationFailures named after the error.
 import { ApplicationFailure } from '@temporalio/activity';
 
-const DATA_ERRORS = new Set(['LedgerFormatError', 'InvalidIdError', 'UnknownCompanyError', 'LedgerMissingError']);
+// A sealed ledger that does not open (no keys, unknown key id, tampered) is as final as a malformed one.
+const DATA_ERRORS = new Set(['LedgerFormatError', 'InvalidIdError', 'UnknownCompanyError', 'LedgerMissingError', 'DecryptionError']);
 
 export async function failDataErrorsFast<T>(work: () => Promise<T>): Promise<T> {
   try {

@@ -1,15 +1,17 @@
+import { createHash } from 'node:crypto';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { renderDataQualityReportHtml, renderReportHtml } from '../lib/report/report-html';
 import { readFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger } from './activity-logger';
+import { attemptId } from './attempt-id';
 import type { ActivityDeps } from './deps';
 import type { RenderInput, RenderResult } from './types';
 
 type Template = typeof renderReportHtml;
 
-export function createRenderActivities({ config, objects, renderer, log }: ActivityDeps) {
+export function createRenderActivities({ config, objects, renderer, log, audit }: ActivityDeps) {
   /** findings.json → HTML → PDF in the worker's warm Chromium → object store. Re-rendering overwrites. */
   async function render(input: RenderInput, template: Template, target: 'pdf' | 'errorReport'): Promise<RenderResult> {
     const companyId = assertCompanyId(input.companyId);
@@ -22,6 +24,15 @@ export function createRenderActivities({ config, objects, renderer, log }: Activ
     const pdf = await (await renderer()).render(html);
     const pdfKey = reportKeys(companyId, period)[target];
     await objects.put(pdfKey, pdf, 'application/pdf');
+    // A retried render is a second record with its own attempt: the log tells what happened, not what was meant.
+    await audit.append({
+      action: 'report.generated',
+      actor: 'system',
+      role: 'system',
+      target: `${companyId}/${period}`,
+      outcome: 'success',
+      details: { key: pdfKey, bytes: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex'), attempt: attemptId() },
+    });
     logger.info(
       { event: 'report_rendered', template: target, bytes: pdf.length, duration_ms: Math.round(performance.now() - started) },
       'PDF rendered',

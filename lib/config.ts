@@ -137,6 +137,8 @@ const envSchema = z.object({
   CONSOLE_SESSION_TTL: duration('8h'),
   /** Set when the console is served over HTTPS (behind the ingress): cookies get the Secure flag and HSTS is sent. */
   CONSOLE_SECURE_COOKIES: z.stringbool().default(false),
+  /** Behind an ingress: take the client address from X-Forwarded-For (the sign-in rate limit and the audit log use it). */
+  CONSOLE_TRUST_PROXY: z.stringbool().default(false),
   /** Failed sign-ins per client address within LOGIN_WINDOW before 429. */
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_WINDOW: duration('15m'),
@@ -165,6 +167,9 @@ const envSchema = z.object({
   /** A module exporting `createKeyWrapper(config)`, for a KMS instead of ENCRYPTION_KEYS. */
   ENCRYPTION_KMS_MODULE: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Also append the JSON lines, from LOG_FILE_LEVEL up, to this file (npm test checks it for leaked secrets). */
+  LOG_FILE: optionalString.transform((p) => (p ? path.resolve(PROJECT_ROOT, p) : undefined)),
+  LOG_FILE_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('debug'),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

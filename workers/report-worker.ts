@@ -1,13 +1,15 @@
 // Builds a worker for the report task queue with its dependencies; used by the worker process, the demo and tests.
 import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createAuditLog } from '../lib/audit/create-audit-log';
 import { taskQueues, type AppConfig } from '../lib/config';
 import { createGraphStore } from '../lib/graph/create-graph-store';
 import { withQueryLogging } from '../lib/graph/logged-graph-store';
-import { createLogger, type Logger } from '../lib/logging';
+import { configuredLogger, type Logger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
+import { loadKeyWrapper } from '../lib/security/keyring';
 import { createObjectStore } from '../lib/storage/create-object-store';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 import type { TaxMetrics } from '../lib/observability/metrics';
@@ -42,11 +44,14 @@ export interface ReportWorkerOptions {
 }
 
 export async function createReportWorker(config: AppConfig, options: ReportWorkerOptions): Promise<ReportWorker> {
-  const { tracing, metrics, log = createLogger(config.LOG_LEVEL) } = options;
+  const { tracing, metrics, log = configuredLogger(config) } = options;
   let renderer: Promise<PdfRenderer> | undefined;
+  const keys = await loadKeyWrapper(config);
   const deps: ActivityDeps = {
     config,
     log,
+    keys,
+    audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
     graph: withQueryLogging(createGraphStore({
       graphdbUrl: config.GRAPHDB_URL,
       username: config.GRAPHDB_USERNAME,
@@ -55,7 +60,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
       timeoutMs: config.GRAPHDB_TIMEOUT_MS,
       persistFile: config.GRAPH_PERSIST_FILE,
     }), log),
-    objects: createObjectStore(config),
+    objects: createObjectStore(config, keys),
     mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
     metrics,
     prices: await loadPriceTable(config.LLM_PRICES_FILE),
@@ -102,7 +107,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         await (await renderer?.catch(() => undefined))?.close();
         await deps.mail.close();
         await deps.graph.close();
-        await Promise.all([deps.llmCache.close(), deps.llmUsage.close()]);
+        await Promise.all([deps.llmCache.close(), deps.llmUsage.close(), deps.audit.close()]);
         deps.objects.close?.();
         await connection.close();
       }

@@ -9,6 +9,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'UnknownCompanyError',
   'InvalidIdError',
   'LedgerMissingError',
+  // A sealed file that does not open (wrong key, tampered bytes) opens no better on a retry.
+  'DecryptionError',
 ];
 
 /**

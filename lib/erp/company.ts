@@ -42,7 +42,11 @@ async function isFile(path: string): Promise<boolean> {
   );
 }
 
-/** The company master of `<dataDir>/companies/<id>/company.json`, validated against ERP-FORMAT.md. */
+/**
+ * The company master of `<dataDir>/companies/<id>/company.json`, validated against ERP-FORMAT.md. Plaintext,
+ * never sealed: it is master data (name, recipients, settings), not the journal; the optional
+ * openingBalances are the one financial figure in it.
+ */
 export async function loadCompany(dataDir: string, companyId: string): Promise<Company> {
   assertCompanyId(companyId);
   const file = join(companyDir(dataDir, companyId), 'company.json');
@@ -94,7 +98,15 @@ function isCompanyId(name: string): boolean {
 
 /** `<dataDir>/companies/<id>/ledger/<YYYY-MM>.csv`, with both parts validated before they touch a path. */
 export function ledgerPath(dataDir: string, companyId: string, period: string): string {
-  return join(companyDir(dataDir, assertCompanyId(companyId)), 'ledger', `${assertPeriod(period)}.csv`);
+  return join(dataDir, ...ledgerAad(companyId, period).split('/'));
+}
+
+/**
+ * What a sealed ledger is bound to (the envelope's AAD): its path below the data directory, so a sealed
+ * file copied to another company or month does not open.
+ */
+export function ledgerAad(companyId: string, period: string): string {
+  return `companies/${assertCompanyId(companyId)}/ledger/${assertPeriod(period)}.csv`;
 }
 
 /** zod words an absent field as "expected string, received undefined": say that it is missing. */

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { LedgerFormatError } from '../domain/ledger';
+import { fileBytes, type ByteSource, type Unsealing } from '../security/sealed-file';
 
 /** How an input file was encoded; ERP exports come as UTF-8 (with or without BOM) or CP949. */
 export type SourceEncoding = 'utf-8' | 'utf-8-bom' | 'cp949';
@@ -60,7 +60,7 @@ function countNewlines(text: string): number {
 }
 
 /** Decodes a file chunk by chunk (BOM included), throwing BadSequence at the first invalid byte. */
-async function* decodeChunks(path: string, codec: Codec): AsyncGenerator<string> {
+async function* decodeChunks(bytes: ByteSource, codec: Codec): AsyncGenerator<string> {
   const decoder = chunkDecoder(codec);
   let offset = 0;
   let line = 1;
@@ -74,7 +74,7 @@ async function* decodeChunks(path: string, codec: Codec): AsyncGenerator<string>
     line += countNewlines(text);
     return text;
   };
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of bytes()) {
     const text = decoder.write(chunk as Buffer);
     if (text) yield check(text);
   }
@@ -83,10 +83,10 @@ async function* decodeChunks(path: string, codec: Codec): AsyncGenerator<string>
 }
 
 /** Reads the whole file once; reports the first invalid byte, or whether the text starts with a BOM. */
-async function scan(path: string, codec: Codec): Promise<BadSequence | { bom: boolean }> {
+async function scan(bytes: ByteSource, codec: Codec): Promise<BadSequence | { bom: boolean }> {
   let bom: boolean | undefined;
   try {
-    for await (const text of decodeChunks(path, codec)) bom ??= text.startsWith('\uFEFF');
+    for await (const text of decodeChunks(bytes, codec)) bom ??= text.startsWith('\uFEFF');
   } catch (err) {
     if (err instanceof BadSequence) return err;
     throw err;
@@ -99,9 +99,13 @@ async function scan(path: string, codec: Codec): Promise<BadSequence | { bom: bo
  * neither is rejected rather than decoded into mojibake.
  */
 export async function detectEncoding(path: string): Promise<SourceEncoding> {
-  const utf8 = await scan(path, 'utf-8');
+  return detect(path, await fileBytes(path));
+}
+
+async function detect(path: string, bytes: ByteSource): Promise<SourceEncoding> {
+  const utf8 = await scan(bytes, 'utf-8');
   if (!(utf8 instanceof BadSequence)) return utf8.bom ? 'utf-8-bom' : 'utf-8';
-  const cp949 = await scan(path, 'cp949');
+  const cp949 = await scan(bytes, 'cp949');
   if (!(cp949 instanceof BadSequence)) return 'cp949';
   // The encoding that reads further is the one the file was written in (a CP949 export breaks where CP949
   // stops, not at its first Hangul byte, where UTF-8 stops): its stop is the line to fix.
@@ -115,10 +119,10 @@ export async function detectEncoding(path: string): Promise<SourceEncoding> {
   );
 }
 
-async function* decodedText(path: string, encoding: SourceEncoding): AsyncGenerator<string> {
+async function* decodedText(path: string, bytes: ByteSource, encoding: SourceEncoding): AsyncGenerator<string> {
   let first = true;
   try {
-    for await (const text of decodeChunks(path, encoding === 'cp949' ? 'cp949' : 'utf-8')) {
+    for await (const text of decodeChunks(bytes, encoding === 'cp949' ? 'cp949' : 'utf-8')) {
       yield first && encoding === 'utf-8-bom' ? text.slice(1) : text;
       first = false;
     }
@@ -131,11 +135,13 @@ async function* decodedText(path: string, encoding: SourceEncoding): AsyncGenera
 
 /**
  * Detects the encoding in a first pass, then streams the decoded text in a second one, so a large
- * export is never held in memory as a whole.
+ * plaintext export is never held in memory as a whole (a sealed one is, see sealed-file.ts). Without
+ * `unsealing.keys` a sealed file fails with DecryptionError.
  */
-export async function openDecodedStream(path: string): Promise<DecodedFile> {
-  const encoding = await detectEncoding(path);
-  return { encoding, stream: Readable.from(decodedText(path, encoding)) };
+export async function openDecodedStream(path: string, unsealing?: Unsealing): Promise<DecodedFile> {
+  const bytes = await fileBytes(path, unsealing);
+  const encoding = await detect(path, bytes);
+  return { encoding, stream: Readable.from(decodedText(path, bytes, encoding)) };
 }
 
 /** The whole decoded text, for small files such as company.json. */

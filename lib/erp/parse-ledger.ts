@@ -1,6 +1,7 @@
 import { CsvError, parse, type Info, type Options } from 'csv-parse';
 import { LedgerFormatError, type LedgerLine } from '../domain/ledger';
 import { assertPeriod } from '../domain/ids';
+import type { Unsealing } from '../security/sealed-file';
 import { openDecodedStream } from './decode';
 
 /** One CSV record with the file line it starts on (records may span lines through quoted newlines). */
@@ -36,8 +37,8 @@ function csvProblem(err: CsvError, header: string[] | undefined): string {
  * record hook, so its errors and malformed CSV surface in file order: the error reported is always
  * the first one in the file. Malformed CSV is reported at the line where the broken record starts.
  */
-export async function* readCsv<T>(path: string, read: (row: CsvRow) => T | undefined): AsyncGenerator<T> {
-  const { stream } = await openDecodedStream(path);
+export async function* readCsv<T>(path: string, read: (row: CsvRow) => T | undefined, unsealing?: Unsealing): AsyncGenerator<T> {
+  const { stream } = await openDecodedStream(path, unsealing);
   let header: string[] | undefined;
   // Lines are tallied from the records because csv-parse counts a CRLF inside quotes twice.
   let recordLines = 0;
@@ -164,6 +165,8 @@ export interface ParseLedgerOptions {
    * it are reported by the DQ-DATE rule, which needs the lines as they are.
    */
   period: string;
+  /** Keys and AAD (ledgerAad) for a sealed export. */
+  unsealing?: Unsealing;
 }
 
 /**
@@ -234,7 +237,7 @@ export function parseLedger(path: string, opts: ParseLedgerOptions): AsyncGenera
       proof: code('proof', PROOF_CODES, PROOF_CODES_TEXT),
       extra: extra.length ? Object.fromEntries(extra.map((i) => [names[i]!, cells[i]!.trim()])) : undefined,
     };
-  });
+  }, opts.unsealing);
   return requireJournalLines(path, lines);
 }
 

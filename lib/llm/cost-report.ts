@@ -17,6 +17,8 @@ export interface CostReport {
   total: CostLine;
   byModel: CostLine[];
   byCompany: CostLine[];
+  /** Spend per Asia/Seoul day on which the calls were made. */
+  byDay: CostLine[];
   /** Hits over cache lookups (every record of a model, not the offline ones). */
   cacheHitRate: number;
   /** Narrative parts written by a fallback model or offline after a failed model. */
@@ -35,6 +37,7 @@ export function costReport(period: string, records: readonly UsageRecord[]): Cos
     total: sum('total', modelRecords),
     byModel: groupBy(modelRecords, (r) => r.model),
     byCompany: groupBy(modelRecords, (r) => r.companyId),
+    byDay: groupBy(modelRecords, (r) => r.day).sort((a, b) => a.key.localeCompare(b.key)),
     cacheHitRate: modelRecords.length === 0 ? 0 : hits / modelRecords.length,
     fallbacks: records.filter((r) => r.outcome === 'ok' && r.fallbackUsed).length,
     offline: records.filter((r) => r.model === 'offline').length,
@@ -79,6 +82,10 @@ export function formatCostReport(report: CostReport): string {
     'per company',
     HEAD,
     ...report.byCompany.map(row),
+    '',
+    'per day (Asia/Seoul)',
+    HEAD,
+    ...report.byDay.map(row),
     '',
     row(report.total),
     '',

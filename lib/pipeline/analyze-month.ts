@@ -9,6 +9,7 @@ import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } fr
 import type { GraphStore } from '../graph/graph-store';
 import type { AppConfig } from '../config';
 import { TaxRuleEngine } from '../rules/tax-rule-engine';
+import { loadKeyWrapper } from '../security/keyring';
 import { LedgerValidator } from '../validation/ledger-validator';
 import { dataQualityFindings } from './data-quality-findings';
 import { checkAndPromote, loadContextMonths, stageLedger, type LoadingDeps } from './ledger-loading';
@@ -21,8 +22,12 @@ export interface AnalysisDeps {
 
 /** What analyzeLedgerFile needs, with the shapes of config.SHAPES_DIR loaded once. */
 export async function loadAnalysisDeps(config: AppConfig, graph: GraphStore): Promise<LoadingDeps & AnalysisDeps> {
-  const [validator, rules] = await Promise.all([LedgerValidator.load(config.SHAPES_DIR), TaxRuleEngine.load(config.SHAPES_DIR)]);
-  return { config, graph, validator, rules, shapesDir: config.SHAPES_DIR };
+  const [validator, rules, keys] = await Promise.all([
+    LedgerValidator.load(config.SHAPES_DIR),
+    TaxRuleEngine.load(config.SHAPES_DIR),
+    loadKeyWrapper(config),
+  ]);
+  return { config, graph, validator, rules, shapesDir: config.SHAPES_DIR, keys };
 }
 
 export async function analyzeCompanyMonth(

@@ -1,11 +1,10 @@
 // Loading company-months into the graph, shared by the activities and `npm run analyze`:
 // stage (parse + write a staging graph), then check and promote; and the context months rules read.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { isValidBizRegNo } from '../erp/biz-reg-no';
 import { loadChart } from '../erp/chart';
-import { ledgerPath, loadCompany } from '../erp/company';
+import { ledgerAad, ledgerPath, loadCompany } from '../erp/company';
 import { parseLedger } from '../erp/parse-ledger';
 import { graphHasTriples, graphIriRef } from '../graph/graph-sparql';
 import { ensureAccountTotals, writeAccountTotals } from './account-totals';
@@ -16,6 +15,8 @@ import type { AppConfig } from '../config';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
 import { contextMonths } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
+import type { KeyWrapper } from '../security/keyring';
+import { fileBytes, type Unsealing } from '../security/sealed-file';
 import type { LedgerValidator, ValidationOutcome } from '../validation/ledger-validator';
 
 /** The ledger of the month has not arrived (yet). */
@@ -27,6 +28,8 @@ export interface LoadingDeps {
   config: AppConfig;
   graph: GraphStore;
   validator: LedgerValidator;
+  /** Opens sealed ledger files; without it a sealed ledger fails with DecryptionError. */
+  keys?: KeyWrapper;
 }
 
 export interface StagedLedger {
@@ -38,18 +41,19 @@ export interface StagedLedger {
 }
 
 /** Parses the month's journal and writes it, whole or not at all, into the company-month's staging graph. */
-export async function stageLedger({ config, graph }: LoadingDeps, companyId: string, period: string): Promise<StagedLedger> {
+export async function stageLedger(deps: LoadingDeps, companyId: string, period: string): Promise<StagedLedger> {
+  const { config, graph } = deps;
   const company = await loadCompany(config.ERP_DATA_DIR, companyId);
-  const file = ledgerPath(config.ERP_DATA_DIR, companyId, period);
+  const { file, unsealing } = ledgerSource(deps, companyId, period);
   await access(file).catch(() => {
     throw new LedgerMissingError(`${file}: no ledger for ${companyId} ${period}`);
   });
   const chart = await loadChart(config.ERP_DATA_DIR, companyId, config.STANDARD_CHART);
   const stagingGraph = stagingGraphIri(companyId, period);
   const stats = { lines: 0, vouchers: 0 };
-  const sourceSha256 = await sha256File(file);
+  const sourceSha256 = await plaintextSha256(file, unsealing);
   const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo), sourceSha256 };
-  await graph.replaceGraph(stagingGraph, ledgerToNTriples(parseLedger(file, { period }), context, stats));
+  await graph.replaceGraph(stagingGraph, ledgerToNTriples(parseLedger(file, { period, unsealing }), context, stats));
   return { stagingGraph, lines: stats.lines, vouchers: stats.vouchers, sourceSha256 };
 }
 
@@ -71,7 +75,7 @@ export async function checkAndPromote(deps: LoadingDeps, companyId: string, peri
     // A retry after a successful MOVE finds the staging graph gone and this file promoted: check that instead.
     // Gone for another reason (a failed check dropped it, then the attempt was lost): stage the file again, so
     // the check never passes on an older month that happens to be in the graph.
-    if (await holdsFile(graph, target, ledgerPath(deps.config.ERP_DATA_DIR, companyId, period))) {
+    if (await holdsFile(graph, target, ledgerSource(deps, companyId, period))) {
       const outcome = await validator.validate(graph, target);
       if (outcome.conforms) await ensureAccountTotals(graph, deps.config.SHAPES_DIR, target);
       return { outcome, graph: target };
@@ -131,16 +135,27 @@ export async function loadContextMonths(
   return result;
 }
 
+interface LedgerSource {
+  file: string;
+  unsealing: Unsealing;
+}
+
+/** The month's ledger file, and how to open it should it be sealed. */
+function ledgerSource({ config, keys }: LoadingDeps, companyId: string, period: string): LedgerSource {
+  return { file: ledgerPath(config.ERP_DATA_DIR, companyId, period), unsealing: { keys, aad: ledgerAad(companyId, period) } };
+}
+
 /** Whether the month's graph was loaded from this file's current content. */
-async function holdsFile(graph: GraphStore, monthGraph: string, file: string): Promise<boolean> {
-  const digest = await sha256File(file);
+async function holdsFile(graph: GraphStore, monthGraph: string, { file, unsealing }: LedgerSource): Promise<boolean> {
+  const digest = await plaintextSha256(file, unsealing);
   return graph.ask(
     `ASK { GRAPH ${graphIriRef(monthGraph)} { ${graphIriRef(monthGraph)} <${tax('sourceSha256')}> ${JSON.stringify(digest)} } }`,
   );
 }
 
-async function sha256File(file: string): Promise<string> {
+/** Of the plaintext, so sealing a file or rotating its key does not make it another source. */
+async function plaintextSha256(file: string, unsealing: Unsealing): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of (await fileBytes(file, unsealing))()) hash.update(chunk);
   return hash.digest('hex');
 }

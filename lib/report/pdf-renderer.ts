@@ -20,7 +20,8 @@ export interface PdfRendererStats {
   browserLaunches: number;
 }
 
-const CHROMIUM_ARGS = [
+/** Headless Chromium as root in a container, with no calls home (the network is closed here and in production). */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

@@ -79,3 +79,59 @@ export async function backfillPeriods(client: Client, range: string): Promise<{ 
   });
   return { from, to };
 }
+
+/** What the console shows and admins may change: the batch's settings as the schedule holds them. */
+export interface ScheduleState {
+  paused: boolean;
+  concurrency: number;
+  ledgerWaitMs: number;
+  /** ISO instants of the next fires. */
+  nextRuns: string[];
+}
+
+export type ScheduleChange = Partial<Pick<ScheduleState, 'paused' | 'concurrency' | 'ledgerWaitMs'>>;
+
+/** The schedule's current state; ScheduleNotFoundError when `npm run schedule` has not created it yet. */
+export async function describeMonthlySchedule(client: Client): Promise<ScheduleState> {
+  const described = await client.schedule.getHandle(SCHEDULE_ID).describe();
+  const action = described.action as { args?: unknown[] };
+  const args = (action.args?.[0] ?? {}) as Partial<ScheduleSettings>;
+  return {
+    paused: described.state.paused,
+    concurrency: args.concurrency ?? 0,
+    ledgerWaitMs: args.ledgerWaitMs ?? 0,
+    nextRuns: described.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+  };
+}
+
+/** Applies an admin's change (batch arguments and pause state) and returns the state before and after. */
+export async function changeMonthlySchedule(
+  client: Client,
+  change: ScheduleChange,
+  note: string,
+): Promise<{ before: ScheduleState; after: ScheduleState }> {
+  const handle = client.schedule.getHandle(SCHEDULE_ID);
+  const before = await describeMonthlySchedule(client);
+  if (change.concurrency !== undefined || change.ledgerWaitMs !== undefined) {
+    await handle.update((previous) => {
+      const action = previous.action as typeof previous.action & { args?: unknown[] };
+      const args = (action.args?.[0] ?? {}) as Partial<ScheduleSettings>;
+      return {
+        ...previous,
+        action: {
+          ...action,
+          args: [
+            {
+              ...args,
+              concurrency: change.concurrency ?? args.concurrency,
+              ledgerWaitMs: change.ledgerWaitMs ?? args.ledgerWaitMs,
+            },
+          ],
+        },
+      } as typeof previous;
+    });
+  }
+  if (change.paused === true && !before.paused) await handle.pause(note);
+  if (change.paused === false && before.paused) await handle.unpause(note);
+  return { before, after: await describeMonthlySchedule(client) };
+}

@@ -1,11 +1,19 @@
-/** The report store the configuration names: an S3-compatible bucket when S3_BUCKET is set, else a local directory. */
+/**
+ * The report store the configuration names: an S3-compatible bucket when S3_BUCKET is set (server-side
+ * encryption), else a local directory, sealed with `keys` when encryption at rest is configured.
+ */
 import type { AppConfig } from '../config';
+import type { KeyWrapper } from '../security/keyring';
+import { EncryptedObjectStore } from './encrypted-object-store';
 import { FsObjectStore } from './fs-object-store';
 import type { ObjectStore } from './object-store';
 import { S3ObjectStore } from './s3-object-store';
 
-export function createObjectStore(config: AppConfig): ObjectStore {
-  if (!config.S3_BUCKET) return new FsObjectStore(config.REPORT_STORE_DIR);
+export function createObjectStore(config: AppConfig, keys?: KeyWrapper): ObjectStore {
+  if (!config.S3_BUCKET) {
+    const store = new FsObjectStore(config.REPORT_STORE_DIR);
+    return keys ? new EncryptedObjectStore(store, keys) : store;
+  }
   return new S3ObjectStore({
     bucket: config.S3_BUCKET,
     region: config.S3_REGION,

@@ -42,10 +42,10 @@ export class FsObjectStore implements ObjectStore {
 }
 
 /** Temp file in the target's directory (same file system, so rename is atomic), fsynced before the rename. */
-export async function writeFileAtomic(path: string, body: Buffer | string): Promise<void> {
+export async function writeFileAtomic(path: string, body: Buffer | string, mode = 0o666): Promise<void> {
   const temp = join(dirname(path), `.${randomBytes(8).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx');
+    const handle = await open(temp, 'wx', mode);
     try {
       await handle.writeFile(body);
       await handle.sync();

@@ -69,6 +69,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       OUTBOX_DIR: join(dir, 'outbox'),
       LLM_CACHE_DIR: join(dir, 'llm-cache'),
       LLM_USAGE_DIR: join(dir, 'llm-usage'),
+      AUDIT_LOG_FILE: join(dir, 'audit', 'audit.jsonl'),
       OPENAI_BASE_URL: llm.baseURL,
       LLM_INSIGHT_MODELS: MODEL,
       LLM_SUMMARY_MODELS: MODEL,

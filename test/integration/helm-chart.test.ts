@@ -2,10 +2,12 @@
 // and renders, with its defaults and with ci/production-values.yaml, into manifests that kubeconform accepts
 // against the Kubernetes JSON schemas provisioned under .tools/ (CRDs are skipped: no schema offline); bad
 // values fail; the rendered PrometheusRule and dashboard are the ops/ files; the rendered config is one the
-// app's own config loader accepts. Tools come from scripts/provision-helm-tools.sh (idempotent, cached).
+// app's own config loader accepts; the console, its ingress, the audit CronJob and the role-scoped secrets
+// (session key, audit database, encryption keys) render as intended. Tools come from
+// scripts/provision-helm-tools.sh (idempotent, cached).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -54,11 +56,36 @@ function helm(args: string[]) {
   return run(HELM, args);
 }
 
-function template(valuesFiles: string[] = []): string {
-  const r = helm(['template', 'tax-reports', CHART, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION,
-    ...valuesFiles.flatMap((f) => ['-f', f])]);
+function templateRun(valuesFiles: string[] = [], extra: string[] = []) {
+  return helm(['template', 'tax-reports', CHART, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION,
+    ...valuesFiles.flatMap((f) => ['-f', f]), ...extra]);
+}
+
+function template(valuesFiles: string[] = [], extra: string[] = []): string {
+  const r = templateRun(valuesFiles, extra);
   assert.equal(r.code, 0, `helm template failed:\n${r.err}`);
   return r.out;
+}
+
+/**
+ * NOTES.txt as `helm install` would print it. `helm template` skips NOTES and `helm install --dry-run` wants a
+ * cluster, so a copy of the chart renders the file through `tpl` into a ConfigMap.
+ */
+function renderNotes(valuesFiles: string[] = []): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chart-notes-'));
+  try {
+    const chart = path.join(dir, 'tax-reports');
+    cpSync(CHART, chart, { recursive: true });
+    cpSync(path.join(chart, 'templates', 'NOTES.txt'), path.join(chart, 'files', 'NOTES.txt'));
+    writeFileSync(path.join(chart, 'templates', 'zz-notes.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: notes }\ndata:\n  notes: {{ tpl (.Files.Get "files/NOTES.txt") . | toJson }}\n');
+    const r = helm(['template', 'tax-reports', chart, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION,
+      '--show-only', 'templates/zz-notes.yaml', ...valuesFiles.flatMap((f) => ['-f', f])]);
+    assert.equal(r.code, 0, r.err);
+    return parseYamlDocs(r.out)[0].data.notes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Multi-document YAML → objects, with PyYAML from the provisioned venv (the app has no YAML dependency). */
@@ -99,6 +126,21 @@ const one = (docs: Manifest[], kind: string, name: string) => {
   return found;
 };
 const envOf = (container: any) => Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e]));
+/** The pod spec of a Deployment, Job or CronJob. */
+const podOf = (d: Manifest) => (d.kind === 'CronJob' ? d.spec.jobTemplate.spec.template.spec : d.spec.template.spec);
+const podsOf = (docs: Manifest[]) =>
+  docs.filter((d) => ['Deployment', 'Job', 'CronJob'].includes(d.kind)).map((d) => [d.metadata.name, podOf(d)] as const);
+const containersOf = (pod: any): any[] => [...(pod.initContainers ?? []), ...pod.containers];
+const secretRefs = (container: any) =>
+  (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name as string).sort();
+/** Every variable that is or carries a secret (lib/security/secret-settings.ts). */
+const SECRET_VARS = [
+  'OPENAI_API_KEY', 'GRAPHDB_USERNAME', 'GRAPHDB_PASSWORD', 'GRAPHDB_TOKEN', 'SMTP_URL', 'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY', 'REDIS_URL', 'DATABASE_URL', 'CONSOLE_SESSION_SECRET', 'ENCRYPTION_KEYS',
+];
+/** What the llm role must never receive. */
+const NOT_FOR_LLM = ['DATABASE_URL', 'ENCRYPTION_KEYS', 'ENCRYPTION_KEY_ID', 'CONSOLE_SESSION_SECRET'];
+const isWorker = (d: Manifest) => d.kind === 'Deployment' && d.metadata.labels?.['tax-reports/role'] !== 'console';
 
 let defaults: Manifest[];
 let production: Manifest[];
@@ -134,7 +176,7 @@ describe('Dockerfile', () => {
     assert.match(df, /ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
     // What the workers and the setup Job read at run time is in the image, and not dockerignored.
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const dir of ['lib', 'activities', 'workflows', 'workers', 'scripts', 'ontology', 'shapes', 'config', 'temporal-config']) {
+    for (const dir of ['lib', 'activities', 'workflows', 'workers', 'console', 'scripts', 'ontology', 'shapes', 'config', 'temporal-config']) {
       assert.match(df, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `${dir}/ not copied`);
       assert.ok(!ignored.includes(dir), `${dir} is dockerignored`);
     }
@@ -163,6 +205,14 @@ describe('helm chart', () => {
         ['replicas as text', 'roles:\n  render:\n    replicas: two\n', /replicas/],
         ['metrics port off (probes need it)', 'metrics:\n  port: 0\n', /port/],
         ['unknown egress destination', 'networkPolicy:\n  roleEgress:\n    llm: [dns, internet]\n', /roleEgress/],
+        ['secret in the console settings', 'console:\n  config:\n    CONSOLE_SESSION_SECRET: 0123456789abcdef0123456789abcdef\n', /CONSOLE_SESSION_SECRET/],
+        ['audit database for the llm role', 'secrets:\n  roleKeys:\n    llm: [OPENAI_API_KEY, DATABASE_URL]\n', /llm/],
+        ['encryption keys as a role key', 'secrets:\n  roleKeys:\n    llm: [ENCRYPTION_KEYS]\n', /llm/],
+        ['encryption for the llm role', 'encryption:\n  roles: [orchestration, llm]\n', /roles/],
+        ['encryption enabled without a secret', 'encryption:\n  existingSecret: ""\n', /existingSecret/],
+        ['console ingress without a host', 'console:\n  ingress:\n    enabled: true\n    tls: { enabled: true, secretName: console-tls }\n', /host/],
+        ['console TLS without a certificate', 'console:\n  ingress:\n    enabled: true\n    host: console.example\n', /secretName/],
+        ['audit job without a time zone', 'auditJob:\n  timeZone: ""\n', /timeZone/],
       ];
       for (const [name, yaml, expected] of cases) {
         const file = path.join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
@@ -186,9 +236,10 @@ describe('helm chart', () => {
     assert.ok(results.some((r) => r.kind === 'Deployment' && r.status === 'statusInvalid'));
   });
 
-  test('defaults: one Deployment, HPA (CPU 70 %, memory 80 %) and PDB per role; no KEDA, no canary', () => {
+  test('defaults: one Deployment, HPA (CPU 70 %, memory 80 %) and PDB per role, plus the console; no KEDA, no canary', () => {
     const roles = ['orchestration', 'llm', 'render'];
-    assert.deepEqual(byKind(defaults, 'Deployment').map((d) => d.metadata.name).sort(), roles.map((r) => `tax-reports-${r}`).sort());
+    assert.deepEqual(byKind(defaults, 'Deployment').map((d) => d.metadata.name).sort(),
+      [...roles, 'console'].map((r) => `tax-reports-${r}`).sort());
     for (const role of roles) {
       const hpa = one(defaults, 'HorizontalPodAutoscaler', `tax-reports-${role}`);
       const targets = Object.fromEntries(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]));
@@ -199,33 +250,114 @@ describe('helm chart', () => {
     }
     assert.equal(byKind(defaults, 'ScaledObject').length, 0);
     assert.equal(byKind(defaults, 'Secret').length, 0, 'the chart never renders secrets');
-    for (const kind of ['ServiceAccount', 'Service', 'ServiceMonitor', 'PrometheusRule', 'Job', 'PersistentVolumeClaim']) {
+    for (const kind of ['ServiceAccount', 'ServiceMonitor', 'PrometheusRule', 'Job', 'CronJob', 'PersistentVolumeClaim']) {
       assert.equal(byKind(defaults, kind).length, 1, kind);
     }
+    assert.deepEqual(byKind(defaults, 'Service').map((s) => s.metadata.name).sort(), ['tax-reports-console', 'tax-reports-metrics']);
+    assert.equal(byKind(defaults, 'Ingress').length, 0, 'the console ingress is opt-in');
   });
 
-  test('every pod: non-root, read-only root, no capabilities, RuntimeDefault seccomp, /tmp on an emptyDir', () => {
+  test('every pod (workers, console, setup Job, audit CronJob): non-root, read-only root, no capabilities, RuntimeDefault seccomp, /tmp on an emptyDir', () => {
     for (const docs of [defaults, production]) {
-      const pods = [...byKind(docs, 'Deployment'), ...byKind(docs, 'Job')].map((d) => [d.metadata.name, d.spec.template.spec] as const);
-      assert.ok(pods.length >= 4);
+      const pods = podsOf(docs);
+      assert.ok(pods.length >= 6);
+      assert.ok(pods.some(([name]) => name === 'tax-reports-console') && pods.some(([name]) => name === 'tax-reports-audit'));
       for (const [name, pod] of pods) {
         assert.equal(pod.securityContext.runAsNonRoot, true, name);
         assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault', name);
         assert.equal(pod.automountServiceAccountToken, false, name);
         const emptyDirs = new Set(pod.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name));
-        for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        for (const c of containersOf(pod)) {
           assert.equal(c.securityContext.readOnlyRootFilesystem, true, `${name}/${c.name}`);
           assert.equal(c.securityContext.allowPrivilegeEscalation, false, `${name}/${c.name}`);
           assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], `${name}/${c.name}`);
           const tmp = c.volumeMounts.find((m: any) => m.mountPath === '/tmp');
           assert.ok(tmp && emptyDirs.has(tmp.name), `${name}/${c.name}: /tmp is not an emptyDir`);
-          // Secrets only by reference to the existing Secret, never as literal values.
-          for (const e of c.env ?? []) {
-            if (/KEY|PASSWORD|TOKEN|SMTP_URL/.test(e.name)) assert.ok(e.valueFrom?.secretKeyRef, `${name}: ${e.name} literal`);
-          }
         }
       }
     }
+  });
+
+  test('secrets only as secretKeyRef into an existing Secret: never a literal, never in a ConfigMap, never a rendered Secret', () => {
+    for (const [docs, secret, keysSecret] of [
+      [defaults, 'tax-reports-secrets', 'tax-reports-secrets'],
+      [production, 'tax-reports-prod-secrets', 'tax-reports-prod-encryption'],
+    ] as const) {
+      assert.equal(byKind(docs, 'Secret').length, 0);
+      for (const cm of byKind(docs, 'ConfigMap')) {
+        for (const v of SECRET_VARS) assert.ok(!(v in (cm.data ?? {})), `${cm.metadata.name}: ${v} in a ConfigMap`);
+      }
+      let refs = 0;
+      for (const [name, pod] of podsOf(docs)) {
+        for (const c of containersOf(pod)) {
+          for (const e of c.env ?? []) {
+            const literal = 'value' in e || !e.valueFrom?.secretKeyRef;
+            if (SECRET_VARS.includes(e.name) || /PASSWORD|SECRET|_KEYS?$|_TOKEN$/.test(e.name)) {
+              assert.ok(!literal, `${name}/${c.name}: ${e.name} is a literal value`);
+              const ref = e.valueFrom.secretKeyRef;
+              assert.equal(ref.name, e.name === 'ENCRYPTION_KEYS' ? keysSecret : secret, `${name}/${c.name}: ${e.name}`);
+              assert.equal(ref.key, e.name);
+              refs++;
+            }
+          }
+        }
+      }
+      assert.ok(refs > 10);
+    }
+  });
+
+  test('role-scoped secrets: llm gets no audit database, encryption keys or session key; only the console gets the session key', () => {
+    for (const docs of [defaults, production]) {
+      const llm = envOf(podOf(one(docs, 'Deployment', 'tax-reports-llm')).containers[0]);
+      for (const v of NOT_FOR_LLM) assert.equal(llm[v], undefined, `llm has ${v}`);
+      for (const [name, pod] of podsOf(docs)) {
+        for (const c of containersOf(pod)) {
+          if (name !== 'tax-reports-console') assert.equal(envOf(c).CONSOLE_SESSION_SECRET, undefined, `${name}/${c.name}`);
+        }
+      }
+      // The audit writers share one store (DATABASE_URL); the readers and writers of reports get the keys.
+      for (const name of ['tax-reports-console', 'tax-reports-orchestration', 'tax-reports-render']) {
+        const env = envOf(podOf(one(docs, 'Deployment', name)).containers[0]);
+        assert.ok(env.DATABASE_URL?.valueFrom?.secretKeyRef, `${name}: DATABASE_URL`);
+        assert.ok(env.ENCRYPTION_KEYS?.valueFrom?.secretKeyRef, `${name}: ENCRYPTION_KEYS`);
+        assert.equal(env.ENCRYPTION_KEYS.valueFrom.secretKeyRef.optional, false, 'a pod without its keys must not start');
+        assert.ok(env.ENCRYPTION_KEY_ID.value, `${name}: ENCRYPTION_KEY_ID`);
+      }
+      const consoleEnv = envOf(podOf(one(docs, 'Deployment', 'tax-reports-console')).containers[0]);
+      assert.equal(consoleEnv.CONSOLE_SESSION_SECRET.valueFrom.secretKeyRef.optional, false);
+      assert.equal(consoleEnv.OPENAI_API_KEY, undefined, 'the console does not call the model');
+      assert.equal(consoleEnv.SMTP_URL, undefined, 'the console sends no mail');
+    }
+    assert.equal(envOf(podOf(one(defaults, 'Deployment', 'tax-reports-console')).containers[0]).ENCRYPTION_KEY_ID.value, '2026-01');
+  });
+
+  test('encryption.enabled=false: no pod gets ENCRYPTION_KEYS or ENCRYPTION_KEY_ID', () => {
+    const docs = parseYamlDocs(template([], ['--set', 'encryption.enabled=false']));
+    for (const [name, pod] of podsOf(docs)) {
+      for (const c of containersOf(pod)) {
+        assert.equal(envOf(c).ENCRYPTION_KEYS, undefined, name);
+        assert.equal(envOf(c).ENCRYPTION_KEY_ID, undefined, name);
+      }
+    }
+  });
+
+  test('encryption enabled without a Secret fails: the schema, and the template itself when the schema is skipped', () => {
+    const bySchema = templateRun([], ['--set', 'encryption.existingSecret=']);
+    assert.notEqual(bySchema.code, 0, 'rendered without a Secret for ENCRYPTION_KEYS');
+    assert.match(bySchema.err, /schema[\s\S]*existingSecret/);
+    const byTemplate = templateRun([], ['--skip-schema-validation', '--set', 'encryption.existingSecret=']);
+    assert.notEqual(byTemplate.code, 0, 'rendered without a Secret for ENCRYPTION_KEYS (schema skipped)');
+    assert.match(byTemplate.err, /encryption\.enabled needs encryption\.existingSecret/);
+    // With a KMS module the Secret is optional (the KMS wraps the data keys).
+    const kms = parseYamlDocs(template([], ['--set', 'encryption.existingSecret=', '--set', 'encryption.kmsModule=lib/security/kms-aws.ts']));
+    const env = envOf(podOf(one(kms, 'Deployment', 'tax-reports-render')).containers[0]);
+    assert.equal(env.ENCRYPTION_KMS_MODULE.value, 'lib/security/kms-aws.ts');
+  });
+
+  test('one audit store: DATABASE_URL for some audit writers but not all fails', () => {
+    const r = templateRun([], ['--set', 'secrets.roleKeys.render={S3_ACCESS_KEY_ID,S3_SECRET_ACCESS_KEY}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /DATABASE_URL \(the audit log\) must go to every audit writer/);
   });
 
   test('workers: probes on /healthz, metrics ports, versioning env, role-scoped secrets', () => {
@@ -241,17 +373,18 @@ describe('helm chart', () => {
     assert.ok(env.WORKER_BUILD_ID.value);
     assert.deepEqual(env.OPENAI_API_KEY.valueFrom.secretKeyRef, { name: 'tax-reports-secrets', key: 'OPENAI_API_KEY', optional: false });
     assert.equal(env.SMTP_URL, undefined, 'the llm role does not get the SMTP credentials');
-    const render = envOf(one(defaults, 'Deployment', 'tax-reports-render').spec.template.spec.containers[0]);
-    // Render writes the PDF, so it may get the object-store key pair, and nothing else.
-    const renderSecrets = Object.entries(render).filter(([, e]: [string, any]) => e.valueFrom?.secretKeyRef).map(([name]) => name);
-    assert.deepEqual(renderSecrets.sort(), ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'], 'render gets only the object-store keys');
+    const render = one(defaults, 'Deployment', 'tax-reports-render').spec.template.spec.containers[0];
+    // Render writes the PDF: the object-store key pair, the encryption keys it seals the PDF with and the audit
+    // database (report.generated), and nothing else.
+    assert.deepEqual(secretRefs(render), ['DATABASE_URL', 'ENCRYPTION_KEYS', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
+      'render gets only the object-store keys, the encryption keys and the audit database');
   });
 
   test("the rendered ConfigMap plus a worker's env is a configuration the app's loader accepts", () => {
     for (const docs of [defaults, production]) {
       const cm = byKind(docs, 'ConfigMap').find((c) => !c.metadata.labels?.grafana_dashboard);
       assert.ok(cm?.data);
-      for (const d of byKind(docs, 'Deployment')) {
+      for (const d of byKind(docs, 'Deployment').filter(isWorker)) {
         const literal = Object.fromEntries(
           d.spec.template.spec.containers[0].env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]),
         );
@@ -261,6 +394,106 @@ describe('helm chart', () => {
         assert.ok(config.REPORT_STORE_DIR.startsWith('/data/'), 'reports on the shared volume');
       }
     }
+  });
+
+  test('console: Deployment on the shared image, volume and ConfigMap; probes on /healthz; Service on 8080; the loader accepts its env', () => {
+    for (const docs of [defaults, production]) {
+      const d = one(docs, 'Deployment', 'tax-reports-console');
+      assert.equal(d.metadata.labels!['tax-reports/role'], 'console');
+      const pod = d.spec.template.spec;
+      const [c] = pod.containers;
+      // Run like the worker (node --import tsx), with the image's tini entrypoint kept as PID 1.
+      assert.equal(c.command, undefined, 'command would replace the tini entrypoint');
+      assert.deepEqual(c.args, ['node', '--import', 'tsx', 'console/main.ts']);
+      assert.equal(c.image, one(docs, 'Deployment', 'tax-reports-orchestration').spec.template.spec.containers[0].image);
+      assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        assert.deepEqual(c[probe].httpGet, { path: '/healthz', port: 'http' }, probe);
+      }
+      assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
+      assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/data'), 'reports, ERP exports, tokens on the shared volume');
+      assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/home/node'), 'npm (console:token) needs a writable $HOME');
+      const env = envOf(c);
+      assert.equal(env.CONSOLE_HOST.value, '0.0.0.0');
+      assert.equal(env.CONSOLE_PORT.value, '8080');
+      const cm = byKind(docs, 'ConfigMap').find((m) => !m.metadata.labels?.grafana_dashboard)!;
+      assert.deepEqual(c.envFrom, [{ configMapRef: { name: cm.metadata.name } }]);
+      const literal = Object.fromEntries(c.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+      const config = loadConfig({ ...cm.data, ...literal });
+      assert.equal(config.CONSOLE_PORT, 8080);
+      assert.ok(config.API_TOKENS_FILE.startsWith('/data/'), 'API tokens on the shared volume');
+      assert.ok(config.AUDIT_LOG_FILE.startsWith('/data/'), 'the file audit log on the shared volume');
+      assert.equal(config.AUDIT_RETENTION % 86_400_000, 0);
+
+      const svc = one(docs, 'Service', 'tax-reports-console');
+      assert.deepEqual(svc.spec.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+      for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(d.spec.template.metadata.labels[k], v, `selector ${k}`);
+      assert.notEqual(d.spec.template.metadata.labels['tax-reports/metrics'], 'true', 'not a metrics scrape target');
+    }
+    const env = envOf(one(defaults, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]);
+    assert.equal(env.CONSOLE_SECURE_COOKIES.value, 'false', 'no TLS in front by default');
+    assert.equal(env.CONSOLE_TRUST_PROXY.value, 'false', 'no proxy in front by default: X-Forwarded-For is not trusted');
+    assert.equal(one(defaults, 'Deployment', 'tax-reports-console').spec.template.spec.serviceAccountName, 'tax-reports');
+    assert.equal(one(production, 'Deployment', 'tax-reports-console').spec.template.spec.serviceAccountName, 'tax-reports-console');
+    assert.equal((one(production, 'ServiceAccount', 'tax-reports-console') as any).automountServiceAccountToken, false);
+  });
+
+  test('console ingress: TLS for the host, backend the console Service, and then CONSOLE_SECURE_COOKIES=true', () => {
+    const ing = one(production, 'Ingress', 'tax-reports-console');
+    assert.equal(ing.spec.ingressClassName, 'nginx');
+    assert.deepEqual(ing.spec.tls, [{ hosts: ['reports-console.tax-firm.example'], secretName: 'reports-console-tls' }]);
+    const [rule] = ing.spec.rules;
+    assert.equal(rule.host, 'reports-console.tax-firm.example');
+    assert.deepEqual(rule.http.paths[0].backend, { service: { name: 'tax-reports-console', port: { name: 'http' } } });
+    assert.equal(ing.metadata.annotations!['cert-manager.io/cluster-issuer'], 'letsencrypt');
+    const env = envOf(one(production, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]);
+    assert.equal(env.CONSOLE_SECURE_COOKIES.value, 'true');
+    assert.equal(loadConfig({ CONSOLE_SECURE_COOKIES: env.CONSOLE_SECURE_COOKIES.value }).CONSOLE_SECURE_COOKIES, true);
+    // Behind the ingress the client address (sign-in limit, audit log) comes from X-Forwarded-For.
+    assert.equal(env.CONSOLE_TRUST_PROXY.value, 'true');
+    // The same from the defaults with only the ingress switched on; without TLS, no Secure cookies.
+    const set = ['--set', 'console.ingress.enabled=true', '--set', 'console.ingress.host=console.tax-firm.example'];
+    const withTls = parseYamlDocs(template([], [...set, '--set', 'console.ingress.tls.secretName=console-tls']));
+    assert.equal(one(withTls, 'Ingress', 'tax-reports-console').spec.tls[0].secretName, 'console-tls');
+    assert.equal(envOf(one(withTls, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]).CONSOLE_SECURE_COOKIES.value, 'true');
+    const plain = parseYamlDocs(template([], [...set, '--set', 'console.ingress.tls.enabled=false']));
+    assert.equal(one(plain, 'Ingress', 'tax-reports-console').spec.tls, undefined);
+    assert.equal(envOf(one(plain, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]).CONSOLE_SECURE_COOKIES.value, 'false');
+  });
+
+  test('NOTES.txt: the console URL and the command that creates the first admin token', () => {
+    const ingress = renderNotes([PROD_VALUES]);
+    assert.match(ingress, /https:\/\/reports-console\.tax-firm\.example\//);
+    assert.match(ingress, /kubectl -n tax-reports exec deploy\/tax-reports-console -- npm run console:token -- create --name first-admin --role admin/);
+    const portForward = renderNotes();
+    assert.match(portForward, /port-forward svc\/tax-reports-console 8080:8080/);
+    assert.match(portForward, /exec deploy\/tax-reports-console -- npm run console:token -- create --name first-admin --role admin/);
+    // The name in the command is the rendered Deployment's.
+    assert.ok(one(defaults, 'Deployment', 'tax-reports-console'));
+  });
+
+  test('audit CronJob: daily in Asia/Seoul, npm run audit:prune then npm run audit:verify, failures kept', () => {
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+    assert.ok(scripts['audit:prune'] && scripts['audit:verify'], 'package.json has the audit scripts');
+    for (const docs of [defaults, production]) {
+      const cj = one(docs, 'CronJob', 'tax-reports-audit');
+      assert.equal(cj.spec.timeZone, 'Asia/Seoul');
+      assert.match(cj.spec.schedule, /^\d+ \d+ \* \* \*$/, 'once a day');
+      assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
+      assert.ok(cj.spec.failedJobsHistoryLimit >= 1, 'a failed run stays visible');
+      const pod = podOf(cj);
+      assert.equal(pod.restartPolicy, 'Never');
+      assert.equal(cj.spec.jobTemplate.spec.template.metadata.labels['tax-reports/role'], 'audit', 'selected by its own NetworkPolicy');
+      // prune first (init container), then verify: a failure of either fails the Job.
+      assert.deepEqual(pod.initContainers.map((c: any) => [c.name, c.command, c.args]), [['prune', undefined, ['npm', 'run', '--silent', 'audit:prune']]]);
+      assert.deepEqual(pod.containers.map((c: any) => [c.name, c.command, c.args]), [['verify', undefined, ['npm', 'run', '--silent', 'audit:verify']]]);
+      for (const c of containersOf(pod)) {
+        assert.deepEqual(secretRefs(c), ['DATABASE_URL']);
+        assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/home/node'), 'npm needs a writable $HOME');
+      }
+    }
+    assert.equal(one(defaults, 'CronJob', 'tax-reports-audit').spec.schedule, '30 3 * * *');
+    assert.equal(parseYamlDocs(template([], ['--set', 'auditJob.enabled=false'])).filter((d) => d.kind === 'CronJob').length, 0);
   });
 
   test('production values: KEDA on the task-queue backlog replaces the HPAs; task queues match the app', () => {
@@ -299,12 +532,27 @@ describe('helm chart', () => {
         for (const rule of np.spec.egress) assert.ok(rule.to?.length, `${np.metadata.name}: egress rule without "to" allows everything`);
       }
     }
-    const ports = (name: string) =>
-      new Set(one(defaults, 'NetworkPolicy', name).spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port)));
-    assert.deepEqual([...ports('tax-reports-render')].sort(), [443, 53, 7233].sort());
+    const ports = (name: string, docs = defaults) =>
+      new Set(one(docs, 'NetworkPolicy', name).spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port)));
+    assert.deepEqual([...ports('tax-reports-render')].sort(), [443, 53, 5432, 7233].sort());
     assert.ok(!ports('tax-reports-llm').has(587) && !ports('tax-reports-llm').has(7200), 'llm reaches neither SMTP nor GraphDB');
+    assert.ok(!ports('tax-reports-llm').has(5432), 'llm does not reach the audit database');
     assert.ok(ports('tax-reports-orchestration').has(7200) && ports('tax-reports-orchestration').has(587));
     assert.deepEqual([...ports('tax-reports-setup')].sort(), [53, 7233].sort());
+    assert.deepEqual([...ports('tax-reports-audit')].sort(), [53, 5432].sort());
+    // The console: Temporal, PostgreSQL, Redis, object storage (OIDC when enabled), never SMTP, GraphDB or the LLM.
+    assert.deepEqual([...ports('tax-reports-console')].sort(), [443, 53, 5432, 6379, 7233].sort());
+    assert.deepEqual([...ports('tax-reports-console', production)].sort(), [443, 4318, 53, 5432, 6379, 7233].sort());
+    for (const docs of [defaults, production]) {
+      const np = one(docs, 'NetworkPolicy', 'tax-reports-console');
+      assert.equal(np.spec.podSelector.matchLabels['tax-reports/role'], 'console');
+      assert.equal(np.spec.ingress.length, 1);
+      assert.deepEqual(np.spec.ingress[0].ports, [{ port: 'http', protocol: 'TCP' }], 'only the http port');
+      const from = JSON.stringify(np.spec.ingress[0].from);
+      assert.match(from, /ingress-nginx/, 'only from the ingress controller');
+      assert.doesNotMatch(from, /monitoring/);
+      assert.deepEqual(one(docs, 'NetworkPolicy', 'tax-reports-audit').spec.ingress, []);
+    }
   });
 
   test('the setup hook registers search attributes and the schedule after install and upgrade', () => {

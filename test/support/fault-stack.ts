@@ -61,6 +61,7 @@ export async function startFaultStack(name: string, env: Record<string, string> 
     OUTBOX_DIR: path.join(dir, 'outbox'),
     LLM_CACHE_DIR: path.join(dir, 'llm-cache'),
     LLM_USAGE_DIR: path.join(dir, 'llm-usage'),
+    AUDIT_LOG_FILE: path.join(dir, 'audit', 'audit.jsonl'),
     GRAPHDB_URL: graphUrl.toString(),
     SMTP_URL: smtpUrl.toString(),
     ...env,

@@ -45,7 +45,10 @@ export async function startHarness(env: Record<string, string> = {}, log?: Logge
     OUTBOX_DIR: path.join(dir, 'outbox'),
     LLM_CACHE_DIR: path.join(dir, 'llm-cache'),
     LLM_USAGE_DIR: path.join(dir, 'llm-usage'),
+    AUDIT_LOG_FILE: path.join(dir, 'audit', 'audit.jsonl'),
     LOG_LEVEL: 'warn',
+    // npm test points this at one file for the whole run and checks it for leaked secrets afterwards.
+    LOG_FILE: process.env.LOG_FILE ?? '',
     ...env,
   });
   const metrics = new TaxMetrics();

@@ -60,17 +60,118 @@ app.kubernetes.io/part-of: tax-reports
 {{- . | toString | lower | replace "_" "-" | replace "." "-" | trunc 40 | trimSuffix "-" -}}
 {{- end -}}
 
-{{/* The secret keys a role receives; "all" (canary, draining) gets the union. */}}
+{{/* The worker roles; "all" (canary, draining) stands for these three together. */}}
+{{- define "tax-reports.workerRoles" -}}
+{{- toJson (list "orchestration" "llm" "render") -}}
+{{- end -}}
+
+{{/* The secret keys a role receives; "all" (canary, draining) gets the union of the worker roles' keys. */}}
 {{- define "tax-reports.secretKeys" -}}
 {{- $keys := list -}}
 {{- if eq .role "all" -}}
-{{- range $r, $ks := .root.Values.secrets.roleKeys -}}
-{{- $keys = concat $keys $ks -}}
+{{- range $r := include "tax-reports.workerRoles" . | fromJsonArray -}}
+{{- $keys = concat $keys (index $.root.Values.secrets.roleKeys $r | default list) -}}
 {{- end -}}
 {{- else -}}
 {{- $keys = index .root.Values.secrets.roleKeys .role | default list -}}
 {{- end -}}
 {{- toJson ($keys | uniq | sortAlpha) -}}
+{{- end -}}
+
+{{/* "true" when the role (dict root, role) receives the encryption keys; "all" when any worker role does. */}}
+{{- define "tax-reports.encrypts" -}}
+{{- $enc := .root.Values.encryption -}}
+{{- if $enc.enabled -}}
+{{- $roles := ternary (include "tax-reports.workerRoles" . | fromJsonArray) (list .role) (eq .role "all") -}}
+{{- range $r := $roles -}}
+{{- if has $r $enc.roles -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The secret environment of a role (dict root, role), at column 0: each key of secrets.roleKeys.<role> as a
+secretKeyRef into secrets.existingSecret (optional unless in secrets.requiredKeys), then, for the roles in
+encryption.roles, ENCRYPTION_KEYS from encryption.existingSecret plus ENCRYPTION_KEY_ID. Never a literal secret.
+*/}}
+{{- define "tax-reports.secretEnv" -}}
+{{- $v := .root.Values -}}
+{{- range $key := include "tax-reports.secretKeys" . | fromJsonArray }}
+- name: {{ $key }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.secrets.existingSecret }}
+      key: {{ $key }}
+      optional: {{ not (has $key $v.secrets.requiredKeys) }}
+{{- end }}
+{{- if include "tax-reports.encrypts" . }}
+- name: ENCRYPTION_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.encryption.existingSecret }}
+      key: {{ $v.encryption.secretKey }}
+      optional: {{ not (empty $v.encryption.kmsModule) }}
+- name: ENCRYPTION_KEY_ID
+  value: {{ $v.encryption.keyId | quote }}
+{{- with $v.encryption.kmsModule }}
+- name: ENCRYPTION_KMS_MODULE
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The console's ServiceAccount: its own when console.serviceAccount.create or .name, else the workers'. */}}
+{{- define "tax-reports.consoleServiceAccountName" -}}
+{{- $sa := .Values.console.serviceAccount -}}
+{{- if $sa.create -}}
+{{- default (printf "%s-console" (include "tax-reports.fullname" .)) $sa.name -}}
+{{- else if $sa.name -}}
+{{- $sa.name -}}
+{{- else -}}
+{{- include "tax-reports.serviceAccountName" . -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Rules a JSON schema cannot express well, checked on every render (values.schema.json checks the rest; these
+also hold with --skip-schema-validation).
+*/}}
+{{- define "tax-reports.validate" -}}
+{{- $v := .Values -}}
+{{- $enc := $v.encryption -}}
+{{- if $enc.enabled -}}
+{{- if and (not $enc.existingSecret) (not $enc.kmsModule) -}}
+{{- fail "encryption.enabled needs encryption.existingSecret: the existing Secret holding ENCRYPTION_KEYS (or set encryption.kmsModule)" -}}
+{{- end -}}
+{{- if not $enc.keyId -}}
+{{- fail "encryption.enabled needs encryption.keyId (ENCRYPTION_KEY_ID: the key new objects are sealed with)" -}}
+{{- end -}}
+{{- if not $enc.secretKey -}}
+{{- fail "encryption.enabled needs encryption.secretKey (the key of ENCRYPTION_KEYS in encryption.existingSecret)" -}}
+{{- end -}}
+{{- end -}}
+{{- /* One audit store for every writer: DATABASE_URL for all of them or for none. */ -}}
+{{- $writers := list -}}
+{{- range $r := list "orchestration" "render" -}}
+{{- if (index $v.roles $r).enabled }}{{ $writers = append $writers $r }}{{ end -}}
+{{- end -}}
+{{- if $v.console.enabled }}{{ $writers = append $writers "console" }}{{ end -}}
+{{- if $v.auditJob.enabled }}{{ $writers = append $writers "audit" }}{{ end -}}
+{{- $withDb := list -}}
+{{- range $r := $writers -}}
+{{- if has "DATABASE_URL" (index $v.secrets.roleKeys $r | default list) }}{{ $withDb = append $withDb $r }}{{ end -}}
+{{- end -}}
+{{- if and $withDb (ne (len $withDb) (len $writers)) -}}
+{{- fail (printf "secrets.roleKeys: DATABASE_URL (the audit log) must go to every audit writer (%s) or to none; only %s have it" (join ", " $writers) (join ", " $withDb)) -}}
+{{- end -}}
+{{- if and $v.console.enabled $v.console.ingress.enabled -}}
+{{- if not $v.console.ingress.host -}}
+{{- fail "console.ingress.enabled needs console.ingress.host" -}}
+{{- end -}}
+{{- if and $v.console.ingress.tls.enabled (not $v.console.ingress.tls.secretName) -}}
+{{- fail "console.ingress.tls.enabled needs console.ingress.tls.secretName" -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -162,14 +263,7 @@ spec:
               value: {{ $v.metrics.temporalPort | quote }}
             - name: OTEL_SERVICE_NAME
               value: {{ printf "tax-reports-%s" .role | quote }}
-            {{- range $key := include "tax-reports.secretKeys" (dict "root" $root "role" .role) | fromJsonArray }}
-            - name: {{ $key }}
-              valueFrom:
-                secretKeyRef:
-                  name: {{ $v.secrets.existingSecret }}
-                  key: {{ $key }}
-                  optional: {{ not (has $key $v.secrets.requiredKeys) }}
-            {{- end }}
+            {{- include "tax-reports.secretEnv" (dict "root" $root "role" .role) | trim | nindent 12 }}
           ports:
             - name: metrics
               containerPort: {{ $v.metrics.port }}

@@ -1,0 +1,61 @@
+// Builds the console's dependencies from the configuration; the console process and the tests share it.
+import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { createAuditLog } from '../lib/audit/create-audit-log';
+import { ApiTokenStore } from '../lib/auth/api-tokens';
+import { createLoginLimiter } from '../lib/auth/login-limiter';
+import { createOidcVerifier } from '../lib/auth/oidc';
+import { createSessionCodec } from '../lib/auth/session';
+import type { AppConfig } from '../lib/config';
+import { createUsageLedger } from '../lib/llm/usage-ledger';
+import type { Logger } from '../lib/logging';
+import { loadKeyWrapper, parseKeys } from '../lib/security/keyring';
+import { createObjectStore } from '../lib/storage/create-object-store';
+import type { ConsoleDeps } from './deps';
+
+export async function createConsoleDeps(
+  config: AppConfig,
+  temporal: Client,
+  log: Logger,
+): Promise<{ deps: ConsoleDeps; close(): Promise<void> }> {
+  const keys = await loadKeyWrapper(config);
+  if (!config.CONSOLE_SESSION_SECRET) {
+    log.warn({ event: 'console_ephemeral_session_key' }, 'CONSOLE_SESSION_SECRET is not set: sessions end when this process restarts');
+  }
+  const deps: ConsoleDeps = {
+    config,
+    log,
+    temporal,
+    objects: createObjectStore(config, keys),
+    audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
+    tokens: new ApiTokenStore(config.API_TOKENS_FILE),
+    ...(config.OIDC_ISSUER &&
+      config.OIDC_AUDIENCE &&
+      config.OIDC_JWKS_URL && {
+        oidc: createOidcVerifier({
+          issuer: config.OIDC_ISSUER,
+          audience: config.OIDC_AUDIENCE,
+          jwksUrl: config.OIDC_JWKS_URL,
+          roleClaim: config.OIDC_ROLE_CLAIM,
+          companiesClaim: config.OIDC_COMPANIES_CLAIM,
+        }),
+      }),
+    sessions: createSessionCodec({
+      secret: config.CONSOLE_SESSION_SECRET ?? randomBytes(32),
+      ttlMs: config.CONSOLE_SESSION_TTL,
+    }),
+    loginLimiter: createLoginLimiter({ maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW }),
+    usage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log }),
+    encryptionKeyIds: {
+      active: keys?.activeKeyId,
+      all: config.ENCRYPTION_KEYS ? [...parseKeys(config.ENCRYPTION_KEYS).keys()] : keys ? [keys.activeKeyId] : [],
+    },
+  };
+  return {
+    deps,
+    async close() {
+      await Promise.all([deps.audit.close(), deps.usage.close()]);
+      deps.objects.close?.();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// What the console needs from the outside world; built once in console/main.ts (tests build their own).
+import type { Client } from '@temporalio/client';
+import type { AuditLog } from '../lib/audit/audit-log';
+import type { ApiTokenStore } from '../lib/auth/api-tokens';
+import type { LoginLimiter } from '../lib/auth/login-limiter';
+import type { SessionCodec } from '../lib/auth/session';
+import type { AppConfig } from '../lib/config';
+import type { UsageLedger } from '../lib/llm/usage-ledger';
+import type { Logger } from '../lib/logging';
+import type { Principal } from '../lib/security/roles';
+import type { ObjectStore } from '../lib/storage/object-store';
+
+export interface ConsoleDeps {
+  config: AppConfig;
+  log: Logger;
+  temporal: Client;
+  /** The report store the workers write (decrypting when encryption is on). */
+  objects: ObjectStore;
+  audit: AuditLog;
+  tokens: ApiTokenStore;
+  /** Present when OIDC_ISSUER is configured. */
+  oidc?: { verify(jwt: string): Promise<Principal> };
+  sessions: SessionCodec;
+  loginLimiter: LoginLimiter;
+  /** The LLM call ledger, for the cost page. */
+  usage: UsageLedger;
+  /** Key ids of the encryption keyring (never the keys), for the secrets page. */
+  encryptionKeyIds: { active?: string; all: string[] };
+}

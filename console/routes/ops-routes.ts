@@ -1,0 +1,120 @@
+// LLM cost, configuration (view; schedule changes for admins), secrets metadata, the audit log and API tokens.
+import { ScheduleNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AUDIT_ACTIONS } from '../../lib/audit/audit-log';
+import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
+import { costReport } from '../../lib/llm/cost-report';
+import { seoulDay } from '../../lib/llm/usage-ledger';
+import {
+  changeMonthlySchedule,
+  describeMonthlySchedule,
+  type ScheduleChange,
+  type ScheduleState,
+} from '../../lib/schedule/monthly-schedule';
+import { can, ROLES } from '../../lib/security/roles';
+import { redactedConfig, secretMetadata } from '../../lib/security/secret-settings';
+import type { ConsoleDeps } from '../deps';
+import { auditPage, costsPage, settingsPage } from '../pages/ops-pages';
+import { actorOf, pageAndApi, pageContext, route, sendPage, type Handler } from './route';
+
+const HOUR_MS = 3_600_000;
+/** A form sends strings; the API sends JSON. Both end as one ScheduleChange. */
+const ScheduleChangeRequest = z
+  .object({
+    concurrency: z.coerce.number().int().min(1).max(64).optional(),
+    ledgerWaitMs: z.coerce.number().int().min(HOUR_MS).max(30 * 24 * HOUR_MS).optional(),
+    ledgerWaitHours: z.coerce.number().int().min(1).max(720).optional(),
+    paused: z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]).optional(),
+  })
+  .transform(({ ledgerWaitHours, ledgerWaitMs, ...rest }): ScheduleChange => ({
+    ...rest,
+    ledgerWaitMs: ledgerWaitMs ?? (ledgerWaitHours === undefined ? undefined : ledgerWaitHours * HOUR_MS),
+  }));
+const TokenRequest = z.object({
+  name: z.string(),
+  role: z.enum(ROLES),
+  companies: z.array(z.string().transform(assertCompanyId)).optional(),
+});
+const AuditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  action: z.enum(AUDIT_ACTIONS).optional(),
+});
+
+async function scheduleOrNothing(deps: ConsoleDeps): Promise<ScheduleState | undefined> {
+  try {
+    return await describeMonthlySchedule(deps.temporal);
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  const { config } = deps;
+
+  pageAndApi(app, 'GET', '/costs', 'costs:read', (kind) => async (request, reply) => {
+    const { month } = request.query as { month?: string };
+    const period = month === undefined || month === '' ? seoulDay(new Date()).slice(0, 7) : assertPeriod(month);
+    const report = costReport(period, await deps.usage.recordsFor(period));
+    return kind === 'page' ? sendPage(reply, costsPage(pageContext(deps, request), report)) : report;
+  });
+
+  route(app, 'GET', '/settings', { permission: 'config:read', kind: 'page' }, async (request, reply) => {
+    const admin = can(request.principal!.role, 'secrets:read');
+    const { saved } = request.query as { saved?: string };
+    return sendPage(
+      reply,
+      settingsPage(pageContext(deps, request), {
+        config: redactedConfig(config),
+        schedule: await scheduleOrNothing(deps),
+        canEdit: can(request.principal!.role, 'config:write'),
+        ...(admin && { secrets: secretMetadata(config), encryptionKeyIds: deps.encryptionKeyIds }),
+        ...(saved !== undefined && { notice: '스케줄 설정을 저장했습니다.' }),
+      }),
+    );
+  });
+
+  route(app, 'GET', '/api/config', { permission: 'config:read', kind: 'api' }, async () => ({
+    config: redactedConfig(config),
+    schedule: (await scheduleOrNothing(deps)) ?? null,
+  }));
+
+  const changeSchedule = (kind: 'page' | 'api'): Handler => async (request, reply) => {
+    const change = ScheduleChangeRequest.parse(request.body);
+    const { actor } = actorOf(request);
+    const result = await changeMonthlySchedule(deps.temporal, change, `changed in the console by ${actor}`);
+    await deps.audit.append({ action: 'config.changed', ...actorOf(request), target: 'schedule', outcome: 'success', details: result });
+    return kind === 'page' ? reply.redirect('/settings?saved', 303) : result;
+  };
+  route(app, 'POST', '/settings/schedule', { permission: 'config:write', kind: 'page' }, changeSchedule('page'));
+  route(app, 'PUT', '/api/config/schedule', { permission: 'config:write', kind: 'api' }, changeSchedule('api'));
+
+  route(app, 'GET', '/api/secrets', { permission: 'secrets:read', kind: 'api' }, async () => ({
+    secrets: secretMetadata(config),
+    encryptionKeyIds: deps.encryptionKeyIds,
+  }));
+
+  pageAndApi(app, 'GET', '/audit', 'audit:read', (kind) => async (request, reply) => {
+    const query = AuditQuery.parse(request.query);
+    const [records, verify] = await Promise.all([deps.audit.list(query), deps.audit.verify()]);
+    return kind === 'page' ? sendPage(reply, auditPage(pageContext(deps, request), records, verify)) : { verify, records };
+  });
+
+  route(app, 'GET', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async () => ({ tokens: await deps.tokens.list() }));
+
+  route(app, 'POST', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
+    const input = TokenRequest.parse(request.body);
+    const { token, record } = await deps.tokens.create(input);
+    await deps.audit.append({ action: 'token.created', ...actorOf(request), target: record.id, outcome: 'success', details: { name: record.name, role: record.role } });
+    // The only time the secret leaves the server: the caller stores it, we keep its hash.
+    return reply.code(201).send({ token, record });
+  });
+
+  route(app, 'DELETE', '/api/tokens/:id', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const revoked = await deps.tokens.revoke(id);
+    await deps.audit.append({ action: 'token.revoked', ...actorOf(request), target: id, outcome: revoked ? 'success' : 'failure' });
+    return reply.code(revoked ? 204 : 404).send();
+  });
+}

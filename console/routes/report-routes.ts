@@ -1,0 +1,121 @@
+// Companies, runs (list, start, backfill) and reports (view, download).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
+import { loadCompany } from '../../lib/erp/company';
+import { readFindingsDoc } from '../../lib/storage/findings-json';
+import { reportKeys } from '../../lib/storage/object-store';
+import type { ConsoleDeps } from '../deps';
+import { requireCompany } from '../http/access';
+import { companyPage, overviewPage, reportPage } from '../pages/report-pages';
+import { visibleCompanies } from '../services/companies';
+import { listRuns, periodsBetween, RunAlreadyRunningError, startCompanyRun } from '../services/runs';
+import { actorOf, pageAndApi, pageContext, route, sendPage } from './route';
+
+const RunRequest = z.object({ companyId: z.string().transform(assertCompanyId), period: z.string().transform(assertPeriod) });
+const BackfillRequest = z.object({
+  companyId: z.string().transform(assertCompanyId),
+  from: z.string().transform(assertPeriod),
+  to: z.string().transform(assertPeriod),
+});
+
+/** Validated company id and period from the URL; a company outside the principal's scope is refused. */
+async function companyMonth(deps: ConsoleDeps, request: FastifyRequest): Promise<{ companyId: string; period: string }> {
+  const params = request.params as { companyId: string; period: string };
+  const companyId = assertCompanyId(params.companyId);
+  await requireCompany(deps, request, companyId);
+  return { companyId, period: assertPeriod(params.period) };
+}
+
+export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  const { config, temporal } = deps;
+
+  route(app, 'GET', '/', { permission: 'reports:read', kind: 'page' }, async (request, reply) => {
+    const principal = request.principal!;
+    const [companies, runs] = await Promise.all([
+      visibleCompanies(config.ERP_DATA_DIR, principal),
+      listRuns(temporal, { scope: principal.companies, limit: 50 }),
+    ]);
+    return sendPage(reply, overviewPage(pageContext(deps, request), companies, runs));
+  });
+
+  route(app, 'GET', '/api/companies', { permission: 'reports:read', kind: 'api' }, async (request) => ({
+    companies: await visibleCompanies(config.ERP_DATA_DIR, request.principal!),
+  }));
+
+  route(app, 'GET', '/companies/:companyId', { permission: 'reports:read', kind: 'page' }, async (request, reply) => {
+    const companyId = assertCompanyId((request.params as { companyId: string }).companyId);
+    await requireCompany(deps, request, companyId);
+    const company = await loadCompany(config.ERP_DATA_DIR, companyId);
+    const runs = await listRuns(temporal, { companyId });
+    const { started } = request.query as { started?: string };
+    const notice = started ? `실행을 시작했습니다: ${started}` : undefined;
+    return sendPage(reply, companyPage(pageContext(deps, request), { id: company.id, name: company.name }, runs, notice));
+  });
+
+  route(app, 'GET', '/api/runs', { permission: 'reports:read', kind: 'api' }, async (request) => {
+    const query = request.query as { companyId?: string; period?: string };
+    if (query.companyId !== undefined) await requireCompany(deps, request, assertCompanyId(query.companyId));
+    return { runs: await listRuns(temporal, { scope: request.principal!.companies, companyId: query.companyId, period: query.period }) };
+  });
+
+  pageAndApi(app, 'POST', '/runs', 'runs:start', (kind) => async (request, reply) => {
+    const { companyId, period } = RunRequest.parse(request.body);
+    await requireCompany(deps, request, companyId);
+    await loadCompany(config.ERP_DATA_DIR, companyId);
+    const run = await startCompanyRun(temporal, config.TASK_QUEUE, companyId, period);
+    await deps.audit.append({ action: 'run.started', ...actorOf(request), target: `${companyId}/${period}`, outcome: 'success', details: run });
+    if (kind === 'page') return reply.redirect(`/companies/${encodeURIComponent(companyId)}?started=${encodeURIComponent(run.workflowId)}`, 303);
+    return reply.code(202).send(run);
+  });
+
+  pageAndApi(app, 'POST', '/backfills', 'runs:start', (kind) => async (request, reply) => {
+    const { companyId, from, to } = BackfillRequest.parse(request.body);
+    await requireCompany(deps, request, companyId);
+    await loadCompany(config.ERP_DATA_DIR, companyId);
+    const started: string[] = [];
+    const alreadyRunning: string[] = [];
+    for (const period of periodsBetween(from, to)) {
+      try {
+        started.push((await startCompanyRun(temporal, config.TASK_QUEUE, companyId, period)).workflowId);
+      } catch (err) {
+        if (!(err instanceof RunAlreadyRunningError)) throw err;
+        alreadyRunning.push(period);
+      }
+    }
+    await deps.audit.append({
+      action: 'backfill.started',
+      ...actorOf(request),
+      target: `${companyId}/${from}..${to}`,
+      outcome: 'success',
+      details: { started: started.length, alreadyRunning },
+    });
+    if (kind === 'page') return reply.redirect(`/companies/${encodeURIComponent(companyId)}?started=${encodeURIComponent(`${from}..${to} (${started.length})`)}`, 303);
+    return reply.code(202).send({ started, alreadyRunning });
+  });
+
+  pageAndApi(app, 'GET', '/reports/:companyId/:period', 'reports:read', (kind) => async (request, reply) => {
+    const { companyId, period } = await companyMonth(deps, request);
+    const doc = await readFindingsDoc(deps.objects, reportKeys(companyId, period).findings);
+    await deps.audit.append({ action: 'report.viewed', ...actorOf(request), target: `${companyId}/${period}`, outcome: 'success' });
+    return kind === 'page' ? sendPage(reply, reportPage(pageContext(deps, request), doc)) : doc;
+  });
+
+  pageAndApi(app, 'GET', '/reports/:companyId/:period/report.pdf', 'reports:read', () => async (request, reply) => {
+    const { companyId, period } = await companyMonth(deps, request);
+    const pdf = await deps.objects.get(reportKeys(companyId, period).pdf);
+    await deps.audit.append({
+      action: 'report.downloaded',
+      ...actorOf(request),
+      target: `${companyId}/${period}`,
+      outcome: 'success',
+      details: { bytes: pdf.length },
+    });
+    // Company ids may be Hangul: an ASCII fallback name plus the RFC 6266 UTF-8 one.
+    const name = `${companyId}-${period}-tax-report.pdf`;
+    return reply
+      .type('application/pdf')
+      .header('content-disposition', `attachment; filename="tax-report-${period}.pdf"; filename*=UTF-8''${encodeURIComponent(name)}`)
+      .send(pdf);
+  });
+}

@@ -1,0 +1,41 @@
+// Route registration with the access rule as a required argument, and the context pages render with.
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import type { ConsoleDeps } from '../deps';
+import { SESSION_COOKIE, type Access } from '../http/access';
+import type { PageContext } from '../pages/layout';
+
+export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+export function route(app: FastifyInstance, method: HTTPMethods, url: string, access: Access, handler: Handler): void {
+  app.route({ method, url, config: { access }, handler });
+}
+
+/** The same handler as a page and under /api (JSON), e.g. a report view and its findings.json. */
+export function pageAndApi(
+  app: FastifyInstance,
+  method: HTTPMethods,
+  url: string,
+  permission: Access['permission'],
+  handler: (kind: Access['kind']) => Handler,
+): void {
+  route(app, method, url, { permission, kind: 'page' }, handler('page'));
+  route(app, method, `/api${url}`, { permission, kind: 'api' }, handler('api'));
+}
+
+export function pageContext(deps: ConsoleDeps, request: FastifyRequest): PageContext {
+  const cookie = request.cookies[SESSION_COOKIE];
+  return {
+    firmName: deps.config.FIRM_NAME,
+    principal: request.principal,
+    csrf: cookie && request.principal?.via === 'session' ? deps.sessions.csrfToken(cookie) : undefined,
+  };
+}
+
+export function sendPage(reply: FastifyReply, markup: string, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(markup);
+}
+
+/** The audit fields every console action shares. */
+export function actorOf(request: FastifyRequest): { actor: string; role?: NonNullable<FastifyRequest['principal']>['role']; sourceIp: string } {
+  return { actor: request.principal?.subject ?? 'anonymous', role: request.principal?.role, sourceIp: request.ip };
+}

@@ -1,0 +1,76 @@
+/**
+ * The audit log's contract: who did what to which target, in an append-only, hash-chained log.
+ * Built by createAuditLog (create-audit-log.ts): a JSON-lines file, or PostgreSQL when DATABASE_URL is set.
+ */
+import type { Role } from '../security/roles';
+
+export const AUDIT_ACTIONS = [
+  'report.generated',
+  'report.viewed',
+  'report.downloaded',
+  'run.started',
+  'backfill.started',
+  'config.changed',
+  'login.succeeded',
+  'login.failed',
+  'logout',
+  'api_key.used',
+  'token.created',
+  'token.revoked',
+  'access.denied',
+  'audit.pruned',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
+
+export interface AuditEvent {
+  action: AuditAction;
+  actor: string;
+  role?: Role | 'system';
+  target?: string;
+  outcome: (typeof AUDIT_OUTCOMES)[number];
+  sourceIp?: string;
+  /** Stored as JSON: undefined members are dropped, Dates become strings. Never put secrets here. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEvent {
+  /** 1, 2, 3, … without gaps. */
+  seq: number;
+  /** ISO 8601, UTC, millisecond precision. */
+  ts: string;
+  /** The previous record's hash (64 zeros before seq 1). */
+  prevHash: string;
+  /** sha256 (hex) of the record's canonical JSON without `hash`. */
+  hash: string;
+}
+
+export interface AuditQuery {
+  /** Newest first; default 100. */
+  limit?: number;
+  action?: AuditAction;
+  target?: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  records: number;
+  firstSeq?: number;
+  lastSeq?: number;
+  /** Each names the seq it is about. */
+  problems: string[];
+}
+
+export interface AuditLog {
+  append(event: AuditEvent): Promise<AuditRecord>;
+  list(query?: AuditQuery): Promise<AuditRecord[]>;
+  verify(): Promise<VerifyResult>;
+  /**
+   * Removes the oldest records up to the first one not older than `before`, then appends an `audit.pruned`
+   * record; the chain stays verifiable through the prune anchor. Removes nothing (and appends nothing)
+   * when no record is old enough; refuses to prune a log that does not verify, so pruning cannot hide tampering.
+   */
+  prune(before: Date, actor: string): Promise<{ removed: number }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,165 @@
+/**
+ * The audit log in PostgreSQL (`audit_log`), for deployments where the console and the workers run on
+ * several hosts. Appends serialise on a transaction-scoped advisory lock, so seqs stay contiguous.
+ */
+import pg from 'pg';
+import type { Logger } from '../logging';
+import type { AuditEvent, AuditLog, AuditQuery, AuditRecord, VerifyResult } from './audit-log';
+import { buildRecord, linkOf, planPrune, verifyChain, type ChainLink } from './audit-chain';
+import { AUDIT_LOCK_KEY, AUDIT_SCHEMA_PRESENT_SQL, AUDIT_SCHEMA_SQL } from './pg-audit-schema';
+
+type Db = pg.PoolClient;
+
+const COLUMNS = 'seq, ts, action, actor, role, target, outcome, source_ip, details, prev_hash, hash';
+
+export class PgAuditLog implements AuditLog {
+  private readonly pool: pg.Pool;
+  private schema?: Promise<void>;
+
+  constructor(
+    databaseUrl: string,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+    // An idle connection that drops must not crash the process; the next query reconnects.
+    this.pool.on('error', (err) => this.log.warn({ error: err.message }, 'audit database connection lost'));
+  }
+
+  append(event: AuditEvent): Promise<AuditRecord> {
+    return this.transaction('BEGIN', async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+      const { rows } = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+      const last = rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash };
+      const record = buildRecord(event, last, this.now());
+      await insertRecord(db, record);
+      await setMark(db, 'audit_head', linkOf(record));
+      return record;
+    });
+  }
+
+  async list(query: AuditQuery = {}): Promise<AuditRecord[]> {
+    await this.ensureSchema();
+    const { rows } = await this.pool.query(
+      `SELECT ${COLUMNS} FROM audit_log WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR target = $2) ORDER BY seq DESC LIMIT $3`,
+      [query.action ?? null, query.target ?? null, query.limit ?? 100],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** One snapshot of the rows and both marks, without blocking appends. */
+  verify(): Promise<VerifyResult> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db) => (await readChain(db)).verified);
+  }
+
+  prune(before: Date, actor: string): Promise<{ removed: number }> {
+    return this.transaction('BEGIN', async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+      const { records, verified } = await readChain(db);
+      const plan = planPrune(records, verified, before, actor, this.now());
+      if (!plan) return { removed: 0 };
+      await db.query(`SET LOCAL audit.pruning = 'on'`);
+      await db.query('DELETE FROM audit_log WHERE seq <= $1', [plan.anchor.seq]);
+      await setMark(db, 'audit_anchor', plan.anchor);
+      await insertRecord(db, plan.pruned);
+      await setMark(db, 'audit_head', linkOf(plan.pruned));
+      this.log.info({ removed: plan.removed, throughSeq: plan.anchor.seq }, 'audit log pruned');
+      return { removed: plan.removed };
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+
+  private ensureSchema(): Promise<void> {
+    this.schema ??= this.createSchema().catch((err) => {
+      this.schema = undefined;
+      throw err;
+    });
+    return this.schema;
+  }
+
+  private async createSchema(): Promise<void> {
+    const { rows } = await this.pool.query<{ present: boolean }>(AUDIT_SCHEMA_PRESENT_SQL);
+    if (rows[0]?.present) return;
+    await inTransaction(this.pool, 'BEGIN', async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+      await db.query(AUDIT_SCHEMA_SQL);
+    });
+  }
+
+  private async transaction<T>(begin: string, fn: (db: Db) => Promise<T>): Promise<T> {
+    await this.ensureSchema();
+    return inTransaction(this.pool, begin, fn);
+  }
+}
+
+async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  try {
+    await db.query(begin);
+    const result = await fn(db);
+    await db.query('COMMIT');
+    return result;
+  } catch (err) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    db.release();
+  }
+}
+
+async function readChain(db: Db): Promise<{ records: AuditRecord[]; verified: VerifyResult }> {
+  const records = (await db.query(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`)).rows.map(fromRow);
+  const verified = verifyChain(records, { anchor: await getMark(db, 'audit_anchor'), head: await getMark(db, 'audit_head') });
+  return { records, verified };
+}
+
+function insertRecord(db: Db, r: AuditRecord): Promise<unknown> {
+  return db.query(`INSERT INTO audit_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`, [
+    r.seq,
+    r.ts,
+    r.action,
+    r.actor,
+    r.role ?? null,
+    r.target ?? null,
+    r.outcome,
+    r.sourceIp ?? null,
+    r.details === undefined ? null : JSON.stringify(r.details),
+    r.prevHash,
+    r.hash,
+  ]);
+}
+
+type MarkTable = 'audit_anchor' | 'audit_head';
+
+async function getMark(db: Db, table: MarkTable): Promise<ChainLink | undefined> {
+  const { rows } = await db.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${table}`);
+  return rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash };
+}
+
+function setMark(db: Db, table: MarkTable, link: ChainLink): Promise<unknown> {
+  return db.query(`INSERT INTO ${table} (seq, hash) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash`, [
+    link.seq,
+    link.hash,
+  ]);
+}
+
+/** Back to the record appended: NULL columns were absent members, and timestamptz keeps the millisecond ISO text. */
+function fromRow(row: Record<string, unknown>): AuditRecord {
+  const record = {
+    seq: Number(row.seq),
+    ts: (row.ts as Date).toISOString(),
+    action: row.action,
+    actor: row.actor,
+    role: row.role,
+    target: row.target,
+    outcome: row.outcome,
+    sourceIp: row.source_ip,
+    details: row.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== null)) as unknown as AuditRecord;
+}

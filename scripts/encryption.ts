@@ -1,0 +1,89 @@
+// `npm run encryption -- new-key [--id KID] | seal --erp --reports | rotate | status`
+// Encryption at rest of the ERP ledgers (ERP_DATA_DIR) and the filesystem report store (REPORT_STORE_DIR):
+//   new-key   prints `kid:base64key` for ENCRYPTION_KEYS
+//   seal      seals the plaintext files in place (run once when turning encryption on)
+//   rotate    after adding a key and making it ENCRYPTION_KEY_ID: rewraps every sealed file to it, so the old key can go
+//   status    plaintext and sealed files per key id
+// Files are replaced atomically, but a file rewritten by a worker during the same moment can lose that write:
+// run seal and rotate while no reports are being made.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { loadConfig, type AppConfig } from '../lib/config';
+import {
+  countByKey,
+  ledgerFiles,
+  reportFiles,
+  rewrapInPlace,
+  sealInPlace,
+  type AtRestFile,
+  type KeyCounts,
+} from '../lib/security/at-rest-files';
+import { isKeyId, loadKeyWrapper, type KeyWrapper } from '../lib/security/keyring';
+
+const USAGE = 'usage: npm run encryption -- new-key [--id KID] | seal [--erp] [--reports] | rotate | status';
+
+type Tree = 'erp' | 'reports';
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { id: { type: 'string' }, erp: { type: 'boolean' }, reports: { type: 'boolean' } },
+  });
+  const [command, ...rest] = positionals;
+  if (!['new-key', 'seal', 'rotate', 'status'].includes(command ?? '') || rest.length > 0) throw new Error(USAGE);
+  if (command === 'new-key') return newKey(values.id);
+  const config = loadConfig();
+  if (command === 'status') {
+    for (const tree of trees(config)) console.log(`${tree.padEnd(8)}${formatCounts(await countByKey(await files(config, tree)))}`);
+    return;
+  }
+  const keys = await requireKeys(config);
+  if (command === 'seal') {
+    const selected = (['erp', 'reports'] as const).filter((t) => values[t]);
+    if (selected.length === 0) throw new Error(`seal needs --erp and/or --reports\n${USAGE}`);
+    if (values.reports && config.S3_BUCKET) throw new Error('S3_BUCKET is set: reports live in S3 under server-side encryption');
+    for (const tree of selected) {
+      const { sealed, skipped } = await sealInPlace(await files(config, tree), keys);
+      console.log(`${tree.padEnd(8)}sealed=${sealed} already-sealed=${skipped}`);
+    }
+  } else {
+    for (const tree of trees(config)) {
+      const list = await files(config, tree);
+      console.log(`${tree.padEnd(8)}before  ${formatCounts(await countByKey(list))}`);
+      const { rewrapped } = await rewrapInPlace(list, keys);
+      console.log(`${tree.padEnd(8)}after   ${formatCounts(await countByKey(list))} (rewrapped=${rewrapped})`);
+    }
+  }
+}
+
+/** The id defaults to the month (`2026-01`); a second key in the same month needs --id. */
+function newKey(id = new Date().toISOString().slice(0, 7)): void {
+  if (!isKeyId(id)) throw new Error(`--id ${JSON.stringify(id)}: expected 1-64 characters of A-Z a-z 0-9 _ . -`);
+  console.log(`${id}:${randomBytes(32).toString('base64')}`);
+}
+
+async function requireKeys(config: AppConfig): Promise<KeyWrapper> {
+  const keys = await loadKeyWrapper(config);
+  if (!keys) throw new Error('encryption is not configured: set ENCRYPTION_KEYS and ENCRYPTION_KEY_ID, or ENCRYPTION_KMS_MODULE');
+  return keys;
+}
+
+/** With S3, reports are encrypted by the bucket (S3_SSE) and REPORT_STORE_DIR is unused. */
+function trees(config: AppConfig): Tree[] {
+  return config.S3_BUCKET ? ['erp'] : ['erp', 'reports'];
+}
+
+function files(config: AppConfig, tree: Tree): Promise<AtRestFile[]> {
+  return tree === 'erp' ? ledgerFiles(config.ERP_DATA_DIR) : reportFiles(config.REPORT_STORE_DIR);
+}
+
+/** `plaintext=2 k1=10 k2=3`, key ids sorted. */
+function formatCounts({ plaintext, sealed }: KeyCounts): string {
+  const byKey = Object.keys(sealed).sort().map((kid) => `${kid}=${sealed[kid]}`);
+  return [`plaintext=${plaintext}`, ...byKey].join(' ');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test suites of `npm test`, then the redaction check over every log line they wrote.
+# Tests register the secrets they create (test/support/test-secrets.ts); no registered value, and nothing shaped
+# like a token or a URL with a password, may appear in the log file.
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+out=.data/test-logs
+mkdir -p "$out"
+rm -f "$out/npm-test.jsonl" "$out/secrets.txt"
+export LOG_FILE="$ROOT/$out/npm-test.jsonl" TEST_SECRETS_FILE="$ROOT/$out/secrets.txt"
+if (($#)); then files=("$@"); else files=(test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts); fi
+node --import tsx --test --test-concurrency=2 "${files[@]}"
+status=$?
+npx tsx scripts/check-log-redaction.ts "$LOG_FILE" "$TEST_SECRETS_FILE" || status=1
+exit $status

@@ -1,0 +1,159 @@
+// What the console does beyond the role matrix: company scope, sessions and CSRF, sign-in limits, hostile input,
+// headers, and the audit trail its actions leave.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { REPORT_COMPANY, REPORT_PERIOD, OTHER_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
+
+let s: ConsoleStack;
+const C = encodeURIComponent(REPORT_COMPANY);
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const form = (fields: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
+
+/** Signs in through the form and returns the session cookie. */
+async function signIn(token: string): Promise<string> {
+  const res = await fetch(`${s.url}/login`, { method: 'POST', redirect: 'manual', ...form({ token, next: '/' }) });
+  assert.equal(res.status, 303);
+  const cookie = res.headers.get('set-cookie') ?? '';
+  assert.match(cookie, /HttpOnly/i);
+  assert.match(cookie, /SameSite=Strict/i);
+  return cookie.split(';')[0]!;
+}
+
+function csrfOf(page: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(page);
+  assert.ok(match, 'the page carries a CSRF token');
+  return match[1]!;
+}
+
+before(async () => {
+  s = await startConsoleStack({ TASK_QUEUE: 'console-behaviour-idle', LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW: '15m' });
+});
+after(async () => {
+  await s?.stop();
+});
+
+describe('console', () => {
+  test('a viewer scoped to one company sees only it, and is refused the others', async () => {
+    const headers = bearer(s.tokens.scopedViewer);
+    const companies = (await (await fetch(`${s.url}/api/companies`, { headers })).json()) as { companies: { id: string }[] };
+    assert.deepEqual(companies.companies.map((c) => c.id), [REPORT_COMPANY]);
+    const runs = (await (await fetch(`${s.url}/api/runs`, { headers })).json()) as { runs: { companyId: string }[] };
+    assert.ok(runs.runs.length >= 1);
+    assert.ok(runs.runs.every((r) => r.companyId === REPORT_COMPANY));
+    const own = await fetch(`${s.url}/api/reports/${C}/${REPORT_PERIOD}/report.pdf`, { headers });
+    assert.equal(own.status, 200);
+    assert.equal(Buffer.from(await own.arrayBuffer()).subarray(0, 4).toString(), '%PDF');
+    const other = await fetch(`${s.url}/api/reports/${encodeURIComponent(OTHER_COMPANY)}/${REPORT_PERIOD}/report.pdf`, { headers });
+    assert.equal(other.status, 403);
+    const otherRuns = await fetch(`${s.url}/api/runs?companyId=${encodeURIComponent(OTHER_COMPANY)}`, { headers });
+    assert.equal(otherRuns.status, 403);
+  });
+
+  test('the download is the stored PDF, named for the company in UTF-8', async () => {
+    const res = await fetch(`${s.url}/api/reports/${C}/${REPORT_PERIOD}/report.pdf`, { headers: bearer(s.tokens.viewer) });
+    assert.equal(res.headers.get('content-type'), 'application/pdf');
+    assert.match(res.headers.get('content-disposition') ?? '', /filename\*=UTF-8''c01-%EA%B0%80%EB%9E%8C-2024-03-tax-report\.pdf/);
+    const stored = await s.deps.objects.get(`${REPORT_COMPANY}/${REPORT_PERIOD}/report.pdf`);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), stored);
+  });
+
+  test('hostile ids and periods are refused before they reach a path, a query or a page', async () => {
+    const headers = { ...bearer(s.tokens.admin), 'content-type': 'application/json' };
+    for (const [url, status] of [
+      ['/api/reports/..%2F..%2Fetc/2024-03/report.pdf', 400],
+      ['/api/reports/c01/2024-13', 400],
+      [`/api/runs?companyId=${encodeURIComponent("x' OR '1'='1")}`, 400],
+      [`/api/runs?period=${encodeURIComponent("2024-01' OR WorkflowType='x")}`, 400],
+      [`/api/reports/${C}/2019-01`, 404],
+    ] as const) {
+      const res = await fetch(`${s.url}${url}`, { headers });
+      assert.equal(res.status, status, url);
+    }
+    const unknown = await fetch(`${s.url}/api/runs`, { method: 'POST', headers, body: JSON.stringify({ companyId: 'no-such-co', period: '2024-01' }) });
+    assert.equal(unknown.status, 404);
+    const script = await fetch(`${s.url}/companies/${encodeURIComponent('<script>')}`, { headers });
+    assert.equal(script.status, 400);
+    const page = await script.text();
+    assert.ok(!page.includes('<script>'), 'the id is escaped on the error page');
+    assert.match(page, /&lt;script&gt;/);
+  });
+
+  test('a session form post needs its CSRF token and a same-origin Origin', async () => {
+    const cookie = await signIn(s.tokens.analyst);
+    const page = await (await fetch(`${s.url}/companies/${C}`, { headers: { cookie } })).text();
+    const csrf = csrfOf(page);
+    const post = (fields: Record<string, string>, extra: Record<string, string> = {}) =>
+      fetch(`${s.url}/runs`, { method: 'POST', redirect: 'manual', ...form(fields), headers: { ...form(fields).headers, cookie, ...extra } });
+    assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-01' })).status, 403, 'no token');
+    assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: 'forged' })).status, 403, 'wrong token');
+    assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: csrf }, { origin: 'https://evil.example' })).status, 403, 'foreign origin');
+    const ok = await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: csrf });
+    assert.equal(ok.status, 303);
+    assert.match(ok.headers.get('location') ?? '', /started=tax-report-/);
+    const other = await signIn(s.tokens.admin);
+    const otherCsrf = csrfOf(await (await fetch(`${s.url}/`, { headers: { cookie: other } })).text());
+    assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-02', _csrf: otherCsrf })).status, 403, "another session's token");
+  });
+
+  test('revoking an API token ends the sessions signed in with it', async () => {
+    const { token, record } = await s.deps.tokens.create({ name: 'short-lived', role: 'viewer' });
+    const cookie = await signIn(token);
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: { cookie } })).status, 200);
+    await s.deps.tokens.revoke(record.id);
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: { cookie } })).status, 401);
+  });
+
+  test('security headers on every answer; the console runs no script at all', async () => {
+    for (const url of ['/login', '/api/me', '/healthz']) {
+      const res = await fetch(`${s.url}${url}`);
+      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      assert.doesNotMatch(res.headers.get('content-security-policy') ?? '', /script-src/);
+      assert.equal(res.headers.get('x-frame-options'), 'DENY');
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+      if (url !== '/static/console.css') assert.equal(res.headers.get('cache-control'), 'no-store');
+    }
+  });
+
+  test('an open redirect through ?next= is not possible', async () => {
+    const { token } = await s.deps.tokens.create({ name: 'redirect-check', role: 'viewer' });
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example']) {
+      const res = await fetch(`${s.url}/login`, { method: 'POST', redirect: 'manual', ...form({ token, next }) });
+      assert.equal(res.headers.get('location'), '/', next);
+    }
+  });
+
+  test('the sign-in is rate-limited per address after LOGIN_MAX_FAILURES, for forms and bearer tokens alike', async () => {
+    // Run last: it leaves 127.0.0.1 blocked for the window.
+    const bad = () => fetch(`${s.url}/login`, { method: 'POST', redirect: 'manual', ...form({ token: 'txr_0123456789ab_wrong-wrong-wrong-wrong' }) });
+    assert.equal((await bad()).status, 401);
+    assert.equal((await bad()).status, 401);
+    assert.equal((await bad()).status, 401);
+    const limited = await bad();
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer('txr_0123456789ab_also-wrong-also-wrong') })).status, 401);
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(s.tokens.admin) })).status, 401, 'even a good token waits out the window');
+  });
+
+  test('the audit log holds each action, with actor and outcome, and its chain verifies', async () => {
+    const records = await s.deps.audit.list({ limit: 1000 });
+    const seen = (action: string, predicate: (r: (typeof records)[number]) => boolean = () => true) =>
+      records.some((r) => r.action === action && predicate(r));
+    assert.ok(seen('login.succeeded', (r) => r.actor === 'analyst-lee' && r.role === 'analyst'));
+    assert.ok(seen('login.failed', (r) => r.outcome === 'failure'));
+    assert.ok(seen('login.failed', (r) => r.outcome === 'denied'), 'rate-limited attempts are recorded');
+    assert.ok(seen('api_key.used', (r) => r.actor === 'viewer-garam'));
+    assert.ok(seen('report.downloaded', (r) => r.target === `${REPORT_COMPANY}/${REPORT_PERIOD}`));
+    assert.ok(seen('access.denied', (r) => r.actor === 'viewer-garam'));
+    assert.ok(seen('run.started', (r) => r.actor === 'analyst-lee' && r.target === `${REPORT_COMPANY}/2021-01`));
+    for (const r of records) {
+      assert.doesNotMatch(JSON.stringify(r), /txr_[0-9a-f]{12}_/, 'no token secret in the audit log');
+    }
+    const verify = await s.deps.audit.verify();
+    assert.equal(verify.ok, true, verify.problems.join('; '));
+  });
+});
