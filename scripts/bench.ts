@@ -4,7 +4,8 @@
 // from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts);
 // then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts);
 // then the tokens of the compact LLM prompt against a naive one over the fixtures (scripts/support/prompt-tokens.ts);
-// then a month of 1,000 companies through the embedded stack (scripts/support/scale-bench.ts; `-- --scale-companies N`).
+// then a month of 1,000 companies through the embedded stack (scripts/support/scale-bench.ts; `-- --scale-companies N`);
+// then encryption at rest, the audit log and console sign-in (scripts/support/security-bench.ts).
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -26,6 +27,7 @@ import { performanceMarkdown, type BenchReport, type SizeResult } from './suppor
 import { promptTokenRows, summarizePromptTokens } from './support/prompt-tokens';
 import { benchScale, type ScaleBenchOptions } from './support/scale-bench';
 import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
+import { benchSecurity } from './support/security-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
 
@@ -43,6 +45,8 @@ const RDF4J_HEAP = '4g';
 const FIXTURE_LEDGERS = join(ROOT, 'test/fixtures/ledgers');
 const RENDER_POOLS = [1, 2, 4];
 const RENDER_BATCH = 12;
+/** A large month, so the cost of sealing and opening a whole ledger in memory shows. */
+const SECURITY_LEDGER_LINES = 100_000;
 /**
  * A month of 1,000 small companies, the LLM answering after 2 s, with the defaults: 16 company workflows and 16 LLM
  * calls per worker at once, 2 render pages (one per core); the queue's rate raised to 50/s (a provider tier's limit).
@@ -183,6 +187,8 @@ async function main(): Promise<void> {
   const companies = Number(parseArgs({ options: { 'scale-companies': { type: 'string' } } }).values['scale-companies'] ?? SCALE.companies);
   console.log(`benchmarking a month of ${companies.toLocaleString('en-US')} companies …`);
   const scale = await benchScale({ ...SCALE, companies });
+  console.log('benchmarking encryption at rest, the audit log and console sign-in …');
+  const security = await benchSecurity({ runs: RUNS, ledgerLines: SECURITY_LEDGER_LINES, pdfBytes: Math.round(render.pdfKiB * 1024) });
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
@@ -205,6 +211,7 @@ async function main(): Promise<void> {
     render,
     prompts,
     scale,
+    security,
   };
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);

@@ -85,6 +85,8 @@ async function main(): Promise<void> {
 
   if (values.keep) {
     console.log('--keep: dev server and worker keep running; Ctrl-C stops them.');
+    console.log('Console: in another terminal, `npm run console:token -- create --name me --role admin`, then `npm run console`');
+    console.log('         and sign in at http://127.0.0.1:8080 with the printed token.');
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   }
   reportWorker.shutdown();

@@ -50,15 +50,8 @@ export async function authenticate(deps: ConsoleDeps, request: FastifyRequest): 
     const principal = looksLikeJwt(token) ? await verifyJwt(deps, token) : await deps.tokens.verify(token);
     if (!principal) throw new AuthError(401, 'unknown or revoked API token');
     if (principal.via === 'api-token') {
-      await deps.audit.append({
-        action: 'api_key.used',
-        actor: principal.subject,
-        role: principal.role,
-        target: `${request.method} ${request.routeOptions.url ?? request.url}`,
-        outcome: 'success',
-        sourceIp: ip,
-        details: { tokenId: principal.tokenId },
-      });
+      const details = { tokenId: principal.tokenId };
+      await deps.audit.append({ action: 'api_key.used', ...requestParty(request, principal), target: routeOf(request), outcome: 'success', details });
     }
     return principal;
   } catch (err) {
@@ -73,6 +66,18 @@ export async function authenticate(deps: ConsoleDeps, request: FastifyRequest): 
     });
     throw err;
   }
+}
+
+/** Who acted and from where: the audit fields every console record shares. */
+export function requestParty(
+  request: FastifyRequest,
+  principal: Principal | undefined = request.principal,
+): { actor: string; role?: Principal['role']; sourceIp: string } {
+  return { actor: principal?.subject ?? 'anonymous', role: principal?.role, sourceIp: request.ip };
+}
+
+function routeOf(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url}`;
 }
 
 async function verifyJwt(deps: ConsoleDeps, token: string): Promise<Principal> {
@@ -103,15 +108,6 @@ export async function requireCompany(deps: ConsoleDeps, request: FastifyRequest,
 }
 
 async function deny(deps: ConsoleDeps, request: FastifyRequest, reason: string): Promise<never> {
-  const principal = request.principal!;
-  await deps.audit.append({
-    action: 'access.denied',
-    actor: principal.subject,
-    role: principal.role,
-    target: `${request.method} ${request.routeOptions.url ?? request.url}`,
-    outcome: 'denied',
-    sourceIp: request.ip,
-    details: { reason },
-  });
+  await deps.audit.append({ action: 'access.denied', ...requestParty(request), target: routeOf(request), outcome: 'denied', details: { reason } });
   throw new AccessDeniedError(reason);
 }

@@ -15,8 +15,9 @@ import {
 import { can, ROLES } from '../../lib/security/roles';
 import { redactedConfig, secretMetadata } from '../../lib/security/secret-settings';
 import type { ConsoleDeps } from '../deps';
+import { requestParty } from '../http/access';
 import { auditPage, costsPage, settingsPage } from '../pages/ops-pages';
-import { actorOf, pageAndApi, pageContext, route, sendPage, type Handler } from './route';
+import { pageAndApi, pageContext, route, sendPage, type Handler } from './route';
 
 const HOUR_MS = 3_600_000;
 /** A form sends strings; the API sends JSON. Both end as one ScheduleChange. */
@@ -82,9 +83,9 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
 
   const changeSchedule = (kind: 'page' | 'api'): Handler => async (request, reply) => {
     const change = ScheduleChangeRequest.parse(request.body);
-    const { actor } = actorOf(request);
+    const { actor } = requestParty(request);
     const result = await changeMonthlySchedule(deps.temporal, change, `changed in the console by ${actor}`);
-    await deps.audit.append({ action: 'config.changed', ...actorOf(request), target: 'schedule', outcome: 'success', details: result });
+    await deps.audit.append({ action: 'config.changed', ...requestParty(request), target: 'schedule', outcome: 'success', details: result });
     return kind === 'page' ? reply.redirect('/settings?saved', 303) : result;
   };
   route(app, 'POST', '/settings/schedule', { permission: 'config:write', kind: 'page' }, changeSchedule('page'));
@@ -106,7 +107,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
   route(app, 'POST', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
     const input = TokenRequest.parse(request.body);
     const { token, record } = await deps.tokens.create(input);
-    await deps.audit.append({ action: 'token.created', ...actorOf(request), target: record.id, outcome: 'success', details: { name: record.name, role: record.role } });
+    await deps.audit.append({ action: 'token.created', ...requestParty(request), target: record.id, outcome: 'success', details: { name: record.name, role: record.role } });
     // The only time the secret leaves the server: the caller stores it, we keep its hash.
     return reply.code(201).send({ token, record });
   });
@@ -114,7 +115,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
   route(app, 'DELETE', '/api/tokens/:id', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const revoked = await deps.tokens.revoke(id);
-    await deps.audit.append({ action: 'token.revoked', ...actorOf(request), target: id, outcome: revoked ? 'success' : 'failure' });
+    await deps.audit.append({ action: 'token.revoked', ...requestParty(request), target: id, outcome: revoked ? 'success' : 'failure' });
     return reply.code(revoked ? 204 : 404).send();
   });
 }

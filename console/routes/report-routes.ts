@@ -6,11 +6,11 @@ import { loadCompany } from '../../lib/erp/company';
 import { readFindingsDoc } from '../../lib/storage/findings-json';
 import { reportKeys } from '../../lib/storage/object-store';
 import type { ConsoleDeps } from '../deps';
-import { requireCompany } from '../http/access';
+import { requestParty, requireCompany } from '../http/access';
 import { companyPage, overviewPage, reportPage } from '../pages/report-pages';
 import { visibleCompanies } from '../services/companies';
 import { listRuns, periodsBetween, RunAlreadyRunningError, startCompanyRun } from '../services/runs';
-import { actorOf, pageAndApi, pageContext, route, sendPage } from './route';
+import { pageAndApi, pageContext, route, sendPage } from './route';
 
 const RunRequest = z.object({ companyId: z.string().transform(assertCompanyId), period: z.string().transform(assertPeriod) });
 const BackfillRequest = z.object({
@@ -64,7 +64,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     await requireCompany(deps, request, companyId);
     await loadCompany(config.ERP_DATA_DIR, companyId);
     const run = await startCompanyRun(temporal, config.TASK_QUEUE, companyId, period);
-    await deps.audit.append({ action: 'run.started', ...actorOf(request), target: `${companyId}/${period}`, outcome: 'success', details: run });
+    await deps.audit.append({ action: 'run.started', ...requestParty(request), target: `${companyId}/${period}`, outcome: 'success', details: run });
     if (kind === 'page') return reply.redirect(`/companies/${encodeURIComponent(companyId)}?started=${encodeURIComponent(run.workflowId)}`, 303);
     return reply.code(202).send(run);
   });
@@ -85,7 +85,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     }
     await deps.audit.append({
       action: 'backfill.started',
-      ...actorOf(request),
+      ...requestParty(request),
       target: `${companyId}/${from}..${to}`,
       outcome: 'success',
       details: { started: started.length, alreadyRunning },
@@ -97,7 +97,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   pageAndApi(app, 'GET', '/reports/:companyId/:period', 'reports:read', (kind) => async (request, reply) => {
     const { companyId, period } = await companyMonth(deps, request);
     const doc = await readFindingsDoc(deps.objects, reportKeys(companyId, period).findings);
-    await deps.audit.append({ action: 'report.viewed', ...actorOf(request), target: `${companyId}/${period}`, outcome: 'success' });
+    await deps.audit.append({ action: 'report.viewed', ...requestParty(request), target: `${companyId}/${period}`, outcome: 'success' });
     return kind === 'page' ? sendPage(reply, reportPage(pageContext(deps, request), doc)) : doc;
   });
 
@@ -106,7 +106,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const pdf = await deps.objects.get(reportKeys(companyId, period).pdf);
     await deps.audit.append({
       action: 'report.downloaded',
-      ...actorOf(request),
+      ...requestParty(request),
       target: `${companyId}/${period}`,
       outcome: 'success',
       details: { bytes: pdf.length },

@@ -34,8 +34,3 @@ export function pageContext(deps: ConsoleDeps, request: FastifyRequest): PageCon
 export function sendPage(reply: FastifyReply, markup: string, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(markup);
 }
-
-/** The audit fields every console action shares. */
-export function actorOf(request: FastifyRequest): { actor: string; role?: NonNullable<FastifyRequest['principal']>['role']; sourceIp: string } {
-  return { actor: request.principal?.subject ?? 'anonymous', role: request.principal?.role, sourceIp: request.ip };
-}

@@ -5,9 +5,9 @@ import { AuthError } from '../../lib/auth/auth-error';
 import { looksLikeJwt } from '../../lib/auth/oidc';
 import type { Principal } from '../../lib/security/roles';
 import type { ConsoleDeps } from '../deps';
-import { SESSION_COOKIE } from '../http/access';
+import { SESSION_COOKIE, requestParty } from '../http/access';
 import { loginPage } from '../pages/login-page';
-import { actorOf, pageContext, route, sendPage } from './route';
+import { pageContext, route, sendPage } from './route';
 
 const LoginForm = z.object({ token: z.string().trim().min(1).max(4096), next: z.string().max(2048).optional() });
 
@@ -28,14 +28,14 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     const next = safeNext(form.data?.next);
     const limit = deps.loginLimiter.check(request.ip);
     if (!limit.allowed) {
-      await deps.audit.append({ action: 'login.failed', ...actorOf(request), outcome: 'denied', details: { reason: 'rate limited' } });
+      await deps.audit.append({ action: 'login.failed', ...requestParty(request), outcome: 'denied', details: { reason: 'rate limited' } });
       reply.header('retry-after', String(limit.retryAfterSeconds));
       return sendPage(reply, loginPage(ctx, { error: `로그인 시도가 너무 많습니다. ${limit.retryAfterSeconds}초 후에 다시 시도하십시오.`, next }), 429);
     }
     const principal = form.success ? await signIn(deps, form.data.token) : { failure: 'empty token' };
     if ('failure' in principal) {
       deps.loginLimiter.fail(request.ip);
-      await deps.audit.append({ action: 'login.failed', ...actorOf(request), outcome: 'failure', details: { via: 'form', reason: principal.failure } });
+      await deps.audit.append({ action: 'login.failed', ...requestParty(request), outcome: 'failure', details: { via: 'form', reason: principal.failure } });
       return sendPage(reply, loginPage(ctx, { error: '토큰이 올바르지 않습니다.', next }), 401);
     }
     deps.loginLimiter.succeed(request.ip);
@@ -46,20 +46,14 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
       path: '/',
       maxAge: Math.floor(deps.config.CONSOLE_SESSION_TTL / 1000),
     });
-    await deps.audit.append({
-      action: 'login.succeeded',
-      actor: principal.subject,
-      role: principal.role,
-      outcome: 'success',
-      sourceIp: request.ip,
-      details: { via: principal.via, ...(principal.tokenId && { tokenId: principal.tokenId }) },
-    });
+    const details = { via: principal.via, ...(principal.tokenId && { tokenId: principal.tokenId }) };
+    await deps.audit.append({ action: 'login.succeeded', ...requestParty(request, principal), outcome: 'success', details });
     return reply.redirect(next, 303);
   });
 
   route(app, 'POST', '/logout', { permission: 'signed-in', kind: 'page' }, async (request, reply) => {
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    await deps.audit.append({ action: 'logout', ...actorOf(request), outcome: 'success' });
+    await deps.audit.append({ action: 'logout', ...requestParty(request), outcome: 'success' });
     return reply.redirect('/login', 303);
   });
 

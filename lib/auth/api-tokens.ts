@@ -2,7 +2,7 @@
  * API tokens for the console and scripts: `txr_<id>_<secret>`. The file keeps only a salted scrypt hash of each
  * secret, so a leaked file (or backup) does not leak working tokens; the id is public and finds the record.
  */
-import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { assertCompanyId } from '../domain/ids';
@@ -39,6 +39,8 @@ export class ApiTokenStore {
   private cache: { version: string; records: ApiTokenRecord[] } | undefined;
   /** When this process last wrote each token's lastUsedAt, so concurrent requests do not all write it. */
   private readonly touched = new Map<string, number>();
+  /** Per token id, the SHA-256 of a secret that passed scrypt in this process. */
+  private readonly verified = new Map<string, Buffer>();
 
   constructor(
     private readonly file: string,
@@ -75,7 +77,7 @@ export class ApiTokenStore {
     if (!match) return undefined;
     const [, id, secret] = match as unknown as [string, string, string];
     const record = (await this.load()).find((r) => r.id === id);
-    if (!record || record.revokedAt || !(await secretMatches(secret, record.hash))) return undefined;
+    if (!record || record.revokedAt || !(await this.secretMatches(record, secret))) return undefined;
     await this.touch(record);
     return {
       subject: record.name,
@@ -84,6 +86,20 @@ export class ApiTokenStore {
       tokenId: record.id,
       ...(record.companies ? { companies: [...record.companies] } : {}),
     };
+  }
+
+  /**
+   * scrypt on every request would cap an API client at a few requests a second. After one successful scrypt check,
+   * this process remembers the SHA-256 of the secret (a 256-bit random secret: its hash is as unguessable as the
+   * secret) and compares against that; revocation is still read from the file on every call.
+   */
+  private async secretMatches(record: ApiTokenRecord, secret: string): Promise<boolean> {
+    const digest = createHash('sha256').update(secret).digest();
+    const known = this.verified.get(record.id);
+    if (known) return timingSafeEqual(known, digest);
+    if (!(await secretMatches(secret, record.hash))) return false;
+    this.verified.set(record.id, digest);
+    return true;
   }
 
   /** False once revoked: lets the console end sessions that were opened with a token revoked since. */

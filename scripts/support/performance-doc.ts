@@ -4,6 +4,7 @@ import type { Measurement } from './measure';
 import type { PromptTokenSummary } from './prompt-tokens';
 import type { RenderBenchResult } from './render-bench';
 import type { ScaleBenchResult } from './scale-bench';
+import { securityMarkdown, type SecurityBenchResult } from './security-bench';
 import { BATCH_PAGE_SIZE } from '../../workflows/monthly-report-batch';
 
 /** The ETL figures of one month size. */
@@ -30,11 +31,12 @@ export interface BenchReport {
   render: RenderBenchResult;
   prompts: PromptTokenSummary;
   scale: ScaleBenchResult;
+  security: SecurityBenchResult;
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const s = (m: Measurement) => m.medianSeconds.toFixed(2);
-const table = (head: string[], rows: string[][]) =>
+export const table = (head: string[], rows: string[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 
 export function performanceMarkdown(r: BenchReport): string {
@@ -109,5 +111,6 @@ ${n(r.scale.maxBatchRunEvents)} events (Temporal warns at 10,240); a company's r
 
 Mean seconds of one activity per step, under this load (queueing for a render page or an LLM slot included):
 ${Object.entries(r.scale.stepMeanSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(2)} s`).join(', ')}.
-`;
+
+${securityMarkdown(r.security, table)}`;
 }

@@ -3,8 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { REPORT_COMPANY, REPORT_PERIOD, OTHER_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
+import { startJwksServer, type JwksServer } from '../support/jwks-server';
+import { registerTestSecret } from '../support/test-secrets';
 
 let s: ConsoleStack;
+let idp: JwksServer;
 const C = encodeURIComponent(REPORT_COMPANY);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -30,10 +33,21 @@ function csrfOf(page: string): string {
 }
 
 before(async () => {
-  s = await startConsoleStack({ TASK_QUEUE: 'console-behaviour-idle', LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW: '15m' });
+  idp = await startJwksServer();
+  s = await startConsoleStack({
+    TASK_QUEUE: 'console-behaviour-idle',
+    LOGIN_MAX_FAILURES: '3',
+    LOGIN_WINDOW: '15m',
+    OIDC_ISSUER: idp.issuer,
+    OIDC_AUDIENCE: idp.audience,
+    OIDC_JWKS_URL: idp.jwksUrl,
+    OIDC_ROLE_CLAIM: 'realm_access.roles',
+    OIDC_COMPANIES_CLAIM: 'tax_companies',
+  });
 });
 after(async () => {
   await s?.stop();
+  await idp?.stop();
 });
 
 describe('console', () => {
@@ -51,6 +65,24 @@ describe('console', () => {
     assert.equal(other.status, 403);
     const otherRuns = await fetch(`${s.url}/api/runs?companyId=${encodeURIComponent(OTHER_COMPANY)}`, { headers });
     assert.equal(otherRuns.status, 403);
+  });
+
+  test('OIDC bearer JWTs from the identity provider: role and company scope from the claims', async () => {
+    const jwt = async (claims: Record<string, unknown>, opts?: Parameters<JwksServer['sign']>[1]) =>
+      registerTestSecret(await idp.sign({ sub: 'park@firm.example', ...claims }, opts));
+    const admin = await jwt({ realm_access: { roles: ['offline_access', 'admin'] } });
+    assert.equal((await fetch(`${s.url}/api/secrets`, { headers: bearer(admin) })).status, 200);
+    const scoped = await jwt({ realm_access: { roles: ['viewer'] }, tax_companies: [REPORT_COMPANY] });
+    const me = (await (await fetch(`${s.url}/api/me`, { headers: bearer(scoped) })).json()) as { role: string; via: string; companies: string[] };
+    assert.deepEqual(me, { subject: 'park@firm.example', role: 'viewer', via: 'oidc', companies: [REPORT_COMPANY] });
+    assert.equal((await fetch(`${s.url}/api/reports/${encodeURIComponent(OTHER_COMPANY)}/${REPORT_PERIOD}`, { headers: bearer(scoped) })).status, 403);
+    assert.equal((await fetch(`${s.url}/api/config`, { headers: bearer(scoped) })).status, 403);
+    const noRole = await jwt({ realm_access: { roles: ['offline_access'] } });
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(noRole) })).status, 403);
+    const forged = await jwt({ realm_access: { roles: ['admin'] } }, { key: 'other' });
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(forged) })).status, 401);
+    const expired = await jwt({ realm_access: { roles: ['admin'] } }, { expiresIn: '-5m' });
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(expired) })).status, 401);
   });
 
   test('the download is the stored PDF, named for the company in UTF-8', async () => {

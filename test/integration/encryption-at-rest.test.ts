@@ -18,13 +18,14 @@ import { EncryptedObjectStore } from '../../lib/storage/encrypted-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
+import { registerTestSecret } from '../support/test-secrets';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
 const ENCRYPTION = path.join(PROJECT_ROOT, 'scripts', 'encryption.ts');
 
-const K1 = `k1:${randomBytes(32).toString('base64')}`;
-const K2 = `k2:${randomBytes(32).toString('base64')}`;
+const K1 = `k1:${registerTestSecret(randomBytes(32).toString('base64'))}`;
+const K2 = `k2:${registerTestSecret(randomBytes(32).toString('base64'))}`;
 const COMPANY = 'c00-한빛';
 const COMPANY_NAME = '(주)한빛노무법인';
 

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { freePort } from '../../scripts/support/free-port';
+import { registerTestSecret } from './test-secrets';
 
 export interface SignOptions {
   /** jose's setExpirationTime: `'5m'`, `'-2m'` (already expired), or epoch seconds; null: no `exp`. Default 5 minutes. */
@@ -50,7 +51,7 @@ export async function startJwksServer(): Promise<JwksServer> {
         .setIssuer(opts.issuer ?? issuer)
         .setAudience(opts.audience ?? audience);
       if (opts.expiresIn !== null) jwt.setExpirationTime(opts.expiresIn ?? '5m');
-      return jwt.sign(opts.key === 'other' ? other.privateKey : own.privateKey);
+      return jwt.sign(opts.key === 'other' ? other.privateKey : own.privateKey).then(registerTestSecret);
     },
     stop: () =>
       new Promise((resolve, reject) => {

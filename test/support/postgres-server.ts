@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../../scripts/support/free-port';
+import { registerTestSecret } from './test-secrets';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 const START_TIMEOUT_MS = 20_000;
@@ -28,7 +29,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   // PostgreSQL refuses to run as root: as root, the cluster belongs to (and runs as) the postgres user.
   const owner = process.getuid?.() === 0 ? postgresUser() : undefined;
   if (owner) chownSync(dir, owner.uid, owner.gid);
-  const password = randomBytes(18).toString('hex');
+  const password = registerTestSecret(randomBytes(18).toString('hex'));
   const pwfile = join(dir, 'pwfile');
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
   if (owner) chownSync(pwfile, owner.uid, owner.gid);

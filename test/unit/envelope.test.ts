@@ -17,10 +17,11 @@ import { loadKeyWrapper, type KeyWrapper } from '../../lib/security/keyring';
 import { EncryptedObjectStore } from '../../lib/storage/encrypted-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
+import { registerTestSecret } from '../support/test-secrets';
 const FIXTURE_LEDGERS = join(__dirname, '..', 'fixtures', 'ledgers');
 
-const K1 = `k1:${randomBytes(32).toString('base64')}`;
-const K2 = `k2:${randomBytes(32).toString('base64')}`;
+const K1 = `k1:${registerTestSecret(randomBytes(32).toString('base64'))}`;
+const K2 = `k2:${registerTestSecret(randomBytes(32).toString('base64'))}`;
 
 function keyring(env: Record<string, string>): Promise<KeyWrapper | undefined> {
   return loadKeyWrapper(loadConfig(env));
