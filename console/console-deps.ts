@@ -9,6 +9,7 @@ import { createSessionCodec } from '../lib/auth/session';
 import type { AppConfig } from '../lib/config';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
+import { ConsoleMetrics } from '../lib/observability/console-metrics';
 import { loadKeyWrapper, parseKeys } from '../lib/security/keyring';
 import { createObjectStore } from '../lib/storage/create-object-store';
 import type { ConsoleDeps } from './deps';
@@ -25,6 +26,7 @@ export async function createConsoleDeps(
   const deps: ConsoleDeps = {
     config,
     log,
+    metrics: new ConsoleMetrics(),
     temporal,
     objects: createObjectStore(config, keys),
     audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),

@@ -7,12 +7,14 @@ import type { SessionCodec } from '../lib/auth/session';
 import type { AppConfig } from '../lib/config';
 import type { UsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
+import type { ConsoleMetrics } from '../lib/observability/console-metrics';
 import type { Principal } from '../lib/security/roles';
 import type { ObjectStore } from '../lib/storage/object-store';
 
 export interface ConsoleDeps {
   config: AppConfig;
   log: Logger;
+  metrics: ConsoleMetrics;
   temporal: Client;
   /** The report store the workers write (decrypting when encryption is on). */
   objects: ObjectStore;

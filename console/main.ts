@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { configuredLogger } from '../lib/logging';
+import { startMetricsServer } from '../lib/observability/metrics-server';
 import { setupTracing } from '../lib/observability/tracing';
 import { createConsoleDeps } from './console-deps';
 import { buildConsoleServer } from './server';
@@ -15,9 +16,11 @@ async function main(): Promise<void> {
   const { deps, close } = await createConsoleDeps(config, temporal, log);
   const { app } = await buildConsoleServer(deps);
   await app.listen({ host: config.CONSOLE_HOST, port: config.CONSOLE_PORT });
+  const metricsServer = config.CONSOLE_METRICS_PORT > 0 ? await startMetricsServer(deps.metrics.registry, { port: config.CONSOLE_METRICS_PORT }) : undefined;
   log.info({ event: 'console_started', address: `http://${config.CONSOLE_HOST}:${config.CONSOLE_PORT}` }, 'console ready');
   const stop = async () => {
     await app.close();
+    await metricsServer?.close();
     await close();
     await connection.close();
     await tracing.shutdown();

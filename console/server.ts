@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { ConsoleDeps } from './deps';
 import { authenticate, guard, type Access } from './http/access';
 import { checkCsrf } from './http/csrf';
+import { endRequestSpan, startRequestSpan } from './http/request-span';
 import { errorHandler } from './http/errors';
 import { setSecurityHeaders } from './http/security-headers';
 import { registerOpsRoutes } from './routes/ops-routes';
@@ -40,6 +41,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   await app.register(formbody);
 
   app.addHook('onRequest', async (request, reply) => {
+    startRequestSpan(request);
     setSecurityHeaders(reply, deps.config.CONSOLE_SECURE_COOKIES);
     request.principal = await authenticate(deps, request);
   });
@@ -49,11 +51,14 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   });
   // One line per request; the path pattern, never the query or headers (tokens live there).
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.request(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     deps.log.info(
       {
         event: 'console_request',
+        trace_id: endRequestSpan(request, reply.statusCode),
         method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
+        route,
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime),
         actor: request.principal?.subject,

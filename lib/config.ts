@@ -132,6 +132,8 @@ const envSchema = z.object({
   /** The operations console (`npm run console`): listen address, and the key that signs its session cookies. */
   CONSOLE_HOST: z.string().default('127.0.0.1'),
   CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** The console's /metrics and /healthz, apart from its public port; 0 turns them off. */
+  CONSOLE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9466),
   /** At least 32 characters; unset = a random key per process (everyone signs in again after a restart). */
   CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
   CONSOLE_SESSION_TTL: duration('8h'),

@@ -28,6 +28,14 @@ export class AccessDeniedError extends Error {
   override readonly name = 'AccessDeniedError';
 }
 
+/** The address failed to sign in too often: 429 until the window ends, whatever the credentials. */
+export class TooManySignInsError extends Error {
+  override readonly name = 'TooManySignInsError';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many failed sign-ins: try again in ${retryAfterSeconds} s`);
+  }
+}
+
 /**
  * Who sent the request: a bearer token (an OIDC JWT, or one of our API tokens) or the session cookie.
  * A bearer token that does not verify is a failed sign-in (audited and rate-limited like one).
@@ -42,7 +50,11 @@ export async function authenticate(deps: ConsoleDeps, request: FastifyRequest): 
   }
   const ip = request.ip;
   const limit = deps.loginLimiter.check(ip);
-  if (!limit.allowed) throw new AuthError(401, 'too many failed sign-ins');
+  if (!limit.allowed) {
+    deps.metrics.signInFailed('bearer');
+    await deps.audit.append({ action: 'login.failed', actor: 'anonymous', outcome: 'denied', sourceIp: ip, details: { via: 'bearer', reason: 'rate limited' } });
+    throw new TooManySignInsError(limit.retryAfterSeconds);
+  }
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
   try {
     if (!match) throw new AuthError(401, 'expected Authorization: Bearer <token>');
@@ -57,6 +69,7 @@ export async function authenticate(deps: ConsoleDeps, request: FastifyRequest): 
   } catch (err) {
     if (!(err instanceof AuthError) || err.status !== 401) throw err;
     deps.loginLimiter.fail(ip);
+    deps.metrics.signInFailed('bearer');
     await deps.audit.append({
       action: 'login.failed',
       actor: 'anonymous',

@@ -9,7 +9,7 @@ import { InvalidObjectKeyError, ObjectNotFoundError } from '../../lib/storage/ob
 import type { ConsoleDeps } from '../deps';
 import { errorPage } from '../pages/layout';
 import { pageContext, sendPage } from '../routes/route';
-import { AccessDeniedError } from './access';
+import { AccessDeniedError, TooManySignInsError } from './access';
 import { RunAlreadyRunningError } from '../services/runs';
 
 interface Answer {
@@ -20,6 +20,7 @@ interface Answer {
 function answerFor(err: unknown): Answer | undefined {
   if (err instanceof AuthError) return { status: err.status, message: err.status === 401 ? '로그인이 필요합니다.' : '권한이 없습니다.' };
   if (err instanceof AccessDeniedError) return { status: 403, message: '권한이 없습니다.' };
+  if (err instanceof TooManySignInsError) return { status: 429, message: `로그인 시도가 너무 많습니다. ${err.retryAfterSeconds}초 후에 다시 시도하십시오.` };
   if (err instanceof InvalidIdError || err instanceof InvalidObjectKeyError || err instanceof RangeError) return { status: 400, message: err.message };
   if (err instanceof ZodError) return { status: 400, message: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
   if (err instanceof UnknownCompanyError) return { status: 404, message: err.message };
@@ -38,6 +39,7 @@ export function errorHandler(deps: ConsoleDeps) {
     const known = answerFor(err);
     const { status, message } = known ?? { status: 500, message: '내부 오류가 발생했습니다. 운영팀에 문의하십시오.' };
     if (!known) deps.log.error({ event: 'console_error', err, route: request.routeOptions.url, method: request.method }, 'console request failed');
+    if (err instanceof TooManySignInsError) reply.header('retry-after', String(err.retryAfterSeconds));
     const kind = request.routeOptions.config.access?.kind ?? (request.url.startsWith('/api/') ? 'api' : 'page');
     if (kind === 'page' && status === 401) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
     if (kind === 'page') return sendPage(reply, errorPage(pageContext(deps, request), status, message), status);

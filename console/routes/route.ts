@@ -3,11 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 
 import type { ConsoleDeps } from '../deps';
 import { SESSION_COOKIE, type Access } from '../http/access';
 import type { PageContext } from '../pages/layout';
+import { inRequestSpan } from '../http/request-span';
 
 export type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 export function route(app: FastifyInstance, method: HTTPMethods, url: string, access: Access, handler: Handler): void {
-  app.route({ method, url, config: { access }, handler });
+  app.route({ method, url, config: { access }, handler: (request, reply) => inRequestSpan(request, () => handler(request, reply)) });
 }
 
 /** The same handler as a page and under /api (JSON), e.g. a report view and its findings.json. */

@@ -28,6 +28,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     const next = safeNext(form.data?.next);
     const limit = deps.loginLimiter.check(request.ip);
     if (!limit.allowed) {
+      deps.metrics.signInFailed('form');
       await deps.audit.append({ action: 'login.failed', ...requestParty(request), outcome: 'denied', details: { reason: 'rate limited' } });
       reply.header('retry-after', String(limit.retryAfterSeconds));
       return sendPage(reply, loginPage(ctx, { error: `로그인 시도가 너무 많습니다. ${limit.retryAfterSeconds}초 후에 다시 시도하십시오.`, next }), 429);
@@ -35,6 +36,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     const principal = form.success ? await signIn(deps, form.data.token) : { failure: 'empty token' };
     if ('failure' in principal) {
       deps.loginLimiter.fail(request.ip);
+      deps.metrics.signInFailed('form');
       await deps.audit.append({ action: 'login.failed', ...requestParty(request), outcome: 'failure', details: { via: 'form', reason: principal.failure } });
       return sendPage(reply, loginPage(ctx, { error: '토큰이 올바르지 않습니다.', next }), 401);
     }

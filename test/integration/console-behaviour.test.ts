@@ -131,6 +131,19 @@ describe('console', () => {
     assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-02', _csrf: otherCsrf })).status, 403, "another session's token");
   });
 
+  test('a run started from the console carries the request\'s trace into Temporal', async () => {
+    const res = await fetch(`${s.url}/api/runs`, {
+      method: 'POST',
+      headers: { ...bearer(s.tokens.analyst), 'content-type': 'application/json' },
+      body: JSON.stringify({ companyId: REPORT_COMPANY, period: '2019-07' }),
+    });
+    assert.equal(res.status, 202);
+    const { workflowId } = (await res.json()) as { workflowId: string };
+    const history = await s.h.client.workflow.getHandle(workflowId).fetchHistory();
+    const fields = history.events?.[0]?.workflowExecutionStartedEventAttributes?.header?.fields ?? {};
+    assert.ok(Object.keys(fields).some((k) => /tracer/i.test(k)), `trace context in the start header: ${Object.keys(fields).join(', ')}`);
+  });
+
   test('revoking an API token ends the sessions signed in with it', async () => {
     const { token, record } = await s.deps.tokens.create({ name: 'short-lived', role: 'viewer' });
     const cookie = await signIn(token);
@@ -167,8 +180,13 @@ describe('console', () => {
     const limited = await bad();
     assert.equal(limited.status, 429);
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
-    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer('txr_0123456789ab_also-wrong-also-wrong') })).status, 401);
-    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(s.tokens.admin) })).status, 401, 'even a good token waits out the window');
+    const bearerLimited = await fetch(`${s.url}/api/me`, { headers: bearer('txr_0123456789ab_also-wrong-also-wrong') });
+    assert.equal(bearerLimited.status, 429);
+    assert.ok(Number(bearerLimited.headers.get('retry-after')) > 0);
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(s.tokens.admin) })).status, 429, 'even a good token waits out the window');
+    const metrics = await s.deps.metrics.registry.getSingleMetricAsString('tax_console_sign_in_failures_total');
+    assert.match(metrics, /tax_console_sign_in_failures_total\{via="form"\} [4-9]/);
+    assert.match(metrics, /tax_console_sign_in_failures_total\{via="bearer"\} [1-9]/);
   });
 
   test('the audit log holds each action, with actor and outcome, and its chain verifies', async () => {

@@ -406,7 +406,10 @@ describe('helm chart', () => {
       assert.equal(c.command, undefined, 'command would replace the tini entrypoint');
       assert.deepEqual(c.args, ['node', '--import', 'tsx', 'console/main.ts']);
       assert.equal(c.image, one(docs, 'Deployment', 'tax-reports-orchestration').spec.template.spec.containers[0].image);
-      assert.deepEqual(c.ports, [{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+      assert.deepEqual(c.ports, [
+        { name: 'http', containerPort: 8080, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9466, protocol: 'TCP' },
+      ]);
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
         assert.deepEqual(c[probe].httpGet, { path: '/healthz', port: 'http' }, probe);
       }
@@ -421,6 +424,7 @@ describe('helm chart', () => {
       const literal = Object.fromEntries(c.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
       const config = loadConfig({ ...cm.data, ...literal });
       assert.equal(config.CONSOLE_PORT, 8080);
+      assert.equal(config.CONSOLE_METRICS_PORT, 9466);
       assert.ok(config.API_TOKENS_FILE.startsWith('/data/'), 'API tokens on the shared volume');
       assert.ok(config.AUDIT_LOG_FILE.startsWith('/data/'), 'the file audit log on the shared volume');
       assert.equal(config.AUDIT_RETENTION % 86_400_000, 0);
@@ -428,7 +432,10 @@ describe('helm chart', () => {
       const svc = one(docs, 'Service', 'tax-reports-console');
       assert.deepEqual(svc.spec.ports, [{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
       for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(d.spec.template.metadata.labels[k], v, `selector ${k}`);
-      assert.notEqual(d.spec.template.metadata.labels['tax-reports/metrics'], 'true', 'not a metrics scrape target');
+      // Scraped through the headless metrics Service on its `metrics` port, never through the public one.
+      const metricsSvc = one(docs, 'Service', 'tax-reports-metrics');
+      for (const [k, v] of Object.entries(metricsSvc.spec.selector)) assert.equal(d.spec.template.metadata.labels[k], v, `metrics selector ${k}`);
+      assert.ok(metricsSvc.spec.ports.some((p: any) => p.targetPort === 'metrics'));
     }
     const env = envOf(one(defaults, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]);
     assert.equal(env.CONSOLE_SECURE_COOKIES.value, 'false', 'no TLS in front by default');
@@ -546,11 +553,15 @@ describe('helm chart', () => {
     for (const docs of [defaults, production]) {
       const np = one(docs, 'NetworkPolicy', 'tax-reports-console');
       assert.equal(np.spec.podSelector.matchLabels['tax-reports/role'], 'console');
-      assert.equal(np.spec.ingress.length, 1);
-      assert.deepEqual(np.spec.ingress[0].ports, [{ port: 'http', protocol: 'TCP' }], 'only the http port');
+      assert.equal(np.spec.ingress.length, 2);
+      assert.deepEqual(np.spec.ingress[0].ports, [{ port: 'http', protocol: 'TCP' }], 'the http port');
       const from = JSON.stringify(np.spec.ingress[0].from);
       assert.match(from, /ingress-nginx/, 'only from the ingress controller');
       assert.doesNotMatch(from, /monitoring/);
+      // Prometheus reaches the metrics port only, and the ingress controller never reaches it.
+      assert.deepEqual(np.spec.ingress[1].ports, [{ port: 'metrics', protocol: 'TCP' }]);
+      assert.match(JSON.stringify(np.spec.ingress[1].from), /monitoring/);
+      assert.doesNotMatch(JSON.stringify(np.spec.ingress[1].from), /ingress-nginx/);
       assert.deepEqual(one(docs, 'NetworkPolicy', 'tax-reports-audit').spec.ingress, []);
     }
   });

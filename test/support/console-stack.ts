@@ -1,7 +1,6 @@
 // The console on a free loopback port over a real Temporal dev server, with one finished report (c01 2024-03)
 // and an API token per role (registered as test secrets, so the redaction check looks for them).
 import path from 'node:path';
-import { Client } from '@temporalio/client';
 import { loadConfig, type AppConfig } from '../../lib/config';
 import { configuredLogger } from '../../lib/logging';
 import type { Role } from '../../lib/security/roles';
@@ -49,7 +48,8 @@ export async function startConsoleStack(consoleEnv: Record<string, string> = {})
     ...consoleEnv,
   });
   const log = configuredLogger(config);
-  const { deps, close } = await createConsoleDeps(config, new Client({ connection: h.client.connection, namespace: config.TEMPORAL_NAMESPACE }), log);
+  // The harness's client carries the tracing plugin, as the console process's does.
+  const { deps, close } = await createConsoleDeps(config, h.client, log);
   const server = await buildConsoleServer(deps);
   await server.app.listen({ host: '127.0.0.1', port: 0 });
   const address = server.app.server.address();

@@ -1,5 +1,5 @@
 // The Grafana dashboard and the alert rules name only metrics the worker exports: every series selector
-// in a panel query or a rule expression is a metric of `new TaxMetrics().registry` (a histogram's
+// in a panel query or a rule expression is a metric of the workers' `TaxMetrics` or the console's `ConsoleMetrics` (a histogram's
 // _bucket/_sum/_count included), `up` or `ALERTS`, kube-state-metrics' `kube_job_status_failed`, or a series recorded by alert-rules.yml itself from such metrics.
 // A renamed metric or a typo therefore fails here, not as an empty panel or a silent alert.
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { TaxMetrics } from '../../lib/observability/metrics';
+import { ConsoleMetrics } from '../../lib/observability/console-metrics';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
@@ -120,7 +121,8 @@ const allPanels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
 /** Exported series names: every registry metric, a histogram also as _bucket, _sum and _count. */
 const exported = new Set<string>();
 before(async () => {
-  for (const metric of await new TaxMetrics().registry.getMetricsAsJSON()) {
+  const registries = [new TaxMetrics().registry, new ConsoleMetrics().registry];
+  for (const metric of (await Promise.all(registries.map((r) => r.getMetricsAsJSON()))).flat()) {
     exported.add(metric.name);
     if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(metric.name + suffix);
   }
