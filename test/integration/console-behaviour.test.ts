@@ -163,8 +163,16 @@ describe('console', () => {
     }
   });
 
-  test('an open redirect through ?next= is not possible', async () => {
+  test('an open redirect through ?next= is not possible; a sign-in posted from another site is refused', async () => {
     const { token } = await s.deps.tokens.create({ name: 'redirect-check', role: 'viewer' });
+    const foreign = await fetch(`${s.url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      ...form({ token }),
+      headers: { ...form({ token }).headers, origin: 'https://evil.example' },
+    });
+    assert.equal(foreign.status, 403);
+    assert.equal(foreign.headers.get('set-cookie'), null);
     for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example']) {
       const res = await fetch(`${s.url}/login`, { method: 'POST', redirect: 'manual', ...form({ token, next }) });
       assert.equal(res.headers.get('location'), '/', next);
