@@ -10,7 +10,7 @@ import type { AppConfig } from '../lib/config';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
 import { ConsoleMetrics } from '../lib/observability/console-metrics';
-import { loadKeyWrapper, parseKeys } from '../lib/security/keyring';
+import { loadKeyWrapper } from '../lib/security/keyring';
 import { createObjectStore } from '../lib/storage/create-object-store';
 import type { ConsoleDeps } from './deps';
 
@@ -50,7 +50,7 @@ export async function createConsoleDeps(
     usage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log }),
     encryptionKeyIds: {
       active: keys?.activeKeyId,
-      all: config.ENCRYPTION_KEYS ? [...parseKeys(config.ENCRYPTION_KEYS).keys()] : keys ? [keys.activeKeyId] : [],
+      all: keys ? [...(keys.keyIds ?? [keys.activeKeyId])] : [],
     },
   };
   return {

@@ -19,8 +19,6 @@ export const REDACTED_PATHS = [
   '*.authorization',
   '*.cookie',
   '*.secretAccessKey',
-  'headers.authorization',
-  'headers.cookie',
   'headers["set-cookie"]',
   ...Object.keys(SECRET_SETTINGS).map((name) => `config.${name}`),
 ];

@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../lib/auth/auth-error';
 import { looksLikeJwt } from '../../lib/auth/oidc';
+import { assertCompanyId } from '../../lib/domain/ids';
 import { can, canSeeCompany, type Permission, type Principal } from '../../lib/security/roles';
 import type { ConsoleDeps } from '../deps';
 
@@ -59,7 +60,7 @@ export async function authenticate(deps: ConsoleDeps, request: FastifyRequest): 
   try {
     if (!match) throw new AuthError(401, 'expected Authorization: Bearer <token>');
     const token = match[1]!;
-    const principal = looksLikeJwt(token) ? await verifyJwt(deps, token) : await deps.tokens.verify(token);
+    const principal = await verifyToken(deps, token);
     if (!principal) throw new AuthError(401, 'unknown or revoked API token');
     if (principal.via === 'api-token') {
       const details = { tokenId: principal.tokenId };
@@ -93,7 +94,12 @@ function routeOf(request: FastifyRequest): string {
   return `${request.method} ${request.routeOptions.url ?? request.url}`;
 }
 
-async function verifyJwt(deps: ConsoleDeps, token: string): Promise<Principal> {
+/**
+ * The principal of a bearer or pasted token: an OIDC JWT (AuthError when it does not verify) or one of our API
+ * tokens (undefined when unknown, revoked or wrong).
+ */
+export async function verifyToken(deps: ConsoleDeps, token: string): Promise<Principal | undefined> {
+  if (!looksLikeJwt(token)) return deps.tokens.verify(token);
   if (!deps.oidc) throw new AuthError(401, 'OIDC is not configured');
   return deps.oidc.verify(token);
 }
@@ -114,10 +120,12 @@ export async function guard(deps: ConsoleDeps, request: FastifyRequest, reply: F
   if (access.permission !== 'signed-in' && !can(principal.role, access.permission)) await deny(deps, request, `${principal.role} lacks ${access.permission}`);
 }
 
-/** For routes about one company: a principal scoped to other companies is refused. */
-export async function requireCompany(deps: ConsoleDeps, request: FastifyRequest, companyId: string): Promise<void> {
+/** For routes about one company: the validated id; a principal scoped to other companies is refused. */
+export async function requireCompany(deps: ConsoleDeps, request: FastifyRequest, raw: unknown): Promise<string> {
+  const companyId = assertCompanyId(raw);
   const principal = request.principal;
   if (principal && !canSeeCompany(principal, companyId)) await deny(deps, request, `not allowed to see ${companyId}`);
+  return companyId;
 }
 
 async function deny(deps: ConsoleDeps, request: FastifyRequest, reason: string): Promise<never> {

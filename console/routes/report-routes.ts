@@ -1,7 +1,7 @@
 // Companies, runs (list, start, backfill) and reports (view, download).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
+import { assertPeriod } from '../../lib/domain/ids';
 import { loadCompany } from '../../lib/erp/company';
 import { readFindingsDoc } from '../../lib/storage/findings-json';
 import { reportKeys } from '../../lib/storage/object-store';
@@ -12,9 +12,10 @@ import { visibleCompanies } from '../services/companies';
 import { listRuns, periodsBetween, RunAlreadyRunningError, startCompanyRun } from '../services/runs';
 import { pageAndApi, pageContext, route, sendPage } from './route';
 
-const RunRequest = z.object({ companyId: z.string().transform(assertCompanyId), period: z.string().transform(assertPeriod) });
+// Company ids are validated (and scope-checked) by requireCompany.
+const RunRequest = z.object({ companyId: z.string(), period: z.string().transform(assertPeriod) });
 const BackfillRequest = z.object({
-  companyId: z.string().transform(assertCompanyId),
+  companyId: z.string(),
   from: z.string().transform(assertPeriod),
   to: z.string().transform(assertPeriod),
 });
@@ -22,9 +23,7 @@ const BackfillRequest = z.object({
 /** Validated company id and period from the URL; a company outside the principal's scope is refused. */
 async function companyMonth(deps: ConsoleDeps, request: FastifyRequest): Promise<{ companyId: string; period: string }> {
   const params = request.params as { companyId: string; period: string };
-  const companyId = assertCompanyId(params.companyId);
-  await requireCompany(deps, request, companyId);
-  return { companyId, period: assertPeriod(params.period) };
+  return { companyId: await requireCompany(deps, request, params.companyId), period: assertPeriod(params.period) };
 }
 
 export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
@@ -44,8 +43,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   }));
 
   route(app, 'GET', '/companies/:companyId', { permission: 'reports:read', kind: 'page' }, async (request, reply) => {
-    const companyId = assertCompanyId((request.params as { companyId: string }).companyId);
-    await requireCompany(deps, request, companyId);
+    const companyId = await requireCompany(deps, request, (request.params as { companyId: string }).companyId);
     const company = await loadCompany(config.ERP_DATA_DIR, companyId);
     const runs = await listRuns(temporal, { companyId });
     const { started } = request.query as { started?: string };
@@ -55,13 +53,14 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
 
   route(app, 'GET', '/api/runs', { permission: 'reports:read', kind: 'api' }, async (request) => {
     const query = request.query as { companyId?: string; period?: string };
-    if (query.companyId !== undefined) await requireCompany(deps, request, assertCompanyId(query.companyId));
+    if (query.companyId !== undefined) await requireCompany(deps, request, query.companyId);
     return { runs: await listRuns(temporal, { scope: request.principal!.companies, companyId: query.companyId, period: query.period }) };
   });
 
   pageAndApi(app, 'POST', '/runs', 'runs:start', (kind) => async (request, reply) => {
-    const { companyId, period } = RunRequest.parse(request.body);
-    await requireCompany(deps, request, companyId);
+    const body = RunRequest.parse(request.body);
+    const companyId = await requireCompany(deps, request, body.companyId);
+    const { period } = body;
     await loadCompany(config.ERP_DATA_DIR, companyId);
     const run = await startCompanyRun(temporal, config.TASK_QUEUE, companyId, period);
     await deps.audit.append({ action: 'run.started', ...requestParty(request), target: `${companyId}/${period}`, outcome: 'success', details: run });
@@ -70,8 +69,9 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   });
 
   pageAndApi(app, 'POST', '/backfills', 'runs:start', (kind) => async (request, reply) => {
-    const { companyId, from, to } = BackfillRequest.parse(request.body);
-    await requireCompany(deps, request, companyId);
+    const body = BackfillRequest.parse(request.body);
+    const companyId = await requireCompany(deps, request, body.companyId);
+    const { from, to } = body;
     await loadCompany(config.ERP_DATA_DIR, companyId);
     const started: string[] = [];
     const alreadyRunning: string[] = [];

@@ -2,10 +2,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AuthError } from '../../lib/auth/auth-error';
-import { looksLikeJwt } from '../../lib/auth/oidc';
 import type { Principal } from '../../lib/security/roles';
 import type { ConsoleDeps } from '../deps';
-import { SESSION_COOKIE, requestParty } from '../http/access';
+import { SESSION_COOKIE, requestParty, verifyToken } from '../http/access';
 import { loginPage } from '../pages/login-page';
 import { pageContext, route, sendPage } from './route';
 
@@ -68,11 +67,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
 /** The principal for a pasted token, or why not (for the audit log; the page says only "wrong token"). */
 async function signIn(deps: ConsoleDeps, token: string): Promise<Principal | { failure: string }> {
   try {
-    if (looksLikeJwt(token)) {
-      if (!deps.oidc) return { failure: 'OIDC is not configured' };
-      return await deps.oidc.verify(token);
-    }
-    return (await deps.tokens.verify(token)) ?? { failure: 'unknown or revoked API token' };
+    return (await verifyToken(deps, token)) ?? { failure: 'unknown or revoked API token' };
   } catch (err) {
     if (err instanceof AuthError) return { failure: err.reason };
     throw err;

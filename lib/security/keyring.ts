@@ -11,6 +11,8 @@ import { DecryptionError } from './envelope';
 export interface KeyWrapper {
   /** The key new data keys are wrapped with; every other known id still unwraps (rotation). */
   activeKeyId: string;
+  /** Every key id this wrapper unwraps, when it can tell (a KMS may not): shown to admins, never the keys. */
+  keyIds?: readonly string[];
   wrap(dek: Buffer): Promise<{ keyId: string; wrapped: Buffer }>;
   /** Throws DecryptionError for an unknown id or a wrapped key that does not authenticate. */
   unwrap(keyId: string, wrapped: Buffer): Promise<Buffer>;
@@ -28,7 +30,7 @@ export function isKeyId(id: string): boolean {
 }
 
 /** `kid:base64key,kid2:base64key` as keys by id; errors name the id, never key material. */
-export function parseKeys(spec: string): Map<string, Buffer> {
+function parseKeys(spec: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
   spec.split(',').forEach((entry, index) => {
     const colon = entry.indexOf(':');
@@ -57,6 +59,7 @@ export function localKeyWrapper(keys: ReadonlyMap<string, Buffer>, activeKeyId: 
   }
   return {
     activeKeyId,
+    keyIds: [...keys.keys()],
     async wrap(dek) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', active, iv).setAAD(Buffer.from(activeKeyId, 'utf8'));

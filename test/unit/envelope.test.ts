@@ -86,6 +86,7 @@ describe('envelope', () => {
     const old = await seal('old report', v1, AAD);
     assert.equal((await open(old, v2, AAD)).toString(), 'old report');
     assert.equal(sealedKeyId(await seal('new report', v2, AAD)), 'k2');
+    assert.deepEqual(v2.keyIds, ['k1', 'k2'], 'the ids it reads (the console shows them to admins)');
     await rejectsDecryption(open(await seal('new report', v2, AAD), v1, AAD), /unknown encryption key id "k2"/);
   });
 
