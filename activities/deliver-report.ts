@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import type { Company } from '../lib/domain/company';
 import type { FindingsDocument } from '../lib/domain/findings';
@@ -14,30 +14,49 @@ import {
 } from '../lib/mail/compose-report-mail';
 import { MailDeliveryError } from '../lib/mail/mail-transport';
 import { readFindingsDoc } from '../lib/storage/findings-json';
+import { decideVersion, findingsDigest, readDeliveredVersion, recordDeliveredVersion } from '../lib/storage/report-versions';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { DeliverInput, DeliverResult, LedgerMissingInput } from './types';
 
 type Compose = (doc: FindingsDocument, company: Company, opts: ReportMailOptions) => SendMailOptions;
 
+interface Letter {
+  company: Company;
+  doc: FindingsDocument;
+  pdf: Buffer;
+}
+
 export function createDeliveryActivities({ config, objects, mail, log }: ActivityDeps) {
+  async function readLetter(input: DeliverInput): Promise<Letter> {
+    const [company, doc, pdf] = await Promise.all([
+      loadCompany(config.ERP_DATA_DIR, assertCompanyId(input.companyId)),
+      readFindingsDoc(objects, input.findingsKey),
+      objects.get(input.pdfKey),
+    ]);
+    return { company, doc, pdf };
+  }
+
   /**
    * Sends one message per recipient. The transport's delivery ledger, keyed by (delivery id, recipient),
    * makes a retry after a partial send, a worker crash or a replay skip what already went out.
    */
-  async function deliver(input: DeliverInput, compose: Compose, recipients: (c: Company) => string[]): Promise<DeliverResult> {
+  async function deliver(
+    input: DeliverInput,
+    { company, doc, pdf }: Letter,
+    compose: Compose,
+    recipients: (c: Company) => string[],
+    version?: number,
+  ): Promise<DeliverResult> {
     const companyId = assertCompanyId(input.companyId);
     const period = assertPeriod(input.period);
     const logger = activityLogger(log, { companyId, period });
-    const [company, doc, pdf] = await Promise.all([
-      loadCompany(config.ERP_DATA_DIR, companyId),
-      readFindingsDoc(objects, input.findingsKey),
-      objects.get(input.pdfKey),
-    ]);
-    const result: DeliverResult = { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [] };
+    const result: DeliverResult = { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [], version };
+    // Version 1 keeps the key runs have always used, so months delivered before versions existed are not resent.
+    const deliveryId = version !== undefined && version > 1 ? `${input.deliveryId}/v${version}` : input.deliveryId;
     for (const to of recipients(company)) {
-      const deliveryKey = reportDeliveryKey(input.deliveryId, to);
-      const message = compose(doc, company, { firmName: config.FIRM_NAME, from: config.MAIL_FROM, to, deliveryKey, pdf });
+      const deliveryKey = reportDeliveryKey(deliveryId, to);
+      const message = compose(doc, company, { firmName: config.FIRM_NAME, from: config.MAIL_FROM, to, deliveryKey, pdf, version });
       try {
         const sent = await mail.send(message, deliveryKey);
         result.recipients++;
@@ -58,8 +77,25 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
   }
 
   return {
-    deliverReport: (input: DeliverInput) => deliver(input, composeReportMail, (c) => c.reportRecipients),
-    deliverDataQualityReport: (input: DeliverInput) => deliver(input, composeDataQualityMail, () => [config.ADMIN_EMAIL]),
+    /**
+     * The customer's report, versioned: a re-run of a delivered month sends nothing if its findings are the same,
+     * and a correction (정정본) as the next version if they changed. Each sent version is archived as sent.
+     */
+    async deliverReport(input: DeliverInput): Promise<DeliverResult> {
+      const letter = await readLetter(input);
+      const digest = findingsDigest(letter.doc);
+      const runId = Context.current().info.workflowExecution?.runId ?? input.deliveryId;
+      const decision = decideVersion(await readDeliveredVersion(objects, letter.doc.companyId, letter.doc.period), digest, runId);
+      if (!decision.send) {
+        activityLogger(log, input).info({ event: 'report_unchanged', version: decision.version }, 'findings as delivered; nothing sent');
+        return { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [], version: decision.version, unchanged: true };
+      }
+      const result = await deliver(input, letter, composeReportMail, (c) => c.reportRecipients, decision.version);
+      await recordDeliveredVersion(objects, letter.doc, letter.pdf, { version: decision.version, digest, runId, deliveredAt: new Date().toISOString() });
+      return { ...result, unchanged: false };
+    },
+    deliverDataQualityReport: async (input: DeliverInput) =>
+      deliver(input, await readLetter(input), composeDataQualityMail, () => [config.ADMIN_EMAIL]),
 
     /** Tells the admin a company's ledger did not arrive by the deadline; idempotent by delivery id like the reports. */
     async deliverLedgerMissingNotice(input: LedgerMissingInput): Promise<{ sent: boolean }> {

@@ -4,12 +4,20 @@ import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import { failDataErrorsFast } from './failures';
 import { stageLedger } from '../lib/pipeline/ledger-loading';
-import type { CompanyMonth, ExtractResult } from './types';
+import type { CompanyMonth, CompanyPageInput, ExtractResult } from './types';
 
 export function createEtlActivities(deps: ActivityDeps) {
   return {
+    /** Every company id, sorted (the batch of the build before the sliding window read them all at once). */
     async listCompanies(): Promise<string[]> {
       return listCompanyIds(deps.config.ERP_DATA_DIR);
+    },
+
+    /** The next `limit` company ids after `after`, in id order: the batch reads the firm a page at a time. */
+    async listCompanyPage({ after, limit }: CompanyPageInput): Promise<string[]> {
+      const ids = await listCompanyIds(deps.config.ERP_DATA_DIR);
+      const start = after === undefined ? 0 : ids.findIndex((id) => id > after);
+      return start < 0 ? [] : ids.slice(start, start + limit);
     },
 
     /** Parses the month's journal into the company-month's staging graph. */

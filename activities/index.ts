@@ -6,9 +6,11 @@ import { createEtlActivities } from './extract-ledger';
 import { createEarlierMonthsActivities } from './load-earlier-months';
 import { createRenderActivities } from './render-report';
 import { createValidationActivities } from './validate-ledger';
+import { createAdminNoticeActivities } from './notify-admin';
 import { createNarrativeActivities } from './write-narrative';
 
 export function createActivities(deps: ActivityDeps) {
+  const { writeNarrative, writeOfflineNarrative } = createNarrativeActivities(deps);
   return {
     /** Graph, analysis and delivery work, beside the workflows on TASK_QUEUE. */
     orchestration: {
@@ -17,9 +19,11 @@ export function createActivities(deps: ActivityDeps) {
       ...createEarlierMonthsActivities(deps),
       ...createAnalysisActivities(deps),
       ...createDeliveryActivities(deps),
+      ...createAdminNoticeActivities(deps),
+      writeOfflineNarrative,
     },
     /** Model calls, on `<TASK_QUEUE>-llm`: rate and concurrency limited apart from the rest. */
-    llm: createNarrativeActivities(deps),
+    llm: { writeNarrative },
     /** Chromium, on `<TASK_QUEUE>-render`: CPU-bound, scaled apart from the rest. */
     render: createRenderActivities(deps),
   };

@@ -2,6 +2,12 @@
 import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
 import type { LlmTask } from '../lib/llm/prompts';
 
+export interface CompanyPageInput {
+  /** The last company id of the previous page; absent for the first page. */
+  after?: string;
+  limit: number;
+}
+
 export interface CompanyMonth {
   companyId: string;
   /** YYYY-MM */
@@ -87,11 +93,67 @@ export interface DeliverResult {
   alreadySent: number;
   messageIds: string[];
   outboxPaths: string[];
+  /** The report version now with the customer (runs recorded before versions existed have none). */
+  version?: number;
+  /** A re-run whose findings equal the delivered version's: nothing was sent. */
+  unchanged?: boolean;
 }
 
 export interface LedgerMissingInput extends CompanyMonth {
   /** How long the run waited for the file. */
   waitedMs: number;
   /** Idempotency key of the notice: the run, so a retry or replay never sends it twice. */
+  deliveryId: string;
+}
+
+/** A company-month run that failed for a cause other than its data (those send their own reports). */
+export interface RunFailureNoticeInput extends CompanyMonth {
+  workflowId: string;
+  runId: string;
+  /** The failure's type (an ApplicationFailure type, or e.g. 'TimeoutFailure') and its message. */
+  errorType: string;
+  cause: string;
+  /** Idempotency key of the notice: the run, so a retry or replay never sends it twice. */
+  deliveryId: string;
+}
+
+/** How the companies of a month's batch stand; carried across continue-as-new, so counters only. */
+export interface BatchCounts {
+  /** Companies read from the company list so far. */
+  listed: number;
+  /** Child runs this batch started. */
+  started: number;
+  /** Reports delivered (first version or a correction). */
+  succeeded: number;
+  /** Re-runs whose findings matched the report already delivered: nothing was sent. */
+  unchanged: number;
+  failed: number;
+  cancelled: number;
+  /** Runs of the month already in progress when the batch reached the company (started by hand or a backfill). */
+  alreadyRunning: number;
+  /** Runs waiting for their ledger right now (they hold no slot of the window). */
+  waitingForLedger: number;
+}
+
+export interface CompanyFailure {
+  companyId: string;
+  /** One line: the failure's type and message. */
+  cause: string;
+}
+
+export interface BatchSummaryInput {
+  period: string;
+  batchWorkflowId: string;
+  /**
+   * 'on-time': every company whose ledger was there has ended, some still wait for theirs;
+   * 'final': every company has ended; 'cancelled': an operator cancelled the batch.
+   */
+  kind: 'on-time' | 'final' | 'cancelled';
+  counts: BatchCounts;
+  /** At most BATCH_LIST_CAP entries each; the counts say how many more there are. */
+  failed: CompanyFailure[];
+  waitingForLedger: string[];
+  alreadyRunning: string[];
+  /** Idempotency key: the batch's workflow id and the kind. */
   deliveryId: string;
 }

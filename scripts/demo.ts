@@ -12,7 +12,9 @@ import { setupTracing } from '../lib/observability/tracing';
 import { contextMonths } from '../lib/domain/periods';
 import { writeSampleData } from '../lib/erp/sample-data';
 import { SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
+import type { MonthlyCompanyReportResult } from '../workflows/monthly-company-report';
 import { batchProgressQuery, type MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
+import { companyReportWorkflowId } from '../workflows/workflow-ids';
 import { previousMonthInSeoul } from '../workflows/period';
 import { createReportWorker } from '../workers/report-worker';
 import { DATA_DIR } from './support/paths';
@@ -66,21 +68,35 @@ async function main(): Promise<void> {
 
   const progress = setInterval(async () => {
     const p = await batch.query(batchProgressQuery).catch(() => undefined);
-    if (p) console.log(`    ${p.succeeded + p.failed}/${p.total} done (${p.running} running, ${p.failed} failed)`);
+    if (p) {
+      const { listed, succeeded, unchanged, failed, waitingForLedger } = p.counts;
+      console.log(`    ${succeeded + unchanged + failed}/${listed} done (${p.running} running, ${waitingForLedger} waiting for ledgers, ${failed} failed)`);
+    }
   }, 2000);
   const result = (await batch.result().finally(() => clearInterval(progress))) as MonthlyReportBatchResult;
-
-  console.log(`5/5 ${result.period}: ${result.succeeded} succeeded, ${result.failed} failed\n`);
-  console.table(
-    result.outcomes.map((o) => ({
-      company: o.companyId,
-      status: o.status,
-      risk: o.result?.riskLevel ?? '-',
-      'duration s': o.result ? (o.result.durationMs / 1000).toFixed(1) : '-',
-      pdf: o.result ? path.relative(process.cwd(), path.join(config.REPORT_STORE_DIR, o.result.pdfKey)) : o.error,
-      email: o.result?.outboxPaths.map((p) => path.relative(process.cwd(), p)).join(' ') ?? '-',
-    })),
+  const { succeeded, unchanged, failed } = result.counts;
+  console.log(`5/5 ${result.period}: ${succeeded} delivered, ${unchanged} unchanged re-runs (nothing sent), ${failed} failed\n`);
+  // Each company's run keeps its own result; the batch keeps only counts (its state must not grow with the firm).
+  const rows = await Promise.all(
+    companies.map(async (c) => {
+      const run = client.workflow.getHandle(companyReportWorkflowId(c, result.period));
+      const outcome = await (run.result() as Promise<MonthlyCompanyReportResult>).then(
+        (r) => ({ ok: true as const, r }),
+        (err: unknown) => ({ ok: false as const, error: failureMessage(err) }),
+      );
+      if (!outcome.ok) return { company: c, status: 'failed', risk: '-', 'duration s': '-', pdf: outcome.error, email: '-' };
+      const { r } = outcome;
+      return {
+        company: c,
+        status: r.unchanged ? `unchanged (v${r.version})` : `delivered (v${r.version ?? 1})`,
+        risk: r.riskLevel,
+        'duration s': (r.durationMs / 1000).toFixed(1),
+        pdf: path.relative(process.cwd(), path.join(config.REPORT_STORE_DIR, r.pdfKey)),
+        email: r.outboxPaths.map((p) => path.relative(process.cwd(), p)).join(' ') || '-',
+      };
+    }),
   );
+  console.table(rows);
   console.log(`\nWeb UI: http://127.0.0.1:8233/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${batchId}`);
 
   if (values.keep) {
@@ -95,7 +111,14 @@ async function main(): Promise<void> {
   await metricsServer.close();
   await tracing.shutdown();
   await server.stop();
-  process.exitCode = result.failed === 0 ? 0 : 1;
+  process.exitCode = result.counts.failed === 0 ? 0 : 1;
+}
+
+/** The innermost message: a failed run's cause, not "Workflow execution failed". */
+function failureMessage(err: unknown): string {
+  let e: unknown = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {

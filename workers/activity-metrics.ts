@@ -7,17 +7,21 @@ import type { AgentName, TaxMetrics } from '../lib/observability/metrics';
 
 const AGENT_OF: Record<keyof Activities, AgentName> = {
   listCompanies: 'data',
+  listCompanyPage: 'data',
   extractLedger: 'data',
   loadEarlierMonths: 'data',
   validateLedger: 'validation',
   analyzeLedger: 'analysis',
   groundNarrative: 'analysis',
   writeNarrative: 'analysis',
+  writeOfflineNarrative: 'analysis',
   renderReport: 'report',
   renderDataQualityReport: 'report',
   deliverReport: 'delivery',
   deliverDataQualityReport: 'delivery',
   deliverLedgerMissingNotice: 'delivery',
+  deliverRunFailureNotice: 'delivery',
+  deliverBatchSummary: 'delivery',
 };
 
 export function activityMetrics(metrics: TaxMetrics): ActivityInterceptorsFactory {

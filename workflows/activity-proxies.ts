@@ -1,5 +1,12 @@
 // The one place where activity task queues, timeouts and retry policies live.
-import { patched, proxyActivities, workflowInfo, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  patched,
+  proxyActivities,
+  workflowInfo,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 /** Error types that no retry can fix: bad data, bad ids, unknown companies. */
@@ -15,20 +22,29 @@ export const NON_RETRYABLE_ERROR_TYPES = [
 
 /**
  * Every activity heartbeats while its worker lives (workers/activity-heartbeat.ts): a crashed worker's attempt is
- * retried after this, not after its start-to-close timeout. Graph work gets longer: the embedded store runs its
- * queries on the event loop, and one check of a 200,000-line month holds it for about 20 s.
+ * retried after this, not after its start-to-close timeout, and a cancellation reaches the activity with the next
+ * beat. Graph work gets longer: the embedded store runs its queries on the event loop, and one check of a
+ * 200,000-line month holds it for about 20 s.
  */
 const HEARTBEAT_TIMEOUT = '15s';
 const GRAPH_HEARTBEAT_TIMEOUT = '60s';
 
-const retry = (overrides: Partial<RetryPolicy>): RetryPolicy => ({
+/**
+ * Retries are bounded in time, not in attempts: each group's scheduleToCloseTimeout is the outage it rides out
+ * (docs/runbooks), with backoff capped at maximumInterval so the step resumes soon after the outage ends.
+ */
+const retry = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
   initialInterval: '1s',
   backoffCoefficient: 2,
   maximumInterval: '1m',
-  maximumAttempts: 5,
   nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
   ...overrides,
 });
+
+/** A cancelled run waits until its running activity has stopped, so nothing is written after the run ended. */
+const stopBeforeEnding: Pick<ActivityOptions, 'cancellationType'> = {
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
 
 /**
  * LLM and render activities run on their own queues (`<workflow queue>-llm`, `-render`), so their
@@ -38,19 +54,15 @@ function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
   return patched('split-task-queues') ? { taskQueue: `${workflowInfo().taskQueue}-${kind}` } : {};
 }
 
-/** Graph reads and writes: short, retried a few times (a GraphDB restart takes seconds). */
-export const { listCompanies, extractLedger, validateLedger, loadEarlierMonths } = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: GRAPH_HEARTBEAT_TIMEOUT,
-  retry: retry({}),
-});
-
-/** Findings from the graph; deterministic, so only infrastructure errors are retried. */
-export const { analyzeLedger, groundNarrative } = proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: GRAPH_HEARTBEAT_TIMEOUT,
-  retry: retry({}),
-});
+/** Graph reads and writes, and the analysis on them: a GraphDB restart or a failover (30 min) is waited out. */
+export const { listCompanies, listCompanyPage, extractLedger, validateLedger, loadEarlierMonths, analyzeLedger, groundNarrative } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '5m',
+    scheduleToCloseTimeout: '30m',
+    heartbeatTimeout: GRAPH_HEARTBEAT_TIMEOUT,
+    retry: retry(),
+    ...stopBeforeEnding,
+  });
 
 /**
  * One model's part of the narrative: 3 attempts with exponential backoff (a 429's Retry-After overrides the
@@ -61,22 +73,40 @@ export const narrativeActivities = () =>
   proxyActivities<Activities>({
     ...queueFor('llm'),
     startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: '10m',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: retry({ initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 3 }),
+    ...stopBeforeEnding,
   });
 
-/** Rendering is CPU-bound Chromium work. */
+/** The last resort when every model failed: the deterministic text, on the workflow's queue, so no LLM worker is needed. */
+export const { writeOfflineNarrative } = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '30m',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: retry(),
+  ...stopBeforeEnding,
+});
+
+/** Rendering is CPU-bound Chromium work; a crashed or replaced render pod is waited out. */
 export const renderActivities = () =>
   proxyActivities<Activities>({
     ...queueFor('render'),
     startToCloseTimeout: '3m',
+    scheduleToCloseTimeout: '30m',
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
-    retry: retry({ maximumAttempts: 4 }),
+    retry: retry(),
+    ...stopBeforeEnding,
   });
 
-/** Delivery waits out SMTP outages for a while; the delivery ledger makes each attempt idempotent. */
-export const { deliverReport, deliverDataQualityReport, deliverLedgerMissingNotice } = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: retry({ initialInterval: '5s', maximumInterval: '10m', maximumAttempts: 12 }),
-});
+/**
+ * Mail waits out SMTP outages and 4xx deferrals for hours; the delivery ledger makes each attempt idempotent.
+ * Deliveries run to the end once started (the workflow shields them from cancellation).
+ */
+export const { deliverReport, deliverDataQualityReport, deliverLedgerMissingNotice, deliverRunFailureNotice, deliverBatchSummary } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: '6h',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: retry({ initialInterval: '5s', maximumInterval: '10m' }),
+  });

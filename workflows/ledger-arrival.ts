@@ -18,17 +18,27 @@ export const ledgerUploadedSignal = defineSignal('ledgerUploaded');
 /** When the starter names no wait (a run started by hand): three days, the firm's usual grace period. */
 export const DEFAULT_LEDGER_WAIT_MS = 72 * 60 * 60 * 1000;
 
-export async function extractWhenUploaded(month: CompanyMonth, waitMs = DEFAULT_LEDGER_WAIT_MS): Promise<ExtractResult> {
+/** `onWait` runs once, when the wait begins (the batch gives the run's slot to the next company). */
+export async function extractWhenUploaded(
+  month: CompanyMonth,
+  waitMs = DEFAULT_LEDGER_WAIT_MS,
+  onWait: () => Promise<void> = async () => undefined,
+): Promise<ExtractResult> {
   let uploaded = false;
   setHandler(ledgerUploadedSignal, () => {
     uploaded = true;
   });
   const deadline = Date.now() + waitMs;
+  let waiting = false;
   for (;;) {
     try {
       return await extractLedger(month);
     } catch (err) {
       if (!isLedgerMissing(err) || !patched('ledger-wait')) throw err;
+      if (!waiting) {
+        waiting = true;
+        await onWait();
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0 || !(await condition(() => uploaded, remaining))) {
         const { workflowId, runId } = workflowInfo();

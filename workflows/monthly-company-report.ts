@@ -1,8 +1,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
+  TemporalFailure,
+  defineQuery,
+  isCancellation,
   log,
   patched,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -12,12 +17,16 @@ import {
   analyzeLedger,
   deliverDataQualityReport,
   deliverReport,
+  deliverRunFailureNotice,
   groundNarrative,
   loadEarlierMonths,
   narrativeActivities,
   renderActivities,
   validateLedger,
+  writeOfflineNarrative,
 } from './activity-proxies';
+import { batchMembership, type BatchMembership } from './batch-membership';
+import type { CompanyRunStatus } from './batch-signals';
 import { extractWhenUploaded } from './ledger-arrival';
 import { reportMetrics } from './report-sinks';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from './search-attributes';
@@ -41,35 +50,87 @@ export interface MonthlyCompanyReportResult {
   pdfKey: string;
   outboxPaths: string[];
   emailsSent: number;
+  /** The report version the customer has: 1, or higher after a re-run changed the findings (정정본). */
+  version?: number;
+  /** A re-run whose findings matched the delivered report: nothing was sent. */
+  unchanged?: boolean;
   durationMs: number;
 }
 
-/** One company's month: ETL → SHACL validation → analysis → PDF → e-mail. */
+export type ReportStage =
+  | 'extracting'
+  | 'waiting-for-ledger'
+  | 'validating'
+  | 'analysing'
+  | 'writing-narrative'
+  | 'rendering'
+  | 'delivering';
+
+/** Where the run is: `temporal workflow query --name stage`. */
+export const reportStageQuery = defineQuery<ReportStage>('stage');
+
+/** Failures whose own report already reached the admin (the data-quality report, the missing-ledger notice). */
+const SELF_REPORTING_FAILURES = new Set(['DataValidationError', 'LedgerMissingError']);
+
+/**
+ * One company's month: ETL → SHACL validation → analysis → PDF → e-mail. Every way it can end is reported: to the
+ * batches that wait on it (by signal), and, when it fails for a cause whose own report did not already reach the
+ * admin, to the admin by a notice naming the cause.
+ */
 export async function monthlyCompanyReport(
   input: MonthlyCompanyReportInput,
 ): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
   const startedAt = Date.now();
+  const tracked = patched('batch-window');
+  const membership = tracked ? batchMembership(companyId) : undefined;
+  let stage: ReportStage = 'extracting';
+  setHandler(reportStageQuery, () => stage);
+  const step = (next: ReportStage) => {
+    stage = next;
+  };
   reportMetrics.started(companyId);
   try {
-    const result = await runReport(input, startedAt);
+    const result = await runReport(input, startedAt, step, membership);
     reportMetrics.finished(companyId, 'success', result.durationMs / 1000);
+    await membership?.ended(result.unchanged ? 'unchanged' : 'succeeded');
     return result;
   } catch (err) {
-    const dataError = err instanceof ApplicationFailure && (err.type === 'DataValidationError' || err.type === 'LedgerMissingError');
-    reportMetrics.finished(companyId, dataError ? 'data_error' : 'failed', (Date.now() - startedAt) / 1000);
+    const failure = describeFailure(err);
+    const status: CompanyRunStatus = isCancellation(err) ? 'cancelled' : 'failed';
+    const dataError = SELF_REPORTING_FAILURES.has(failure.type);
+    reportMetrics.finished(companyId, status === 'cancelled' ? 'cancelled' : dataError ? 'data_error' : 'failed', (Date.now() - startedAt) / 1000);
+    if (membership) {
+      // Shielded: a cancelled run still tells its batch, and a failed one the admin.
+      await CancellationScope.nonCancellable(async () => {
+        if (status === 'failed' && !dataError) await noticeOfFailure(companyId, period, failure);
+        await membership.ended(status, `${failure.type}: ${failure.message}`);
+      });
+    }
     throw err;
   }
 }
 
-async function runReport(input: MonthlyCompanyReportInput, startedAt: number): Promise<MonthlyCompanyReportResult> {
+async function runReport(
+  input: MonthlyCompanyReportInput,
+  startedAt: number,
+  step: (stage: ReportStage) => void,
+  membership: BatchMembership | undefined,
+): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
-  upsertSearchAttributes([
-    { key: CompanyIdKey, value: companyId },
-    { key: PeriodKey, value: period },
-  ]);
+  // The batch and the console start runs with their attributes; a run started with the bare CLI gets them here.
+  if (!membership || workflowInfo().typedSearchAttributes.get(CompanyIdKey) === undefined) {
+    upsertSearchAttributes([
+      { key: CompanyIdKey, value: companyId },
+      { key: PeriodKey, value: period },
+    ]);
+  }
 
-  const extracted = await extractWhenUploaded({ companyId, period }, input.ledgerWaitMs);
+  const extracted = await extractWhenUploaded({ companyId, period }, input.ledgerWaitMs, async () => {
+    step('waiting-for-ledger');
+    await membership?.waiting();
+  });
+  step('validating');
   const validated = await validateLedger({ companyId, period, stagingGraph: extracted.stagingGraph }).catch(
     async (err: unknown) => {
       const details = dataValidationDetails(err);
@@ -93,19 +154,26 @@ async function runReport(input: MonthlyCompanyReportInput, startedAt: number): P
     },
   );
 
+  step('analysing');
   await loadEarlierMonths({ companyId, period });
   const analysis = await analyzeLedger({ companyId, period, graph: validated.graph, warnings: validated.warnings });
   upsertSearchAttributes([{ key: RiskLevelKey, value: analysis.riskLevel }]);
+  step('writing-narrative');
   const narrativeModel = await writeNarrative(companyId, period, analysis);
 
+  step('rendering');
   const rendered = await renderActivities().renderReport({ companyId, period, findingsKey: analysis.findingsKey });
-  const delivered = await deliverReport({
-    companyId,
-    period,
-    pdfKey: rendered.pdfKey,
-    findingsKey: analysis.findingsKey,
-    deliveryId: workflowInfo().workflowId,
-  });
+  step('delivering');
+  // Once sending has begun it finishes: a cancellation must not leave some recipients with the report and others without.
+  const delivered = await CancellationScope.nonCancellable(() =>
+    deliverReport({
+      companyId,
+      period,
+      pdfKey: rendered.pdfKey,
+      findingsKey: analysis.findingsKey,
+      deliveryId: workflowInfo().workflowId,
+    }),
+  );
 
   return {
     companyId,
@@ -118,6 +186,8 @@ async function runReport(input: MonthlyCompanyReportInput, startedAt: number): P
     pdfKey: rendered.pdfKey,
     outboxPaths: delivered.outboxPaths,
     emailsSent: delivered.sent + delivered.alreadySent,
+    version: delivered.version,
+    unchanged: delivered.unchanged,
     durationMs: Date.now() - startedAt,
   };
 }
@@ -146,12 +216,14 @@ async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackU
     try {
       return (await writeNarrative({ ...part, model, fallbackUsed: index > 0 })).model;
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
+      // A cancelled run stops here; only a model's failure moves on to the next model.
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
       log.warn('narrative model failed; falling back', { task: part.task, model, error: err.cause?.message });
     }
   }
   if (models.length === 0) return 'offline';
-  return (await writeNarrative({ ...part, model: 'offline', fallbackUsed: true })).model;
+  const offline = { ...part, model: 'offline', fallbackUsed: true };
+  return (await (patched('batch-window') ? writeOfflineNarrative(offline) : writeNarrative(offline))).model;
 }
 
 function dataValidationDetails(err: unknown): DataValidationDetails | undefined {
@@ -160,4 +232,32 @@ function dataValidationDetails(err: unknown): DataValidationDetails | undefined 
     return cause.details?.[0] as DataValidationDetails | undefined;
   }
   return undefined;
+}
+
+/** The admin hears of every failed month with its cause; idempotent per run, so a replay or retry sends one notice. */
+async function noticeOfFailure(companyId: string, period: string, failure: { type: string; message: string }): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  try {
+    await deliverRunFailureNotice({
+      companyId,
+      period,
+      workflowId,
+      runId,
+      errorType: failure.type,
+      cause: failure.message,
+      deliveryId: `${workflowId}/${runId}/failed`,
+    });
+  } catch (err) {
+    // Mail itself may be what failed: the TaxReportFailed alert still fires on the run's failure.
+    log.error('the failure notice could not be sent', { error: String(err) });
+  }
+}
+
+/** The innermost cause, named by its type: what an operator needs to tell a graph outage from a bad ledger. */
+function describeFailure(err: unknown): { type: string; message: string } {
+  let cause: unknown = err;
+  while (cause instanceof TemporalFailure && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
+  if (cause instanceof Error) return { type: cause.name, message: cause.message };
+  return { type: 'Error', message: String(cause) };
 }

@@ -9,7 +9,7 @@ import type { ConsoleDeps } from '../deps';
 import { requestParty, requireCompany } from '../http/access';
 import { companyPage, overviewPage, reportPage } from '../pages/report-pages';
 import { visibleCompanies } from '../services/companies';
-import { listRuns, periodsBetween, RunAlreadyRunningError, startCompanyRun } from '../services/runs';
+import { listRuns, startBackfill, startCompanyRun } from '../services/runs';
 import { pageAndApi, pageContext, route, sendPage } from './route';
 
 // Company ids are validated (and scope-checked) by requireCompany.
@@ -73,16 +73,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const companyId = await requireCompany(deps, request, body.companyId);
     const { from, to } = body;
     await loadCompany(config.ERP_DATA_DIR, companyId);
-    const started: string[] = [];
-    const alreadyRunning: string[] = [];
-    for (const period of periodsBetween(from, to)) {
-      try {
-        started.push((await startCompanyRun(temporal, config.TASK_QUEUE, companyId, period)).workflowId);
-      } catch (err) {
-        if (!(err instanceof RunAlreadyRunningError)) throw err;
-        alreadyRunning.push(period);
-      }
-    }
+    const { started, alreadyRunning } = await startBackfill(temporal, config.TASK_QUEUE, companyId, from, to);
     await deps.audit.append({
       action: 'backfill.started',
       ...requestParty(request),

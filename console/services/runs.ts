@@ -2,7 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
 import type { monthlyCompanyReport } from '../../workflows/monthly-company-report';
-import { companyReportWorkflowId } from '../../workflows/monthly-report-batch';
+import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from '../../workflows/search-attributes';
 
 export interface RunSummary {
@@ -85,6 +85,30 @@ export async function startCompanyRun(
     }
     throw err;
   }
+}
+
+/**
+ * Starts every month of a range for a company. A month whose run is still in progress is not started twice: it
+ * is reported as already running, and the others go on.
+ */
+export async function startBackfill(
+  client: Client,
+  taskQueue: string,
+  companyId: string,
+  from: string,
+  to: string,
+): Promise<{ started: string[]; alreadyRunning: string[] }> {
+  const started: string[] = [];
+  const alreadyRunning: string[] = [];
+  for (const period of periodsBetween(from, to)) {
+    try {
+      started.push((await startCompanyRun(client, taskQueue, companyId, period)).workflowId);
+    } catch (err) {
+      if (!(err instanceof RunAlreadyRunningError)) throw err;
+      alreadyRunning.push(period);
+    }
+  }
+  return { started, alreadyRunning };
 }
 
 /** Every month from `from` to `to`, both included. */

@@ -1,5 +1,5 @@
 /** SPARQL text shared by the GraphStore implementations. */
-import type { GraphStore } from './graph-store';
+import type { GraphCallOptions, GraphStore } from './graph-store';
 
 // IRIREF of SPARQL/N-Triples, restricted to absolute IRIs: a graph IRI is spliced into
 // query text and RDF4J's `context` parameter, so anything that could close the `<…>` is refused.
@@ -12,12 +12,12 @@ export function graphIriRef(iri: string): string {
 }
 
 /** GraphStore.countTriples in terms of select, which both stores answer the same way. */
-export async function countGraphTriples(store: Pick<GraphStore, 'select'>, graphIri: string): Promise<number> {
-  const [row] = await store.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`);
+export async function countGraphTriples(store: Pick<GraphStore, 'select'>, graphIri: string, options?: GraphCallOptions): Promise<number> {
+  const [row] = await store.select(`SELECT (COUNT(*) AS ?n) WHERE { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`, options);
   return Number(row?.n?.value ?? 0);
 }
 
 /** Whether a named graph holds any triple: an ASK stops at the first one, where counting reads them all. */
-export function graphHasTriples(store: Pick<GraphStore, 'ask'>, graphIri: string): Promise<boolean> {
-  return store.ask(`ASK { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`);
+export function graphHasTriples(store: Pick<GraphStore, 'ask'>, graphIri: string, options?: GraphCallOptions): Promise<boolean> {
+  return store.ask(`ASK { GRAPH ${graphIriRef(graphIri)} { ?s ?p ?o } }`, options);
 }

@@ -9,20 +9,28 @@ export interface RdfTerm {
 
 export type SelectRow = Record<string, RdfTerm>;
 
+/**
+ * Per call: `signal` aborts the call (the HTTP request, or the embedded store between its steps); the call then
+ * rejects with `signal.reason`. A write that was aborted leaves the graph as it was.
+ */
+export interface GraphCallOptions {
+  signal?: AbortSignal;
+}
+
 export interface GraphStore {
   /** SPARQL SELECT; each row maps variable names (without '?') to terms; unbound variables are absent. */
-  select(query: string): Promise<SelectRow[]>;
+  select(query: string, options?: GraphCallOptions): Promise<SelectRow[]>;
   /** SPARQL ASK. */
-  ask(query: string): Promise<boolean>;
+  ask(query: string, options?: GraphCallOptions): Promise<boolean>;
   /** SPARQL CONSTRUCT/DESCRIBE, answered as N-Triples text. */
-  construct(query: string): Promise<string>;
+  construct(query: string, options?: GraphCallOptions): Promise<string>;
   /** SPARQL 1.1 Update, applied atomically. */
-  update(update: string): Promise<void>;
+  update(update: string, options?: GraphCallOptions): Promise<void>;
   /** Atomically replace the content of a named graph with the given N-Triples chunks. */
-  replaceGraph(graphIri: string, ntriples: AsyncIterable<string> | Iterable<string>): Promise<void>;
+  replaceGraph(graphIri: string, ntriples: AsyncIterable<string> | Iterable<string>, options?: GraphCallOptions): Promise<void>;
   /** Remove a named graph (no error when absent). */
-  dropGraph(graphIri: string): Promise<void>;
+  dropGraph(graphIri: string, options?: GraphCallOptions): Promise<void>;
   /** Number of triples in a named graph (0 when absent). */
-  countTriples(graphIri: string): Promise<number>;
+  countTriples(graphIri: string, options?: GraphCallOptions): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 /**
  * GraphStore on a GraphDB / RDF4J Server repository, over the RDF4J REST API and SPARQL 1.1 Protocol.
- * No retries here: activities are retried by Temporal.
+ * No retries here: activities are retried by Temporal. A call's `signal` aborts its request (connection closed,
+ * upload cut short, so RDF4J rolls the transaction back) and the call rejects with the signal's reason.
  */
 import { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
-import type { GraphStore, RdfTerm, SelectRow } from './graph-store';
+import type { GraphCallOptions, GraphStore, RdfTerm, SelectRow } from './graph-store';
 import { countGraphTriples, graphIriRef } from './graph-sparql';
 
 export interface HttpGraphStoreOptions {
@@ -76,8 +77,8 @@ export class HttpGraphStore implements GraphStore {
     });
   }
 
-  async select(query: string): Promise<SelectRow[]> {
-    const { results } = await this.query(query);
+  async select(query: string, options?: GraphCallOptions): Promise<SelectRow[]> {
+    const { results } = await this.query(query, options);
     if (!results) throw new TypeError('select() needs a SELECT query');
     return results.bindings.map((binding) => {
       const row: SelectRow = {};
@@ -86,40 +87,40 @@ export class HttpGraphStore implements GraphStore {
     });
   }
 
-  async ask(query: string): Promise<boolean> {
-    const result = (await this.query(query)).boolean;
+  async ask(query: string, options?: GraphCallOptions): Promise<boolean> {
+    const result = (await this.query(query, options)).boolean;
     if (typeof result !== 'boolean') throw new TypeError('ask() needs an ASK query');
     return result;
   }
 
-  construct(query: string): Promise<string> {
-    return this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: 'application/n-triples' }, query);
+  construct(query: string, options?: GraphCallOptions): Promise<string> {
+    return this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: 'application/n-triples' }, query, options);
   }
 
-  async update(update: string): Promise<void> {
-    await this.send('POST', `${this.repositoryPath}/statements`, { 'content-type': SPARQL_UPDATE }, update);
+  async update(update: string, options?: GraphCallOptions): Promise<void> {
+    await this.send('POST', `${this.repositoryPath}/statements`, { 'content-type': SPARQL_UPDATE }, update, options);
   }
 
-  async replaceGraph(graphIri: string, ntriples: AsyncIterable<string> | Iterable<string>): Promise<void> {
+  async replaceGraph(graphIri: string, ntriples: AsyncIterable<string> | Iterable<string>, options?: GraphCallOptions): Promise<void> {
     // RDF4J clears the context and adds the body in one transaction, rolled back on a parse error
-    // or a body cut short (an iterable that throws aborts the request).
-    await this.send('PUT', this.contextPath(graphIri), { 'content-type': NTRIPLES }, Readable.from(ntriples));
+    // or a body cut short (an iterable that throws, or an abort, ends the request).
+    await this.send('PUT', this.contextPath(graphIri), { 'content-type': NTRIPLES }, Readable.from(ntriples), options);
   }
 
-  async dropGraph(graphIri: string): Promise<void> {
-    await this.send('DELETE', this.contextPath(graphIri), {});
+  async dropGraph(graphIri: string, options?: GraphCallOptions): Promise<void> {
+    await this.send('DELETE', this.contextPath(graphIri), {}, undefined, options);
   }
 
-  countTriples(graphIri: string): Promise<number> {
-    return countGraphTriples(this, graphIri);
+  countTriples(graphIri: string, options?: GraphCallOptions): Promise<number> {
+    return countGraphTriples(this, graphIri, options);
   }
 
   close(): Promise<void> {
     return this.pool.close();
   }
 
-  private async query(query: string): Promise<JsonResults> {
-    const text = await this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: SPARQL_JSON }, query);
+  private async query(query: string, options?: GraphCallOptions): Promise<JsonResults> {
+    const text = await this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: SPARQL_JSON }, query, options);
     return JSON.parse(text) as JsonResults;
   }
 
@@ -127,25 +128,32 @@ export class HttpGraphStore implements GraphStore {
     return `${this.repositoryPath}/statements?context=${encodeURIComponent(graphIriRef(graphIri))}`;
   }
 
-  /** One request; resolves to the response text of a 2xx answer. */
+  /** One request; resolves to the response text of a 2xx answer. The signal covers the response body too. */
   private async send(
     method: Dispatcher.HttpMethod,
     path: string,
     headers: Record<string, string>,
     body?: string | Readable,
+    { signal }: GraphCallOptions = {},
   ): Promise<string> {
     let status: number;
     let text: string;
     try {
+      signal?.throwIfAborted();
       const response = await this.pool.request({
         method,
         path,
         headers: this.authorization ? { ...headers, authorization: this.authorization } : headers,
         body,
+        signal,
       });
       status = response.statusCode;
       text = await response.body.text();
     } catch (err) {
+      // A body never read (a request that did not start) still holds its source open.
+      if (body instanceof Readable) body.destroy();
+      // Unwrapped, so the caller (Temporal) sees the cancellation it asked for, not a failed request.
+      if (signal?.aborted) throw signal.reason;
       throw new Error(`graph store ${method} ${this.origin}${path} failed: ${describeCause(err)}`, { cause: err });
     }
     if (status < 200 || status > 299) {

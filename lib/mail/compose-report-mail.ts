@@ -1,7 +1,8 @@
 /**
- * The two mails of a monthly run: the customer's report and, when the ledger failed data quality,
- * the admin's error report. Header values come from client master data, so anything that could
- * start a new header line is refused here instead of trusted to the MIME encoder.
+ * The mails of a monthly run: the customer's report and, when the ledger failed data quality,
+ * the admin's error report; the admin's notices of a missing ledger and of a failed run, and the batch
+ * summary. Header values come from client master data, so anything that could start a new header line is
+ * refused here instead of trusted to the MIME encoder.
  */
 import type { SendMailOptions } from 'nodemailer';
 import type { Company } from '../domain/company';
@@ -22,6 +23,8 @@ export interface MailOptions {
 
 export interface ReportMailOptions extends MailOptions {
   pdf: Buffer;
+  /** The report's version: above 1 the mail is a correction (정정본) that replaces the one sent before. */
+  version?: number;
 }
 
 export class MailHeaderError extends Error {
@@ -37,10 +40,13 @@ export function composeReportMail(doc: FindingsDocument, company: Company, opts:
   const month = formatReportMonth(doc.period);
   const risks = doc.findings.filter((f) => f.category !== 'FILING_DEADLINE');
   const deadlines = doc.findings.length - risks.length;
+  const correction = (opts.version ?? 1) > 1;
   const text = [
     `${company.name} 귀하`,
     '',
-    `${month} 세무 리스크 리포트를 보내 드립니다.`,
+    correction
+      ? `${month} 세무 리스크 리포트의 정정본(제${opts.version}판)을 보내 드립니다. 앞서 보내 드린 리포트 대신 이 리포트를 보아 주십시오.`
+      : `${month} 세무 리스크 리포트를 보내 드립니다.`,
     '',
     `종합 위험도: ${RISK_LEVEL_LABEL[doc.riskLevel]} (${doc.riskLevel})`,
     `발견 사항: ${risks.length}건${severityBreakdown(risks)}`,
@@ -52,9 +58,9 @@ export function composeReportMail(doc: FindingsDocument, company: Company, opts:
     opts.firmName,
   ].join('\n');
   return {
-    ...envelope(opts, `[${opts.firmName}] ${company.name} ${month} 세무 리스크 리포트`),
+    ...envelope(opts, `[${opts.firmName}] ${correction ? '[정정본] ' : ''}${company.name} ${month} 세무 리스크 리포트`),
     text,
-    attachments: [pdfAttachment(doc, 'report', opts.pdf)],
+    attachments: [pdfAttachment(doc, correction ? `report-v${opts.version}` : 'report', opts.pdf)],
   };
 }
 
@@ -104,9 +110,211 @@ export function composeLedgerMissingMail(notice: LedgerMissingNotice, opts: Mail
     `기다린 파일: ${notice.expectedFile}`,
     '',
     '파일을 받으면 올린 뒤 이 회사의 리포트를 다시 실행해 주십시오(같은 workflow id로 시작할 수 있습니다):',
-    `  temporal workflow start --type monthlyCompanyReport --task-queue <TASK_QUEUE> --workflow-id ${notice.workflowId} --input '${JSON.stringify({ companyId: notice.companyId, period: notice.period })}'`,
+    rerunCommand(notice.workflowId, notice.companyId, notice.period),
   ].join('\n');
   return { ...envelope(opts, `[${opts.firmName}] 장부 미제출: ${notice.companyName} ${month}`), text };
+}
+
+/** Where the runbooks live, relative to the repository root; the mails name a page (and section) under it. */
+export const RUNBOOK_BASE = 'docs/runbooks/';
+
+function runbook(page: string): string {
+  return `${RUNBOOK_BASE}${page}`;
+}
+
+/** The `temporal workflow start` line that runs a company-month again under its own workflow id. */
+function rerunCommand(workflowId: string, companyId: string, period: string, taskQueue = '<TASK_QUEUE>'): string {
+  return `  temporal workflow start --type monthlyCompanyReport --task-queue ${taskQueue} --workflow-id ${workflowId} --input '${JSON.stringify({ companyId, period })}'`;
+}
+
+/** `temporal workflow list` of the month's company runs in one execution status. */
+function visibilityQuery(period: string, status: 'Failed' | 'Running' | 'Canceled'): string {
+  return `  temporal workflow list --query "WorkflowType='monthlyCompanyReport' AND Period='${assertPeriod(period)}' AND ExecutionStatus='${status}'"`;
+}
+
+/** Longest error message quoted in a mail: the rest is in the run's history. */
+const MAX_CAUSE_CHARS = 500;
+
+export interface RunFailureNotice {
+  companyId: string;
+  /** The company's name, or its id when the company master could not be read. */
+  companyName: string;
+  period: string;
+  /** The failure's type (ApplicationFailure type, 'TimeoutFailure', ...). */
+  errorType: string;
+  /** The failure's message. */
+  cause: string;
+  workflowId: string;
+  runId: string;
+  /** The orchestration task queue for the re-run line; a placeholder when absent. */
+  taskQueue?: string;
+}
+
+/**
+ * The admin's notice that a company-month failed for a cause other than its ledger's data (graph store,
+ * SMTP, Chromium, a timeout...): the customer got no report, and only a person can decide to run it again.
+ */
+export function composeRunFailureMail(notice: RunFailureNotice, opts: MailOptions): SendMailOptions {
+  const month = monthLabel(notice.period);
+  const text = [
+    `${notice.companyName} (${notice.companyId}) ${month} 리포트가 실패하여 고객에게 리포트를 보내지 못했습니다.`,
+    '',
+    `오류 유형: ${clip(notice.errorType, 100)}`,
+    `오류 내용: ${clip(notice.cause, MAX_CAUSE_CHARS)}`,
+    '',
+    `Workflow ID: ${notice.workflowId}`,
+    `Run ID: ${notice.runId}`,
+    `실행 이력: temporal workflow show --workflow-id ${notice.workflowId} --run-id ${notice.runId}`,
+    '',
+    '원인(그래프 저장소, 메일 서버, PDF 렌더러 등)을 해결한 뒤 이 회사의 리포트를 다시 실행해 주십시오.',
+    '같은 workflow id로 시작할 수 있으며, 이미 리포트를 받은 수신자에게는 다시 보내지 않습니다:',
+    rerunCommand(notice.workflowId, notice.companyId, notice.period, notice.taskQueue),
+    '',
+    `대응 절차: ${runbook('report-generation-failure.md#run-failure-notice')}`,
+  ].join('\n');
+  return { ...envelope(opts, `[${opts.firmName}] 리포트 실패: ${notice.companyName} ${month}`), text };
+}
+
+/** The counters of a month's batch (activities/types.ts BatchCounts). */
+export interface BatchSummaryCounts {
+  listed: number;
+  started: number;
+  succeeded: number;
+  unchanged: number;
+  failed: number;
+  cancelled: number;
+  alreadyRunning: number;
+  waitingForLedger: number;
+}
+
+/** A month's batch as the admin's summary shows it (activities/types.ts BatchSummaryInput, less its key). */
+export interface BatchSummary {
+  period: string;
+  batchWorkflowId: string;
+  kind: 'on-time' | 'final' | 'cancelled';
+  counts: BatchSummaryCounts;
+  /** Capped lists: the counts say how many there are in all. */
+  failed: ReadonlyArray<{ companyId: string; cause: string }>;
+  waitingForLedger: readonly string[];
+  alreadyRunning: readonly string[];
+  /** Names of listed companies by id, where the company master could be read; the id stands alone otherwise. */
+  companyNames?: Readonly<Record<string, string>>;
+}
+
+/** Longest cause per failed company in the summary list (each company also got its own notice). */
+const MAX_LISTED_CAUSE_CHARS = 200;
+
+/**
+ * The admin's summary of a month's batch: once when every company whose ledger was there has ended
+ * ('on-time'), again when every company has ended ('final'), or when an operator cancelled it.
+ */
+export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions): SendMailOptions {
+  const period = assertPeriod(summary.period);
+  const month = formatReportMonth(period);
+  const { counts } = summary;
+  const name = (id: string) => {
+    const known = summary.companyNames?.[id];
+    return known && known !== id ? `${oneLine(known)} (${id})` : id;
+  };
+
+  const kindLabel = {
+    'on-time': `정시 처리 완료, 대기 중 ${counts.waitingForLedger}`,
+    final: '월간 처리 완료',
+    cancelled: '취소됨',
+  }[summary.kind];
+  const headline = {
+    'on-time': `${month} 리포트 배치에서 장부가 도착한 회사의 처리가 모두 끝났습니다.${counts.waitingForLedger > 0 ? ` ${counts.waitingForLedger}개 회사는 아직 장부를 기다리고 있습니다.` : ''}`,
+    final: `${month} 리포트 배치의 모든 회사 처리가 끝났습니다.`,
+    cancelled: `${month} 리포트 배치가 운영자에 의해 취소되었습니다. 시작되지 않았거나 취소된 회사는 리포트를 받지 못했습니다.`,
+  }[summary.kind];
+
+  const subjectCounts = [`성공 ${counts.succeeded}`, `실패 ${counts.failed}`];
+  if (counts.unchanged > 0) subjectCounts.push(`변경 없음 ${counts.unchanged}`);
+  if (counts.cancelled > 0) subjectCounts.push(`취소 ${counts.cancelled}`);
+  if (counts.alreadyRunning > 0) subjectCounts.push(`이미 실행 중 ${counts.alreadyRunning}`);
+  // The on-time label already says how many wait.
+  if (counts.waitingForLedger > 0 && summary.kind !== 'on-time') subjectCounts.push(`장부 대기 ${counts.waitingForLedger}`);
+
+  const section = (title: string, total: number, lines: string[], status: 'Failed' | 'Running'): string[] => {
+    if (total === 0 && lines.length === 0) return [];
+    const rest = total - lines.length;
+    return [
+      '',
+      `${title} (${total}건):`,
+      ...lines,
+      ...(rest > 0 ? [`외 ${rest}건. 전체 목록:`, visibilityQuery(period, status)] : []),
+    ];
+  };
+
+  const text = [
+    headline,
+    `배치 workflow id: ${summary.batchWorkflowId}`,
+    '',
+    `대상 회사: ${counts.listed}`,
+    `시작한 실행: ${counts.started}`,
+    `성공(리포트 발송): ${counts.succeeded}`,
+    `변경 없음(재실행, 발송 없음): ${counts.unchanged}`,
+    `실패: ${counts.failed}`,
+    `취소: ${counts.cancelled}`,
+    `이미 실행 중(수동 실행·백필): ${counts.alreadyRunning}`,
+    `장부 대기: ${counts.waitingForLedger}`,
+    ...section(
+      '실패',
+      counts.failed,
+      summary.failed.map((f) => `- ${name(f.companyId)}: ${clip(f.cause, MAX_LISTED_CAUSE_CHARS)}`),
+      'Failed',
+    ),
+    ...section('장부 대기', counts.waitingForLedger, summary.waitingForLedger.map((id) => `- ${name(id)}`), 'Running'),
+    ...section('이미 실행 중', counts.alreadyRunning, summary.alreadyRunning.map((id) => `- ${name(id)}`), 'Running'),
+    ...(counts.cancelled > 0 ? ['', `취소된 실행 (${counts.cancelled}건):`, visibilityQuery(period, 'Canceled')] : []),
+    '',
+    ...paragraph(nextSteps(summary, period)),
+    `대응 절차: ${runbook('report-generation-failure.md#batch-summary')}`,
+  ].join('\n');
+  return {
+    ...envelope(opts, `[${opts.firmName}] ${month} 배치 요약 (${kindLabel}): ${subjectCounts.join(', ')}`),
+    text,
+  };
+}
+
+function nextSteps(summary: BatchSummary, period: string): string[] {
+  const steps: string[] = [];
+  if (summary.counts.failed > 0) {
+    steps.push(
+      '실패한 회사마다 알림을 따로 보냈습니다(장부 데이터 오류는 오류 리포트, 기한까지 오지 않은 장부는 장부 미제출 알림, 그 밖의 원인은 원인과 다시 실행하는 방법을 적은 리포트 실패 알림). 원인을 해결한 뒤 다시 실행해 주십시오.',
+    );
+  }
+  if (summary.kind === 'on-time') {
+    if (summary.counts.waitingForLedger > 0) {
+      steps.push('장부를 기다리는 회사는 파일이 올라오면 이어서 처리되고, 기한까지 오지 않으면 장부 미제출 메일을 보냅니다.');
+    }
+    steps.push('장부를 기다리거나 이미 실행 중인 회사가 모두 끝나면 최종 요약을 다시 보냅니다.');
+  }
+  if (summary.kind === 'cancelled') {
+    steps.push('이 달을 다시 처리하려면 백필로 배치를 다시 시작해 주십시오(이미 발송된 리포트는 다시 보내지 않습니다):');
+    steps.push(`  npm run schedule -- --backfill ${period}`);
+  }
+  return steps;
+}
+
+/** The lines followed by a blank line, or nothing when there are none. */
+function paragraph(lines: string[]): string[] {
+  return lines.length > 0 ? [...lines, ''] : [];
+}
+
+/** "2024년 5월", or the raw value quoted when it is not a valid period (a notice must still go out). */
+function monthLabel(period: string): string {
+  try {
+    return formatReportMonth(period);
+  } catch {
+    return JSON.stringify(period);
+  }
+}
+
+/** One line of at most `max` characters. */
+function clip(text: string, max: number): string {
+  const line = oneLine(text);
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 function envelope(opts: MailOptions, subject: string): SendMailOptions {

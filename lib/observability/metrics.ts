@@ -2,7 +2,7 @@
 // their own (no prom-client globals), recorded once per business event.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type ReportStatus = 'success' | 'failed' | 'data_error';
+export type ReportStatus = 'success' | 'failed' | 'data_error' | 'cancelled';
 /** The five steps of a monthly run, as the seed names its agents. */
 export type AgentName = 'data' | 'validation' | 'analysis' | 'report' | 'delivery';
 

@@ -45,6 +45,10 @@ export interface ReportKeys {
   errorReport: string;
   /** The findings document of a run that failed data quality; kept apart so findings.json only ever holds analysed months. */
   dataQualityFindings: string;
+  /** Which version the customer has (lib/storage/report-versions.ts). */
+  delivered: string;
+  /** The PDF and findings exactly as version `n` was sent. */
+  version(n: number): { pdf: string; findings: string };
 }
 
 /** The artefacts of one company-month. */
@@ -55,5 +59,7 @@ export function reportKeys(companyId: string, period: string): ReportKeys {
     findings: `${prefix}/findings.json`,
     errorReport: `${prefix}/data-quality-report.pdf`,
     dataQualityFindings: `${prefix}/data-quality-findings.json`,
+    delivered: `${prefix}/delivered.json`,
+    version: (n) => ({ pdf: `${prefix}/v${n}/report.pdf`, findings: `${prefix}/v${n}/findings.json` }),
   };
 }

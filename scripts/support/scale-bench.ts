@@ -15,6 +15,7 @@ import { setupTracing } from '../../lib/observability/tracing';
 import { narrativeReply, startFakeOpenAi } from '../../test/support/fake-openai';
 import { createReportWorker } from '../../workers/report-worker';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
+import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { freePort } from './free-port';
 import { writeSyntheticCompany } from './synthetic-ledger';
 import { startDevServer } from './temporal-dev-server';
@@ -58,9 +59,8 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   try {
     const erpDir = join(dir, 'erp');
-    for (let i = 0; i < opts.companies; i++) {
-      await writeSyntheticCompany(erpDir, `scale-${String(i).padStart(4, '0')}`, PERIOD, opts.linesPerCompany);
-    }
+    const companyIds = Array.from({ length: opts.companies }, (_, i) => `scale-${String(i).padStart(4, '0')}`);
+    for (const id of companyIds) await writeSyntheticCompany(erpDir, id, PERIOD, opts.linesPerCompany);
     const config = loadConfig({
       TEMPORAL_ADDRESS: server.address,
       TASK_QUEUE: 'bench-scale',
@@ -96,16 +96,16 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       const wallSeconds = (performance.now() - started) / 1000;
       const batchEvents = await batchRunEvents(client, handle.firstExecutionRunId);
       const companyEvents = await Promise.all(
-        result.outcomes.map(async (o) => (await client.workflow.getHandle(o.workflowId).fetchHistory()).events?.length ?? 0),
+        companyIds.map(async (id) => (await client.workflow.getHandle(companyReportWorkflowId(id, PERIOD)).fetchHistory()).events?.length ?? 0),
       );
       companyEvents.sort((a, b) => a - b);
       return {
         ...opts,
         period: PERIOD,
         wallSeconds,
-        reportsPerMinute: (result.succeeded / wallSeconds) * 60,
-        succeeded: result.succeeded,
-        failed: result.failed,
+        reportsPerMinute: (result.counts.succeeded / wallSeconds) * 60,
+        succeeded: result.counts.succeeded,
+        failed: result.counts.failed,
         llmCalls: llm.requests.length,
         peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
         batchRuns: batchEvents.length,

@@ -21,19 +21,22 @@ let h: Harness;
 let llm: FakeOpenAi;
 
 /**
- * Recorded once per workflow type and version (older versions stay: they prove patched() keeps them
- * replaying); RECORD_HISTORIES=1 re-records the current ones.
+ * The current version of each workflow, recorded once under a new name per patched() change. Files of earlier
+ * versions stay in test/histories/ and keep replaying: they prove the patches keep old runs working. A missing
+ * file fails the run; `RECORD_HISTORIES=1 npm test` writes missing files (never overwrites one).
  */
-const RECORDINGS = [
-  // Grounding, then insights (primary rejected with 401, fallback answers) and summary, one activity per model.
-  { file: 'monthlyCompanyReport-v3-llm-tasks.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c04-미르', period: '2024-02' }] },
-  // No ledger for 2023-12: the wait for the upload signal, its deadline, the admin's notice, the failure.
-  { file: 'monthlyCompanyReport-v4-ledger-wait.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c05-새봄', period: '2023-12', ledgerWaitMs: 500 }], fails: true },
-  // Pages of 3 companies, continue-as-new between them; the CLI shows the latest run.
-  { file: 'monthlyReportBatch-v2-pages.json', type: 'monthlyReportBatch', args: [{ period: '2024-05', concurrency: 3, pageSize: 3 }] },
+const RECORDINGS: Array<{ file: string; type: string; args: unknown[]; workflowId?: string; fails?: boolean; runs?: 'first' }> = [
+  // The sliding window: pages of 2, concurrency 2; its first run ends in continue-as-new, its last in the result.
+  { file: 'monthlyReportBatch-v3-window-first-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-window', args: [{ period: '2024-05', concurrency: 2, pageSize: 2 }], runs: 'first' },
+  { file: 'monthlyReportBatch-v3-window-last-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-window', args: [] },
+  // A child of that batch: it reports back by signal; its delivery is versioned.
+  { file: 'monthlyCompanyReport-v5-batch-window.json', type: 'monthlyCompanyReport', workflowId: 'tax-report-c00-한빛-2024-05', args: [] },
+  // An unknown company: the run fails and the admin gets a failure notice naming the cause.
+  { file: 'monthlyCompanyReport-v5-failure-notice.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c99-없음', period: '2024-05' }], fails: true },
 ];
 
 const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
+const missing: string[] = [];
 
 before(async () => {
   llm = await startFakeOpenAi();
@@ -41,17 +44,27 @@ before(async () => {
   for (const model of ['strong-b', 'cheap']) llm.script(model, (_, r) => ({ text: narrativeReply(r) }));
   h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'strong,strong-b', LLM_SUMMARY_MODELS: 'cheap' });
   await mkdir(HISTORIES, { recursive: true });
+  const started = new Map<string, string>();
   for (const rec of RECORDINGS) {
-    const workflowId = `replay-${rec.file.replace(/\.json$/, '')}`;
-    const done = h.client.workflow.execute(rec.type, { taskQueue: h.config.TASK_QUEUE, workflowId, args: rec.args });
-    await ('fails' in rec ? assert.rejects(done) : done);
+    const workflowId = rec.workflowId ?? `replay-${rec.file.replace(/\.json$/, '')}`;
+    if (rec.args.length > 0) {
+      const handle = await h.client.workflow.start(rec.type, { taskQueue: h.config.TASK_QUEUE, workflowId, args: rec.args });
+      started.set(workflowId, handle.firstExecutionRunId);
+      await (rec.fails ? assert.rejects(handle.result()) : handle.result());
+    } else {
+      // Started by an earlier recording (the batch's child, the batch's last run): wait for it to close.
+      await h.client.workflow.getHandle(workflowId).result().catch(() => undefined);
+    }
     // Exported by the real CLI: the same JSON the Web UI's download gives.
+    const runId = rec.runs === 'first' ? ['--run-id', started.get(workflowId)!] : [];
     const { stdout } = await run(TEMPORAL_BIN, [
-      'workflow', 'show', '--address', h.server.address, '--workflow-id', workflowId, '--output', 'json',
+      'workflow', 'show', '--address', h.server.address, '--workflow-id', workflowId, ...runId, '--output', 'json',
     ]);
-    fresh.push({ workflowId, history: historyFromJSON(JSON.parse(stdout)) });
+    fresh.push({ workflowId: rec.file, history: historyFromJSON(JSON.parse(stdout)) });
     const target = path.join(HISTORIES, rec.file);
-    if (process.env.RECORD_HISTORIES === '1' || !existsSync(target)) await writeFile(target, stdout);
+    if (existsSync(target)) continue;
+    if (process.env.RECORD_HISTORIES === '1') await writeFile(target, stdout);
+    else missing.push(rec.file);
   }
 });
 after(async () => {
@@ -65,6 +78,10 @@ async function recordedHistories() {
     files.map(async (f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, f), 'utf8'))) })),
   );
 }
+
+test('every current workflow version has its recorded history', () => {
+  assert.deepEqual(missing, [], 'record them with RECORD_HISTORIES=1 npm test, after guarding the change with patched()');
+});
 
 test('every recorded history replays against the current workflow code', async () => {
   const histories = await recordedHistories();
@@ -84,7 +101,7 @@ test("this run's fresh histories replay too", async () => {
 });
 
 test('a workflow change that breaks determinism fails the replay', async () => {
-  const [companyRun] = fresh;
+  const companyRun = fresh.find((f) => f.workflowId.startsWith('monthlyCompanyReport'));
   assert.ok(companyRun);
   const results = [];
   for await (const result of Worker.runReplayHistories(

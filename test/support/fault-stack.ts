@@ -14,6 +14,7 @@ import { startDevServer, type DevServer } from '../../scripts/support/temporal-d
 import { startRdf4jServer, type Rdf4jServer } from './rdf4j-server';
 import { startSmtpServer } from './smtp-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { until } from './until';
 import { workerProcess, type WorkerProcess } from './worker-process';
 
 const run = promisify(execFile);
@@ -98,11 +99,14 @@ export async function startFaultStack(name: string, env: Record<string, string> 
 
 /** Polls a run until an activity of this type is executing on a worker (state STARTED); returns its attempt. */
 export async function waitUntilRunning(client: Client, workflowId: string, activityType: string, minAttempt = 1): Promise<number> {
-  for (;;) {
-    const { raw } = await client.workflow.getHandle(workflowId).describe();
-    const pending = raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
-    const attempt = pending?.attempt ?? 0;
-    if (pending && attempt >= minAttempt && (minAttempt > 1 || pending.state === 2 /* STARTED */)) return attempt;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return until(
+    async () => {
+      const { raw } = await client.workflow.getHandle(workflowId).describe();
+      const pending = raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
+      const attempt = pending?.attempt ?? 0;
+      return pending && attempt >= minAttempt && (minAttempt > 1 || pending.state === 2 /* STARTED */) ? attempt : undefined;
+    },
+    `${workflowId}: ${activityType} running (attempt ≥ ${minAttempt})`,
+    { timeoutMs: 180_000, intervalMs: 25 },
+  );
 }

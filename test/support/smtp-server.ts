@@ -5,13 +5,23 @@ import { SMTPServer } from 'smtp-server';
 export interface Received {
   raw: Buffer;
   secure: boolean;
+  /** The envelope's recipients (RCPT TO), as the server accepted them. */
+  rcptTo: string[];
 }
+
+/**
+ * Called once a message's DATA has been received in full, after the server has queued it (it is in `received`)
+ * and before its 250 reply: the moment where a sender that dies has delivered a message it does not know about.
+ * The reply waits for the returned promise; if the sender hung up meanwhile, there is no reply (the message stays
+ * queued, as with an MTA that has written it to its queue). A rejection unqueues it and is the reply instead.
+ */
+export type OnMessage = (mail: Received) => Promise<void> | void;
 
 /** A loopback SMTP server offering STARTTLS (self-signed); `rcptCode` makes it refuse recipients. */
 export async function startSmtpServer() {
   const received: Received[] = [];
   /** With `failuresLeft`, only that many RCPT commands are refused (an outage that ends). */
-  const state: { rcptCode?: number; failuresLeft?: number; dataDelayMs?: number } = {};
+  const state: { rcptCode?: number; failuresLeft?: number; dataDelayMs?: number; onMessage?: OnMessage } = {};
   const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
@@ -28,11 +38,23 @@ export async function startSmtpServer() {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         // With dataDelayMs the server takes that long to accept a message (a slow relay): time to crash a sender.
-        // Like a real MTA, a message whose sender hung up before the 250 reply is not queued.
+        // Like a real MTA, a message whose sender hung up before the 250 reply is not queued (but once it is
+        // queued, before `onMessage`, a hang-up no longer takes it back).
         setTimeout(() => {
           if (closed.has(session.id)) return;
-          received.push({ raw: Buffer.concat(chunks), secure: session.secure });
-          callback();
+          const mail: Received = { raw: Buffer.concat(chunks), secure: session.secure, rcptTo: session.envelope.rcptTo.map((r) => r.address) };
+          received.push(mail);
+          const onMessage = state.onMessage;
+          if (!onMessage) return callback();
+          Promise.resolve()
+            .then(() => onMessage(mail))
+            .then(
+              () => (closed.has(session.id) ? undefined : callback()),
+              (err: unknown) => {
+                received.splice(received.indexOf(mail), 1);
+                callback(err instanceof Error ? err : new Error(String(err)));
+              },
+            );
         }, state.dataDelayMs ?? 0);
       });
     },
