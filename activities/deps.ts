@@ -35,4 +35,9 @@ export interface ActivityDeps {
   audit: AuditLog;
   /** Set when encryption at rest is configured: opens sealed ERP ledgers (the object store seals on its own). */
   keys?: KeyWrapper;
+  /**
+   * The running activity's cancellation signal (undefined outside an activity). `graph`, `mail` and `renderer`
+   * already abort on it; this is for calls built from config in the activities, such as the LLM endpoint's `signal`.
+   */
+  cancellation?: () => AbortSignal | undefined;
 }

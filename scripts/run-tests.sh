@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The test suites of `npm test`, then the redaction check over every log line they wrote.
+# Every test has a deadline (--test-timeout; TEST_TIMEOUT_MS overrides): a hung test fails, never stalls CI.
 # Tests register the secrets they create (test/support/test-secrets.ts); no registered value, and nothing shaped
 # like a token or a URL with a password, may appear in the log file.
 set -uo pipefail
@@ -10,7 +11,7 @@ mkdir -p "$out"
 rm -f "$out/npm-test.jsonl" "$out/secrets.txt"
 export LOG_FILE="$ROOT/$out/npm-test.jsonl" TEST_SECRETS_FILE="$ROOT/$out/secrets.txt"
 if (($#)); then files=("$@"); else files=(test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts); fi
-node --import tsx --test --test-concurrency=2 "${files[@]}"
+node --import tsx --test --test-concurrency=2 --test-timeout="${TEST_TIMEOUT_MS:-900000}" "${files[@]}"
 status=$?
 npx tsx scripts/check-log-redaction.ts "$LOG_FILE" "$TEST_SECRETS_FILE" || status=1
 exit $status

@@ -2,7 +2,7 @@
 import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createAuditLog } from '../lib/audit/create-audit-log';
-import { taskQueues, type AppConfig } from '../lib/config';
+import { taskQueues, type AppConfig, type WorkerRole } from '../lib/config';
 import { createGraphStore } from '../lib/graph/create-graph-store';
 import { withQueryLogging } from '../lib/graph/logged-graph-store';
 import { configuredLogger, type Logger } from '../lib/logging';
@@ -18,11 +18,17 @@ import { createLlmCache } from '../lib/llm/llm-cache';
 import { loadPriceTable } from '../lib/llm/llm-prices';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { ReportSinks } from '../workflows/report-sinks';
+import {
+  cancellableGraphStore,
+  cancellableMailTransport,
+  cancellableRenderer,
+  currentActivitySignal,
+} from './activity-cancellation';
 import { activityHeartbeat } from './activity-heartbeat';
 import { activityMetrics } from './activity-metrics';
 
 /** A third of the activities' heartbeat timeout (workflows/activity-proxies.ts), so one late beat is no failure. */
-const HEARTBEAT_INTERVAL_MS = 5_000;
+export const HEARTBEAT_INTERVAL_MS = 5_000;
 
 export interface ReportWorker {
   /** One worker per task queue of this process's role. */
@@ -52,16 +58,17 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     log,
     keys,
     audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
-    graph: withQueryLogging(createGraphStore({
+    // Graph, mail and Chromium calls abort when the activity that makes them is cancelled (activity-cancellation.ts).
+    graph: cancellableGraphStore(withQueryLogging(createGraphStore({
       graphdbUrl: config.GRAPHDB_URL,
       username: config.GRAPHDB_USERNAME,
       password: config.GRAPHDB_PASSWORD,
       token: config.GRAPHDB_TOKEN,
       timeoutMs: config.GRAPHDB_TIMEOUT_MS,
       persistFile: config.GRAPH_PERSIST_FILE,
-    }), log),
+    }), log)),
     objects: createObjectStore(config, keys),
-    mail: createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR }),
+    mail: cancellableMailTransport(createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR })),
     metrics,
     prices: await loadPriceTable(config.LLM_PRICES_FILE),
     llmCache: createLlmCache({ redisUrl: config.REDIS_URL, dir: config.LLM_CACHE_DIR, log }),
@@ -69,7 +76,10 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     validator: await LedgerValidator.load(config.SHAPES_DIR),
     rules: await TaxRuleEngine.load(config.SHAPES_DIR),
     renderer: () =>
-      (renderer ??= PdfRenderer.launch({ executablePath: config.CHROMIUM_PATH, maxPages: config.RENDER_MAX_PAGES })),
+      (renderer ??= PdfRenderer.launch({ executablePath: config.CHROMIUM_PATH, maxPages: config.RENDER_MAX_PAGES }).then((r) =>
+        cancellableRenderer(r),
+      )),
+    cancellation: currentActivitySignal,
   };
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const queues = taskQueues(config);
@@ -83,7 +93,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         taskQueue: queues[role],
         activities: activities[role],
         ...(role === 'orchestration' ? workflowSource(config) : {}),
-        ...(role === 'llm' ? llmRateLimits(config) : {}),
+        ...activityCapacity(role, config),
         ...deploymentVersioning(config),
         plugins: [tracing.plugin],
         interceptors: { activity: [activityMetrics(metrics), activityHeartbeat(HEARTBEAT_INTERVAL_MS)] },
@@ -122,15 +132,36 @@ function workflowSource(config: AppConfig): Pick<WorkerOptions, 'workflowBundle'
     : { workflowsPath: require.resolve('../workflows') };
 }
 
+type ActivityCapacity = Pick<
+  WorkerOptions,
+  'maxTaskQueueActivitiesPerSecond' | 'maxConcurrentActivityTaskExecutions' | 'maxHeartbeatThrottleInterval'
+>;
+
 /**
- * The provider's rate limit holds for all LLM workers together: the server hands out at most this many
- * activity tasks per second on the queue, whatever the number of workers; each worker also caps its own concurrency.
+ * How many activity tasks a worker of the role takes: only what it can run now, so the backlog waits on the
+ * server, where KEDA/HPA see it (task-queue backlog), instead of in a worker's queue for a Chromium page.
+ * - llm: the provider's rate limit holds for all LLM workers together: the server hands out at most this many
+ *   activity tasks per second on the queue, whatever the number of workers; each worker also caps its own concurrency.
+ * - render: one task per page of the renderer's pool (RENDER_MAX_PAGES).
+ * - orchestration: the SDK's default.
+ * Every role sends each heartbeat on to the server (no throttling beyond the beat interval): a cancellation is only
+ * seen in a heartbeat's answer, and the SDK would otherwise hold heartbeats back for 80% of the heartbeat timeout
+ * (48 s for the graph steps), delaying a cancellation by as much.
  */
-function llmRateLimits(config: AppConfig): Pick<WorkerOptions, 'maxTaskQueueActivitiesPerSecond' | 'maxConcurrentActivityTaskExecutions'> {
-  return {
-    maxTaskQueueActivitiesPerSecond: config.LLM_MAX_ACTIVITIES_PER_SECOND,
-    maxConcurrentActivityTaskExecutions: config.LLM_MAX_CONCURRENT,
-  };
+export function activityCapacity(role: Exclude<WorkerRole, 'all'>, config: AppConfig): ActivityCapacity {
+  const heartbeats = { maxHeartbeatThrottleInterval: HEARTBEAT_INTERVAL_MS };
+  switch (role) {
+    case 'llm':
+      return {
+        ...heartbeats,
+        maxTaskQueueActivitiesPerSecond: config.LLM_MAX_ACTIVITIES_PER_SECOND,
+        maxConcurrentActivityTaskExecutions: config.LLM_MAX_CONCURRENT,
+      };
+    case 'render':
+      return { ...heartbeats, maxConcurrentActivityTaskExecutions: config.RENDER_MAX_PAGES };
+    case 'orchestration':
+      return heartbeats;
+  }
 }
 
 /** Pinned workflows: a run stays on the build that started it, so new code never meets old histories. */

@@ -1,6 +1,6 @@
 // DEBUG logs of every SPARQL request (text and duration), per the log-level guide; off at INFO and above.
 import type { Logger } from '../logging';
-import type { GraphStore } from './graph-store';
+import type { GraphCallOptions, GraphStore } from './graph-store';
 
 export function withQueryLogging(store: GraphStore, log: Logger): GraphStore {
   if (!log.isLevelEnabled('debug')) return store;
@@ -18,15 +18,17 @@ export function withQueryLogging(store: GraphStore, log: Logger): GraphStore {
       }
     };
   return {
-    select: timed('select', (q: string) => store.select(q)),
-    ask: timed('ask', (q: string) => store.ask(q)),
-    construct: timed('construct', (q: string) => store.construct(q)),
-    update: timed('update', (u: string) => store.update(u)),
-    replaceGraph: timed('replaceGraph', (graph: string, ntriples: Parameters<GraphStore['replaceGraph']>[1]) =>
-      store.replaceGraph(graph, ntriples),
+    select: timed('select', (q: string, options?: GraphCallOptions) => store.select(q, options)),
+    ask: timed('ask', (q: string, options?: GraphCallOptions) => store.ask(q, options)),
+    construct: timed('construct', (q: string, options?: GraphCallOptions) => store.construct(q, options)),
+    update: timed('update', (u: string, options?: GraphCallOptions) => store.update(u, options)),
+    replaceGraph: timed(
+      'replaceGraph',
+      (graph: string, ntriples: Parameters<GraphStore['replaceGraph']>[1], options?: GraphCallOptions) =>
+        store.replaceGraph(graph, ntriples, options),
     ),
-    dropGraph: timed('dropGraph', (graph: string) => store.dropGraph(graph)),
-    countTriples: (graph) => store.countTriples(graph),
+    dropGraph: timed('dropGraph', (graph: string, options?: GraphCallOptions) => store.dropGraph(graph, options)),
+    countTriples: (graph, options) => store.countTriples(graph, options),
     close: () => store.close(),
   };
 }

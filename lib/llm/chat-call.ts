@@ -9,6 +9,16 @@ export interface LlmEndpoint {
   baseURL?: string;
   apiKey?: string;
   timeoutMs: number;
+  /**
+   * The signal of the call being made now, asked at each call (the worker's: the running activity's cancellation).
+   * An aborted call closes its HTTP request and rejects with the signal's reason.
+   */
+  signal?: () => AbortSignal | undefined;
+}
+
+export interface CallOptions {
+  /** Overrides the endpoint's `signal()` for this call. */
+  signal?: AbortSignal;
 }
 
 /** Client options shared by chat and embeddings: Temporal owns retries, so the client never retries. */
@@ -42,17 +52,29 @@ export async function callModel<T extends LlmTask>(
   model: string,
   task: T,
   prompt: PromptMessages,
+  options: CallOptions = {},
 ): Promise<CallResult<T>> {
+  const signal = options.signal ?? endpoint.signal?.();
+  signal?.throwIfAborted();
   const chat = new ChatOpenAI({ model, ...clientOptions(endpoint), temperature: 0.2 });
   const schema = ANSWER_SCHEMAS[task];
   // JSON mode, the shape given in the prompt, the zod schema checked here: with response_format json_schema the
   // OpenAI SDK parses the answer itself and throws the response (and its usage) away when the text is not JSON,
   // and JSON mode is also what most OpenAI-compatible servers (vLLM, Ollama) support.
   const structured = chat.withStructuredOutput(schema, { name: task, method: 'jsonMode', includeRaw: true });
-  const { raw } = await structured.invoke([
-    { role: 'system', content: prompt.system },
-    { role: 'user', content: prompt.user },
-  ]);
+  // LangChain hands the signal to the OpenAI client, which aborts the request; the rejection is made the signal's
+  // reason whatever wrapper LangChain put around it.
+  const { raw } = await structured
+    .invoke(
+      [
+        { role: 'system', content: prompt.system },
+        { role: 'user', content: prompt.user },
+      ],
+      signal ? { signal } : undefined,
+    )
+    .catch((err: unknown) => {
+      throw signal?.aborted ? signal.reason : err;
+    });
   const message = raw as AIMessage;
   const text = typeof message.content === 'string' ? message.content : message.content.map((c) => ('text' in c ? c.text : '')).join('');
   const usage = usageOf(message, model, prompt, text);

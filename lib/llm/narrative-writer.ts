@@ -103,7 +103,10 @@ export async function writeNarrativeTask(
     );
   }
 
-  const result = await callModel(deps.endpoint, run.model, run.task, buildPrompt(run.task, input, memos)).catch(async (err: unknown) => {
+  const signal = deps.endpoint.signal?.();
+  const result = await callModel(deps.endpoint, run.model, run.task, buildPrompt(run.task, input, memos), { signal }).catch(async (err: unknown) => {
+    // Cancelled, not failed: no model error, no call outcome; the signal's reason goes up as it is.
+    if (signal?.aborted) throw err;
     const c = classifyLlmError(err);
     deps.metrics.llmError(run.model, c.label);
     // No usage without an answer: the failed call is recorded for the cost report's call counts, at $0.

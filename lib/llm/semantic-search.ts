@@ -14,10 +14,36 @@ export interface Embedder {
   embed(texts: string[]): Promise<number[][]>;
 }
 
-/** OpenAI-compatible embeddings. */
+/**
+ * OpenAI-compatible embeddings. LangChain's embedDocuments takes no signal, so the endpoint's `signal()` of the
+ * calling moment reaches the HTTP request through the client's fetch; an aborted call rejects with its reason.
+ */
 export function openAiEmbedder(endpoint: LlmEndpoint, model: string): Embedder {
-  const client = new OpenAIEmbeddings({ model, ...clientOptions(endpoint) });
-  return { model, embed: (texts) => client.embedDocuments(texts) };
+  const options = clientOptions(endpoint);
+  const client = new OpenAIEmbeddings({
+    model,
+    ...options,
+    configuration: endpoint.signal ? { ...options.configuration, fetch: fetchWithSignal(endpoint.signal) } : options.configuration,
+  });
+  return {
+    model,
+    async embed(texts) {
+      const signal = endpoint.signal?.();
+      signal?.throwIfAborted();
+      return client.embedDocuments(texts).catch((err: unknown) => {
+        throw signal?.aborted ? signal.reason : err;
+      });
+    },
+  };
+}
+
+/** fetch that also ends when the current call's signal aborts (the client's own timeout signal still applies). */
+function fetchWithSignal(current: () => AbortSignal | undefined): typeof fetch {
+  return (input, init) => {
+    const signal = current();
+    if (!signal) return fetch(input, init);
+    return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal });
+  };
 }
 
 export interface EmbeddingCache {

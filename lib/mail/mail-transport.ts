@@ -7,6 +7,11 @@
  * successful send, so a retried activity reports `alreadySent` instead of mailing twice. A crash
  * between the send and the ledger write can still duplicate a mail; the deterministic Message-ID
  * lets mail clients collapse that duplicate.
+ *
+ * Cancellation: a send's `signal` closes its SMTP connection at once (nodemailer's own AbortSignal support), and
+ * the send rejects with the signal's reason. A server that had not answered the message's DATA with 250 has not
+ * queued it, so nothing is written to the ledger and a later attempt sends it. A send that completed before the
+ * abort is always recorded, even though the caller is told of the abort by its next step.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -30,8 +35,13 @@ export interface SendResult {
   alreadySent: boolean;
 }
 
+export interface SendOptions {
+  /** Aborts the send; it then rejects with `signal.reason` and leaves no ledger entry. */
+  signal?: AbortSignal;
+}
+
 export interface MailTransport {
-  send(message: SendMailOptions, deliveryKey: string): Promise<SendResult>;
+  send(message: SendMailOptions, deliveryKey: string, options?: SendOptions): Promise<SendResult>;
   close(): void;
 }
 
@@ -74,7 +84,7 @@ interface Delivered {
 }
 
 interface Channel {
-  deliver(message: SendMailOptions, keyHash: string): Promise<Delivered>;
+  deliver(message: SendMailOptions, keyHash: string, signal: AbortSignal | undefined): Promise<Delivered>;
   close(): void;
 }
 
@@ -83,15 +93,18 @@ export function createMailTransport(opts: MailTransportOptions): MailTransport {
   const channel = opts.smtpUrl ? smtpChannel(opts.smtpUrl) : outboxChannel(opts.outboxDir);
   const inFlight = new Map<string, Promise<SendResult>>();
 
-  async function sendOnce(message: SendMailOptions, deliveryKey: string, keyHash: string): Promise<SendResult> {
+  async function sendOnce(message: SendMailOptions, deliveryKey: string, keyHash: string, signal: AbortSignal | undefined): Promise<SendResult> {
     const previous = await readLedger(ledgerDir, keyHash);
     if (previous) return { messageId: previous.messageId, outboxPath: previous.outboxPath, alreadySent: true };
 
     const messageId = message.messageId ?? deliveryMessageId(deliveryKey);
     let delivered: Delivered;
     try {
-      delivered = await channel.deliver({ ...message, messageId }, keyHash);
+      signal?.throwIfAborted();
+      delivered = await channel.deliver({ ...message, messageId }, keyHash, signal);
     } catch (err) {
+      // The abort itself, not a MailDeliveryError: the caller (Temporal) must see a cancellation, not a failed send.
+      if (signal?.aborted) throw signal.reason;
       throw toDeliveryError(err);
     }
     const { rejected, ...outcome } = delivered;
@@ -104,13 +117,13 @@ export function createMailTransport(opts: MailTransportOptions): MailTransport {
   }
 
   return {
-    async send(message, deliveryKey) {
+    async send(message, deliveryKey, { signal } = {}) {
       const keyHash = deliveryKeyHash(deliveryKey);
       // A concurrent send of the same key in this process: wait for it, then the ledger decides.
       for (let running = inFlight.get(keyHash); running; running = inFlight.get(keyHash)) {
         await running.catch(() => undefined);
       }
-      const attempt = sendOnce(message, deliveryKey, keyHash);
+      const attempt = sendOnce(message, deliveryKey, keyHash, signal);
       inFlight.set(keyHash, attempt);
       try {
         return await attempt;
@@ -125,8 +138,9 @@ export function createMailTransport(opts: MailTransportOptions): MailTransport {
 function smtpChannel(smtpUrl: string): Channel {
   const transporter = createTransport(smtpUrl);
   return {
-    async deliver(message) {
-      const info = await transporter.sendMail(message);
+    async deliver(message, _keyHash, signal) {
+      // On abort nodemailer closes this send's connection; the server never answered DATA, so queued nothing.
+      const info = await transporter.sendMail(signal ? { ...message, signal } : message);
       return { response: info.response, rejected: info.rejected };
     },
     close: () => transporter.close(),
@@ -136,10 +150,12 @@ function smtpChannel(smtpUrl: string): Channel {
 function outboxChannel(outboxDir: string): Channel {
   const transporter = createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   return {
-    async deliver(message, keyHash) {
-      const info = await transporter.sendMail(message);
+    async deliver(message, keyHash, signal) {
+      const info = await transporter.sendMail(signal ? { ...message, signal } : message);
       const outboxPath = join(outboxDir, `${keyHash}.eml`);
       await mkdir(outboxDir, { recursive: true });
+      // The .eml is the send here: written whole (temp file + rename) or, once aborted, not at all.
+      signal?.throwIfAborted();
       await writeFileAtomic(outboxPath, info.message as Buffer);
       return { outboxPath };
     },

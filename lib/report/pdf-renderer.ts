@@ -2,6 +2,8 @@
  * HTML → PDF with one warm Chromium and a bounded pool of pages. The HTML carries client data
  * (ledger memos), so pages run without JavaScript and with every network request aborted: a
  * hostile memo can neither execute nor phone home. A crashed browser is replaced on the next render.
+ * A render's `signal` takes it out of the queue for a page, or closes its page mid-render; it then rejects with
+ * the signal's reason and returns no PDF.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,10 @@ export interface PdfRendererOptions {
   executablePath: string;
   /** Upper bound on concurrent renders (= open pages); further renders wait for a free page. */
   maxPages: number;
+}
+
+export interface RenderOptions {
+  signal?: AbortSignal;
 }
 
 export interface PdfRendererStats {
@@ -65,16 +71,17 @@ export class PdfRenderer {
     return renderer;
   }
 
-  async render(html: string): Promise<Buffer> {
-    await this.acquireSlot();
+  async render(html: string, { signal }: RenderOptions = {}): Promise<Buffer> {
+    signal?.throwIfAborted();
+    await this.acquireSlot(signal);
     try {
       const browser = await this.liveBrowser();
       try {
-        return await this.renderOn(browser, html);
+        return await this.renderOn(browser, html, signal);
       } catch (err) {
-        if (this.closed || browser.connected) throw err;
+        if (this.closed || browser.connected || signal?.aborted) throw err;
         // Chromium died under this render (crash, OOM kill): one more try on a fresh browser.
-        return await this.renderOn(await this.liveBrowser(), html);
+        return await this.renderOn(await this.liveBrowser(), html, signal);
       }
     } finally {
       this.releaseSlot();
@@ -96,17 +103,25 @@ export class PdfRenderer {
     await this.discardBrowser();
   }
 
-  private async renderOn(browser: Browser, html: string): Promise<Buffer> {
+  private async renderOn(browser: Browser, html: string, signal: AbortSignal | undefined): Promise<Buffer> {
     const page = this.takeIdlePage(browser) ?? (await openLockedDownPage(browser));
+    // Closing the page makes Chromium drop the load or the print, and puppeteer reject what awaits them.
+    const closePage = () => void page.close().catch(() => undefined);
+    signal?.addEventListener('abort', closePage, { once: true });
     try {
+      signal?.throwIfAborted();
       await page.setContent(html, { waitUntil: 'load' });
       const pdf = await page.pdf(PDF_OPTIONS);
+      // A PDF finished as the abort came: the page is closing, and the caller asked for nothing.
+      signal?.throwIfAborted();
       this.idlePages.push(page);
       return Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength);
     } catch (err) {
       // A page that failed may be wedged: never hand it to the next render.
       await page.close().catch(() => undefined);
-      throw err;
+      throw signal?.aborted ? signal.reason : err;
+    } finally {
+      signal?.removeEventListener('abort', closePage);
     }
   }
 
@@ -162,14 +177,28 @@ export class PdfRenderer {
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch(() => undefined);
   }
 
-  private async acquireSlot(): Promise<void> {
+  private async acquireSlot(signal: AbortSignal | undefined): Promise<void> {
     if (this.active < this.opts.maxPages) {
       this.active += 1;
       this.peak = Math.max(this.peak, this.active);
       return;
     }
-    // releaseSlot hands its slot straight to us, so `active` never exceeds maxPages.
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    // releaseSlot hands its slot straight to us, so `active` never exceeds maxPages. An abort while waiting takes
+    // us out of the queue: no slot was handed to us, so there is none to give back.
+    await new Promise<void>((resolve, reject) => {
+      const leave = () => {
+        const at = this.waiters.indexOf(handOver);
+        if (at === -1) return; // handed a slot already; the render sees the abort next
+        this.waiters.splice(at, 1);
+        reject(signal!.reason);
+      };
+      const handOver = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve();
+      };
+      this.waiters.push(handOver);
+      signal?.addEventListener('abort', leave, { once: true });
+    });
   }
 
   private releaseSlot(): void {

@@ -83,6 +83,28 @@ test('the SPARQL server down for 2 minutes mid-batch: the steps wait it out, and
   }
 });
 
+test('the Temporal server restarted mid-batch: the batch and every report complete', async () => {
+  const handle = await f.client.workflow.start('monthlyReportBatch', {
+    taskQueue: f.taskQueue,
+    workflowId: 'outage-temporal-batch',
+    args: [{ period: '2024-06', concurrency: 2 }],
+  });
+  await until(async () => {
+    const progress = await handle.query(batchProgressQuery).catch(() => undefined);
+    return progress && progress.counts.succeeded + progress.counts.failed >= 1;
+  }, 'the first report of the batch', { timeoutMs: 180_000 });
+  await f.restartTemporal();
+  const result = (await handle.result()) as MonthlyReportBatchResult;
+  assert.deepEqual([result.counts.listed, result.counts.succeeded], [6, 6]);
+  // Every report e-mail of the month went out once: as many messages as the runs say they sent.
+  const results = await Promise.all(
+    COMPANIES.map((c) => f.client.workflow.getHandle(companyReportWorkflowId(c, '2024-06')).result() as Promise<MonthlyCompanyReportResult>),
+  );
+  const sent = results.reduce((sum, r) => sum + r.emailsSent, 0);
+  const june = f.smtp.received.filter((m) => m.raw.toString('utf8').includes('c0') && /2024-06-report\.pdf/.test(m.raw.toString('utf8')));
+  assert.equal(june.length, sent);
+});
+
 test('Chromium killed mid-render: the renderer starts a new one and the report is produced', async () => {
   await writeSyntheticCompany(f.erpDir, 'outage-chromium', '2024-05', 10_000);
   const handle = await f.client.workflow.start('monthlyCompanyReport', {

@@ -12,6 +12,7 @@ import { reportKeys } from '../../lib/storage/object-store';
 import { ledgerUploadedSignal } from '../../workflows/ledger-arrival';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { FIXTURE_LEDGERS, startHarness, type Harness } from '../support/temporal-harness';
+import { until } from '../support/until';
 
 let h: Harness;
 before(async () => {
@@ -33,12 +34,10 @@ async function companyWithoutLedger(companyId: string, period: string): Promise<
 
 /** Until the run shows it has been waiting: the extract attempt failed with LedgerMissingError and nothing runs. */
 async function waitingForLedger(workflowId: string): Promise<void> {
-  for (;;) {
+  await until(async () => {
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-    const failed = (history.events ?? []).some((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'LedgerMissingError');
-    if (failed) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return (history.events ?? []).some((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'LedgerMissingError');
+  }, `${workflowId} waiting for its ledger`, { intervalMs: 200 });
 }
 
 test('the ledger arrives while the run waits: the upload signal resumes it and the report goes out', async () => {

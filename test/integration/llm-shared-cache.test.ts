@@ -13,6 +13,7 @@ import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fak
 import { startRedisServer, type RedisServer } from '../support/redis-server';
 import { TEMPORAL_BIN } from '../../scripts/support/paths';
 import { startHarness } from '../support/temporal-harness';
+import { until } from '../support/until';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -83,16 +84,14 @@ test('the LLM task queue is rate limited for all its workers: the server holds t
   const h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_MAX_ACTIVITIES_PER_SECOND: '1.5', LLM_MAX_CONCURRENT: '3' });
   try {
     // The rate travels with every poll and the server enforces it on the queue, whatever the number of workers.
-    const pollers = async (queue: string) => {
-      for (;;) {
+    const pollers = (queue: string) =>
+      until(async () => {
         const { stdout } = await run(TEMPORAL_BIN, [
           'task-queue', 'describe', '--address', h.server.address, '--task-queue', queue, '--task-queue-type', 'activity', '--output', 'json',
         ]);
         const described = JSON.parse(stdout) as { pollers: Array<{ ratePerSecond?: number }> | null };
-        if (described.pollers?.length) return described.pollers;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    };
+        return described.pollers?.length ? described.pollers : undefined;
+      }, `pollers on ${queue}`, { intervalMs: 200 });
     assert.deepEqual((await pollers(`${h.config.TASK_QUEUE}-llm`)).map((p) => p.ratePerSecond), [1.5]);
     assert.ok((await pollers(h.config.TASK_QUEUE)).every((p) => p.ratePerSecond !== 1.5), 'the other queues are not limited');
     const llmWorker = h.worker.workers.find((w) => w.options.taskQueue === `${h.config.TASK_QUEUE}-llm`)!;

@@ -71,12 +71,15 @@ describe('FsObjectStore', () => {
   });
 
   test('reportKeys validates the company id and period', () => {
-    assert.deepEqual(reportKeys('a-nomu', '2024-12'), {
+    const { version, ...keys } = reportKeys('a-nomu', '2024-12');
+    assert.deepEqual(keys, {
       pdf: 'a-nomu/2024-12/report.pdf',
       findings: 'a-nomu/2024-12/findings.json',
       errorReport: 'a-nomu/2024-12/data-quality-report.pdf',
       dataQualityFindings: 'a-nomu/2024-12/data-quality-findings.json',
+      delivered: 'a-nomu/2024-12/delivered.json',
     });
+    assert.deepEqual(version(2), { pdf: 'a-nomu/2024-12/v2/report.pdf', findings: 'a-nomu/2024-12/v2/findings.json' });
     assert.throws(() => reportKeys('../etc', '2024-12'), InvalidIdError);
     assert.throws(() => reportKeys('a-nomu', '2024-13'), InvalidIdError);
   });
