@@ -4,7 +4,8 @@
 // from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts);
 // then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts);
 // then the tokens of the compact LLM prompt against a naive one over the fixtures (scripts/support/prompt-tokens.ts);
-// then a month of 1,000 companies through the embedded stack (scripts/support/scale-bench.ts; `-- --scale-companies N`);
+// then a month of 1,000 companies through the embedded stack (scripts/support/scale-bench.ts; `-- --scale-companies N`),
+// and the batch workflow's own state at 1,000 and 10,000 companies (scripts/support/batch-state-bench.ts);
 // then encryption at rest, the audit log and console sign-in (scripts/support/security-bench.ts).
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import { startRdf4jServer } from '../test/support/rdf4j-server';
 import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
 import { performanceMarkdown, type BenchReport, type SizeResult } from './support/performance-doc';
 import { promptTokenRows, summarizePromptTokens } from './support/prompt-tokens';
+import { benchBatchState } from './support/batch-state-bench';
 import { benchScale, type ScaleBenchOptions } from './support/scale-bench';
 import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
 import { benchSecurity } from './support/security-bench';
@@ -44,6 +46,7 @@ const PERFORMANCE_DOC = join(ROOT, 'docs/performance.md');
 const RDF4J_HEAP = '4g';
 const FIXTURE_LEDGERS = join(ROOT, 'test/fixtures/ledgers');
 const RENDER_POOLS = [1, 2, 4];
+const BATCH_STATE_SIZES = [1_000, 10_000];
 const RENDER_BATCH = 12;
 /** A large month, so the cost of sealing and opening a whole ledger in memory shows. */
 const SECURITY_LEDGER_LINES = 100_000;
@@ -187,6 +190,9 @@ async function main(): Promise<void> {
   const companies = Number(parseArgs({ options: { 'scale-companies': { type: 'string' } } }).values['scale-companies'] ?? SCALE.companies);
   console.log(`benchmarking a month of ${companies.toLocaleString('en-US')} companies …`);
   const scale = await benchScale({ ...SCALE, companies });
+  console.log('measuring the batch workflow\'s state at 1,000 and 10,000 companies …');
+  const batchState = [];
+  for (const size of BATCH_STATE_SIZES) batchState.push(await benchBatchState(size));
   console.log('benchmarking encryption at rest, the audit log and console sign-in …');
   const security = await benchSecurity({ runs: RUNS, ledgerLines: SECURITY_LEDGER_LINES, pdfBytes: Math.round(render.pdfKiB * 1024) });
   printTable(results);
@@ -211,6 +217,7 @@ async function main(): Promise<void> {
     render,
     prompts,
     scale,
+    batchState,
     security,
   };
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });

@@ -3,6 +3,7 @@ import type { AnalysisSizeResult } from './analysis-bench';
 import type { Measurement } from './measure';
 import type { PromptTokenSummary } from './prompt-tokens';
 import type { RenderBenchResult } from './render-bench';
+import type { BatchStateResult } from './batch-state-bench';
 import type { ScaleBenchResult } from './scale-bench';
 import { securityMarkdown, type SecurityBenchResult } from './security-bench';
 import { BATCH_PAGE_SIZE } from '../../workflows/monthly-report-batch';
@@ -31,6 +32,8 @@ export interface BenchReport {
   render: RenderBenchResult;
   prompts: PromptTokenSummary;
   scale: ScaleBenchResult;
+  /** The batch's own cost at firm sizes, over company runs that only report back. */
+  batchState: BatchStateResult[];
   security: SecurityBenchResult;
 }
 
@@ -105,9 +108,20 @@ ${table(
   [[n(r.scale.companies), n(r.scale.succeeded), n(r.scale.failed), `${(r.scale.wallSeconds / 60).toFixed(1)} min`, r.scale.reportsPerMinute.toFixed(1), n(r.scale.llmCalls), n(r.scale.peakRssMiB)]],
 )}
 
-History sizes: the batch ran as ${r.scale.batchRuns} runs (continue-as-new every ${BATCH_PAGE_SIZE} companies), the longest with
-${n(r.scale.maxBatchRunEvents)} events (Temporal warns at 10,240); a company's run has ${n(r.scale.companyRunEvents.median)} events
+History sizes: the batch ran as ${r.scale.batchRuns} runs (continue-as-new every ${BATCH_PAGE_SIZE} started companies), the
+longest with ${n(r.scale.maxBatchRunEvents)} events (Temporal warns at 10,240); a company's run has ${n(r.scale.companyRunEvents.median)} events
 (max ${n(r.scale.companyRunEvents.max)}).
+
+### The batch's own state as the firm grows
+
+The real \`monthlyReportBatch\` over company runs that only report back (scripts/support/batch-state-bench.ts), window of
+100: what the sliding window carries from run to run (a cursor, counters, the window's ids, capped lists) and each run's
+history. Neither grows with the number of companies; \`test/integration/batch-scale.test.ts\` asserts the bounds at 10,000.
+
+${table(
+  ['companies', 'runs', 'largest continue-as-new input', 'largest run history', 'events', 'wall time'],
+  r.batchState.map((b) => [n(b.companies), n(b.runs), `${n(b.largestInputBytes)} B`, `${n(Math.round(b.largestHistoryBytes / 1024))} KiB`, n(b.largestHistoryEvents), `${b.seconds.toFixed(0)} s`]),
+)}
 
 Mean seconds of one activity per step, under this load (queueing for a render page or an LLM slot included):
 ${Object.entries(r.scale.stepMeanSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(2)} s`).join(', ')}.
