@@ -8,7 +8,7 @@ mkdir -p .tools/bin
 step() { printf '\033[1m[provision]\033[0m %s\n' "$*"; }
 
 TEMPORAL_CLI_VERSION=v1.5.1
-APT_PACKAGES=(chromium fonts-noto-cjk poppler-utils prometheus redis-server postgresql)
+APT_PACKAGES=(chromium fonts-noto-cjk poppler-utils prometheus prometheus-alertmanager redis-server postgresql)
 
 # 1. Debian packages: Chromium for the PDF renderer, Noto CJK for Korean glyphs; for tests, poppler (pdftotext)
 #    and Prometheus (a real scrape of the worker, promtool for the alert rules).

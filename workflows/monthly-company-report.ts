@@ -93,7 +93,8 @@ export async function monthlyCompanyReport(
   try {
     const result = await runReport(input, startedAt, step, membership);
     reportMetrics.finished(companyId, 'success', result.durationMs / 1000);
-    await membership?.ended(result.unchanged ? 'unchanged' : 'succeeded');
+    // Shielded like the delivery before it: a report that went out is reported as such, even to a cancelling run.
+    if (membership) await CancellationScope.nonCancellable(() => membership.ended(result.unchanged ? 'unchanged' : 'succeeded'));
     return result;
   } catch (err) {
     const failure = describeFailure(err);

@@ -34,7 +34,17 @@ before(async () => {
 });
 after(async () => {
   if (f) f.smtp.state.onMessage = undefined;
-  await f?.stop();
+  const t0 = Date.now();
+  const step = async (name: string, p: () => Promise<unknown>) => { process.stderr.write(`DBG start ${name} ${Date.now() - t0}\n`); await p(); process.stderr.write(`DBG done ${name} ${Date.now() - t0}\n`); };
+  const wd = setTimeout(() => { process.stderr.write(`DBG handles ${JSON.stringify((process as any)._getActiveHandles().map((h: any) => h.constructor?.name + ':' + (h.remotePort ?? h.localPort ?? h.pid ?? '')))}\n`); }, 90_000);
+  wd.unref();
+  await step('worker', () => f.worker.stop());
+  await step('client', () => f.client.connection.close());
+  await step('graph', () => f.graph.close());
+  await step('proxies', () => Promise.all([f.graphProxy.close(), f.smtpProxy.close()]));
+  await step('temporal', () => f.temporal.server.stop());
+  await step('rdf4j', () => f.rdf4j.stop());
+  await step('smtp', () => f.smtp.close());
 });
 
 const copiesTo = (recipient: string): Received[] => f.smtp.received.filter((m) => m.rcptTo.includes(recipient));
