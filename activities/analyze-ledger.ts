@@ -16,11 +16,11 @@ import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { AnalyzeInput, AnalyzeResult, GroundingInput } from './types';
 
-export function createAnalysisActivities({ config, graph, objects, rules, log, llmCache, llmUsage, prices, metrics }: ActivityDeps) {
+export function createAnalysisActivities({ config, graph, objects, rules, log, llmCache, llmUsage, prices, metrics, cancellation }: ActivityDeps) {
   const semantic: SemanticSearch | undefined =
     config.LLM_EMBEDDING_MODEL && llmConfigured(config)
       ? {
-          embedder: openAiEmbedder({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS }, config.LLM_EMBEDDING_MODEL),
+          embedder: openAiEmbedder({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS, signal: cancellation }, config.LLM_EMBEDDING_MODEL),
           cache: llmCache,
           ttlMs: config.LLM_CACHE_TTL_EMBEDDINGS,
         }

@@ -7,9 +7,9 @@ import type { ActivityDeps } from './deps';
 import type { NarrativeInput, NarrativeResult } from './types';
 
 /** The narrative's activities: model calls on `<TASK_QUEUE>-llm`, the offline fallback beside the workflows. */
-export function createNarrativeActivities({ config, objects, metrics, prices, llmCache, llmUsage, log }: ActivityDeps) {
+export function createNarrativeActivities({ config, objects, metrics, prices, llmCache, llmUsage, log, cancellation }: ActivityDeps) {
   const writer: NarrativeWriterDeps = {
-    endpoint: { baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS },
+    endpoint: { baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS, signal: cancellation },
     cache: llmCache,
     usage: llmUsage,
     prices,

@@ -8,6 +8,7 @@ import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ledgerPath } from '../../lib/erp/company';
+import { TEMPORAL_BIN } from '../../scripts/support/paths';
 import { startHarness, type Harness } from '../support/temporal-harness';
 import { until } from '../support/until';
 
@@ -38,6 +39,14 @@ function smoke(args: string[], timeoutMs = CHILD_TIMEOUT_MS): Promise<Run> {
   });
 }
 
+function cli(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(TEMPORAL_BIN, args, { cwd: ROOT, timeout: 60_000, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, signal: err?.signal ?? null, stdout, stderr });
+    });
+  });
+}
+
 const show = (r: Run) => `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 let h: Harness;
@@ -49,13 +58,20 @@ after(async () => {
 });
 
 test('a clean month: exit 0, every company succeeded, the counts printed', { timeout: CHILD_TIMEOUT_MS + 60_000 }, async () => {
-  // Started elsewhere (as deploy.yml starts it with the temporal CLI); the script only waits for it.
+  // Started as deploy.yml starts it, with the temporal CLI (twice: a re-run of the job joins the open batch).
   const workflowId = 'smoke-clean-2024-02';
-  await h.client.workflow.start('monthlyReportBatch', {
-    taskQueue: h.config.TASK_QUEUE,
-    workflowId,
-    args: [{ period: '2024-02', concurrency: 3 }],
-  });
+  const runIds: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const started = await cli([
+      'workflow', 'start', '--type', 'monthlyReportBatch', '--task-queue', h.config.TASK_QUEUE, '--workflow-id', workflowId,
+      '--id-conflict-policy', 'UseExisting', '--input', JSON.stringify({ period: '2024-02', concurrency: 3 }),
+      '--address', h.server.address, '--namespace', h.config.TEMPORAL_NAMESPACE,
+    ]);
+    assert.equal(started.code, 0, show(started));
+    runIds.push(/RunId\s+(\S+)/.exec(started.stdout)?.[1] ?? '');
+  }
+  assert.ok(runIds[0], runIds.join());
+  assert.equal(runIds[1], runIds[0], 'the second start joined the open batch');
   const r = await smoke(['--workflow-id', workflowId, '--timeout', '6m']);
   assert.equal(r.code, 0, show(r));
   assert.match(r.stdout, /smoke: PASS smoke-clean-2024-02 \(2024-02\): listed 6, started 6, succeeded 6, unchanged 0, failed 0, cancelled 0/, show(r));
