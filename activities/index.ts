@@ -10,7 +10,7 @@ import { createAdminNoticeActivities } from './notify-admin';
 import { createNarrativeActivities } from './write-narrative';
 
 export function createActivities(deps: ActivityDeps) {
-  const { writeNarrative, writeOfflineNarrative } = createNarrativeActivities(deps);
+  const { callNarrativeModel, ...narrative } = createNarrativeActivities(deps);
   return {
     /** Graph, analysis and delivery work, beside the workflows on TASK_QUEUE. */
     orchestration: {
@@ -20,10 +20,10 @@ export function createActivities(deps: ActivityDeps) {
       ...createAnalysisActivities(deps),
       ...createDeliveryActivities(deps),
       ...createAdminNoticeActivities(deps),
-      writeOfflineNarrative,
+      ...narrative,
     },
     /** Model calls, on `<TASK_QUEUE>-llm`: rate and concurrency limited apart from the rest. */
-    llm: { writeNarrative },
+    llm: { callNarrativeModel },
     /** Chromium, on `<TASK_QUEUE>-render`: CPU-bound, scaled apart from the rest. */
     render: createRenderActivities(deps),
   };

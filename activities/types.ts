@@ -1,5 +1,6 @@
 // Inputs and outputs of the activities: plain JSON, references only (graph IRIs, storage keys), never ledgers or PDFs.
 import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
+import type { NarrativeReply, NarrativeRequest } from '../lib/llm/narrative-writer';
 import type { LlmTask } from '../lib/llm/prompts';
 
 export interface CompanyPageInput {
@@ -61,6 +62,15 @@ export interface NarrativeInput extends CompanyMonth {
   /** A model name, or 'offline' for the deterministic narrative. */
   model: string;
   fallbackUsed: boolean;
+}
+
+/** A part already written (offline, or from the cache), or the request for the model on the LLM queue. */
+export type PreparedNarrative = { written: true; result: NarrativeResult } | { written: false; request: NarrativeRequest };
+
+export interface ApplyNarrativeInput extends NarrativeInput {
+  request: NarrativeRequest;
+  /** The model's reply; absent when the model failed for good (the call is recorded as failed). */
+  reply?: NarrativeReply;
 }
 
 export interface NarrativeResult {

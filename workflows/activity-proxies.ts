@@ -8,6 +8,15 @@ import {
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { NarrativeInput, NarrativeResult } from '../activities/types';
+
+/**
+ * Activities no worker of this build registers, still named by the code paths that replay runs of earlier builds
+ * (which stay on their own workers under PINNED versioning): one model's whole part on the LLM role.
+ */
+interface RetiredActivities {
+  writeNarrative(input: NarrativeInput): Promise<NarrativeResult>;
+}
 
 /** Error types that no retry can fix: bad data, bad ids, unknown companies. */
 export const NON_RETRYABLE_ERROR_TYPES = [
@@ -70,7 +79,7 @@ export const { listCompanies, listCompanyPage, extractLedger, validateLedger, lo
  * budget are non-retryable and move on at once.
  */
 export const narrativeActivities = () =>
-  proxyActivities<Activities>({
+  proxyActivities<Activities & RetiredActivities>({
     ...queueFor('llm'),
     startToCloseTimeout: '2m',
     scheduleToCloseTimeout: '10m',
@@ -79,8 +88,11 @@ export const narrativeActivities = () =>
     ...stopBeforeEnding,
   });
 
-/** The last resort when every model failed: the deterministic text, on the workflow's queue, so no LLM worker is needed. */
-export const { writeOfflineNarrative } = proxyActivities<Activities>({
+/**
+ * Beside the workflows: a narrative part prepared (cache, budget) and a model's reply applied (checked, metered,
+ * sealed into findings.json); the last resort when every model failed, the offline text, so no LLM worker is needed.
+ */
+export const { prepareNarrative, applyNarrative, writeOfflineNarrative } = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   scheduleToCloseTimeout: '30m',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,

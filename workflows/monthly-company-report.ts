@@ -22,6 +22,8 @@ import {
   loadEarlierMonths,
   narrativeActivities,
   renderActivities,
+  applyNarrative,
+  prepareNarrative,
   validateLedger,
   writeOfflineNarrative,
 } from './activity-proxies';
@@ -208,14 +210,16 @@ async function writeNarrative(companyId: string, period: string, analysis: Analy
 }
 
 /**
- * One activity per model, so each attempt and each fallback shows in the history; after the last model,
- * the deterministic offline text is written; with no models, analyzeLedger's offline text stays.
+ * Each model in turn, so each attempt and each fallback shows in the history; after the last model, the
+ * deterministic offline text is written; with no models, analyzeLedger's offline text stays.
  */
 async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackUsed'>, models: string[]): Promise<string> {
+  const stateless = patched('stateless-llm-role');
   const { writeNarrative } = narrativeActivities();
   for (const [index, model] of models.entries()) {
+    const attempt = { ...part, model, fallbackUsed: index > 0 };
     try {
-      return (await writeNarrative({ ...part, model, fallbackUsed: index > 0 })).model;
+      return stateless ? await writeWithModel(attempt) : (await writeNarrative(attempt)).model;
     } catch (err) {
       // A cancelled run stops here; only a model's failure moves on to the next model.
       if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
@@ -225,6 +229,23 @@ async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackU
   if (models.length === 0) return 'offline';
   const offline = { ...part, model: 'offline', fallbackUsed: true };
   return (await (patched('batch-window') ? writeOfflineNarrative(offline) : writeNarrative(offline))).model;
+}
+
+/**
+ * One model's part: prepared and applied beside the workflows (findings, keys, cache, call ledger), the call made on
+ * the LLM queue from the request alone. A model that fails for good is recorded as a failed call, then given up.
+ */
+async function writeWithModel(attempt: NarrativeInput): Promise<string> {
+  const prepared = await prepareNarrative(attempt);
+  if (prepared.written) return prepared.result.model;
+  const { request } = prepared;
+  const reply = await narrativeActivities()
+    .callNarrativeModel(request)
+    .catch(async (err: unknown) => {
+      if (err instanceof ActivityFailure && !isCancellation(err)) await applyNarrative({ ...attempt, request });
+      throw err;
+    });
+  return (await applyNarrative({ ...attempt, request, reply })).model;
 }
 
 function dataValidationDetails(err: unknown): DataValidationDetails | undefined {

@@ -1,18 +1,20 @@
-// One narrative task (insights or summary) written by one model, or offline: cache, budget, the structured
-// call, the number guardrail, metering. The workflow calls it once per model of the task's fallback chain.
+// One narrative task (insights or summary) written by one model, or offline, in three steps that run on two roles:
+// prepare (offline text, cache, budget) and apply (schema and number guardrail, metering, cache) where the findings
+// live; ask (the model call) on the LLM role, which sees only the request. The workflow runs them once per model
+// of the task's fallback chain.
 import { offlineInsights } from '../analysis/offline-insights';
 import { offlineNarrative } from '../analysis/offline-narrative';
 import type { FindingsDocument, NarrativeAuthor } from '../domain/findings';
 import type { Logger } from '../logging';
 import type { TaxMetrics } from '../observability/metrics';
-import { answerTexts, type InsightsAnswer, type SummaryAnswer } from './answer-schemas';
+import { ANSWER_SCHEMAS, answerTexts, type InsightsAnswer, type SummaryAnswer } from './answer-schemas';
 import { callModel, type CallUsage, type LlmEndpoint } from './chat-call';
 import { budgetVerdict, type BudgetLimits } from './daily-budget';
 import { cacheKey, type LlmCache } from './llm-cache';
 import { classifyLlmError } from './llm-errors';
 import { callCostUsd, type PriceTable } from './llm-prices';
 import { checkNumbers, numbersOf } from './number-guardrail';
-import { PROMPT_VERSION, buildPrompt, compactInput, memoBlock, promptFindings, type CompactInput, type LlmTask } from './prompts';
+import { PROMPT_VERSION, buildPrompt, compactInput, memoBlock, promptFindings, type CompactInput, type LlmTask, type MemoBlock } from './prompts';
 import { seoulDay, usageRecord, type UsageLedger, type UsageRecord } from './usage-ledger';
 
 export interface NarrativeWriterDeps {
@@ -58,35 +60,49 @@ export interface TaskOutcome {
   usage?: CallUsage;
 }
 
-export async function writeNarrativeTask(
-  deps: NarrativeWriterDeps,
-  run: TaskRun,
-  doc: FindingsDocument,
-  log: Logger,
-): Promise<TaskOutcome> {
-  const now = deps.now?.() ?? new Date();
-  const record = (fields: Pick<UsageRecord, 'model' | 'cached' | 'outcome' | 'usd' | 'estimated'> & Partial<CallUsage>) =>
-    deps.usage.record(
-      usageRecord(now, { id: run.callId, period: doc.period, companyId: doc.companyId, task: run.task, fallbackUsed: run.fallbackUsed, ...fields }),
-    );
+/**
+ * What the model role needs to write a part, and nothing else: the compact input (findings, the figures they
+ * need, articles, earlier months) and the memos. It travels through the workflow history to the LLM queue, so the
+ * LLM workers read no store, hold no keys and mount no data.
+ */
+export interface NarrativeRequest {
+  task: LlmTask;
+  model: string;
+  input: CompactInput;
+  memos: MemoBlock;
+}
 
+/** The model's reply as it came: checked again where it is applied, since it crossed from the LLM role. */
+export interface NarrativeReply {
+  answer?: unknown;
+  /** Why the text was not the schema's JSON. */
+  invalid?: string;
+  usage: CallUsage;
+}
+
+export type PreparedTask = { written: true; outcome: TaskOutcome } | { written: false; request: NarrativeRequest };
+
+/**
+ * Before a model is called: the offline text, or a cached answer, is applied at once; the daily budget may refuse
+ * the model; otherwise the request for the LLM role. Runs where the findings and the cache live.
+ */
+export async function prepareNarrativeTask(deps: NarrativeWriterDeps, run: TaskRun, doc: FindingsDocument, log: Logger): Promise<PreparedTask> {
+  const now = deps.now?.() ?? new Date();
   if (run.model === 'offline') {
     const author = { model: 'offline', fallbackUsed: run.fallbackUsed, cached: false };
-    await record({ model: 'offline', cached: false, outcome: 'ok', usd: 0, estimated: false });
+    await recordUsage(deps, run, doc, now, { model: 'offline', cached: false, outcome: 'ok', usd: 0, estimated: false });
     deps.metrics.llmNarrative(run.task, 'offline', run.fallbackUsed);
-    return { doc: applyOffline(run.task, doc, author), author };
+    return { written: true, outcome: { doc: applyOffline(run.task, doc, author), author } };
   }
 
-  const input = run.task === 'summary' ? compactInput(doc, insightsForSummary(doc)) : compactInput(doc);
-  const memos = memoBlock(doc);
-  const key = cacheKey(run.task, run.model, PROMPT_VERSION, input, memos);
-  const hit = await deps.cache.get<Answer>(key);
+  const request = narrativeRequest(run, doc);
+  const hit = await deps.cache.get<Answer>(requestCacheKey(request));
   deps.metrics.llmCache(hit ? 'hit' : 'miss');
   if (hit) {
     const author = { model: run.model, fallbackUsed: run.fallbackUsed, cached: true };
-    await record({ model: run.model, cached: true, outcome: 'ok', usd: 0, estimated: false });
+    await recordUsage(deps, run, doc, now, { model: run.model, cached: true, outcome: 'ok', usd: 0, estimated: false });
     deps.metrics.llmNarrative(run.task, run.model, run.fallbackUsed);
-    return { doc: applyAnswer(run.task, doc, hit, author), author };
+    return { written: true, outcome: { doc: applyAnswer(run.task, doc, hit, author), author } };
   }
 
   const budget = budgetVerdict(deps.limits, await deps.usage.spentOn(seoulDay(now)), deps.prices, deps.chains[run.task], run.model);
@@ -102,30 +118,79 @@ export async function writeNarrativeTask(
       false,
     );
   }
+  return { written: false, request };
+}
 
-  const signal = deps.endpoint.signal?.();
-  const result = await callModel(deps.endpoint, run.model, run.task, buildPrompt(run.task, input, memos), { signal }).catch(async (err: unknown) => {
-    // Cancelled, not failed: no model error, no call outcome; the signal's reason goes up as it is.
-    if (signal?.aborted) throw err;
-    const c = classifyLlmError(err);
-    deps.metrics.llmError(run.model, c.label);
-    // No usage without an answer: the failed call is recorded for the cost report's call counts, at $0.
-    await record({ model: run.model, cached: false, outcome: 'failed', usd: 0, estimated: false });
-    throw new LlmTaskError(`${run.model}: ${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, c.type, c.retryable, c.retryAfterMs);
-  });
-  const usd = callCostUsd(deps.prices, run.model, result.usage);
+/** The model call itself, on the LLM role: the endpoint and its key, the request in, the reply out. */
+export async function askModel(endpoint: LlmEndpoint, metrics: TaxMetrics, request: NarrativeRequest): Promise<NarrativeReply> {
+  const signal = endpoint.signal?.();
+  const result = await callModel(endpoint, request.model, request.task, buildPrompt(request.task, request.input, request.memos), { signal }).catch(
+    (err: unknown) => {
+      // Cancelled, not failed: no model error; the signal's reason goes up as it is.
+      if (signal?.aborted) throw err;
+      const c = classifyLlmError(err);
+      metrics.llmError(request.model, c.label);
+      throw new LlmTaskError(`${request.model}: ${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, c.type, c.retryable, c.retryAfterMs);
+    },
+  );
+  return { answer: result.answer, invalid: result.invalid, usage: result.usage };
+}
+
+/**
+ * The reply, where it is applied: checked again (schema, findings covered, every number from the data), metered,
+ * cached, and written into the document; a refused answer throws, and the next model writes.
+ */
+export async function applyModelReply(
+  deps: NarrativeWriterDeps,
+  run: TaskRun,
+  doc: FindingsDocument,
+  request: NarrativeRequest,
+  reply: NarrativeReply,
+  log: Logger,
+): Promise<TaskOutcome> {
+  const now = deps.now?.() ?? new Date();
+  const usd = callCostUsd(deps.prices, run.model, reply.usage);
   if (usd === undefined) log.warn({ event: 'llm_price_missing', model: run.model }, 'no price for model; cost counted as 0');
-  deps.metrics.llmUsage(run.model, result.usage, usd ?? 0);
-  const rejection = result.invalid ?? (result.answer && answerProblem(run.task, result.answer, input));
-  await record({ model: run.model, cached: false, outcome: rejection ? 'rejected' : 'ok', usd: usd ?? 0, ...result.usage });
-  if (rejection || !result.answer) {
-    deps.metrics.llmError(run.model, result.invalid ? 'invalid_output' : 'guardrail');
+  deps.metrics.llmUsage(run.model, reply.usage, usd ?? 0);
+  const parsed = reply.invalid === undefined ? ANSWER_SCHEMAS[request.task].safeParse(reply.answer) : undefined;
+  const answer = parsed?.success ? (parsed.data as Answer) : undefined;
+  const rejection = reply.invalid ?? (answer ? answerProblem(request.task, answer, request.input) : 'the answer does not match the schema');
+  await recordUsage(deps, run, doc, now, { model: run.model, cached: false, outcome: rejection ? 'rejected' : 'ok', usd: usd ?? 0, ...reply.usage });
+  if (rejection || !answer) {
+    deps.metrics.llmError(run.model, reply.invalid ? 'invalid_output' : 'guardrail');
     throw new LlmTaskError(`${run.model}: answer rejected: ${rejection}`, 'LlmOutputRejected', false);
   }
-  await deps.cache.set(key, result.answer, deps.cacheTtlMs[run.task]);
+  await deps.cache.set(requestCacheKey(request), answer, deps.cacheTtlMs[run.task]);
   const author = { model: run.model, fallbackUsed: run.fallbackUsed, cached: false };
   deps.metrics.llmNarrative(run.task, run.model, run.fallbackUsed);
-  return { doc: applyAnswer(run.task, doc, result.answer, author), author, usage: result.usage };
+  return { doc: applyAnswer(run.task, doc, answer, author), author, usage: reply.usage };
+}
+
+/** A model that could not answer (after its retries): in the call ledger at $0, for the cost report's call counts. */
+export async function recordFailedCall(deps: NarrativeWriterDeps, run: TaskRun, doc: FindingsDocument): Promise<void> {
+  await recordUsage(deps, run, doc, deps.now?.() ?? new Date(), { model: run.model, cached: false, outcome: 'failed', usd: 0, estimated: false });
+}
+
+/** The part's request: the summary is written to agree with the insights already in the document. */
+export function narrativeRequest(run: Pick<TaskRun, 'task' | 'model'>, doc: FindingsDocument): NarrativeRequest {
+  const input = run.task === 'summary' ? compactInput(doc, insightsForSummary(doc)) : compactInput(doc);
+  return { task: run.task, model: run.model, input, memos: memoBlock(doc) };
+}
+
+function requestCacheKey({ task, model, input, memos }: NarrativeRequest): string {
+  return cacheKey(task, model, PROMPT_VERSION, input, memos);
+}
+
+function recordUsage(
+  deps: NarrativeWriterDeps,
+  run: TaskRun,
+  doc: FindingsDocument,
+  now: Date,
+  fields: Pick<UsageRecord, 'model' | 'cached' | 'outcome' | 'usd' | 'estimated'> & Partial<CallUsage>,
+): Promise<void> {
+  return deps.usage.record(
+    usageRecord(now, { id: run.callId, period: doc.period, companyId: doc.companyId, task: run.task, fallbackUsed: run.fallbackUsed, ...fields }),
+  );
 }
 
 /** Why an answer in the right shape is still refused: a finding left out or made up, or a number not in the data. */

@@ -1,8 +1,9 @@
 // Cancelling a company's run in each step, on the production shape (worker process, RDF4J, SMTP): the running
 // activity stops (it reports the cancellation, not a result), the run ends cancelled, and nothing is written
 // after it: no month graph when it stopped before promotion, no PDF, no mail. A delivery that has begun finishes.
-// (Rendering takes a fraction of a second, too short to cancel reliably from outside; the renderer's own abort
-// is tested in test/integration/activity-cancellation.test.ts.)
+// Rendering (a fraction of a second) and the analysis (seconds, after a validation that takes minutes on RDF4J at
+// this size) are not cancelled from outside here; the renderer's and the graph store's own aborts are tested in
+// test/integration/activity-cancellation.test.ts.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { cp } from 'node:fs/promises';
@@ -66,12 +67,12 @@ const pdfExists = (companyId: string) => existsSync(path.join(f.dir, 'reports', 
 /** Mails the SMTP server accepted for a recipient (fixture companies: ceoN@…, synthetic ones: <id>@…). */
 const mailsTo = (address: string) => f.smtp.received.filter((m) => m.rcptTo.includes(address)).length;
 
-for (const step of ['extractLedger', 'validateLedger', 'analyzeLedger'] as const) {
+for (const step of ['extractLedger', 'validateLedger'] as const) {
   test(`cancelled during ${step}: the activity stops, the run ends cancelled, nothing written after`, { timeout: 10 * 60_000 }, async () => {
     const companyId = `cancel-${step.toLowerCase()}`;
     await writeSyntheticCompany(f.erpDir, companyId, PERIOD, LINES);
     assertStoppedAt(await cancelDuring(`cancel-${step}`, companyId, step), step);
-    if (step === 'extractLedger') assert.equal(await f.graph.countTriples(ledgerGraphIri(companyId, PERIOD)), 0, 'the month was not promoted');
+    assert.equal(await f.graph.countTriples(ledgerGraphIri(companyId, PERIOD)), 0, 'the month was not promoted');
     assert.equal(pdfExists(companyId), false, 'no PDF');
     assert.equal(mailsTo(`${companyId}@example.kr`), 0, 'no mail');
   });

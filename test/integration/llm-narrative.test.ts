@@ -67,12 +67,12 @@ async function runMonth(workflowId: string, companyId: string, period: string) {
   return { result, findings, pdf: () => pdfText(path.join(h.config.REPORT_STORE_DIR, result.pdfKey)) };
 }
 
-/** The writeNarrative calls of a run, in order, as the history records them: which task on which model. */
+/** The models a run tried, in order, as the history records them (each try starts with prepareNarrative): task:model. */
 async function narrativeCalls(workflowId: string): Promise<string[]> {
   const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).flatMap((e) => {
     const a = e.activityTaskScheduledEventAttributes;
-    if (a?.activityType?.name !== 'writeNarrative') return [];
+    if (a?.activityType?.name !== 'prepareNarrative') return [];
     const input = defaultPayloadConverter.fromPayload<{ task: string; model: string }>(a.input!.payloads![0]!);
     return [`${input.task}:${input.model}`];
   });
