@@ -373,6 +373,10 @@ describe('helm chart', () => {
     assert.ok(env.WORKER_BUILD_ID.value);
     assert.deepEqual(env.OPENAI_API_KEY.valueFrom.secretKeyRef, { name: 'tax-reports-secrets', key: 'OPENAI_API_KEY', optional: false });
     assert.equal(env.SMTP_URL, undefined, 'the llm role does not get the SMTP credentials');
+    // Least privilege: the model call needs the model's key and nothing else, no data volume, no Chromium home.
+    assert.deepEqual(secretRefs(c), ['OPENAI_API_KEY'], 'the llm role gets the model key alone');
+    assert.deepEqual(c.volumeMounts.map((m: any) => m.name), ['tmp'], 'the llm role mounts only its scratch space');
+    assert.deepEqual(deployment.spec.template.spec.volumes.map((v: any) => v.name), ['tmp']);
     const render = one(defaults, 'Deployment', 'tax-reports-render').spec.template.spec.containers[0];
     // Render writes the PDF: the object-store key pair, the encryption keys it seals the PDF with and the audit
     // database (report.generated), and nothing else.

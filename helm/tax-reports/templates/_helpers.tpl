@@ -293,23 +293,35 @@ spec:
             failureThreshold: {{ $v.probes.readiness.failureThreshold }}
           resources:
             {{- toYaml .resources | nindent 12 }}
+          {{- /* Least privilege: the llm role calls the model from the request in its arguments and mounts no data;
+          only roles that run Chromium get its home. */}}
+          {{- $data := ne .role "llm" }}
+          {{- $chromium := has .role (list "render" "all") }}
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- if $chromium }}
             - name: chromium-home
               mountPath: /home/node
+            {{- end }}
+            {{- if $data }}
             - name: data
               mountPath: {{ $v.persistence.mountPath }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: {{ .tmpSizeLimit }}
+        {{- if $chromium }}
         - name: chromium-home
           emptyDir:
             sizeLimit: 256Mi
+        {{- end }}
+        {{- if $data }}
         - name: data
           persistentVolumeClaim:
             claimName: {{ $v.persistence.existingClaim | default (printf "%s-data" (include "tax-reports.fullname" $root)) }}
+        {{- end }}
       {{- with $v.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
