@@ -38,9 +38,9 @@ test('a temporary SMTP refusal (451) is retried by Temporal; the message arrives
   assert.match(mail.subject ?? '', /한빛/);
   assert.equal(mail.attachments[0]?.contentType, 'application/pdf');
 
-  // The same company-month run again (an operator re-run, a backfill): nothing is sent twice.
+  // The same company-month run again (an operator re-run, a backfill): the findings are as delivered, nothing is sent.
   const again = await runMonth('tax-report-c00-한빛-2024-04', 'c00-한빛', '2024-04');
-  assert.equal(again.emailsSent, 1, 'counted as already sent');
+  assert.deepEqual([again.unchanged, again.version, again.emailsSent], [true, 1, 0]);
   assert.equal(smtp.received.length, 1);
 });
 

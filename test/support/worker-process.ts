@@ -57,14 +57,15 @@ export function workerProcess(env: Record<string, string>): WorkerProcess {
       // The whole group: the worker's Chromium dies with it, as it would with the pod.
       process.kill(-c.pid!, 'SIGKILL');
       await exited(c);
-      child = undefined;
+      // A start() during the wait has a new child: keep it.
+      if (child === c) child = undefined;
     },
     async stop() {
       if (!child) return;
       const c = child;
       c.kill('SIGTERM');
       await exited(c);
-      child = undefined;
+      if (child === c) child = undefined;
     },
   };
 }
