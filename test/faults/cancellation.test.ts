@@ -80,9 +80,9 @@ for (const step of ['extractLedger', 'validateLedger'] as const) {
 
 test('cancelled while the model writes: the call is abandoned, no other model is tried, no PDF, no mail', { timeout: 10 * 60_000 }, async () => {
   const companyId = 'c01-가람';
-  const events = await cancelDuring('cancel-narrative', companyId, 'writeNarrative');
-  assertStoppedAt(events, 'writeNarrative');
-  const narrativeCalls = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeNarrative').length;
+  const events = await cancelDuring('cancel-narrative', companyId, 'callNarrativeModel');
+  assertStoppedAt(events, 'callNarrativeModel');
+  const narrativeCalls = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'callNarrativeModel').length;
   assert.equal(narrativeCalls, 1, 'a cancellation is not a model failure: no fallback');
   assert.equal(pdfExists(companyId), false);
   assert.equal(mailsTo('ceo1@example.kr'), 0);

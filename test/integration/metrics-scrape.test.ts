@@ -49,8 +49,8 @@ test('reports, steps, LLM tokens and cost, and data errors show up in Prometheus
   const agents = await eventually('sum by (agent_name) (tax_agent_execution_seconds_count)', (r) => r.length === 5);
   const byAgent = Object.fromEntries(agents.map((r) => [r.metric.agent_name, r.value]));
   assert.equal(byAgent.report, 6);
-  assert.equal(byAgent.delivery, 6);
-  assert.equal(byAgent.analysis, 24, 'analyzeLedger, groundNarrative and writeNarrative for insights and summary, per company');
+  assert.equal(byAgent.delivery, 7, "six reports and the batch's summary to the admin");
+  assert.equal(byAgent.analysis, 48, 'per company: analyzeLedger, groundNarrative, and for insights and summary prepareNarrative, callNarrativeModel, applyNarrative');
 
   const tokens = await eventually('tax_llm_tokens_total', (r) => r.length === 3);
   const byType = Object.fromEntries(tokens.map((r) => [r.metric.type, r.value]));
