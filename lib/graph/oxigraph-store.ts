@@ -2,12 +2,13 @@
  * Embedded GraphStore on oxigraph's in-memory (WASM) store, optionally mirrored to an N-Quads file.
  *
  * oxigraph runs every query, update and load synchronously on the event loop. Nothing else of the process runs
- * meanwhile: no timer (an activity's heartbeat), no I/O, no cancellation. So each call first yields one turn of the
- * loop (then checks its signal), and loads are cut into slices of about LOAD_SLICE_CHARS with a turn between them:
- * a load never holds the loop for longer than one slice (~0.1 s). A single query or update cannot be cut: it holds
- * the loop for as long as it runs. Measured on a 200,000-line month (2 vCPU, 2026-12): the data-quality CONSTRUCT
- * 17 s and the MOVE that promotes the month 22 s, each in one piece; before each call yielded, the check's
- * back-to-back calls held the loop for 41 s at once. With a persist file, every mutation also dumps the whole
+ * meanwhile: no timer (an activity's heartbeat), no I/O, no cancellation. So the synchronous steps take turns
+ * (`step`): one at a time, each in a turn of the event loop of its own, after checking its call's signal; and loads
+ * are cut into slices of about LOAD_SLICE_CHARS, a step each: a load never holds the loop for longer than one slice
+ * (~0.1-0.3 s). A single query or update cannot be cut: it holds the loop for as long as it runs. Measured on a
+ * 200,000-line month (2 vCPU, 2026-12): the data-quality CONSTRUCT 17 s (55 s with the machine busy) and the MOVE
+ * that promotes the month 15-26 s, each in one piece; before the steps took turns, the check's three CONSTRUCTs
+ * (run with Promise.all) held the loop for 41 s at once. With a persist file, every mutation also dumps the whole
  * store in one synchronous call. Large months belong on GraphDB (GRAPHDB_URL), where a query is just I/O here.
  */
 import { randomUUID } from 'node:crypto';
@@ -33,6 +34,8 @@ export class OxigraphStore implements GraphStore {
   private readonly store = new Store();
   private readonly persistFile: string | undefined;
   private lastWrite: Promise<void> = Promise.resolve();
+  /** The last synchronous step queued (settled, never rejected). */
+  private lastStep: Promise<void> = Promise.resolve();
 
   constructor(options: OxigraphStoreOptions = {}) {
     this.persistFile = options.persistFile;
@@ -44,8 +47,7 @@ export class OxigraphStore implements GraphStore {
   }
 
   async select(query: string, options?: GraphCallOptions): Promise<SelectRow[]> {
-    await turn(options);
-    const result = this.store.query(query);
+    const result = await this.step(options, () => this.store.query(query));
     if (!Array.isArray(result) || result.some((row) => !(row instanceof Map))) {
       throw new TypeError('select() needs a SELECT query');
     }
@@ -57,21 +59,18 @@ export class OxigraphStore implements GraphStore {
   }
 
   async ask(query: string, options?: GraphCallOptions): Promise<boolean> {
-    await turn(options);
-    const result = this.store.query(query);
+    const result = await this.step(options, () => this.store.query(query));
     if (typeof result !== 'boolean') throw new TypeError('ask() needs an ASK query');
     return result;
   }
 
   async construct(query: string, options?: GraphCallOptions): Promise<string> {
-    await turn(options);
     // oxigraph refuses an RDF format for SELECT/ASK results, so only graph queries get through.
-    return this.store.query(query, { results_format: NTRIPLES }) as string;
+    return (await this.step(options, () => this.store.query(query, { results_format: NTRIPLES }))) as string;
   }
 
   async update(update: string, options?: GraphCallOptions): Promise<void> {
-    await turn(options);
-    this.store.update(update);
+    await this.step(options, () => this.store.update(update));
     await this.persist();
   }
 
@@ -94,10 +93,7 @@ export class OxigraphStore implements GraphStore {
         }
       }
       if (pending.trim() !== '') await this.loadInSlices(pending, into, options);
-      if (!inPlace) {
-        await turn(options);
-        this.store.update(`MOVE SILENT GRAPH ${graphIriRef(into.value)} TO GRAPH ${targetRef}`);
-      }
+      if (!inPlace) await this.step(options, () => this.store.update(`MOVE SILENT GRAPH ${graphIriRef(into.value)} TO GRAPH ${targetRef}`));
     } catch (err) {
       this.store.update(`DROP SILENT GRAPH ${graphIriRef(into.value)}`);
       throw err;
@@ -106,8 +102,7 @@ export class OxigraphStore implements GraphStore {
   }
 
   async dropGraph(graphIri: string, options?: GraphCallOptions): Promise<void> {
-    await turn(options);
-    this.store.update(`DROP SILENT GRAPH ${graphIriRef(graphIri)}`);
+    await this.step(options, () => this.store.update(`DROP SILENT GRAPH ${graphIriRef(graphIri)}`));
     await this.persist();
   }
 
@@ -130,13 +125,12 @@ export class OxigraphStore implements GraphStore {
   }
 
   /**
-   * Complete lines, in slices cut at line ends with a turn of the event loop before each. oxigraph scopes blank
-   * node labels to one load, so text with blank nodes (`_:`, e.g. a CONSTRUCT's answer) is loaded as one piece.
+   * Complete lines, in slices cut at line ends, one step each. oxigraph scopes blank node labels to one load, so
+   * text with blank nodes (`_:`, e.g. a CONSTRUCT's answer) is loaded as one piece.
    */
   private async loadInSlices(text: string, graph: NamedNode, options: GraphCallOptions | undefined): Promise<void> {
     if (text.includes('_:')) {
-      await turn(options);
-      this.loadNTriples(text, graph);
+      await this.step(options, () => this.loadNTriples(text, graph));
       return;
     }
     for (let start = 0; start < text.length; ) {
@@ -146,10 +140,28 @@ export class OxigraphStore implements GraphStore {
         // A line longer than a slice: up to its end.
         if (end <= start) end = text.indexOf('\n', start + LOAD_SLICE_CHARS) + 1 || text.length;
       }
-      await turn(options);
-      this.loadNTriples(text.slice(start, end), graph);
+      const slice = text.slice(start, end);
+      await this.step(options, () => this.loadNTriples(slice, graph));
       start = end;
     }
+  }
+
+  /**
+   * Runs one synchronous oxigraph call when the previous one is done, in a later turn of the event loop (timers and
+   * I/O run in between, even for calls made together), unless the call's signal has aborted by then: it then
+   * rejects with the signal's reason, and the call never runs.
+   */
+  private step<T>(options: GraphCallOptions | undefined, call: () => T): Promise<T> {
+    const run = this.lastStep.then(async () => {
+      await nextTurn();
+      options?.signal?.throwIfAborted();
+      return call();
+    });
+    this.lastStep = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private persist(): Promise<void> {
@@ -163,15 +175,6 @@ export class OxigraphStore implements GraphStore {
     this.lastWrite = write;
     return write;
   }
-}
-
-/**
- * One turn of the event loop before a synchronous step (timers, I/O and an abort run first), then the signal:
- * an aborted call rejects with its reason and changes nothing.
- */
-async function turn(options: GraphCallOptions | undefined): Promise<void> {
-  await nextTurn();
-  options?.signal?.throwIfAborted();
 }
 
 function toRdfTerm(term: Term): RdfTerm {

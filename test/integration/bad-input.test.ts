@@ -193,7 +193,7 @@ function assertNamesFileAndLine(c: BadInputCase, failure: ApplicationFailure): v
   assert.deepEqual((failure.details?.[0] as { line?: number }).line, c.line);
 }
 
-/** One failed activity, attempted once; after it only the admin's data-quality report. */
+/** One failed activity, attempted once; after it only what tells the admin: the data-quality report, or the failure notice. */
 async function assertFailedOnce(c: BadInputCase, handle: WorkflowHandle): Promise<void> {
   const { scheduled, started, failed } = await activityHistory(handle);
   assert.equal(failed.length, 1, `failed activities: ${failed.join(', ')}`);
@@ -201,7 +201,7 @@ async function assertFailedOnce(c: BadInputCase, handle: WorkflowHandle): Promis
   if (c.errorType === 'DataValidationError') assert.equal(activity, 'validateLedger');
   assert.deepEqual(started.filter((s) => s.activity === activity), [{ activity, attempt: 1 }]);
   const afterFailure = scheduled.slice(scheduled.lastIndexOf(activity) + 1);
-  const allowed = c.errorType === 'DataValidationError' ? ['renderDataQualityReport', 'deliverDataQualityReport'] : [];
+  const allowed = c.errorType === 'DataValidationError' ? ['renderDataQualityReport', 'deliverDataQualityReport'] : ['deliverRunFailureNotice'];
   assert.deepEqual(afterFailure, allowed, `activities after ${activity}`);
   assert.equal((await handle.describe()).status.name, 'FAILED');
 }
@@ -223,9 +223,10 @@ async function assertNothingWritten(c: BadInputCase): Promise<void> {
   assert.equal(mails.filter((m) => recipientsOf(m).includes(recipientOf(c))).length, 0, 'mails to the company');
   // A hostile id cannot be told apart in mail text (the empty id is in every mail); its decoy's recipient can.
   if (!isCompanyId(c.companyId)) return;
+  // Exactly one mail about it, to the admin: the data-quality report, or the failure notice naming the cause.
   const aboutCompany = mails.filter((m) => mentions(m, c.companyId));
-  const expected = c.errorType === 'DataValidationError' ? [[h.config.ADMIN_EMAIL]] : [];
-  assert.deepEqual(aboutCompany.map(recipientsOf), expected, 'mails about the company');
+  assert.deepEqual(aboutCompany.map(recipientsOf), [[h.config.ADMIN_EMAIL]], 'mails about the company');
+  if (c.errorType !== 'DataValidationError') assert.match(aboutCompany[0]!.text ?? '', new RegExp(c.errorType!), 'the notice names the cause');
 }
 
 async function assertFailsClearly(c: BadInputCase, handle: WorkflowHandle, err: unknown): Promise<void> {

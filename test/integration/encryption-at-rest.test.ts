@@ -16,6 +16,7 @@ import { SEAL_MAGIC, open } from '../../lib/security/envelope';
 import { loadKeyWrapper, type KeyWrapper } from '../../lib/security/keyring';
 import { EncryptedObjectStore } from '../../lib/storage/encrypted-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
+import { reportKeys } from '../../lib/storage/object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
 import { registerTestSecret } from '../support/test-secrets';
@@ -72,7 +73,9 @@ test('a monthly report runs on sealed ledgers, and no plaintext reaches the disk
   const ledgerLine = plaintextLedgers.get(ledgerPath(h.config.ERP_DATA_DIR, COMPANY, '2024-01'))!.toString('utf8').split('\n')[1]!;
   assert.match(ledgerLine, /^2024-01-\d\d,/);
   const reports = await reportFiles(h.config.REPORT_STORE_DIR);
-  assert.deepEqual(reports.map((r) => r.aad).sort(), [result.findingsKey, result.pdfKey].sort());
+  // The report and its findings, the record of the delivered version and that version as it was sent: all sealed.
+  const keys = reportKeys(COMPANY, '2024-01');
+  assert.deepEqual(reports.map((r) => r.aad).sort(), [result.findingsKey, result.pdfKey, keys.delivered, keys.version(1).pdf, keys.version(1).findings].sort());
   for (const { path: file } of await sealedFiles()) {
     const raw = await readFile(file);
     assert.ok(raw.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC), file);

@@ -11,6 +11,9 @@ import { ledgerGraphIri, stagingGraphIri } from '../../lib/rdf/iris';
 import { reportKeys } from '../../lib/storage/object-store';
 import { TEMPORAL_BIN } from '../../scripts/support/paths';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from '../../workflows/search-attributes';
+import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
+import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
+import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, pdfText, readFindings, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
@@ -146,18 +149,18 @@ describe('monthlyCompanyReport', () => {
 
 describe('monthlyReportBatch', () => {
   test('runs one child per company with bounded concurrency and counts the outcomes', async () => {
-    const result = await h.client.workflow.execute('monthlyReportBatch', {
+    const result = (await h.client.workflow.execute('monthlyReportBatch', {
       taskQueue: h.config.TASK_QUEUE,
       workflowId: 'e2e-batch-2024-04',
       args: [{ period: '2024-04', concurrency: 2 }],
-    });
+    })) as MonthlyReportBatchResult;
     assert.equal(result.period, '2024-04');
-    assert.equal(result.total, 6);
-    assert.equal(result.succeeded, 6);
-    assert.equal(result.failed, 0);
-    for (const outcome of result.outcomes) {
-      assert.equal(outcome.workflowId, `tax-report-${outcome.companyId}-2024-04`);
-      assert.equal(outcome.result?.emailsSent, 1);
+    const { listed, started, succeeded, failed } = result.counts;
+    assert.deepEqual({ listed, started, succeeded, failed }, { listed: 6, started: 6, succeeded: 6, failed: 0 });
+    // Each company's run, under the id every starter uses, delivered its report.
+    for (const companyId of ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄']) {
+      const run = (await h.client.workflow.getHandle(companyReportWorkflowId(companyId, '2024-04')).result()) as MonthlyCompanyReportResult;
+      assert.equal(run.emailsSent, 1, companyId);
     }
   });
 });

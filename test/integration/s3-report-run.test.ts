@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { reportKeys } from '../../lib/storage/object-store';
 import { S3ObjectStore } from '../../lib/storage/s3-object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { S3_CREDENTIALS, startS3Server, type S3TestServer } from '../support/s3-server';
@@ -60,12 +61,17 @@ test('findings.json and report.pdf go to the bucket, encrypted at rest by reques
   }
 
   const uploads = s3.requests.filter((r) => r.method === 'PUT');
-  // findings.json twice: written by the analysis, then completed with the grounding (articles, earlier months).
+  // findings.json twice: written by the analysis, then completed with the grounding (articles, earlier months);
+  // then, once delivered, version 1 as it was sent and the record of the delivered version.
+  const keys = reportKeys('c00-한빛', '2024-01');
   assert.deepEqual(uploads.map((r) => r.path).sort(), [
-    `/${s3.bucket}/reports/${result.findingsKey}`,
-    `/${s3.bucket}/reports/${result.findingsKey}`,
-    `/${s3.bucket}/reports/${result.pdfKey}`,
-  ]);
+    keys.delivered,
+    result.findingsKey,
+    result.findingsKey,
+    result.pdfKey,
+    keys.version(1).findings,
+    keys.version(1).pdf,
+  ].map((key) => `/${s3.bucket}/reports/${key}`).sort());
   for (const r of uploads) assert.equal(r.headers['x-amz-server-side-encryption'], 'AES256', r.path);
   assert.equal(existsSync(h.config.REPORT_STORE_DIR), false, 'the local report directory was written');
 });
