@@ -1,6 +1,6 @@
 // Times every activity as a step ("agent") of the run and counts failed attempts by error type.
 import type { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { AgentName, TaxMetrics } from '../lib/observability/metrics';
@@ -37,7 +37,8 @@ export function activityMetrics(metrics: TaxMetrics): ActivityInterceptorsFactor
           metrics.agentFinished(agent, (performance.now() - started) / 1000);
           return result;
         } catch (err) {
-          metrics.stepFailed(agent, errorType(err));
+          // A cancelled step was stopped on purpose: no failure to count or alert on.
+          if (!(err instanceof CancelledFailure)) metrics.stepFailed(agent, errorType(err));
           throw err;
         }
       },
