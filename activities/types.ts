@@ -1,4 +1,5 @@
 // Inputs and outputs of the activities: plain JSON, references only (graph IRIs, storage keys), never ledgers or PDFs.
+import type { BatchCounts, BatchSummaryKind, CompanyFailure } from '../lib/domain/batch';
 import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
 import type { NarrativeReply, NarrativeRequest } from '../lib/llm/narrative-writer';
 import type { LlmTask } from '../lib/llm/prompts';
@@ -127,38 +128,12 @@ export interface RunFailureNoticeInput extends CompanyMonth {
   deliveryId: string;
 }
 
-/** How the companies of a month's batch stand; carried across continue-as-new, so counters only. */
-export interface BatchCounts {
-  /** Companies read from the company list so far. */
-  listed: number;
-  /** Child runs this batch started. */
-  started: number;
-  /** Reports delivered (first version or a correction). */
-  succeeded: number;
-  /** Re-runs whose findings matched the report already delivered: nothing was sent. */
-  unchanged: number;
-  failed: number;
-  cancelled: number;
-  /** Runs of the month already in progress when the batch reached the company (started by hand or a backfill). */
-  alreadyRunning: number;
-  /** Runs waiting for their ledger right now (they hold no slot of the window). */
-  waitingForLedger: number;
-}
-
-export interface CompanyFailure {
-  companyId: string;
-  /** One line: the failure's type and message. */
-  cause: string;
-}
+export type { BatchCounts, CompanyFailure } from '../lib/domain/batch';
 
 export interface BatchSummaryInput {
   period: string;
   batchWorkflowId: string;
-  /**
-   * 'on-time': every company whose ledger was there has ended, some still wait for theirs;
-   * 'final': every company has ended; 'cancelled': an operator cancelled the batch.
-   */
-  kind: 'on-time' | 'final' | 'cancelled';
+  kind: BatchSummaryKind;
   counts: BatchCounts;
   /** At most BATCH_LIST_CAP entries each; the counts say how many more there are. */
   failed: CompanyFailure[];

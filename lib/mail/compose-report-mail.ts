@@ -5,6 +5,7 @@
  * refused here instead of trusted to the MIME encoder.
  */
 import type { SendMailOptions } from 'nodemailer';
+import type { BatchCounts, BatchSummaryKind, CompanyFailure } from '../domain/batch';
 import type { Company } from '../domain/company';
 import type { Finding, FindingsDocument, Severity } from '../domain/findings';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
@@ -175,26 +176,14 @@ export function composeRunFailureMail(notice: RunFailureNotice, opts: MailOption
   return { ...envelope(opts, `[${opts.firmName}] 리포트 실패: ${notice.companyName} ${month}`), text };
 }
 
-/** The counters of a month's batch (activities/types.ts BatchCounts). */
-export interface BatchSummaryCounts {
-  listed: number;
-  started: number;
-  succeeded: number;
-  unchanged: number;
-  failed: number;
-  cancelled: number;
-  alreadyRunning: number;
-  waitingForLedger: number;
-}
-
 /** A month's batch as the admin's summary shows it (activities/types.ts BatchSummaryInput, less its key). */
 export interface BatchSummary {
   period: string;
   batchWorkflowId: string;
-  kind: 'on-time' | 'final' | 'cancelled';
-  counts: BatchSummaryCounts;
+  kind: BatchSummaryKind;
+  counts: BatchCounts;
   /** Capped lists: the counts say how many there are in all. */
-  failed: ReadonlyArray<{ companyId: string; cause: string }>;
+  failed: readonly CompanyFailure[];
   waitingForLedger: readonly string[];
   alreadyRunning: readonly string[];
   /** Names of listed companies by id, where the company master could be read; the id stands alone otherwise. */

@@ -56,7 +56,7 @@ export async function benchBatchState(companies: number, concurrency = 100): Pro
     });
     const result = (await handle.result()) as MonthlyReportBatchResult;
     const seconds = (performance.now() - started) / 1000;
-    const runs = await runSizes(client, handle.firstExecutionRunId);
+    const runs = await batchRunSizes(client, 'batch-state', handle.firstExecutionRunId);
     return {
       companies,
       seconds,
@@ -76,11 +76,18 @@ export async function benchBatchState(companies: number, concurrency = 100): Pro
   }
 }
 
-async function runSizes(client: Client, firstRunId: string): Promise<Array<{ inputBytes: number; historyBytes: number; events: number }>> {
-  const runs: Array<{ inputBytes: number; historyBytes: number; events: number }> = [];
+export interface BatchRunSize {
+  inputBytes: number;
+  historyBytes: number;
+  events: number;
+}
+
+/** Each run of a batch's continue-as-new chain, first to last: the input it was handed and its history. */
+export async function batchRunSizes(client: Client, workflowId: string, firstRunId: string): Promise<BatchRunSize[]> {
+  const runs: BatchRunSize[] = [];
   let runId: string | undefined = firstRunId;
   while (runId) {
-    const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle('batch-state', runId).fetchHistory();
+    const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
     const input = events[0]?.workflowExecutionStartedEventAttributes?.input;
     runs.push({

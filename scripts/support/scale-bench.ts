@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
@@ -16,6 +16,7 @@ import { narrativeReply, startFakeOpenAi } from '../../test/support/fake-openai'
 import { createReportWorker } from '../../workers/report-worker';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
 import { companyReportWorkflowId } from '../../workflows/workflow-ids';
+import { batchRunSizes } from './batch-state-bench';
 import { freePort } from './free-port';
 import { writeSyntheticCompany } from './synthetic-ledger';
 import { startDevServer } from './temporal-dev-server';
@@ -94,7 +95,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       });
       const result = (await handle.result()) as MonthlyReportBatchResult;
       const wallSeconds = (performance.now() - started) / 1000;
-      const batchEvents = await batchRunEvents(client, handle.firstExecutionRunId);
+      const batchRuns = await batchRunSizes(client, 'bench-scale-batch', handle.firstExecutionRunId);
       const companyEvents = await Promise.all(
         companyIds.map(async (id) => (await client.workflow.getHandle(companyReportWorkflowId(id, PERIOD)).fetchHistory()).events?.length ?? 0),
       );
@@ -108,8 +109,8 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
         failed: result.counts.failed,
         llmCalls: llm.requests.length,
         peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
-        batchRuns: batchEvents.length,
-        maxBatchRunEvents: Math.max(...batchEvents),
+        batchRuns: batchRuns.length,
+        maxBatchRunEvents: Math.max(...batchRuns.map((r) => r.events)),
         companyRunEvents: { median: companyEvents[Math.floor(companyEvents.length / 2)] ?? 0, max: companyEvents.at(-1) ?? 0 },
         stepMeanSeconds: await stepMeans(metrics),
       };
@@ -138,16 +139,4 @@ async function stepMeans(metrics: TaxMetrics): Promise<Record<string, number>> {
     sums.set(agent, entry);
   }
   return Object.fromEntries([...sums].map(([agent, { sum, count }]) => [agent, count === 0 ? 0 : sum / count]));
-}
-
-/** Event counts of each run of the batch's continue-as-new chain, first to last. */
-async function batchRunEvents(client: Client, firstRunId: string): Promise<number[]> {
-  const counts: number[] = [];
-  for (let runId: string | undefined = firstRunId; runId; ) {
-    const history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>> = await client.workflow.getHandle('bench-scale-batch', runId).fetchHistory();
-    const events = history.events ?? [];
-    counts.push(events.length);
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  return counts;
 }
