@@ -46,7 +46,11 @@ test('reports, steps, LLM tokens and cost, and data errors show up in Prometheus
   const durations = await eventually('tax_report_duration_seconds_count', (r) => r.length === 6);
   assert.ok(durations.every((r) => r.value === 1));
 
-  const agents = await eventually('sum by (agent_name) (tax_agent_execution_seconds_count)', (r) => r.length === 5);
+  // Until the scrape after the batch's last step (its summary to the admin) is in.
+  const agents = await eventually(
+    'sum by (agent_name) (tax_agent_execution_seconds_count)',
+    (r) => r.length === 5 && r.find((a) => a.metric.agent_name === 'delivery')?.value === 7,
+  );
   const byAgent = Object.fromEntries(agents.map((r) => [r.metric.agent_name, r.value]));
   assert.equal(byAgent.report, 6);
   assert.equal(byAgent.delivery, 7, "six reports and the batch's summary to the admin");
