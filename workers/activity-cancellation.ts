@@ -35,6 +35,8 @@ export function cancellableGraphStore(store: GraphStore, source: SignalSource = 
     replaceGraph: (graphIri, ntriples, options) => store.replaceGraph(graphIri, ntriples, opts(options)),
     dropGraph: (graphIri, options) => store.dropGraph(graphIri, opts(options)),
     countTriples: (graphIri, options) => store.countTriples(graphIri, opts(options)),
+    listGraphs: (options) => store.listGraphs(opts(options)),
+    exportGraph: (graphIri, options) => store.exportGraph(graphIri, opts(options)),
     close: () => store.close(),
   };
 }

@@ -3,6 +3,7 @@
  * Built by createAuditLog (create-audit-log.ts): a JSON-lines file, or PostgreSQL when DATABASE_URL is set.
  */
 import type { Role } from '../security/roles';
+import type { ChainMarks } from './audit-chain';
 
 export const AUDIT_ACTIONS = [
   'report.generated',
@@ -19,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'token.revoked',
   'access.denied',
   'audit.pruned',
+  'backup.restored',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -72,5 +74,23 @@ export interface AuditLog {
    * when no record is old enough; refuses to prune a log that does not verify, so pruning cannot hide tampering.
    */
   prune(before: Date, actor: string): Promise<{ removed: number }>;
+  /**
+   * Hands one consistent snapshot of the chain to `consume`, for a backup: records appended meanwhile are not in
+   * it, and the records are streamed, never all in memory. An entry that is not a record fails the export.
+   */
+  exportChain<T>(consume: (snapshot: ChainSnapshot) => Promise<T>): Promise<T>;
+  /** Fills an empty log with an exported chain as it was (seqs, hashes, marks); throws AuditLogNotEmptyError otherwise. */
+  importChain(snapshot: ChainSnapshot): Promise<{ records: number }>;
   close(): Promise<void>;
+}
+
+/** The chain as a backup holds it: the marks verification checks against, and the records in seq order. */
+export interface ChainSnapshot {
+  marks: ChainMarks;
+  records: AsyncIterable<AuditRecord>;
+}
+
+/** A restore never merges two chains: their seqs would collide. */
+export class AuditLogNotEmptyError extends Error {
+  override readonly name = 'AuditLogNotEmptyError';
 }

@@ -3,10 +3,10 @@
  * Beside it: `<file>.lock` (the cross-process lock), `<file>.head` (seq and hash of the newest record, so a
  * truncated tail shows) and `<file>.anchor.json` (the last pruned record, written only by prune).
  */
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../logging';
-import type { AuditEvent, AuditLog, AuditQuery, AuditRecord, VerifyResult } from './audit-log';
+import { AuditLogNotEmptyError, type AuditEvent, type AuditLog, type AuditQuery, type AuditRecord, type ChainSnapshot, type VerifyResult } from './audit-log';
 import { buildRecord, linkOf, parseRecord, planPrune, verifyChain, type ChainEntry, type ChainLink, type ChainMarks } from './audit-chain';
 import { readIfExists, withLockFile, writePrivateFileAtomic } from '../storage/private-files';
 
@@ -74,6 +74,69 @@ export class FileAuditLog implements AuditLog {
       await writePrivateFileAtomic(this.headFile, JSON.stringify(linkOf(plan.pruned)));
       this.log.info({ removed: plan.removed, throughSeq: plan.anchor.seq }, 'audit log pruned');
       return { removed: plan.removed };
+    });
+  }
+
+  /**
+   * The lock is held only to fix the snapshot: the marks, and the log's length in the file now open. Appends only
+   * add beyond that length and a prune renames a new file into place, so the bytes read afterwards do not change.
+   */
+  async exportChain<T>(consume: (snapshot: ChainSnapshot) => Promise<T>): Promise<T> {
+    const { handle, size, marks } = await this.locked(async () => {
+      const handle = await open(this.file, 'r').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      const size = (await handle?.stat())?.size ?? 0;
+      if (handle) await this.settlePendingAnchor((await readLines(handle, size).next()).value);
+      return { handle, size, marks: { anchor: await this.readLink(this.anchorFile), head: await this.readLink(this.headFile) } };
+    });
+    async function* records(): AsyncGenerator<AuditRecord> {
+      if (!handle) return;
+      for await (const entry of readLines(handle, size)) {
+        if ('malformed' in entry) throw new Error(`the audit log holds an entry that is not a record (${entry.malformed}): run npm run audit:verify`);
+        yield entry;
+      }
+    }
+    try {
+      return await consume({ marks, records: records() });
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /** The records go to a temp file renamed into place, then the marks: a failed restore leaves no log behind. */
+  importChain({ marks, records }: ChainSnapshot): Promise<{ records: number }> {
+    return this.locked(async () => {
+      const held = await Promise.all([this.file, this.headFile, this.anchorFile].map((f) => stat(f).then((s) => s.size > 0, () => false)));
+      if (held.some(Boolean)) throw new AuditLogNotEmptyError(`the audit log ${this.file} already holds records`);
+      const temp = `${this.file}.restore.tmp`;
+      let count = 0;
+      try {
+        const handle = await open(temp, 'w', 0o600);
+        try {
+          let pending = '';
+          for await (const record of records) {
+            pending += `${JSON.stringify(record)}\n`;
+            count++;
+            if (pending.length >= TAIL_CHUNK) {
+              await handle.write(pending);
+              pending = '';
+            }
+          }
+          await handle.write(pending);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, this.file);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+      if (marks.anchor) await writePrivateFileAtomic(this.anchorFile, JSON.stringify(marks.anchor));
+      if (marks.head) await writePrivateFileAtomic(this.headFile, JSON.stringify(marks.head));
+      return { records: count };
     });
   }
 
@@ -149,6 +212,22 @@ function parseLine(line: string): ChainEntry {
     return parseRecord(JSON.parse(line));
   } catch {
     return { malformed: 'not JSON' };
+  }
+}
+
+/** The entries of the complete lines in the first `size` bytes, read in chunks; the bytes after the last newline are not one. */
+async function* readLines(handle: FileHandle, size: number): AsyncGenerator<ChainEntry> {
+  let pending = Buffer.alloc(0);
+  for (let at = 0; at < size; ) {
+    const chunk = Buffer.alloc(Math.min(TAIL_CHUNK, size - at));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
+    if (bytesRead === 0) break;
+    at += bytesRead;
+    pending = Buffer.concat([pending, chunk.subarray(0, bytesRead)]);
+    for (let newline = pending.indexOf(0x0a); newline !== -1; newline = pending.indexOf(0x0a)) {
+      yield parseLine(pending.subarray(0, newline).toString('utf8'));
+      pending = pending.subarray(newline + 1);
+    }
   }
 }
 

@@ -4,13 +4,15 @@
  */
 import pg from 'pg';
 import type { Logger } from '../logging';
-import type { AuditEvent, AuditLog, AuditQuery, AuditRecord, VerifyResult } from './audit-log';
+import { AuditLogNotEmptyError, type AuditEvent, type AuditLog, type AuditQuery, type AuditRecord, type ChainSnapshot, type VerifyResult } from './audit-log';
 import { buildRecord, linkOf, planPrune, verifyChain, type ChainLink } from './audit-chain';
 import { AUDIT_LOCK_KEY, AUDIT_SCHEMA_PRESENT_SQL, AUDIT_SCHEMA_SQL } from './pg-audit-schema';
 
 type Db = pg.PoolClient;
 
 const COLUMNS = 'seq, ts, action, actor, role, target, outcome, source_ip, details, prev_hash, hash';
+/** Rows per query when a backup reads the chain or a restore writes it (11 parameters a row, well under 65,535). */
+const PAGE_ROWS = 1000;
 
 export class PgAuditLog implements AuditLog {
   private readonly pool: pg.Pool;
@@ -68,6 +70,39 @@ export class PgAuditLog implements AuditLog {
     });
   }
 
+  /** Inside one read-only snapshot, in pages of rows, so the chain and its marks belong together. */
+  exportChain<T>(consume: (snapshot: ChainSnapshot) => Promise<T>): Promise<T> {
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db) => {
+      const marks = { anchor: await getMark(db, 'audit_anchor'), head: await getMark(db, 'audit_head') };
+      return consume({ marks, records: recordPages(db) });
+    });
+  }
+
+  /** In one transaction: a failed restore leaves the log empty. */
+  importChain({ marks, records }: ChainSnapshot): Promise<{ records: number }> {
+    return this.transaction('BEGIN', async (db) => {
+      await db.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY]);
+      const { rows } = await db.query<{ held: boolean }>(
+        'SELECT EXISTS (SELECT 1 FROM audit_log) OR EXISTS (SELECT 1 FROM audit_head) OR EXISTS (SELECT 1 FROM audit_anchor) AS held',
+      );
+      if (rows[0]!.held) throw new AuditLogNotEmptyError('the audit log (audit_log table) already holds records');
+      let count = 0;
+      let page: AuditRecord[] = [];
+      for await (const record of records) {
+        page.push(record);
+        if (page.length === PAGE_ROWS) {
+          await insertRecords(db, page);
+          count += page.length;
+          page = [];
+        }
+      }
+      if (page.length > 0) await insertRecords(db, page);
+      if (marks.anchor) await setMark(db, 'audit_anchor', marks.anchor);
+      if (marks.head) await setMark(db, 'audit_head', marks.head);
+      return { records: count + page.length };
+    });
+  }
+
   close(): Promise<void> {
     return this.pool.end();
   }
@@ -116,8 +151,26 @@ async function readChain(db: Db): Promise<{ records: AuditRecord[]; verified: Ve
   return { records, verified };
 }
 
+async function* recordPages(db: Db): AsyncGenerator<AuditRecord> {
+  for (let after = 0; ; ) {
+    const { rows } = await db.query(`SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, PAGE_ROWS]);
+    yield* rows.map(fromRow);
+    if (rows.length < PAGE_ROWS) return;
+    after = Number(rows.at(-1).seq);
+  }
+}
+
 function insertRecord(db: Db, r: AuditRecord): Promise<unknown> {
-  return db.query(`INSERT INTO audit_log (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`, [
+  return insertRecords(db, [r]);
+}
+
+function insertRecords(db: Db, records: readonly AuditRecord[]): Promise<unknown> {
+  const columns = COLUMNS.split(', ').length;
+  const rows = records.map((_, i) => {
+    const at = (n: number) => `$${i * columns + n}`;
+    return `(${at(1)}, ${at(2)}, ${at(3)}, ${at(4)}, ${at(5)}, ${at(6)}, ${at(7)}, ${at(8)}, ${at(9)}::jsonb, ${at(10)}, ${at(11)})`;
+  });
+  const values = records.flatMap((r) => [
     r.seq,
     r.ts,
     r.action,
@@ -130,6 +183,7 @@ function insertRecord(db: Db, r: AuditRecord): Promise<unknown> {
     r.prevHash,
     r.hash,
   ]);
+  return db.query(`INSERT INTO audit_log (${COLUMNS}) VALUES ${rows.join(', ')}`, values);
 }
 
 type MarkTable = 'audit_anchor' | 'audit_head';

@@ -32,5 +32,12 @@ export interface GraphStore {
   dropGraph(graphIri: string, options?: GraphCallOptions): Promise<void>;
   /** Number of triples in a named graph (0 when absent). */
   countTriples(graphIri: string, options?: GraphCallOptions): Promise<number>;
+  /** The IRIs of the named graphs that hold triples (the default graph is not one: the pipeline never writes it). */
+  listGraphs(options?: GraphCallOptions): Promise<string[]>;
+  /**
+   * A named graph as N-Quads (each line naming the graph), in chunks of whole lines, streamed: for backups
+   * (lib/backup), which must not hold a graph in memory.
+   */
+  exportGraph(graphIri: string, options?: GraphCallOptions): AsyncIterable<string>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { GraphCallOptions, GraphStore, RdfTerm, SelectRow } from './graph-store';
+import { triplesToQuads } from './graph-nquads';
 import { countGraphTriples, graphIriRef } from './graph-sparql';
 
 export interface HttpGraphStoreOptions {
@@ -115,6 +116,19 @@ export class HttpGraphStore implements GraphStore {
     return countGraphTriples(this, graphIri, options);
   }
 
+  async listGraphs(options?: GraphCallOptions): Promise<string[]> {
+    const text = await this.send('GET', `${this.repositoryPath}/contexts`, { accept: SPARQL_JSON }, undefined, options);
+    return ((JSON.parse(text) as JsonResults).results?.bindings ?? []).map(({ contextID }) => {
+      // The pipeline names every graph with an IRI; a blank-node context cannot be named in a backup.
+      if (contextID?.type !== 'uri') throw new TypeError(`graph store holds a context that is not an IRI: ${JSON.stringify(contextID)}`);
+      return contextID.value;
+    });
+  }
+
+  exportGraph(graphIri: string, options?: GraphCallOptions): AsyncIterable<string> {
+    return triplesToQuads(this.stream('GET', this.contextPath(graphIri), { accept: 'application/n-triples' }, undefined, options), graphIri);
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }
@@ -134,32 +148,57 @@ export class HttpGraphStore implements GraphStore {
     path: string,
     headers: Record<string, string>,
     body?: string | Readable,
-    { signal }: GraphCallOptions = {},
+    options?: GraphCallOptions,
   ): Promise<string> {
-    let status: number;
-    let text: string;
+    let text = '';
+    for await (const chunk of this.stream(method, path, headers, body, options)) text += chunk;
+    return text;
+  }
+
+  /** One request; the body of a 2xx answer as text, chunk by chunk as it arrives. The signal covers the body too. */
+  private async *stream(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    headers: Record<string, string>,
+    body?: string | Readable,
+    { signal }: GraphCallOptions = {},
+  ): AsyncGenerator<string> {
+    let response: Dispatcher.ResponseData;
     try {
       signal?.throwIfAborted();
-      const response = await this.pool.request({
+      response = await this.pool.request({
         method,
         path,
         headers: this.authorization ? { ...headers, authorization: this.authorization } : headers,
         body,
         signal,
       });
-      status = response.statusCode;
-      text = await response.body.text();
     } catch (err) {
       // A body never read (a request that did not start) still holds its source open.
       if (body instanceof Readable) body.destroy();
-      // Unwrapped, so the caller (Temporal) sees the cancellation it asked for, not a failed request.
-      if (signal?.aborted) throw signal.reason;
-      throw new Error(`graph store ${method} ${this.origin}${path} failed: ${describeCause(err)}`, { cause: err });
+      throw this.failure(method, path, err, signal);
     }
-    if (status < 200 || status > 299) {
-      throw new GraphStoreHttpError(method, path, status, text.slice(0, BODY_EXCERPT_CHARS));
+    const status = response.statusCode;
+    try {
+      if (status < 200 || status > 299) {
+        throw new GraphStoreHttpError(method, path, status, (await response.body.text()).slice(0, BODY_EXCERPT_CHARS));
+      }
+      // A character of several bytes may be cut between chunks: the decoder keeps its start for the next one.
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body) yield decoder.decode(chunk as Buffer, { stream: true });
+      yield decoder.decode();
+    } catch (err) {
+      throw err instanceof GraphStoreHttpError ? err : this.failure(method, path, err, signal);
+    } finally {
+      // A consumer that stops early (or a failure) must not leave the connection holding an unread body.
+      response.body.destroy();
     }
-    return text;
+  }
+
+  private failure(method: string, path: string, err: unknown, signal: AbortSignal | undefined): unknown {
+    // Unwrapped, so the caller (Temporal) sees the cancellation it asked for, not a failed request.
+    if (signal?.aborted) return signal.reason;
+    return new Error(`graph store ${method} ${this.origin}${path} failed: ${describeCause(err)}`, { cause: err });
   }
 }
 

@@ -29,6 +29,8 @@ export function withQueryLogging(store: GraphStore, log: Logger): GraphStore {
     ),
     dropGraph: timed('dropGraph', (graph: string, options?: GraphCallOptions) => store.dropGraph(graph, options)),
     countTriples: (graph, options) => store.countTriples(graph, options),
+    listGraphs: (options) => store.listGraphs(options),
+    exportGraph: (graph, options) => store.exportGraph(graph, options),
     close: () => store.close(),
   };
 }

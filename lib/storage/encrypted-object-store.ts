@@ -29,6 +29,10 @@ export class EncryptedObjectStore implements ObjectStore {
     return this.inner.exists(key);
   }
 
+  list(prefix: string): AsyncIterable<string> {
+    return this.inner.list(prefix);
+  }
+
   close(): void {
     this.inner.close?.();
   }

@@ -1,6 +1,6 @@
 /** ObjectStore on a local directory. Writes are atomic (temp file + rename): readers see the old object or the new one, never half of one. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ObjectNotFoundError, parseObjectKey, type ObjectStore } from './object-store';
 
@@ -36,8 +36,28 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
+  async *list(prefix: string): AsyncGenerator<string> {
+    // Only the directory the prefix names is walked, not the whole store.
+    const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const start = dir === '' ? this.root : join(this.root, ...parseObjectKey(dir.slice(0, -1)));
+    for await (const key of walk(start, dir)) if (key.startsWith(prefix)) yield key;
+  }
+
   localPath(key: string): string {
     return join(this.root, ...parseObjectKey(key));
+  }
+}
+
+/** The keys below `dir`, sorted within each directory. Dot entries are the store's temp files, not objects. */
+async function* walk(dir: string, keyPrefix: string): AsyncGenerator<string> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (isNotFound(err)) return [];
+    throw err;
+  });
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (entry.name.startsWith('.')) continue;
+    if (entry.isDirectory()) yield* walk(join(dir, entry.name), `${keyPrefix}${entry.name}/`);
+    else if (entry.isFile()) yield `${keyPrefix}${entry.name}`;
   }
 }
 

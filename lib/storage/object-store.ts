@@ -6,6 +6,8 @@ export interface ObjectStore {
   /** Throws ObjectNotFoundError when the key has no object. */
   get(key: string): Promise<Buffer>;
   exists(key: string): Promise<boolean>;
+  /** Every key that starts with `prefix` ('' for all), streamed rather than collected. */
+  list(prefix: string): AsyncIterable<string>;
   /** Filesystem path of the object, for stores that have one (e.g. to attach a file without copying it). */
   localPath?(key: string): string;
   /** Releases connections, for stores that hold them. */

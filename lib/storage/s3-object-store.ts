@@ -5,6 +5,7 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   NotFound,
   PutObjectCommand,
@@ -79,6 +80,17 @@ export class S3ObjectStore implements ObjectStore {
       if (err instanceof NotFound || err instanceof NoSuchKey) return false;
       throw err;
     }
+  }
+
+  async *list(prefix: string): AsyncGenerator<string> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.opts.bucket, Prefix: `${this.opts.prefix}${prefix}`, ContinuationToken }),
+      );
+      for (const { Key } of page.Contents ?? []) if (Key) yield Key.slice(this.opts.prefix.length);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   close(): void {
