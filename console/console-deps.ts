@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { createAuditLog } from '../lib/audit/create-audit-log';
-import { ApiTokenStore } from '../lib/auth/api-tokens';
+import { createApiTokenStore } from '../lib/auth/create-api-token-store';
 import { createLoginLimiter } from '../lib/auth/login-limiter';
 import { createOidcVerifier } from '../lib/auth/oidc';
 import { createSessionCodec } from '../lib/auth/session';
@@ -30,7 +30,7 @@ export async function createConsoleDeps(
     temporal,
     objects: createObjectStore(config, keys),
     audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
-    tokens: new ApiTokenStore(config.API_TOKENS_FILE),
+    tokens: createApiTokenStore(config, log),
     ...(config.OIDC_ISSUER &&
       config.OIDC_AUDIENCE &&
       config.OIDC_JWKS_URL && {
@@ -56,7 +56,7 @@ export async function createConsoleDeps(
   return {
     deps,
     async close() {
-      await Promise.all([deps.audit.close(), deps.usage.close()]);
+      await Promise.all([deps.audit.close(), deps.tokens.close(), deps.usage.close()]);
       deps.objects.close?.();
     },
   };

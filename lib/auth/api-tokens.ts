@@ -1,33 +1,12 @@
 /**
- * API tokens for the console and scripts: `txr_<id>_<secret>`. The file keeps only a salted scrypt hash of each
- * secret, so a leaked file (or backup) does not leak working tokens; the id is public and finds the record.
+ * API tokens for the console and scripts: `txr_<id>_<secret>`. The store keeps only a salted scrypt hash of each
+ * secret, so a leaked file, table or backup does not leak working tokens; the id is public and finds the record.
+ * Where the records live is the backend's business (lib/auth/create-api-token-store.ts picks one).
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { assertCompanyId } from '../domain/ids';
 import { isRole, type Principal, type Role } from '../security/roles';
-import { withLockFile, writePrivateFileAtomic } from '../storage/private-files';
-
-export interface PublicTokenRecord {
-  id: string;
-  name: string;
-  role: Role;
-  /** Company ids the token may see; absent = every company. */
-  companies?: string[];
-  createdAt: string;
-  lastUsedAt?: string;
-  revokedAt?: string;
-}
-
-/** What the file stores: the parameters travel with the hash so they can be raised later without breaking old tokens. */
-export interface ApiTokenRecord extends PublicTokenRecord {
-  hash: { alg: 'scrypt'; N: number; r: number; p: number; salt: string; key: string };
-}
-
-interface TokenFile {
-  tokens: ApiTokenRecord[];
-}
+import type { ApiTokenBackend, ApiTokenRecord, PublicTokenRecord } from './api-token-backend';
 
 const TOKEN = /^txr_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
@@ -36,14 +15,13 @@ const SCRYPT = { N: 2 ** 14, r: 8, p: 1, keylen: 32 } as const;
 const LAST_USED_EVERY_MS = 60_000;
 
 export class ApiTokenStore {
-  private cache: { version: string; records: ApiTokenRecord[] } | undefined;
   /** When this process last wrote each token's lastUsedAt, so concurrent requests do not all write it. */
   private readonly touched = new Map<string, number>();
   /** Per token id, the SHA-256 of a secret that passed scrypt in this process. */
   private readonly verified = new Map<string, Buffer>();
 
   constructor(
-    private readonly file: string,
+    private readonly backend: ApiTokenBackend,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -55,28 +33,25 @@ export class ApiTokenStore {
     const secret = randomBytes(32).toString('base64url');
     const salt = randomBytes(16);
     const key = await deriveKey(secret, salt, SCRYPT);
-    return this.mutate((records) => {
-      let id: string;
-      do id = randomBytes(6).toString('hex');
-      while (records.some((r) => r.id === id));
-      const record: ApiTokenRecord = {
-        id,
-        name: input.name,
-        role: input.role,
-        ...(companies ? { companies } : {}),
-        createdAt: this.now().toISOString(),
-        hash: { alg: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64url'), key: key.toString('base64url') },
-      };
-      records.push(record);
-      return { token: `txr_${id}_${secret}`, record: toPublic(record) };
-    });
+    const fields = {
+      name: input.name,
+      role: input.role,
+      ...(companies ? { companies } : {}),
+      createdAt: this.now().toISOString(),
+      hash: { alg: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64url'), key: key.toString('base64url') },
+    } as const;
+    // 48 random bits: a taken id is all but impossible, and then simply drawn again.
+    for (;;) {
+      const record: ApiTokenRecord = { id: randomBytes(6).toString('hex'), ...fields };
+      if (await this.backend.insert(record)) return { token: `txr_${record.id}_${secret}`, record: toPublic(record) };
+    }
   }
 
   async verify(token: string): Promise<Principal | undefined> {
     const match = typeof token === 'string' ? TOKEN.exec(token) : null;
     if (!match) return undefined;
     const [, id, secret] = match as unknown as [string, string, string];
-    const record = (await this.load()).find((r) => r.id === id);
+    const record = await this.backend.get(id);
     if (!record || record.revokedAt || !(await this.secretMatches(record, secret))) return undefined;
     await this.touch(record);
     return {
@@ -91,7 +66,7 @@ export class ApiTokenStore {
   /**
    * scrypt on every request would cap an API client at a few requests a second. After one successful scrypt check,
    * this process remembers the SHA-256 of the secret (a 256-bit random secret: its hash is as unguessable as the
-   * secret) and compares against that; revocation is still read from the file on every call.
+   * secret) and compares against that; revocation is still read from the backend on every call.
    */
   private async secretMatches(record: ApiTokenRecord, secret: string): Promise<boolean> {
     const digest = createHash('sha256').update(secret).digest();
@@ -104,22 +79,21 @@ export class ApiTokenStore {
 
   /** False once revoked: lets the console end sessions that were opened with a token revoked since. */
   async isActive(id: string): Promise<boolean> {
-    const record = (await this.load()).find((r) => r.id === id);
+    const record = await this.backend.get(id);
     return Boolean(record && !record.revokedAt);
   }
 
   async list(): Promise<PublicTokenRecord[]> {
-    return (await this.load()).map(toPublic);
+    return (await this.backend.list()).map(toPublic);
   }
 
   /** True when this call revoked the token; false for an unknown or already revoked id. */
-  async revoke(id: string): Promise<boolean> {
-    return this.mutate((records) => {
-      const record = records.find((r) => r.id === id);
-      if (!record || record.revokedAt) return false;
-      record.revokedAt = this.now().toISOString();
-      return true;
-    });
+  revoke(id: string): Promise<boolean> {
+    return this.backend.revoke(id, this.now().toISOString());
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
   }
 
   private async touch(record: ApiTokenRecord): Promise<void> {
@@ -128,55 +102,15 @@ export class ApiTokenStore {
     if (at - last < LAST_USED_EVERY_MS) return;
     this.touched.set(record.id, at);
     try {
-      await this.mutate((records) => {
-        const current = records.find((r) => r.id === record.id);
-        if (current) current.lastUsedAt = new Date(at).toISOString();
-      });
+      await this.backend.setLastUsed(record.id, new Date(at).toISOString());
     } catch {
-      // Bookkeeping only: a full disk or a busy lock must not turn a valid token away.
+      // Bookkeeping only: a full disk, a busy lock or a database hiccup must not turn a valid token away.
     }
-  }
-
-  /** The records, re-read only when the file was replaced (every write renames a new file into place). */
-  private async load(): Promise<ApiTokenRecord[]> {
-    let handle;
-    try {
-      handle = await open(this.file, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    try {
-      const info = await handle.stat();
-      const version = `${info.ino}:${info.mtimeMs}:${info.size}`;
-      if (this.cache?.version !== version) this.cache = { version, records: parseFile(await handle.readFile('utf8')) };
-      return this.cache.records;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Read-modify-write under a lock file, so the CLI and a running console do not undo each other's changes. */
-  private async mutate<T>(change: (records: ApiTokenRecord[]) => T): Promise<T> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    return withLockFile(`${this.file}.lock`, async () => {
-      this.cache = undefined;
-      const records = structuredClone(await this.load());
-      const result = change(records);
-      await writePrivateFileAtomic(this.file, `${JSON.stringify({ tokens: records } satisfies TokenFile, null, 2)}\n`);
-      return result;
-    });
   }
 }
 
 function toPublic({ hash: _hash, ...record }: ApiTokenRecord): PublicTokenRecord {
   return structuredClone(record);
-}
-
-function parseFile(text: string): ApiTokenRecord[] {
-  const parsed = JSON.parse(text) as Partial<TokenFile>;
-  if (!Array.isArray(parsed.tokens)) throw new Error('API token file: expected {"tokens": [...]}');
-  return parsed.tokens;
 }
 
 async function secretMatches(secret: string, hash: ApiTokenRecord['hash']): Promise<boolean> {

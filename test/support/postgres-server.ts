@@ -20,6 +20,8 @@ export interface PostgresServer {
   url: string;
   /** The superuser's password, for tests that check it never reaches a log. */
   password: string;
+  /** Creates an empty database on this server and returns its superuser URL (a test's own tables, no cleanup). */
+  createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -61,12 +63,26 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     child.stderr!.on('data', keepTail);
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     await waitForConnection(url, () => child!.exitCode === null);
-    return { url, password, stop };
+    return { url, password, createDatabase: (name) => createDatabase(url, name), stop };
   } catch (err) {
     await stop();
     const detail = (err as { stderr?: Buffer }).stderr?.toString() ?? output;
     throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n--- output tail ---\n${detail}`, { cause: err });
   }
+}
+
+async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${JSON.stringify(name)}: lower-case letters, digits and _`);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.href;
 }
 
 function postgresUser(): { uid: number; gid: number } {
