@@ -1,7 +1,7 @@
 /** Picks the knowledge-graph backend: a GraphDB/RDF4J repository when configured, else embedded oxigraph. */
 import type { GraphStore } from './graph-store';
 import { HttpGraphStore } from './http-graph-store';
-import { OxigraphStore } from './oxigraph-store';
+import { OxigraphStore, type OxigraphStoreLog } from './oxigraph-store';
 
 export interface GraphStoreConfig {
   /** Repository URL, e.g. http://host:7200/repositories/tax; unset means the embedded store. */
@@ -10,8 +10,12 @@ export interface GraphStoreConfig {
   password?: string;
   token?: string;
   timeoutMs: number;
-  /** Embedded store only: N-Quads file that keeps the graph across restarts. */
+  /** Embedded store only: N-Quads snapshot (and its journal) that keeps the graph across restarts. */
   persistFile?: string;
+  /** Embedded store only: the quads it may hold before it refuses writes. */
+  maxQuads?: number;
+  /** Embedded store only: where it reports a torn journal or a compaction. */
+  log?: OxigraphStoreLog;
 }
 
 export function createGraphStore(opts: GraphStoreConfig): GraphStore {
@@ -24,5 +28,5 @@ export function createGraphStore(opts: GraphStoreConfig): GraphStore {
       timeoutMs: opts.timeoutMs,
     });
   }
-  return new OxigraphStore({ persistFile: opts.persistFile });
+  return new OxigraphStore({ persistFile: opts.persistFile, maxQuads: opts.maxQuads, log: opts.log });
 }
