@@ -4,32 +4,29 @@ import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
 import { recordFindings } from '../lib/llm/findings-graph';
-import { retrieveGrounding, type SemanticSearch } from '../lib/llm/grounding';
+import { retrieveGrounding, withRelated } from '../lib/llm/grounding';
 import { callCostUsd } from '../lib/llm/llm-prices';
-import { openAiEmbedder } from '../lib/llm/semantic-search';
+import type { EmbeddingUsage } from '../lib/llm/semantic-search';
 import { usageRecord } from '../lib/llm/usage-ledger';
-import { attemptId } from './attempt-id';
+import { callId } from './attempt-id';
 import { ensureReferenceGraph, readReferenceGraph, type ReferenceGraph } from '../lib/llm/reference-graph';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
-import type { AnalyzeInput, AnalyzeResult, GroundingInput } from './types';
+import type { AnalyzeInput, AnalyzeResult, ApplyGroundingInput, GroundingInput, GroundingResult } from './types';
 
-export function createAnalysisActivities({ config, graph, objects, rules, log, llmCache, llmUsage, prices, metrics, cancellation }: ActivityDeps) {
-  const semantic: SemanticSearch | undefined =
-    config.LLM_EMBEDDING_MODEL && llmConfigured(config)
-      ? {
-          embedder: openAiEmbedder({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS, signal: cancellation }, config.LLM_EMBEDDING_MODEL),
-          cache: llmCache,
-          ttlMs: config.LLM_CACHE_TTL_EMBEDDINGS,
-        }
-      : undefined;
+export function createAnalysisActivities({ config, graph, objects, rules, log, llmUsage, prices, metrics }: ActivityDeps) {
+  // The search itself runs on the LLM role (activities/search-by-meaning.ts): this role only names the model.
+  const embeddingModel = llmConfigured(config) ? config.LLM_EMBEDDING_MODEL : undefined;
 
   let reference: Promise<ReferenceGraph> | undefined;
 
-  /** Embeddings are metered like chat calls: tokens estimated (the embeddings answer's usage is not passed on). */
-  async function meterEmbeddings(doc: FindingsDocument, model: string, use: { texts: number; hits: number; sentTokens: number }) {
+  /**
+   * Embeddings are metered like chat calls: tokens estimated (the embeddings answer's usage is not passed on).
+   * Once per run and activity: a retried apply does not count the search twice.
+   */
+  async function meterEmbeddings(doc: FindingsDocument, model: string, use: EmbeddingUsage) {
     const usage = { inputTokens: use.sentTokens, cachedInputTokens: 0, outputTokens: 0 };
     const usd = callCostUsd(prices, model, usage) ?? 0;
     metrics.llmUsage(model, usage, usd);
@@ -37,7 +34,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
     metrics.llmCache('miss', use.texts - use.hits);
     await llmUsage.record(
       usageRecord(new Date(), {
-        id: attemptId(), period: doc.period, companyId: doc.companyId, task: 'embeddings', model, cached: use.sentTokens === 0,
+        id: callId(), period: doc.period, companyId: doc.companyId, task: 'embeddings', model, cached: use.sentTokens === 0,
         fallbackUsed: false, ...usage, usd, estimated: true, outcome: 'ok',
       }),
     );
@@ -81,29 +78,42 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
 
     /**
      * GraphRAG: the findings' legal basis and the company's earlier findings, from the graph into findings.json;
-     * with an embeddings model, also the articles and memos nearest to each finding by meaning.
+     * with an embeddings model, also the texts to search by meaning, for the LLM queue.
      */
-    async groundNarrative(input: GroundingInput): Promise<{ articles: number; previousMonths: number }> {
-      const logger = activityLogger(log, input);
+    async groundNarrative(input: GroundingInput): Promise<GroundingResult> {
       await ensureReferenceGraph(graph, await (reference ??= readReferenceGraph(config.LAW_ARTICLES_FILE)));
       const doc = await readFindingsDoc(objects, input.findingsKey);
-      const { grounding, embeddings } = await retrieveGrounding(graph, doc, semantic).catch(async (err: unknown) => {
-        // Search by meaning only adds context: without it the prompt still has the linked articles.
-        logger.warn({ event: 'semantic_search_failed', error: String(err) }, 'semantic search failed; grounding without it');
-        return retrieveGrounding(graph, doc);
-      });
-      if (embeddings && semantic) await meterEmbeddings(doc, semantic.embedder.model, embeddings);
+      const { grounding, search } = await retrieveGrounding(graph, doc, embeddingModel);
       await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
-      logger.info(
+      activityLogger(log, input).info(
         {
           event: 'grounding_retrieved',
           articles: grounding.articles.map((a) => a.id),
           previous_months: grounding.previousMonths.map((m) => m.period),
-          ...(embeddings ? { embedded_texts: embeddings.texts, embedding_cache_hits: embeddings.hits } : {}),
+          ...(search ? { search_texts: search.findings.length + search.articles.length + search.memos.length } : {}),
         },
         'grounding retrieved',
       );
-      return { articles: grounding.articles.length, previousMonths: grounding.previousMonths.length };
+      return { articles: grounding.articles.length, previousMonths: grounding.previousMonths.length, search };
+    },
+
+    /** The search by meaning's neighbours into findings.json's grounding, its embeddings metered. */
+    async applyGrounding(input: ApplyGroundingInput): Promise<{ articles: number }> {
+      const doc = await readFindingsDoc(objects, input.findingsKey);
+      if (!doc.grounding) throw new Error(`${input.findingsKey} has no grounding to add the search by meaning to`);
+      const grounding = await withRelated(graph, doc.grounding, input.related);
+      await meterEmbeddings(doc, input.model, input.usage);
+      await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
+      activityLogger(log, input).info(
+        {
+          event: 'grounding_related',
+          articles_by_meaning: grounding.articles.slice(doc.grounding.articles.length).map((a) => a.id),
+          embedded_texts: input.usage.texts,
+          embedding_cache_hits: input.usage.hits,
+        },
+        'search by meaning applied',
+      );
+      return { articles: grounding.articles.length };
     },
   };
 }

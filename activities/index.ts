@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { createEtlActivities } from './extract-ledger';
 import { createEarlierMonthsActivities } from './load-earlier-months';
 import { createRenderActivities } from './render-report';
+import { createSemanticSearchActivities } from './search-by-meaning';
 import { createValidationActivities } from './validate-ledger';
 import { createAdminNoticeActivities } from './notify-admin';
 import { createNarrativeActivities } from './write-narrative';
@@ -22,8 +23,8 @@ export function createActivities(deps: ActivityDeps) {
       ...createAdminNoticeActivities(deps),
       ...narrative,
     },
-    /** Model calls, on `<TASK_QUEUE>-llm`: rate and concurrency limited apart from the rest. */
-    llm: { callNarrativeModel },
+    /** Model calls (narrative parts, embeddings), on `<TASK_QUEUE>-llm`: rate and concurrency limited apart from the rest. */
+    llm: { callNarrativeModel, ...createSemanticSearchActivities(deps) },
     /** Chromium, on `<TASK_QUEUE>-render`: CPU-bound, scaled apart from the rest. */
     render: createRenderActivities(deps),
   };

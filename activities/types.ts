@@ -3,6 +3,7 @@ import type { BatchCounts, BatchSummaryKind, CompanyFailure } from '../lib/domai
 import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
 import type { NarrativeReply, NarrativeRequest } from '../lib/llm/narrative-writer';
 import type { LlmTask } from '../lib/llm/prompts';
+import type { SemanticSearchReply, SemanticSearchRequest } from '../lib/llm/semantic-search';
 
 export interface CompanyPageInput {
   /** The last company id of the previous page; absent for the first page. */
@@ -54,6 +55,22 @@ export interface AnalyzeResult {
 
 export interface GroundingInput extends CompanyMonth {
   findingsKey: string;
+}
+
+export interface GroundingResult {
+  articles: number;
+  previousMonths: number;
+  /**
+   * With an embeddings model and findings: the texts to search by meaning on the LLM queue (runs recorded before
+   * the search moved there have none: it ran inside groundNarrative).
+   */
+  search?: SemanticSearchRequest;
+}
+
+/** The search's neighbours and embedding use, applied to findings.json and metered beside the workflows. */
+export interface ApplyGroundingInput extends GroundingInput, SemanticSearchReply {
+  /** The embeddings model that searched. */
+  model: string;
 }
 
 export interface NarrativeInput extends CompanyMonth {

@@ -88,8 +88,8 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
   };
 }
 
-/** A model that cannot write the part now becomes an ApplicationFailure Temporal retries, or not, by its kind. */
-async function failAsTemporal<T>(log: Logger, part: { task?: string; model: string }, work: () => Promise<T>): Promise<T> {
+/** A model that cannot do the work now becomes an ApplicationFailure Temporal retries, or not, by its kind. */
+export async function failAsTemporal<T>(log: Logger, part: { task?: string; model: string }, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {

@@ -13,6 +13,8 @@ const AGENT_OF: Record<keyof Activities, AgentName> = {
   validateLedger: 'validation',
   analyzeLedger: 'analysis',
   groundNarrative: 'analysis',
+  rankByMeaning: 'analysis',
+  applyGrounding: 'analysis',
   prepareNarrative: 'analysis',
   callNarrativeModel: 'analysis',
   applyNarrative: 'analysis',

@@ -27,6 +27,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'LedgerMissingError',
   // A sealed file that does not open (wrong key, tampered bytes) opens no better on a retry.
   'DecryptionError',
+  // The embedded graph store at its size limit: a retry finds it no emptier (the firm belongs on GRAPHDB_URL).
+  'EmbeddedGraphFullError',
 ];
 
 /**
@@ -64,7 +66,7 @@ function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
 }
 
 /** Graph reads and writes, and the analysis on them: a GraphDB restart or a failover (30 min) is waited out. */
-export const { listCompanies, listCompanyPage, extractLedger, validateLedger, loadEarlierMonths, analyzeLedger, groundNarrative } =
+export const { listCompanies, listCompanyPage, extractLedger, validateLedger, loadEarlierMonths, analyzeLedger, groundNarrative, applyGrounding } =
   proxyActivities<Activities>({
     startToCloseTimeout: '5m',
     scheduleToCloseTimeout: '30m',
@@ -74,11 +76,12 @@ export const { listCompanies, listCompanyPage, extractLedger, validateLedger, lo
   });
 
 /**
- * One model's part of the narrative: 3 attempts with exponential backoff (a 429's Retry-After overrides the
- * delay), then the workflow moves to the next model. Rejections (400, 401, 403), refused answers and the hard
- * budget are non-retryable and move on at once.
+ * Model calls on the LLM queue: one model's part of the narrative, or a search by meaning. 3 attempts with
+ * exponential backoff (a 429's Retry-After overrides the delay), then the workflow moves on (the next model, or
+ * grounding without the search). Rejections (400, 401, 403, 404), refused answers and the hard budget are
+ * non-retryable and move on at once.
  */
-export const narrativeActivities = () =>
+export const llmActivities = () =>
   proxyActivities<Activities & RetiredActivities>({
     ...queueFor('llm'),
     startToCloseTimeout: '2m',

@@ -11,16 +11,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { AnalyzeResult, DataValidationDetails, NarrativeInput } from '../activities/types';
+import type { AnalyzeResult, DataValidationDetails, GroundingInput, NarrativeInput } from '../activities/types';
 import type { RiskLevel } from '../lib/domain/findings';
 import {
   analyzeLedger,
+  applyGrounding,
   deliverDataQualityReport,
   deliverReport,
   deliverRunFailureNotice,
   groundNarrative,
+  llmActivities,
   loadEarlierMonths,
-  narrativeActivities,
   renderActivities,
   applyNarrative,
   prepareNarrative,
@@ -204,9 +205,28 @@ async function writeNarrative(companyId: string, period: string, analysis: Analy
   const { findingsKey } = analysis;
   if (!patched('llm-tasks')) return writeWithFallback({ companyId, period, findingsKey }, analysis.narrativeModels ?? []);
   const chains = analysis.llmChains ?? { insights: [], summary: [] };
-  await groundNarrative({ companyId, period, findingsKey });
+  await ground({ companyId, period, findingsKey });
   await writeWithFallback({ companyId, period, findingsKey, task: 'insights' }, chains.insights);
   return writeWithFallback({ companyId, period, findingsKey, task: 'summary' }, chains.summary);
+}
+
+/**
+ * The findings grounded in the graph beside the workflows; with an embeddings model, also searched by meaning on
+ * the LLM queue (the role with the API key, under the queue's rate limit) from the texts alone, and the neighbours
+ * applied beside the workflows: no vector enters the history. The search only adds context, so grounding goes on
+ * without it when it fails. Runs recorded before it moved searched inside groundNarrative.
+ */
+async function ground(part: GroundingInput): Promise<void> {
+  const { search } = await groundNarrative(part);
+  if (!search || !patched('semantic-on-llm-queue')) return;
+  const ranked = await llmActivities()
+    .rankByMeaning(search)
+    .catch((err: unknown) => {
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      log.warn('search by meaning failed; grounding without it', { model: search.model, error: err.cause?.message });
+      return undefined;
+    });
+  if (ranked) await applyGrounding({ ...part, model: search.model, ...ranked });
 }
 
 /**
@@ -215,7 +235,7 @@ async function writeNarrative(companyId: string, period: string, analysis: Analy
  */
 async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackUsed'>, models: string[]): Promise<string> {
   const stateless = patched('stateless-llm-role');
-  const { writeNarrative } = narrativeActivities();
+  const { writeNarrative } = llmActivities();
   for (const [index, model] of models.entries()) {
     const attempt = { ...part, model, fallbackUsed: index > 0 };
     try {
@@ -239,7 +259,7 @@ async function writeWithModel(attempt: NarrativeInput): Promise<string> {
   const prepared = await prepareNarrative(attempt);
   if (prepared.written) return prepared.result.model;
   const { request } = prepared;
-  const reply = await narrativeActivities()
+  const reply = await llmActivities()
     .callNarrativeModel(request)
     .catch(async (err: unknown) => {
       if (err instanceof ActivityFailure && !isCancellation(err)) await applyNarrative({ ...attempt, request });

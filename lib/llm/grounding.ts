@@ -1,5 +1,6 @@
 // GraphRAG retrieval: the legal basis of the month's findings and the company's findings of earlier months,
-// both by SPARQL from the knowledge graph.
+// both by SPARQL from the knowledge graph; with an embeddings model, the texts to search by meaning (searched on
+// the LLM role) and, once searched, the articles found that way.
 import type { FindingsDocument, Grounding, LawArticleRef, PreviousMonthFindings, Severity } from '../domain/findings';
 import { addMonths } from '../domain/periods';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
@@ -7,7 +8,7 @@ import { graphIriRef } from '../graph/graph-sparql';
 import { LAW_NS, companyIri, findingsGraphIri, ledgerGraphIri, ruleIri } from '../rdf/iris';
 import { TAX } from '../rdf/vocabulary';
 import { REFERENCE_GRAPH } from './reference-graph';
-import { embedCached, relatedByMeaning, type Embedder, type EmbeddingCache } from './semantic-search';
+import type { Related, SemanticSearchRequest } from './semantic-search';
 
 /** How many months before the report month the prompt sees. */
 export const HISTORY_MONTHS = 3;
@@ -15,42 +16,33 @@ export const HISTORY_MONTHS = 3;
 /** Distinct memo texts of the month the semantic search compares with. */
 const MEMO_CANDIDATES = 200;
 
-export interface SemanticSearch extends EmbeddingCache {
-  embedder: Embedder;
-}
-
 export interface GroundingResult {
   grounding: Grounding;
-  /** Embedding use of the semantic search, for metering. */
-  embeddings?: { texts: number; hits: number; sentTokens: number };
+  /** With an embeddings model and findings to search for: what the search compares. */
+  search?: SemanticSearchRequest;
 }
 
-export async function retrieveGrounding(graph: GraphStore, doc: FindingsDocument, semantic?: SemanticSearch): Promise<GroundingResult> {
+export async function retrieveGrounding(graph: GraphStore, doc: FindingsDocument, embeddingModel?: string): Promise<GroundingResult> {
   const [articles, previousMonths] = await Promise.all([lawArticles(graph, doc), previousFindings(graph, doc)]);
-  if (!semantic || doc.findings.length === 0) return { grounding: { articles, previousMonths } };
+  const grounding = { articles, previousMonths };
+  if (!embeddingModel || doc.findings.length === 0) return { grounding };
 
   const [candidates, memos] = await Promise.all([allArticles(graph), monthMemos(graph, doc)]);
-  const texts = [
-    ...doc.findings.map((f) => f.message),
-    ...candidates.map((a) => `${a.title}: ${a.text}`),
-    ...memos,
-  ];
-  const { vectors, hits, sentTokens } = await embedCached(semantic.embedder, semantic, texts);
-  const at = (offset: number, i: number) => vectors[offset + i]!;
-  const related = relatedByMeaning(
-    doc.findings,
-    doc.findings.map((_, i) => at(0, i)),
-    candidates.map((article, i) => ({ article, vector: at(doc.findings.length, i) })),
-    articles,
-    memos.map((text, i) => ({ text, vector: at(doc.findings.length + candidates.length, i) })),
-  );
-  // Articles found by meaning join the prompt's articles; they cite no rule of this month.
-  const cited = new Set(articles.map((a) => a.id));
-  const extra = candidates.filter((a) => !cited.has(a.id) && related.some((r) => r.articles.includes(a.id)));
-  return {
-    grounding: { articles: [...articles, ...extra.map((a) => ({ ...a, rules: [] }))], previousMonths, related },
-    embeddings: { texts: texts.length, hits, sentTokens },
+  const search: SemanticSearchRequest = {
+    model: embeddingModel,
+    findings: doc.findings.map((f) => ({ text: f.message, linked: articles.filter((a) => a.rules.includes(f.ruleId)).map((a) => a.id) })),
+    articles: candidates.map((a) => ({ id: a.id, text: `${a.title}: ${a.text}` })),
+    memos,
   };
+  return { grounding, search };
+}
+
+/** The grounding with the search's neighbours; articles found by meaning join the prompt's, citing no rule of this month. */
+export async function withRelated(graph: GraphStore, grounding: Grounding, related: Related): Promise<Grounding> {
+  const cited = new Set(grounding.articles.map((a) => a.id));
+  const found = new Set(related.flatMap((r) => r.articles));
+  const extra = (await allArticles(graph)).filter((a) => !cited.has(a.id) && found.has(a.id));
+  return { ...grounding, articles: [...grounding.articles, ...extra.map((a) => ({ ...a, rules: [] }))], related };
 }
 
 const ARTICLE_FIELDS = `?article tax:lawName ?law ; tax:articleRef ?ref ; rdfs:label ?title ; tax:articleText ?text .`;

@@ -121,17 +121,24 @@ export async function prepareNarrativeTask(deps: NarrativeWriterDeps, run: TaskR
   return { written: false, request };
 }
 
+/**
+ * A failed model call (chat or embeddings) as the LlmTaskError its kind makes it, counted as a model error.
+ * Cancelled, not failed: no model error; the signal's reason goes up as it is.
+ */
+export function modelCallFailure(model: string, metrics: TaxMetrics, signal: AbortSignal | undefined) {
+  return (err: unknown): never => {
+    if (signal?.aborted) throw err;
+    const c = classifyLlmError(err);
+    metrics.llmError(model, c.label);
+    throw new LlmTaskError(`${model}: ${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, c.type, c.retryable, c.retryAfterMs);
+  };
+}
+
 /** The model call itself, on the LLM role: the endpoint and its key, the request in, the reply out. */
 export async function askModel(endpoint: LlmEndpoint, metrics: TaxMetrics, request: NarrativeRequest): Promise<NarrativeReply> {
   const signal = endpoint.signal?.();
   const result = await callModel(endpoint, request.model, request.task, buildPrompt(request.task, request.input, request.memos), { signal }).catch(
-    (err: unknown) => {
-      // Cancelled, not failed: no model error; the signal's reason goes up as it is.
-      if (signal?.aborted) throw err;
-      const c = classifyLlmError(err);
-      metrics.llmError(request.model, c.label);
-      throw new LlmTaskError(`${request.model}: ${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, c.type, c.retryable, c.retryAfterMs);
-    },
+    modelCallFailure(request.model, metrics, signal),
   );
   return { answer: result.answer, invalid: result.invalid, usage: result.usage };
 }

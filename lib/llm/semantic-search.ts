@@ -1,9 +1,9 @@
 // With an embeddings model configured, grounding also searches by meaning: for each finding, the law articles
-// and the month's memo texts closest to its message. Vectors are cached without expiry (same model, same text).
+// and the month's memo texts closest to its message. The search runs on the LLM role from the texts alone (the
+// request below); vectors stay in that worker's memory and never reach the workflow history.
 import { OpenAIEmbeddings } from '@langchain/openai';
-import type { Grounding, LawArticleRef } from '../domain/findings';
+import type { Grounding } from '../domain/findings';
 import { clientOptions, type LlmEndpoint } from './chat-call';
-import { cacheKey, type LlmCache } from './llm-cache';
 import { estimateTokens } from './token-estimate';
 
 const RELATED_ARTICLES = 2;
@@ -46,46 +46,121 @@ function fetchWithSignal(current: () => AbortSignal | undefined): typeof fetch {
   };
 }
 
-export interface EmbeddingCache {
-  cache: LlmCache;
-  ttlMs: number;
+/** What the search compares, as texts: prepared beside the workflows, sent to the LLM queue in the activity's arguments. */
+export interface SemanticSearchRequest {
+  model: string;
+  /** Per finding (by index): its message, and the articles already linked to its rule (never suggested again). */
+  findings: Array<{ text: string; linked: string[] }>;
+  articles: Array<{ id: string; text: string }>;
+  memos: string[];
 }
 
-/** Vectors for the texts; only texts not in the cache are sent. Returns the tokens sent (estimated: no usage in the API's answer here). */
-export async function embedCached(embedder: Embedder, { cache, ttlMs }: EmbeddingCache, texts: readonly string[]) {
-  const keys = texts.map((t) => cacheKey('embedding', embedder.model, t));
-  const vectors = await Promise.all(keys.map((k) => cache.get<number[]>(k)));
-  const missing = [...new Set(texts.filter((_, i) => !vectors[i]))];
+/** The nearest neighbours only (ids and memo texts), and the embedding use for metering where the result is applied. */
+export interface SemanticSearchReply {
+  related: Related;
+  usage: EmbeddingUsage;
+}
+
+export type Related = NonNullable<Grounding['related']>;
+
+/** Texts compared, of them found in the cache, and the tokens sent (estimated: the API's answer is not passed on). */
+export interface EmbeddingUsage {
+  texts: number;
+  hits: number;
+  sentTokens: number;
+}
+
+type Vector = ArrayLike<number>;
+
+/**
+ * Vectors by model and text in the LLM worker's memory (that role has no Redis and no volume), the least recently
+ * used dropped first. Article texts repeat for every company, so they stay; memos come and go. Held as float32,
+ * as the API computes them: 6 KiB per 1,536-dimension vector.
+ */
+export class VectorCache {
+  private readonly entries = new Map<string, { vector: Float32Array; storedAt: number }>();
+
+  /** ttlMs 0: a vector never expires (same model, same text, same vector). */
+  constructor(
+    readonly maxEntries: number,
+    private readonly ttlMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(model: string, text: string): Float32Array | undefined {
+    const key = cacheKeyOf(model, text);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (this.ttlMs > 0 && this.now() - entry.storedAt >= this.ttlMs) return undefined;
+    this.entries.set(key, entry);
+    return entry.vector;
+  }
+
+  set(model: string, text: string, vector: readonly number[]): Float32Array {
+    const key = cacheKeyOf(model, text);
+    const stored = Float32Array.from(vector);
+    this.entries.delete(key);
+    this.entries.set(key, { vector: stored, storedAt: this.now() });
+    for (const oldest of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(oldest);
+    }
+    return stored;
+  }
+}
+
+const cacheKeyOf = (model: string, text: string) => `${model}\u0000${text}`;
+
+/** Vectors for the texts; only texts not in the cache are sent, each once. */
+export async function embedCached(embedder: Embedder, cache: VectorCache, texts: readonly string[]) {
+  const known = texts.map((t) => cache.get(embedder.model, t));
+  const missing = [...new Set(texts.filter((_, i) => !known[i]))];
   const fresh = missing.length > 0 ? await embedder.embed(missing) : [];
-  const byText = new Map(missing.map((t, i) => [t, fresh[i]!]));
-  await Promise.all(missing.map((t) => cache.set(cacheKey('embedding', embedder.model, t), byText.get(t), ttlMs)));
+  // Kept here too: a request larger than the cache must not lose its own vectors to eviction.
+  const byText = new Map(missing.map((t, i) => [t, cache.set(embedder.model, t, fresh[i]!)]));
   return {
-    vectors: texts.map((t, i) => vectors[i] ?? byText.get(t)!),
-    hits: vectors.filter(Boolean).length,
+    vectors: texts.map((t, i): Vector => known[i] ?? byText.get(t)!),
+    hits: known.filter(Boolean).length,
     sentTokens: missing.reduce((sum, t) => sum + estimateTokens(embedder.model, t), 0),
+  };
+}
+
+/** The search on the LLM role: the request's texts embedded (through the cache), the nearest neighbours per finding. */
+export async function searchByMeaning(embedder: Embedder, cache: VectorCache, request: SemanticSearchRequest): Promise<SemanticSearchReply> {
+  const { findings, articles, memos } = request;
+  const texts = [...findings.map((f) => f.text), ...articles.map((a) => a.text), ...memos];
+  const { vectors, hits, sentTokens } = await embedCached(embedder, cache, texts);
+  const at = (offset: number) => (i: number) => vectors[offset + i]!;
+  const [article, memo] = [at(findings.length), at(findings.length + articles.length)];
+  return {
+    related: relatedByMeaning(
+      findings.map((f, i) => ({ vector: vectors[i]!, linked: f.linked })),
+      articles.map((a, i) => ({ id: a.id, vector: article(i) })),
+      memos.map((text, i) => ({ text, vector: memo(i) })),
+    ),
+    usage: { texts: texts.length, hits, sentTokens },
   };
 }
 
 /** Per finding (by index), the nearest articles not already linked to its rule, and the nearest memos. */
 export function relatedByMeaning(
-  findings: ReadonlyArray<{ ruleId: string; message: string }>,
-  queryVectors: number[][],
-  articles: ReadonlyArray<{ article: Omit<LawArticleRef, 'rules'>; vector: number[] }>,
-  linked: readonly LawArticleRef[],
-  memos: ReadonlyArray<{ text: string; vector: number[] }>,
-): NonNullable<Grounding['related']> {
-  return findings.map((f, finding) => {
-    const query = queryVectors[finding]!;
-    const own = new Set(linked.filter((a) => a.rules.includes(f.ruleId)).map((a) => a.id));
-    return {
-      finding,
-      articles: nearest(query, articles.filter((a) => !own.has(a.article.id)), RELATED_ARTICLES).map((a) => a.article.id),
-      memos: nearest(query, memos, RELATED_MEMOS).map((m) => m.text),
-    };
-  });
+  findings: ReadonlyArray<{ vector: Vector; linked: readonly string[] }>,
+  articles: ReadonlyArray<{ id: string; vector: Vector }>,
+  memos: ReadonlyArray<{ text: string; vector: Vector }>,
+): Related {
+  return findings.map(({ vector, linked }, finding) => ({
+    finding,
+    articles: nearest(vector, articles.filter((a) => !linked.includes(a.id)), RELATED_ARTICLES).map((a) => a.id),
+    memos: nearest(vector, memos, RELATED_MEMOS).map((m) => m.text),
+  }));
 }
 
-function nearest<T extends { vector: number[] }>(query: number[], items: readonly T[], k: number): T[] {
+function nearest<T extends { vector: Vector }>(query: Vector, items: readonly T[], k: number): T[] {
   return items
     .map((item) => ({ item, score: cosine(query, item.vector) }))
     .filter((s) => s.score > 0)
@@ -94,7 +169,7 @@ function nearest<T extends { vector: number[] }>(query: number[], items: readonl
     .map((s) => s.item);
 }
 
-export function cosine(a: readonly number[], b: readonly number[]): number {
+export function cosine(a: Vector, b: Vector): number {
   let dot = 0;
   let na = 0;
   let nb = 0;

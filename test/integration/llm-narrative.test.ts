@@ -12,7 +12,7 @@ import { costReport } from '../../lib/llm/cost-report';
 import { callCostUsd, type PriceTable } from '../../lib/llm/llm-prices';
 import { FileUsageLedger, seoulDay } from '../../lib/llm/usage-ledger';
 import { pdfText, readFindings } from '../support/artifacts';
-import { insightsReply, promptData, startFakeOpenAi, summaryReply, type FakeOpenAi, type RecordedRequest, type ScriptedReply } from '../support/fake-openai';
+import { insightsReply, promptData, startFakeOpenAi, summaryReply, taxWordEmbedding, type FakeOpenAi, type RecordedRequest, type ScriptedReply } from '../support/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const PRICES: PriceTable = {
@@ -27,13 +27,9 @@ const CHEAP_USAGE = { prompt_tokens: 800, completion_tokens: 120 };
 let llm: FakeOpenAi;
 let h: Harness;
 
-/** A deterministic embedding: which of a few tax words the text mentions. */
-const EMBEDDING_WORDS = ['가지급금', '이자', '기업업무추진비', '증빙', '차량', '신고', '가수금'];
-const embed = (text: string) => [0.01, ...EMBEDDING_WORDS.map((w) => (text.includes(w) ? 1 : 0))];
-
 before(async () => {
   llm = await startFakeOpenAi();
-  llm.scriptEmbeddings('embed-test', embed);
+  llm.scriptEmbeddings('embed-test', taxWordEmbedding);
   const pricesFile = path.join(tmpdir(), `llm-prices-${process.pid}.json`);
   await writeFile(pricesFile, JSON.stringify({ models: PRICES }));
   h = await startHarness({

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { TEMPORAL_BIN } from '../../scripts/support/paths';
-import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../support/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const run = promisify(execFile);
@@ -33,6 +33,8 @@ const RECORDINGS: Array<{ file: string; type: string; args: unknown[]; workflowI
   { file: 'monthlyCompanyReport-v5-batch-window.json', type: 'monthlyCompanyReport', workflowId: 'tax-report-c00-한빛-2024-05', args: [] },
   // An unknown company: the run fails and the admin gets a failure notice naming the cause.
   { file: 'monthlyCompanyReport-v5-failure-notice.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c99-없음', period: '2024-05' }], fails: true },
+  // Grounding searched by meaning on the LLM queue: texts in, neighbours out, applied and metered beside the workflows.
+  { file: 'monthlyCompanyReport-v6-semantic-on-llm-queue.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c03-다솜', period: '2024-04' }] },
 ];
 
 const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
@@ -42,7 +44,8 @@ before(async () => {
   llm = await startFakeOpenAi();
   llm.script('strong', () => ({ status: 401 }));
   for (const model of ['strong-b', 'cheap']) llm.script(model, (_, r) => ({ text: narrativeReply(r) }));
-  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'strong,strong-b', LLM_SUMMARY_MODELS: 'cheap' });
+  llm.scriptEmbeddings('embed', taxWordEmbedding);
+  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'strong,strong-b', LLM_SUMMARY_MODELS: 'cheap', LLM_EMBEDDING_MODEL: 'embed' });
   await mkdir(HISTORIES, { recursive: true });
   const started = new Map<string, string>();
   for (const rec of RECORDINGS) {

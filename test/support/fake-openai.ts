@@ -29,17 +29,23 @@ export interface FakeOpenAi {
   requests: RecordedRequest[];
   /** How the server answers a model's chat calls from now on; `call` counts that model's calls from 1. */
   script(model: string, reply: (call: number, request: RecordedRequest) => ScriptedReply): void;
-  /** Embeddings: each input text gets the vector `embed(text)`. */
-  scriptEmbeddings(model: string, embed: (text: string) => number[]): void;
+  /** Embeddings: each input text gets the vector `embed(text)`, or every request fails with the status. */
+  scriptEmbeddings(model: string, embed: ((text: string) => number[]) | { status: number }): void;
   close(): Promise<void>;
 }
 
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const scripts = new Map<string, (call: number, request: RecordedRequest) => ScriptedReply>();
-  const embedders = new Map<string, (text: string) => number[]>();
+  const embedders = new Map<string, ((text: string) => number[]) | { status: number }>();
   const requests: RecordedRequest[] = [];
   const server: Server = createServer(async (req, res) => {
-    const body = JSON.parse(await readBody(req)) as { model: string; messages?: RecordedRequest['messages']; input?: string | string[]; response_format?: { type: string } };
+    const body = JSON.parse(await readBody(req)) as {
+      model: string;
+      messages?: RecordedRequest['messages'];
+      input?: string | string[];
+      encoding_format?: 'float' | 'base64';
+      response_format?: { type: string };
+    };
     const request: RecordedRequest = {
       path: req.url ?? '',
       model: body.model,
@@ -49,7 +55,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       authorization: req.headers.authorization,
     };
     requests.push(request);
-    if (request.path.endsWith('/embeddings')) return answerEmbeddings(res, request, embedders.get(body.model));
+    if (request.path.endsWith('/embeddings')) return answerEmbeddings(res, request, embedders.get(body.model), body.encoding_format);
     const call = requests.filter((r) => r.model === body.model && !r.path.endsWith('/embeddings')).length;
     const reply = scripts.get(body.model)?.(call, request) ?? { status: 404 };
     if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
@@ -96,9 +102,15 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   };
 }
 
-function answerEmbeddings(res: ServerResponse, request: RecordedRequest, embed: ((text: string) => number[]) | undefined): void {
-  if (!embed) {
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'no such model' } }));
+function answerEmbeddings(
+  res: ServerResponse,
+  request: RecordedRequest,
+  embed: ((text: string) => number[]) | { status: number } | undefined,
+  encoding: 'float' | 'base64' = 'float',
+): void {
+  if (typeof embed !== 'function') {
+    const status = embed?.status ?? 404;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: status === 404 ? 'no such model' : `scripted ${status}` } }));
     return;
   }
   const input = request.input ?? [];
@@ -106,10 +118,22 @@ function answerEmbeddings(res: ServerResponse, request: RecordedRequest, embed: 
     JSON.stringify({
       object: 'list',
       model: request.model,
-      data: input.map((text, index) => ({ object: 'embedding', index, embedding: embed(text) })),
+      // The openai client asks for base64 (little-endian float32) unless told otherwise, as the real API answers it.
+      data: input.map((text, index) => ({ object: 'embedding', index, embedding: encoded(embed(text), encoding) })),
       usage: { prompt_tokens: input.length * 4, total_tokens: input.length * 4 },
     }),
   );
+}
+
+function encoded(vector: number[], encoding: 'float' | 'base64'): number[] | string {
+  return encoding === 'base64' ? Buffer.from(Float32Array.from(vector).buffer).toString('base64') : vector;
+}
+
+const EMBEDDING_WORDS = ['가지급금', '이자', '기업업무추진비', '증빙', '차량', '신고', '가수금'];
+
+/** A deterministic embedding: which of a few tax words the text mentions (never the zero vector). */
+export function taxWordEmbedding(text: string): number[] {
+  return [0.01, ...EMBEDDING_WORDS.map((w) => (text.includes(w) ? 1 : 0))];
 }
 
 /** The compact input a chat request carries in its <data> block. */
