@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import { loadCompany } from '../lib/erp/company';
 import { renderDataQualityReportHtml, renderReportHtml } from '../lib/report/report-html';
 import { readFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
@@ -12,15 +11,17 @@ import type { RenderInput, RenderResult } from './types';
 type Template = typeof renderReportHtml;
 
 export function createRenderActivities({ config, objects, renderer, log, audit }: ActivityDeps) {
-  /** findings.json → HTML → PDF in the worker's warm Chromium → object store. Re-rendering overwrites. */
+  /**
+   * findings.json → HTML → PDF in the worker's warm Chromium → object store. Re-rendering overwrites. Everything
+   * the page shows is in findings.json: the render role mounts no ERP files.
+   */
   async function render(input: RenderInput, template: Template, target: 'pdf' | 'errorReport'): Promise<RenderResult> {
     const companyId = assertCompanyId(input.companyId);
     const period = assertPeriod(input.period);
     const logger = activityLogger(log, { companyId, period });
     const doc = await readFindingsDoc(objects, input.findingsKey);
-    const company = await loadCompany(config.ERP_DATA_DIR, companyId);
     const started = performance.now();
-    const html = template(doc, company, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
+    const html = template(doc, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
     const pdf = await (await renderer()).render(html);
     const pdfKey = reportKeys(companyId, period)[target];
     await objects.put(pdfKey, pdf, 'application/pdf');

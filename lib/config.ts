@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_QUADS } from './graph/quad-budget';
 
 /**
  * Every setting the workers and scripts read, validated once at start-up.
@@ -25,6 +26,12 @@ const modelChain = (fallback: string) =>
     .default(fallback)
     .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[\w.:/-]+$/, 'model names are [A-Za-z0-9_.:/-]')).min(1, 'name at least one model'));
+/** A key prefix in a bucket: '' or segments that object keys allow, each ending in '/'. */
+const s3Prefix = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((p) => p === '' || /^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)+$/.test(p), 'segments of [A-Za-z0-9_-.] not starting with ".", each ending in /');
 const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** `90s`, `15m`, `24h`, `7d` or plain milliseconds, as milliseconds. */
 const duration = (fallback: string) =>
@@ -64,16 +71,20 @@ const envSchema = z.object({
   S3_REGION: z.string().default('ap-northeast-2'),
   S3_ENDPOINT: optionalUrl,
   S3_FORCE_PATH_STYLE: z.stringbool().default(false),
-  S3_PREFIX: z
-    .string()
-    .default('')
-    .refine((p) => p === '' || /^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)+$/.test(p), 'segments of [A-Za-z0-9_-.] not starting with ".", each ending in /'),
+  S3_PREFIX: s3Prefix(''),
   S3_SSE: z.enum(['AES256', 'aws:kms']).default('AES256'),
   S3_KMS_KEY_ID: optionalString,
   /** Static credentials; without them the standard AWS chain (env, web identity, instance role) applies. */
   S3_ACCESS_KEY_ID: optionalString,
   S3_SECRET_ACCESS_KEY: optionalString,
   S3_TIMEOUT_MS: positiveInt(30_000),
+  /**
+   * Where `npm run backup` writes its sets and `npm run restore` reads them: a bucket of its own (same endpoint,
+   * region and credentials as the report store's S3_* settings) under BACKUP_S3_PREFIX, else BACKUP_DIR.
+   */
+  BACKUP_DIR: dir('.data/backups'),
+  BACKUP_S3_BUCKET: optionalString,
+  BACKUP_S3_PREFIX: s3Prefix('backups/'),
   OUTBOX_DIR: dir('.data/outbox'),
   STANDARD_CHART: dir('ontology/accounts.csv'),
   SHAPES_DIR: dir('shapes'),
@@ -85,7 +96,10 @@ const envSchema = z.object({
   GRAPHDB_PASSWORD: optionalString,
   GRAPHDB_TOKEN: optionalString,
   GRAPHDB_TIMEOUT_MS: positiveInt(30_000),
+  /** Embedded store only: its N-Quads snapshot; every write is journaled beside it (`<file>.journal`). */
   GRAPH_PERSIST_FILE: optionalString.transform((p) => (p ? path.resolve(PROJECT_ROOT, p) : undefined)),
+  /** Embedded store only: quads it may hold (~255 bytes of RSS each) before it refuses writes and points at GRAPHDB_URL. */
+  GRAPH_EMBEDDED_MAX_QUADS: positiveInt(DEFAULT_MAX_QUADS),
 
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalUrl,
@@ -144,7 +158,7 @@ const envSchema = z.object({
   /** Failed sign-ins per client address within LOGIN_WINDOW before 429. */
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_WINDOW: duration('15m'),
-  /** Hashed API tokens (`npm run console:token`). */
+  /** Hashed API tokens (`npm run console:token`) without DATABASE_URL; with it, the `console_api_tokens` table. */
   API_TOKENS_FILE: dir('.data/console/api-tokens.json'),
   /** OIDC bearer JWTs: issuer and audience checked, signature verified against the JWKS. */
   OIDC_ISSUER: optionalUrl,
@@ -206,6 +220,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       message: 'OIDC_ISSUER needs OIDC_JWKS_URL and OIDC_AUDIENCE',
       path: ['OIDC_ISSUER'],
     })
+    .refine((c) => !backupInsideReports(c), {
+      message: 'backups must not lie inside the report store (or it inside them): each backup would copy the ones before it',
+      path: ['BACKUP_DIR'],
+    })
     .refine((c) => !c.ENCRYPTION_KEYS || Boolean(c.ENCRYPTION_KEY_ID), {
       message: 'ENCRYPTION_KEYS needs ENCRYPTION_KEY_ID (the key new objects are sealed with)',
       path: ['ENCRYPTION_KEY_ID'],
@@ -216,6 +234,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** Whether the backup destination and the report store overlap (same bucket with nested prefixes, or nested directories). */
+function backupInsideReports(c: z.infer<typeof envSchema>): boolean {
+  const nested = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+  if (c.BACKUP_S3_BUCKET) return c.BACKUP_S3_BUCKET === c.S3_BUCKET && nested(c.BACKUP_S3_PREFIX, c.S3_PREFIX);
+  return !c.S3_BUCKET && nested(`${c.BACKUP_DIR}${path.sep}`, `${c.REPORT_STORE_DIR}${path.sep}`);
 }
 
 /** True when an OpenAI-compatible endpoint is configured; otherwise the offline narrative is used. */

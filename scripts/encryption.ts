@@ -1,5 +1,5 @@
 // `npm run encryption -- new-key [--id KID] | seal --erp --reports | rotate | status`
-// Encryption at rest of the ERP ledgers (ERP_DATA_DIR) and the filesystem report store (REPORT_STORE_DIR):
+// Encryption at rest of the ERP ledgers (ERP_DATA_DIR) and the report store (REPORT_STORE_DIR, or the S3 bucket):
 //   new-key   prints `kid:base64key` for ENCRYPTION_KEYS
 //   seal      seals the plaintext files in place (run once when turning encryption on)
 //   rotate    after adding a key and making it ENCRYPTION_KEY_ID: rewraps every sealed file to it, so the old key can go
@@ -13,16 +13,19 @@ import {
   countByKey,
   ledgerFiles,
   reportFiles,
+  reportObjects,
   rewrapInPlace,
   sealInPlace,
-  type AtRestFile,
+  type AtRestItem,
   type KeyCounts,
 } from '../lib/security/at-rest-files';
 import { isKeyId, loadKeyWrapper, type KeyWrapper } from '../lib/security/keyring';
+import { createObjectStore } from '../lib/storage/create-object-store';
 
 const USAGE = 'usage: npm run encryption -- new-key [--id KID] | seal [--erp] [--reports] | rotate | status';
 
-type Tree = 'erp' | 'reports';
+const TREES = ['erp', 'reports'] as const;
+type Tree = (typeof TREES)[number];
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -34,20 +37,19 @@ async function main(): Promise<void> {
   if (command === 'new-key') return newKey(values.id);
   const config = loadConfig();
   if (command === 'status') {
-    for (const tree of trees(config)) console.log(`${tree.padEnd(8)}${formatCounts(await countByKey(await files(config, tree)))}`);
+    for (const tree of TREES) console.log(`${tree.padEnd(8)}${formatCounts(await countByKey(await files(config, tree)))}`);
     return;
   }
   const keys = await requireKeys(config);
   if (command === 'seal') {
     const selected = (['erp', 'reports'] as const).filter((t) => values[t]);
     if (selected.length === 0) throw new Error(`seal needs --erp and/or --reports\n${USAGE}`);
-    if (values.reports && config.S3_BUCKET) throw new Error('S3_BUCKET is set: reports live in S3 under server-side encryption');
     for (const tree of selected) {
       const { sealed, skipped } = await sealInPlace(await files(config, tree), keys);
       console.log(`${tree.padEnd(8)}sealed=${sealed} already-sealed=${skipped}`);
     }
   } else {
-    for (const tree of trees(config)) {
+    for (const tree of TREES) {
       const list = await files(config, tree);
       console.log(`${tree.padEnd(8)}before  ${formatCounts(await countByKey(list))}`);
       const { rewrapped } = await rewrapInPlace(list, keys);
@@ -68,13 +70,10 @@ async function requireKeys(config: AppConfig): Promise<KeyWrapper> {
   return keys;
 }
 
-/** With S3, reports are encrypted by the bucket (S3_SSE) and REPORT_STORE_DIR is unused. */
-function trees(config: AppConfig): Tree[] {
-  return config.S3_BUCKET ? ['erp'] : ['erp', 'reports'];
-}
-
-function files(config: AppConfig, tree: Tree): Promise<AtRestFile[]> {
-  return tree === 'erp' ? ledgerFiles(config.ERP_DATA_DIR) : reportFiles(config.REPORT_STORE_DIR);
+/** Reports: the objects as stored, in the bucket with S3_BUCKET (sealed on top of the bucket's own encryption). */
+function files(config: AppConfig, tree: Tree): Promise<AtRestItem[]> {
+  if (tree === 'erp') return ledgerFiles(config.ERP_DATA_DIR);
+  return config.S3_BUCKET ? reportObjects(createObjectStore(config)) : reportFiles(config.REPORT_STORE_DIR);
 }
 
 /** `plaintext=2 k1=10 k2=3`, key ids sorted. */

@@ -15,9 +15,10 @@ status=0
 if (($#)); then
   run 2 "$@" || status=1
 else
-  # Two files at a time, then alone the ones that load both cores for minutes (the batch at 10,000 companies):
+  # Two files at a time, then alone the ones that load both cores for minutes (the batch at 10,000 companies, the
+  # chart's topology as separate processes):
   # beside them, the embedded store's longest checks would miss their heartbeat deadline.
-  alone=(test/integration/batch-scale.test.ts)
+  alone=(test/integration/batch-scale.test.ts test/integration/topology-month.test.ts)
   files=()
   for f in test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts; do
     [[ " ${alone[*]} " == *" $f "* ]] || files+=("$f")

@@ -66,6 +66,8 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
       token: config.GRAPHDB_TOKEN,
       timeoutMs: config.GRAPHDB_TIMEOUT_MS,
       persistFile: config.GRAPH_PERSIST_FILE,
+      maxQuads: config.GRAPH_EMBEDDED_MAX_QUADS,
+      log,
     }), log)),
     objects: createObjectStore(config, keys),
     mail: cancellableMailTransport(createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR })),

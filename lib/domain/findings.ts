@@ -93,6 +93,8 @@ export interface FindingsDocument {
   schemaVersion: 1;
   companyId: string;
   companyName: string;
+  /** 사업자등록번호 as in the company master data: the report header needs no access to the ERP files. */
+  companyBizRegNo: string;
   period: string;
   generatedAt: string;
   riskLevel: RiskLevel;

@@ -46,6 +46,7 @@ export async function analyzeCompanyMonth(
     schemaVersion: 1,
     companyId: company.id,
     companyName: company.name,
+    companyBizRegNo: company.bizRegNo,
     period,
     generatedAt: new Date().toISOString(),
     riskLevel: overallRiskLevel(findings),

@@ -8,6 +8,7 @@ export function dataQualityFindings(company: Company, period: string, outcome: V
     schemaVersion: 1,
     companyId: company.id,
     companyName: company.name,
+    companyBizRegNo: company.bizRegNo,
     period,
     generatedAt: new Date().toISOString(),
     riskLevel: 'HIGH',

@@ -3,7 +3,6 @@
  * "Report layout"), one function per section. Every data value goes through the `html` tag, which
  * escapes it; charts are inline SVG (svg-charts.ts).
  */
-import type { Company } from '../domain/company';
 import type {
   DataQualityViolation,
   EvidenceLine,
@@ -116,11 +115,11 @@ svg.chart { display: block; width: 100%; height: auto; margin: 1mm 0 2mm; }
 .disclaimer strong { color: #1f2328; }
 `);
 
-export function renderReportHtml(doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): string {
+export function renderReportHtml(doc: FindingsDocument, opts: ReportHtmlOptions): string {
   const deadlines = doc.findings.filter((f) => f.category === 'FILING_DEADLINE');
   const risks = doc.findings.filter((f) => f.category !== 'FILING_DEADLINE');
-  return page(`${company.name} ${formatReportMonth(doc.period)} 세무 리스크 리포트`, [
-    cover(doc, company, opts),
+  return page(`${doc.companyName} ${formatReportMonth(doc.period)} 세무 리스크 리포트`, [
+    cover(doc, opts),
     scorecard(doc),
     profitAndLoss(doc),
     // Older findings.json have no figures: their reports had neither section.
@@ -135,9 +134,9 @@ export function renderReportHtml(doc: FindingsDocument, company: Company, opts: 
 }
 
 /** The admin's report for a ledger that failed data quality: which rule failed where, and why. */
-export function renderDataQualityReportHtml(doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): string {
-  return page(`${company.name} ${formatReportMonth(doc.period)} 장부 데이터 품질 오류 보고서`, [
-    titleBlock('장부 데이터 품질 오류 보고서', doc, company, opts),
+export function renderDataQualityReportHtml(doc: FindingsDocument, opts: ReportHtmlOptions): string {
+  return page(`${doc.companyName} ${formatReportMonth(doc.period)} 장부 데이터 품질 오류 보고서`, [
+    titleBlock('장부 데이터 품질 오류 보고서', doc, opts),
     dataQualitySummary(doc.dataQuality),
     dataQualityTable(doc.dataQuality.details),
   ]);
@@ -200,13 +199,13 @@ ${sections}
 `.markup;
 }
 
-function titleBlock(title: string, doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): SafeHtml {
+function titleBlock(title: string, doc: FindingsDocument, opts: ReportHtmlOptions): SafeHtml {
   return html`<header>
 <div class="firm">${opts.firmName}</div>
 <h1>${title}</h1>
 <table>
-<tr><th>회사</th><td>${company.name}</td></tr>
-<tr><th>사업자등록번호</th><td>${company.bizRegNo}</td></tr>
+<tr><th>회사</th><td>${doc.companyName}</td></tr>
+<tr><th>사업자등록번호</th><td>${doc.companyBizRegNo}</td></tr>
 <tr><th>보고 기간</th><td>${formatReportMonth(doc.period)}</td></tr>
 <tr><th>담당 세무사</th><td>${opts.advisor}</td></tr>
 <tr><th>작성 일시</th><td>${formatSeoulTime(doc.generatedAt)}</td></tr>
@@ -214,8 +213,8 @@ function titleBlock(title: string, doc: FindingsDocument, company: Company, opts
 </header>`;
 }
 
-function cover(doc: FindingsDocument, company: Company, opts: ReportHtmlOptions): SafeHtml {
-  return html`<section class="cover">${titleBlock('월간 세무 리스크 리포트', doc, company, opts)}</section>`;
+function cover(doc: FindingsDocument, opts: ReportHtmlOptions): SafeHtml {
+  return html`<section class="cover">${titleBlock('월간 세무 리스크 리포트', doc, opts)}</section>`;
 }
 
 function statusBadge(level: RiskLevel | Severity, label: string): SafeHtml {

@@ -1,26 +1,43 @@
 /**
- * The files encryption at rest covers, and their in-place maintenance for `npm run encryption`: seal the
- * plaintext ones, rewrap the sealed ones to the active key, count them by key id. Each file is sealed under
- * the name its reader opens it with (the envelope's AAD): a ledger under ledgerAad, a report under its object key.
+ * What encryption at rest covers, and its in-place maintenance for `npm run encryption`: seal the plaintext
+ * items, rewrap the sealed ones to the active key, count them by key id. Each is sealed under the name its reader
+ * opens it with (the envelope's AAD): a ledger under ledgerAad, a report under its object key. Ledgers are files;
+ * reports are the objects of the report store, on disk or in the bucket.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { ledgerAad, ledgerPath, ledgerPeriods, listCompanyIds } from '../erp/company';
-import { writeFileAtomic } from '../storage/fs-object-store';
+import { FsObjectStore, writeFileAtomic } from '../storage/fs-object-store';
+import type { ObjectStore } from '../storage/object-store';
 import { isSealed, rewrap, seal, sealedKeyId } from './envelope';
 import type { KeyWrapper } from './keyring';
 
-export interface AtRestFile {
-  path: string;
+export interface AtRestItem {
+  /** A file's path or an object's key, for messages. */
+  name: string;
   aad: string;
+  read(): Promise<Buffer>;
+  /** Replaces the item's bytes in one step. */
+  write(body: Buffer): Promise<void>;
 }
+
+export interface AtRestFile extends AtRestItem {
+  path: string;
+}
+
+function atRestFile(path: string, aad: string): AtRestFile {
+  // Atomically, keeping the file's permissions.
+  return { path, name: path, aad, read: () => readFile(path), write: async (body) => writeFileAtomic(path, body, (await stat(path)).mode & 0o777) };
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.json': 'application/json' };
 
 /** Only the ledger CSVs: company.json and accounts.csv are master data and stay plaintext. */
 export async function ledgerFiles(dataDir: string): Promise<AtRestFile[]> {
   const files: AtRestFile[] = [];
   for (const companyId of await listCompanyIds(dataDir)) {
     for (const period of await ledgerPeriods(dataDir, companyId)) {
-      files.push({ path: ledgerPath(dataDir, companyId, period), aad: ledgerAad(companyId, period) });
+      files.push(atRestFile(ledgerPath(dataDir, companyId, period), ledgerAad(companyId, period)));
     }
   }
   return files;
@@ -28,23 +45,24 @@ export async function ledgerFiles(dataDir: string): Promise<AtRestFile[]> {
 
 /** Every object of a filesystem report store; its key is its path below the store directory. */
 export async function reportFiles(storeDir: string): Promise<AtRestFile[]> {
+  const store = new FsObjectStore(storeDir);
   const files: AtRestFile[] = [];
-  for await (const path of walk(storeDir)) files.push({ path, aad: relative(storeDir, path).split(sep).join('/') });
+  for await (const key of store.list('')) files.push(atRestFile(store.localPath(key), key));
   return files;
 }
 
-/** Skips dot entries: the stores' temp files, which are not objects (parseObjectKey refuses such names). */
-async function* walk(dir: string): AsyncGenerator<string> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return [];
-    throw err;
-  });
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* walk(path);
-    else if (entry.isFile()) yield path;
+/** Every object of a report store as stored (`store` without the sealing layer), e.g. the S3 bucket's. */
+export async function reportObjects(store: ObjectStore): Promise<AtRestItem[]> {
+  const items: AtRestItem[] = [];
+  for await (const key of store.list('')) {
+    items.push({
+      name: key,
+      aad: key,
+      read: () => store.get(key),
+      write: (body) => store.put(key, body, CONTENT_TYPES[extname(key)] ?? 'application/octet-stream'),
+    });
   }
+  return items;
 }
 
 export interface KeyCounts {
@@ -53,7 +71,7 @@ export interface KeyCounts {
   sealed: Record<string, number>;
 }
 
-export async function countByKey(files: AtRestFile[]): Promise<KeyCounts> {
+export async function countByKey(files: readonly AtRestItem[]): Promise<KeyCounts> {
   const counts: KeyCounts = { plaintext: 0, sealed: {} };
   await eachFile(files, async (_file, bytes) => {
     if (!isSealed(bytes)) counts.plaintext++;
@@ -66,39 +84,34 @@ export async function countByKey(files: AtRestFile[]): Promise<KeyCounts> {
 }
 
 /** Seals the plaintext files, each replaced atomically; already sealed ones are left alone. */
-export async function sealInPlace(files: AtRestFile[], keys: KeyWrapper): Promise<{ sealed: number; skipped: number }> {
+export async function sealInPlace(files: readonly AtRestItem[], keys: KeyWrapper): Promise<{ sealed: number; skipped: number }> {
   const result = { sealed: 0, skipped: 0 };
   await eachFile(files, async (file, bytes) => {
     if (isSealed(bytes)) return void result.skipped++;
-    await replaceFile(file.path, await seal(bytes, keys, file.aad));
+    await file.write(await seal(bytes, keys, file.aad));
     result.sealed++;
   });
   return result;
 }
 
 /** Wraps the data key of every sealed file not yet on the active key with it; plaintext files are left alone. */
-export async function rewrapInPlace(files: AtRestFile[], keys: KeyWrapper): Promise<{ rewrapped: number; skipped: number }> {
+export async function rewrapInPlace(files: readonly AtRestItem[], keys: KeyWrapper): Promise<{ rewrapped: number; skipped: number }> {
   const result = { rewrapped: 0, skipped: 0 };
   await eachFile(files, async (file, bytes) => {
     if (!isSealed(bytes) || sealedKeyId(bytes) === keys.activeKeyId) return void result.skipped++;
-    await replaceFile(file.path, await rewrap(bytes, keys));
+    await file.write(await rewrap(bytes, keys));
     result.rewrapped++;
   });
   return result;
 }
 
-/** Atomically, keeping the file's permissions. */
-async function replaceFile(path: string, body: Buffer): Promise<void> {
-  await writeFileAtomic(path, body, (await stat(path)).mode & 0o777);
-}
-
-/** One file at a time (ledgers can be large); a failure names the file. */
-async function eachFile(files: AtRestFile[], work: (file: AtRestFile, bytes: Buffer) => Promise<void>): Promise<void> {
+/** One item at a time (ledgers can be large); a failure names the item. */
+async function eachFile(files: readonly AtRestItem[], work: (file: AtRestItem, bytes: Buffer) => Promise<void>): Promise<void> {
   for (const file of files) {
     try {
-      await work(file, await readFile(file.path));
+      await work(file, await file.read());
     } catch (err) {
-      throw new Error(`${file.path}: ${(err as Error).message}`, { cause: err });
+      throw new Error(`${file.name}: ${(err as Error).message}`, { cause: err });
     }
   }
 }

@@ -84,7 +84,7 @@ async function reportHtml(dataDir: string, companyId: string, period: string): P
   const company = await loadCompany(dataDir, companyId);
   const doc = await analyzeLedgerFile(await loadAnalysisDeps(config, graph), company, period);
   await graph.close();
-  return renderReportHtml(doc, company, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
+  return renderReportHtml(doc, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
 }
 
 async function pdfPages(pdf: Buffer): Promise<number> {

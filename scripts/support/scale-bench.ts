@@ -77,6 +77,8 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
       LLM_MAX_CONCURRENT: String(opts.llmConcurrency),
       LLM_MAX_ACTIVITIES_PER_SECOND: String(opts.llmRatePerSecond),
       RENDER_MAX_PAGES: String(opts.renderPages),
+      // Throughput, not the embedded store's bound: the month sits right at the default of 3,000,000 quads.
+      GRAPH_EMBEDDED_MAX_QUADS: '10000000',
       METRICS_PORT: '0',
       LOG_LEVEL: 'error',
     });

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   readyTimeoutMs?: number;
   /** Reuse a server that already answers on the port instead of failing. */
   reuseExisting?: boolean;
+  /** Namespaces to register besides `default` (a cluster's operators create them once, before the chart). */
+  namespaces?: readonly string[];
 }
 
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
@@ -36,6 +38,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--log-level', 'error',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -46,6 +46,11 @@ interface Manifest {
   data?: Record<string, string>;
 }
 
+/** A container's mounts of the shared volume: [mountPath, subPath, readOnly], by path. */
+function dataMounts(c: any): Array<[string, string, boolean]> {
+  return (c.volumeMounts as any[]).filter((m) => m.name === 'data').map((m): [string, string, boolean] => [m.mountPath, m.subPath, m.readOnly === true]).sort();
+}
+
 function run(cmd: string, args: string[], input?: string) {
   const r = spawnSync(cmd, args, { cwd: ROOT, env: helmEnv, input, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
@@ -384,6 +389,32 @@ describe('helm chart', () => {
       'render gets only the object-store keys, the encryption keys and the audit database');
   });
 
+  test('each role mounts only its own directories of the shared volume, by subPath', () => {
+    const mountsOf = (docs: Manifest[], name: string) => dataMounts(one(docs, 'Deployment', name).spec.template.spec.containers[0]);
+    assert.deepEqual(mountsOf(defaults, 'tax-reports-orchestration'), [
+      ['/data/erp', 'erp', false], ['/data/llm-cache', 'llm-cache', false], ['/data/llm-usage', 'llm-usage', false],
+      ['/data/outbox', 'outbox', false], ['/data/reports', 'reports', false],
+    ]);
+    assert.deepEqual(mountsOf(defaults, 'tax-reports-llm'), []);
+    assert.deepEqual(mountsOf(defaults, 'tax-reports-render'), [['/data/reports', 'reports', false]], 'render: the report store only');
+    // Reports in a bucket: render keeps only its scratch space and Chromium's home, and declares no claim.
+    const s3 = parseYamlDocs(template([], ['--set', 'config.S3_BUCKET=reports']));
+    assert.deepEqual(mountsOf(s3, 'tax-reports-render'), []);
+    assert.deepEqual(one(s3, 'Deployment', 'tax-reports-render').spec.template.spec.volumes.map((v: any) => v.name), ['tmp', 'chromium-home']);
+    assert.deepEqual(mountsOf(s3, 'tax-reports-console'), [['/data/erp', 'erp', true], ['/data/llm-usage', 'llm-usage', true]]);
+    // Without a database the audit log (every writer) and the API tokens (the console) are files on the volume.
+    const noDb = parseYamlDocs(template([], ['--set', 'secrets.requiredKeys={SMTP_URL,OPENAI_API_KEY}',
+      ...['orchestration', 'render', 'console', 'audit'].map((r) => `--set-json=secrets.roleKeys.${r}=[]`)]));
+    assert.ok(mountsOf(noDb, 'tax-reports-render').some(([p]) => p === '/data/audit'));
+    assert.deepEqual(mountsOf(noDb, 'tax-reports-console').filter(([p]) => p === '/data/audit' || p === '/data/console'),
+      [['/data/audit', 'audit', false], ['/data/console', 'console', false]]);
+    assert.ok(!mountsOf(noDb, 'tax-reports-orchestration').some(([p]) => p === '/data/console'), 'workers never reach the tokens');
+    // A data directory outside the volume cannot be mounted from it: refused at render time.
+    const outside = templateRun([], ['--set', 'config.OUTBOX_DIR=/var/outbox']);
+    assert.notEqual(outside.code, 0);
+    assert.match(outside.err, /\/var\/outbox is not under persistence.mountPath/);
+  });
+
   test("the rendered ConfigMap plus a worker's env is a configuration the app's loader accepts", () => {
     for (const docs of [defaults, production]) {
       const cm = byKind(docs, 'ConfigMap').find((c) => !c.metadata.labels?.grafana_dashboard);
@@ -418,7 +449,9 @@ describe('helm chart', () => {
         assert.deepEqual(c[probe].httpGet, { path: '/healthz', port: 'http' }, probe);
       }
       assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
-      assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/data'), 'reports, ERP exports, tokens on the shared volume');
+      // Its parts of the shared volume, all read-only: the ERP drop (company list), the reports and the LLM call
+      // ledger. With DATABASE_URL (required by default) neither API tokens nor the audit log are files.
+      assert.deepEqual(dataMounts(c), [['/data/erp', 'erp', true], ['/data/llm-usage', 'llm-usage', true], ['/data/reports', 'reports', true]]);
       assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/home/node'), 'npm (console:token) needs a writable $HOME');
       const env = envOf(c);
       assert.equal(env.CONSOLE_HOST.value, '0.0.0.0');
@@ -429,8 +462,8 @@ describe('helm chart', () => {
       const config = loadConfig({ ...cm.data, ...literal });
       assert.equal(config.CONSOLE_PORT, 8080);
       assert.equal(config.CONSOLE_METRICS_PORT, 9466);
-      assert.ok(config.API_TOKENS_FILE.startsWith('/data/'), 'API tokens on the shared volume');
-      assert.ok(config.AUDIT_LOG_FILE.startsWith('/data/'), 'the file audit log on the shared volume');
+      assert.ok(config.API_TOKENS_FILE.startsWith('/data/'), 'without DATABASE_URL, API tokens on the shared volume');
+      assert.ok(config.AUDIT_LOG_FILE.startsWith('/data/'), 'without DATABASE_URL, the file audit log on the shared volume');
       assert.equal(config.AUDIT_RETENTION % 86_400_000, 0);
 
       const svc = one(docs, 'Service', 'tax-reports-console');
@@ -505,6 +538,39 @@ describe('helm chart', () => {
     }
     assert.equal(one(defaults, 'CronJob', 'tax-reports-audit').spec.schedule, '30 3 * * *');
     assert.equal(parseYamlDocs(template([], ['--set', 'auditJob.enabled=false'])).filter((d) => d.kind === 'CronJob').length, 0);
+  });
+
+  test('backup CronJob: off by default; daily npm run backup into a bucket or claim of its own, without encryption keys', () => {
+    const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+    assert.ok(scripts.backup && scripts.restore, 'package.json has the backup scripts');
+    assert.ok(!byKind(defaults, 'CronJob').some((c) => c.metadata.name === 'tax-reports-backup'), 'needs a destination, so off by default');
+    const cj = one(production, 'CronJob', 'tax-reports-backup');
+    assert.equal(cj.spec.timeZone, 'Asia/Seoul');
+    assert.match(cj.spec.schedule, /^\d+ \d+ \* \* \*$/, 'once a day');
+    assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
+    assert.equal(cj.spec.jobTemplate.spec.template.metadata.labels['tax-reports/role'], 'backup', 'selected by its own NetworkPolicy');
+    const pod = podOf(cj);
+    const [backup] = pod.containers;
+    assert.deepEqual([backup.command, backup.args], [undefined, ['npm', 'run', '--silent', 'backup']]);
+    // Sealed objects are copied sealed: no key, and only the secrets that reach the graph and the audit log.
+    assert.deepEqual(secretRefs(backup), ['DATABASE_URL', 'GRAPHDB_TOKEN']);
+    assert.ok(!envOf(backup).ENCRYPTION_KEYS && !envOf(backup).ENCRYPTION_KEY_ID);
+    assert.equal(envOf(backup).BACKUP_S3_BUCKET.value, 'tax-firm-backups');
+    assert.equal(envOf(backup).BACKUP_S3_PREFIX.value, 'tax-reports/');
+    // Of the shared volume only the report store (reports on the volume in this render), read-only.
+    assert.deepEqual(backup.volumeMounts.filter((m: any) => m.name === 'data').map((m: any) => [m.mountPath, m.readOnly]), [['/data/reports', true]]);
+    assert.deepEqual(one(production, 'NetworkPolicy', 'tax-reports-backup').spec.ingress, []);
+    const ports = one(production, 'NetworkPolicy', 'tax-reports-backup').spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port));
+    // DNS, GraphDB, the backup bucket and the audit database: not Temporal, SMTP or the LLM.
+    assert.deepEqual([...new Set(ports)].sort(), [443, 53, 5432, 7200].sort());
+
+    const onClaim = one(parseYamlDocs(template([], ['--set', 'backupJob.enabled=true', '--set', 'backupJob.existingClaim=tax-backups'])), 'CronJob', 'tax-reports-backup');
+    const claimPod = podOf(onClaim);
+    assert.equal(envOf(claimPod.containers[0]).BACKUP_DIR.value, '/backups');
+    assert.deepEqual(claimPod.volumes.find((v: any) => v.name === 'backups').persistentVolumeClaim, { claimName: 'tax-backups' });
+    const nowhere = templateRun([], ['--set', 'backupJob.enabled=true']);
+    assert.notEqual(nowhere.code, 0);
+    assert.match(nowhere.err, /backupJob.enabled needs a destination/);
   });
 
   test('production values: KEDA on the task-queue backlog replaces the HPAs; task queues match the app', () => {

@@ -117,7 +117,7 @@ describe('PDF rendering', () => {
 
   test('report HTML carries hostile text only as escaped text', () => {
     const { doc } = findingsDocument(beacon);
-    const markup = renderReportHtml(doc, { ...company, name: '(주)<b>한빛</b>' }, OPTS);
+    const markup = renderReportHtml({ ...doc, companyName: '(주)<b>한빛</b>' }, OPTS);
     assert.doesNotMatch(markup, /<(script|img|link|iframe|b)\b/i);
     assert.match(markup, /&lt;img src=&quot;http:\/\/127\.0\.0\.1:\d+\/beacon&quot;&gt;/);
     assert.match(markup, /&lt;b&gt;한빛&lt;\/b&gt;/);
@@ -130,7 +130,7 @@ describe('PDF rendering', () => {
   test('renders the report: text, escaped memo, embedded CJK font, no network', async (t) => {
     const { doc, memo } = findingsDocument(beacon);
     const started = performance.now();
-    const pdf = await renderer.render(renderReportHtml(doc, company, OPTS));
+    const pdf = await renderer.render(renderReportHtml(doc, OPTS));
     t.diagnostic(`report render: ${Math.round(performance.now() - started)} ms, ${pdf.length} bytes`);
 
     assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
@@ -188,7 +188,7 @@ describe('PDF rendering', () => {
         ],
       },
     };
-    const markup = renderDataQualityReportHtml(failed, company, OPTS);
+    const markup = renderDataQualityReportHtml(failed, OPTS);
     assert.doesNotMatch(markup, /<script/i);
     const text = squash(await pdfToText(await renderer.render(markup), dir));
     for (const expected of ['DQ-DATE', 'DQ-BALANCE', 'DQ-BIZREGNO', 'ledger/2024-12.csv:15', 'ledger/2024-12.csv:22', '<script>alert(1)</script>', company.name]) {
@@ -210,7 +210,7 @@ describe('PDF rendering', () => {
 
   test('never runs more than maxPages renders at once', async (t) => {
     const { doc } = findingsDocument(beacon);
-    const markup = renderReportHtml(doc, company, OPTS);
+    const markup = renderReportHtml(doc, OPTS);
     const started = performance.now();
     const pdfs = await Promise.all(Array.from({ length: 6 }, () => renderer.render(markup)));
     t.diagnostic(`6 reports on 2 pages: ${Math.round(performance.now() - started)} ms`);

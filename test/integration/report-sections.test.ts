@@ -140,7 +140,7 @@ describe('report sections', () => {
   }
 
   test('every section in layout order, with the figures, charts and escaped client text', async () => {
-    const markup = renderReportHtml(doc, company, OPTS);
+    const markup = renderReportHtml(doc, OPTS);
     assert.equal(markup.match(/<svg class="chart gauge"/g)?.length, 2, 'entertainment and vehicle gauges');
     assert.equal(markup.match(/<svg class="chart bars"/g)?.length, 1, 'balance trend');
     assert.doesNotMatch(markup, /<script|<img|NaN|Infinity/);
@@ -180,7 +180,7 @@ describe('report sections', () => {
 
   test('findings.json without figures (older runs): P&L totals from the metrics, no trackers', async () => {
     const { figures: _figures, ...older } = doc;
-    const markup = renderReportHtml(older, company, OPTS);
+    const markup = renderReportHtml(older, OPTS);
     assert.doesNotMatch(markup, /<svg/);
     const text = await pdfText(markup, 'older');
     for (const expected of ['월간 손익', '88,500,000원', '1,634,000,000원', '적격증빙 누락', '발견 사항']) {
@@ -195,7 +195,7 @@ describe('report sections', () => {
       findings: [],
       figures: { pnl: { current: figures.pnl.current } },
     };
-    const markup = renderReportHtml(partial, company, OPTS);
+    const markup = renderReportHtml(partial, OPTS);
     assert.doesNotMatch(markup, /<svg/);
     const text = await pdfText(markup, 'partial');
     for (const expected of [

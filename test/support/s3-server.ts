@@ -21,6 +21,8 @@ export interface S3TestServer {
   /** The proxy's URL: give it to the client as its endpoint. */
   endpoint: string;
   bucket: string;
+  /** Where s3rver keeps the objects: what an attacker with the storage's disks would read. */
+  directory: string;
   requests: RecordedRequest[];
   stop(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function startS3Server(bucket = 'tax-reports'): Promise<S3TestServe
   return {
     endpoint: `http://127.0.0.1:${port}`,
     bucket,
+    directory,
     requests,
     async stop() {
       proxy.closeAllConnections();

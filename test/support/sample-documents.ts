@@ -26,6 +26,7 @@ export function sampleFindings(company: Company, overrides: Partial<FindingsDocu
     schemaVersion: 1,
     companyId: company.id,
     companyName: company.name,
+    companyBizRegNo: company.bizRegNo,
     period: '2024-12',
     generatedAt: '2025-01-03T00:30:00.000Z',
     riskLevel: 'NONE',

@@ -24,6 +24,7 @@ const doc = (findings: Finding[]): Omit<FindingsDocument, 'narrative'> => ({
   schemaVersion: 1,
   companyId: 'c01-가람',
   companyName: '(주)가람',
+  companyBizRegNo: '120-81-47521',
   period: '2024-06',
   generatedAt: '2024-07-01T00:00:00Z',
   riskLevel: 'MEDIUM',

@@ -150,19 +150,23 @@ also hold with --skip-schema-validation).
 {{- fail "encryption.enabled needs encryption.secretKey (the key of ENCRYPTION_KEYS in encryption.existingSecret)" -}}
 {{- end -}}
 {{- end -}}
-{{- /* One audit store for every writer: DATABASE_URL for all of them or for none. */ -}}
+{{- /* One audit store for every writer and for the backup that reads it: DATABASE_URL for all of them or for none. */ -}}
 {{- $writers := list -}}
 {{- range $r := list "orchestration" "render" -}}
 {{- if (index $v.roles $r).enabled }}{{ $writers = append $writers $r }}{{ end -}}
 {{- end -}}
 {{- if $v.console.enabled }}{{ $writers = append $writers "console" }}{{ end -}}
 {{- if $v.auditJob.enabled }}{{ $writers = append $writers "audit" }}{{ end -}}
+{{- if $v.backupJob.enabled }}{{ $writers = append $writers "backup" }}{{ end -}}
 {{- $withDb := list -}}
 {{- range $r := $writers -}}
 {{- if has "DATABASE_URL" (index $v.secrets.roleKeys $r | default list) }}{{ $withDb = append $withDb $r }}{{ end -}}
 {{- end -}}
 {{- if and $withDb (ne (len $withDb) (len $writers)) -}}
 {{- fail (printf "secrets.roleKeys: DATABASE_URL (the audit log) must go to every audit writer (%s) or to none; only %s have it" (join ", " $writers) (join ", " $withDb)) -}}
+{{- end -}}
+{{- if and $v.backupJob.enabled (not $v.backupJob.s3Bucket) (not $v.backupJob.existingClaim) -}}
+{{- fail "backupJob.enabled needs a destination: backupJob.s3Bucket (a bucket of its own) or backupJob.existingClaim (a claim of its own)" -}}
 {{- end -}}
 {{- if and $v.console.enabled $v.console.ingress.enabled -}}
 {{- if not $v.console.ingress.host -}}
@@ -293,9 +297,9 @@ spec:
             failureThreshold: {{ $v.probes.readiness.failureThreshold }}
           resources:
             {{- toYaml .resources | nindent 12 }}
-          {{- /* Least privilege: the llm role calls the model from the request in its arguments and mounts no data;
-          only roles that run Chromium get its home. */}}
-          {{- $data := ne .role "llm" }}
+          {{- /* Least privilege: each role mounts only its own directories of the shared volume (dataDirs: none for
+          llm); only roles that run Chromium get its home. */}}
+          {{- $dataMounts := include "tax-reports.dataMounts" (dict "root" $root "role" .role) | trim }}
           {{- $chromium := has .role (list "render" "all") }}
           volumeMounts:
             - name: tmp
@@ -304,9 +308,8 @@ spec:
             - name: chromium-home
               mountPath: /home/node
             {{- end }}
-            {{- if $data }}
-            - name: data
-              mountPath: {{ $v.persistence.mountPath }}
+            {{- with $dataMounts }}
+            {{- . | nindent 12 }}
             {{- end }}
       volumes:
         - name: tmp
@@ -317,10 +320,8 @@ spec:
           emptyDir:
             sizeLimit: 256Mi
         {{- end }}
-        {{- if $data }}
-        - name: data
-          persistentVolumeClaim:
-            claimName: {{ $v.persistence.existingClaim | default (printf "%s-data" (include "tax-reports.fullname" $root)) }}
+        {{- if $dataMounts }}
+        {{- include "tax-reports.dataVolume" $root | nindent 8 }}
         {{- end }}
       {{- with $v.nodeSelector }}
       nodeSelector:
@@ -345,4 +346,76 @@ spec:
               app.kubernetes.io/component: {{ $component }}
               tax-reports/track: {{ .track }}
       {{- end }}
+{{- end -}}
+
+{{/*
+The directories of the shared volume a role (dict root, role) works in, as JSON [{path, readOnly}]: each is
+mounted by subPath at its configured path, so a role sees only its own part of the volume. Reports stay off
+the volume with S3_BUCKET, the audit log with DATABASE_URL, the API tokens with DATABASE_URL (a table); the
+llm role mounts none (its request comes in the activity's arguments), render only the report store.
+*/}}
+{{- define "tax-reports.dataDirs" -}}
+{{- $c := .root.Values.config -}}
+{{- $keys := .root.Values.secrets.roleKeys -}}
+{{- $tokensFile := .root.Values.console.config.API_TOKENS_FILE -}}
+{{- $fsReports := not $c.S3_BUCKET -}}
+{{- $dirs := list -}}
+{{- $roles := ternary (include "tax-reports.workerRoles" . | fromJsonArray) (list .role) (eq .role "all") -}}
+{{- range $role := $roles -}}
+{{- $fileAudit := not (has "DATABASE_URL" (index $keys $role | default list)) -}}
+{{- if eq $role "orchestration" -}}
+{{- $dirs = append $dirs (dict "path" $c.ERP_DATA_DIR "readOnly" false) -}}
+{{- $dirs = append $dirs (dict "path" $c.OUTBOX_DIR "readOnly" false) -}}
+{{- $dirs = append $dirs (dict "path" $c.LLM_CACHE_DIR "readOnly" false) -}}
+{{- $dirs = append $dirs (dict "path" $c.LLM_USAGE_DIR "readOnly" false) -}}
+{{- end -}}
+{{- if and $fsReports (has $role (list "orchestration" "render")) -}}
+{{- $dirs = append $dirs (dict "path" $c.REPORT_STORE_DIR "readOnly" false) -}}
+{{- end -}}
+{{- if eq $role "console" -}}
+{{- $dirs = append $dirs (dict "path" $c.ERP_DATA_DIR "readOnly" true) -}}
+{{- $dirs = append $dirs (dict "path" $c.LLM_USAGE_DIR "readOnly" true) -}}
+{{- if $fsReports }}{{ $dirs = append $dirs (dict "path" $c.REPORT_STORE_DIR "readOnly" true) }}{{ end -}}
+{{- if $fileAudit }}{{ $dirs = append $dirs (dict "path" (dir $tokensFile) "readOnly" false) }}{{ end -}}
+{{- end -}}
+{{- if and $fsReports (eq $role "backup") -}}
+{{- $dirs = append $dirs (dict "path" $c.REPORT_STORE_DIR "readOnly" true) -}}
+{{- end -}}
+{{- /* The file audit log's export takes its lock file, so backup needs it writable too. */ -}}
+{{- if and $fileAudit (has $role (list "orchestration" "render" "console" "audit" "backup")) -}}
+{{- $dirs = append $dirs (dict "path" (dir $c.AUDIT_LOG_FILE) "readOnly" false) -}}
+{{- end -}}
+{{- end -}}
+{{- /* A directory two roles of "all" both use is mounted once, writable if either writes. */ -}}
+{{- $byPath := dict -}}
+{{- range $d := $dirs -}}
+{{- $seen := index $byPath $d.path -}}
+{{- $_ := set $byPath $d.path (dict "path" $d.path "readOnly" (and $d.readOnly (or (not $seen) $seen.readOnly))) -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $p := keys $byPath | sortAlpha }}{{ $out = append $out (index $byPath $p) }}{{ end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/* volumeMounts (column 0) of the role's data directories: subPaths of persistence.mountPath. */}}
+{{- define "tax-reports.dataMounts" -}}
+{{- $base := printf "%s/" (trimSuffix "/" .root.Values.persistence.mountPath) -}}
+{{- range $d := include "tax-reports.dataDirs" . | fromJsonArray }}
+{{- if not (hasPrefix $base $d.path) }}
+{{- fail (printf "%s is not under persistence.mountPath (%s): every data directory is a part of the shared volume" $d.path $base) }}
+{{- end }}
+- name: data
+  mountPath: {{ $d.path }}
+  subPath: {{ trimPrefix $base $d.path }}
+  {{- if $d.readOnly }}
+  readOnly: true
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The shared volume, for a pod that mounts any part of it. */}}
+{{- define "tax-reports.dataVolume" -}}
+- name: data
+  persistentVolumeClaim:
+    claimName: {{ .Values.persistence.existingClaim | default (printf "%s-data" (include "tax-reports.fullname" .)) }}
 {{- end -}}
