@@ -3,7 +3,7 @@ import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from
 import { createActivities, type ActivityDeps } from '../activities';
 import { createAuditLog } from '../lib/audit/create-audit-log';
 import { taskQueues, type AppConfig, type WorkerRole } from '../lib/config';
-import { createGraphStore } from '../lib/graph/create-graph-store';
+import { graphStoreFromConfig } from '../lib/graph/create-graph-store';
 import { withQueryLogging } from '../lib/graph/logged-graph-store';
 import { configuredLogger, type Logger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
@@ -59,16 +59,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     keys,
     audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
     // Graph, mail and Chromium calls abort when the activity that makes them is cancelled (activity-cancellation.ts).
-    graph: cancellableGraphStore(withQueryLogging(createGraphStore({
-      graphdbUrl: config.GRAPHDB_URL,
-      username: config.GRAPHDB_USERNAME,
-      password: config.GRAPHDB_PASSWORD,
-      token: config.GRAPHDB_TOKEN,
-      timeoutMs: config.GRAPHDB_TIMEOUT_MS,
-      persistFile: config.GRAPH_PERSIST_FILE,
-      maxQuads: config.GRAPH_EMBEDDED_MAX_QUADS,
-      log,
-    }), log)),
+    graph: cancellableGraphStore(withQueryLogging(graphStoreFromConfig(config, log), log)),
     objects: createObjectStore(config, keys),
     mail: cancellableMailTransport(createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR })),
     metrics,

@@ -7,6 +7,7 @@ import type { Logger } from '../logging';
 import { AuditLogNotEmptyError, type AuditEvent, type AuditLog, type AuditQuery, type AuditRecord, type ChainSnapshot, type VerifyResult } from './audit-log';
 import { buildRecord, linkOf, planPrune, verifyChain, type ChainLink } from './audit-chain';
 import { AUDIT_LOCK_KEY, AUDIT_SCHEMA_PRESENT_SQL, AUDIT_SCHEMA_SQL } from './pg-audit-schema';
+import { inTransaction, onceSucceeded } from '../storage/pg-transaction';
 
 type Db = pg.PoolClient;
 
@@ -16,7 +17,7 @@ const PAGE_ROWS = 1000;
 
 export class PgAuditLog implements AuditLog {
   private readonly pool: pg.Pool;
-  private schema?: Promise<void>;
+  private readonly ensureSchema = onceSucceeded(() => this.createSchema());
 
   constructor(
     databaseUrl: string,
@@ -107,13 +108,6 @@ export class PgAuditLog implements AuditLog {
     return this.pool.end();
   }
 
-  private ensureSchema(): Promise<void> {
-    this.schema ??= this.createSchema().catch((err) => {
-      this.schema = undefined;
-      throw err;
-    });
-    return this.schema;
-  }
 
   private async createSchema(): Promise<void> {
     const { rows } = await this.pool.query<{ present: boolean }>(AUDIT_SCHEMA_PRESENT_SQL);
@@ -127,21 +121,6 @@ export class PgAuditLog implements AuditLog {
   private async transaction<T>(begin: string, fn: (db: Db) => Promise<T>): Promise<T> {
     await this.ensureSchema();
     return inTransaction(this.pool, begin, fn);
-  }
-}
-
-async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query(begin);
-    const result = await fn(db);
-    await db.query('COMMIT');
-    return result;
-  } catch (err) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    db.release();
   }
 }
 

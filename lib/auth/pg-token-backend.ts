@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Logger } from '../logging';
 import type { Role } from '../security/roles';
-import { inTransaction } from '../storage/pg-transaction';
+import { inTransaction, onceSucceeded } from '../storage/pg-transaction';
 import type { ApiTokenBackend, ApiTokenRecord } from './api-token-backend';
 
 const SCHEMA_SQL = `
@@ -37,7 +37,7 @@ interface TokenRow {
 
 export class PgTokenBackend implements ApiTokenBackend {
   private readonly pool: pg.Pool;
-  private schema?: Promise<void>;
+  private readonly ensureSchema = onceSucceeded(() => this.createSchema());
 
   constructor(databaseUrl: string, log: Logger) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
@@ -92,13 +92,6 @@ export class PgTokenBackend implements ApiTokenBackend {
     return this.pool.query<R>(text, values);
   }
 
-  private ensureSchema(): Promise<void> {
-    this.schema ??= this.createSchema().catch((err) => {
-      this.schema = undefined;
-      throw err;
-    });
-    return this.schema;
-  }
 
   /** Checked before creating, so a database role without DDL rights can use a table an admin created. */
   private async createSchema(): Promise<void> {

@@ -1,7 +1,7 @@
 /** The stores `npm run backup` reads and `npm run restore` writes, and the backup store, as the configuration names them. */
 import { createAuditLog } from '../audit/create-audit-log';
 import type { AppConfig } from '../config';
-import { createGraphStore } from '../graph/create-graph-store';
+import { graphStoreFromConfig } from '../graph/create-graph-store';
 import type { Logger } from '../logging';
 import { createObjectStore, s3StoreOptions } from '../storage/create-object-store';
 import { FsObjectStore } from '../storage/fs-object-store';
@@ -32,14 +32,7 @@ export function openStack(config: AppConfig, log: Logger): Stack {
   if (!config.GRAPHDB_URL && !config.GRAPH_PERSIST_FILE) {
     throw new Error('the graph is in no store a backup can reach: set GRAPHDB_URL (or GRAPH_PERSIST_FILE for the embedded store)');
   }
-  const graph = createGraphStore({
-    graphdbUrl: config.GRAPHDB_URL,
-    username: config.GRAPHDB_USERNAME,
-    password: config.GRAPHDB_PASSWORD,
-    token: config.GRAPHDB_TOKEN,
-    timeoutMs: config.GRAPHDB_TIMEOUT_MS,
-    persistFile: config.GRAPH_PERSIST_FILE,
-  });
+  const graph = graphStoreFromConfig(config, log);
   const reports = createObjectStore(config);
   const audit = createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log });
   return {

@@ -1,4 +1,5 @@
 /** Picks the knowledge-graph backend: a GraphDB/RDF4J repository when configured, else embedded oxigraph. */
+import type { AppConfig } from '../config';
 import type { GraphStore } from './graph-store';
 import { HttpGraphStore } from './http-graph-store';
 import { OxigraphStore, type OxigraphStoreLog } from './oxigraph-store';
@@ -29,4 +30,18 @@ export function createGraphStore(opts: GraphStoreConfig): GraphStore {
     });
   }
   return new OxigraphStore({ persistFile: opts.persistFile, maxQuads: opts.maxQuads, log: opts.log });
+}
+
+/** The graph store the configuration names (worker, backup and restore alike). */
+export function graphStoreFromConfig(config: AppConfig, log?: OxigraphStoreLog): GraphStore {
+  return createGraphStore({
+    graphdbUrl: config.GRAPHDB_URL,
+    username: config.GRAPHDB_USERNAME,
+    password: config.GRAPHDB_PASSWORD,
+    token: config.GRAPHDB_TOKEN,
+    timeoutMs: config.GRAPHDB_TIMEOUT_MS,
+    persistFile: config.GRAPH_PERSIST_FILE,
+    maxQuads: config.GRAPH_EMBEDDED_MAX_QUADS,
+    log,
+  });
 }

@@ -15,3 +15,13 @@ export async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (db: pg
     db.release();
   }
 }
+
+/** `create` (a table's schema) runs once per process; a failed attempt is not kept, so the next call tries again. */
+export function onceSucceeded(create: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () =>
+    (done ??= create().catch((err: unknown) => {
+      done = undefined;
+      throw err;
+    }));
+}

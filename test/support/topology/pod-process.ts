@@ -50,6 +50,17 @@ export interface PodProcess {
 }
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** Pods run in process groups of their own, which outlive this process unless it ends them: on exit, it does. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
 const OUTPUT_TAIL_CHARS = 20_000;
 const STOP_GRACE_MS = 15_000;
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -123,9 +134,15 @@ export async function startPod(layout: HostLayout, pod: string, spec: ContainerS
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   if (child.pid === undefined) throw new Error(`${pod}/${spec.container}: could not start unshare`);
   const pid = child.pid;
+  running.add(pid);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(pid);
+      resolve(code);
+    }),
+  );
 
   return {
     spec,
