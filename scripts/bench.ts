@@ -1,14 +1,18 @@
 // `npm run bench`: ETL throughput on synthetic one-month ledgers of 5,000 and 100,000 lines: parsing, parsing
 // plus mapping to N-Triples, and loading the month's graph into OxigraphStore and into a real RDF4J server
-// (needs .tools/rdf4j, see scripts/provision-rdf4j.sh); then, for months of 1,000, 5,000 and 50,000 lines, the analysis
+// (needs .tools/rdf4j, see scripts/provision-rdf4j.sh); then the embedded store written to its quad limit, in a process
+// of its own (scripts/support/embedded-bound-bench.ts); then, for months of 1,000, 5,000 and 50,000 lines, the analysis
 // from CSV to findings.json and the rule engine against naive SHACL over the lines (scripts/support/analysis-bench.ts);
 // then the PDF render of a fixture company's report, cold, warm and through the page pool (scripts/support/render-bench.ts);
 // then the tokens of the compact LLM prompt against a naive one over the fixtures (scripts/support/prompt-tokens.ts);
 // then a month of 1,000 companies through the embedded stack (scripts/support/scale-bench.ts; `-- --scale-companies N`),
 // and the batch workflow's own state at 1,000 and 10,000 companies (scripts/support/batch-state-bench.ts);
-// then encryption at rest, the audit log and console sign-in (scripts/support/security-bench.ts).
+// then encryption at rest, the audit log and console sign-in (scripts/support/security-bench.ts);
+// then the month on the chart's production topology at 250, 1,000 and 2,500 companies (scripts/support/topology-bench.ts;
+// `-- --topology-companies 250,1000`). `-- --only topology,embedded-bound` runs those parts (either or both) alone and
+// merges them into the last full run's results.
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
@@ -20,6 +24,7 @@ import { parseLedger } from '../lib/erp/parse-ledger';
 import type { GraphStore } from '../lib/graph/graph-store';
 import { HttpGraphStore } from '../lib/graph/http-graph-store';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
+import { DEFAULT_MAX_QUADS } from '../lib/graph/quad-budget';
 import { ledgerGraphIri } from '../lib/rdf/iris';
 import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledger';
 import { startRdf4jServer } from '../test/support/rdf4j-server';
@@ -30,6 +35,8 @@ import { benchBatchState } from './support/batch-state-bench';
 import { benchScale, type ScaleBenchOptions } from './support/scale-bench';
 import { benchRender, renderTableRows, type RenderBenchResult } from './support/render-bench';
 import { benchSecurity } from './support/security-bench';
+import { benchTopology, type TopologyBenchOptions, type TopologyBenchResult } from './support/topology-bench';
+import { benchEmbeddedBound, type EmbeddedBoundOptions, type EmbeddedBoundResult } from './support/embedded-bound-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
 
@@ -63,6 +70,70 @@ const SCALE: ScaleBenchOptions = {
   llmRatePerSecond: 50,
   renderPages: 2,
 };
+
+/** The embedded run's month and model on the production shape; RDF4J's heap as a small GraphDB would have it. */
+const TOPOLOGY: Omit<TopologyBenchOptions, 'companies'> = {
+  linesPerCompany: SCALE.linesPerCompany,
+  llmLatencyMs: SCALE.llmLatencyMs,
+  llmRatePerSecond: SCALE.llmRatePerSecond,
+  rdf4jHeap: '2g',
+};
+const TOPOLOGY_SIZES = [250, 1_000, 2_500];
+
+/** The embedded run's companies, up to the default limit: about 1,000 company-months, 3 minutes on 2 cores. */
+const EMBEDDED_BOUND: EmbeddedBoundOptions = { maxQuads: DEFAULT_MAX_QUADS, linesPerCompany: SCALE.linesPerCompany };
+
+const ARGS = parseArgs({ options: { 'scale-companies': { type: 'string' }, 'topology-companies': { type: 'string' }, only: { type: 'string' } } }).values;
+
+/** One month per size, smallest first, each on a fresh stack. */
+async function benchTopologySizes(): Promise<TopologyBenchResult[]> {
+  const sizes = ARGS['topology-companies']?.split(',').map(Number) ?? TOPOLOGY_SIZES;
+  const runs: TopologyBenchResult[] = [];
+  for (const companies of sizes) {
+    console.log(`benchmarking the production topology with ${companies.toLocaleString('en-US')} companies …`);
+    runs.push(await benchTopology({ ...TOPOLOGY, companies }));
+  }
+  return runs;
+}
+
+/** The parts `--only` runs alone, merged into the last full run's results. */
+const PARTIAL_RUNS = {
+  topology: async () => ({ topology: { timestamp: new Date().toISOString(), runs: await benchTopologySizes() } }),
+  'embedded-bound': async () => ({ embeddedBound: await benchEmbeddedBoundPart() }),
+} satisfies Record<string, () => Promise<Partial<BenchReport>>>;
+
+async function benchEmbeddedBoundPart() {
+  console.log(`writing company-months into the embedded store until its limit of ${EMBEDDED_BOUND.maxQuads.toLocaleString('en-US')} quads …`);
+  return benchEmbeddedBound(EMBEDDED_BOUND);
+}
+
+const readPreviousReport = async (): Promise<BenchReport> =>
+  JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => {
+    throw new Error(`--only updates ${RESULTS_FILE}: run the whole bench once first`);
+  })) as BenchReport;
+
+/**
+ * Runs the named parts and merges them into bench/results.json: read first to fail before the parts run, and again
+ * once they are done, so what another partial run wrote meanwhile is kept.
+ */
+async function runPartial(only: string): Promise<void> {
+  const parts = only.split(',').map((part) => part.trim());
+  const unknown = parts.filter((part) => !Object.hasOwn(PARTIAL_RUNS, part));
+  if (unknown.length > 0) {
+    throw new Error(`--only: parts that run alone are ${Object.keys(PARTIAL_RUNS).join(', ')} (comma-separated), got ${JSON.stringify(only)}`);
+  }
+  await readPreviousReport();
+  let update: Partial<BenchReport> = {};
+  for (const part of parts) update = { ...update, ...(await PARTIAL_RUNS[part as keyof typeof PARTIAL_RUNS]()) };
+  await writeReport({ ...(await readPreviousReport()), ...update });
+}
+
+async function writeReport(report: BenchReport): Promise<void> {
+  await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(PERFORMANCE_DOC, performanceMarkdown(report));
+  console.log(`wrote ${RESULTS_FILE} and ${PERFORMANCE_DOC}`);
+}
 
 /** Times `run` RUNS times; `prepare` runs untimed before each. */
 const measure = (run: () => Promise<void>, prepare?: () => Promise<void>) => measureRuns(RUNS, run, prepare);
@@ -147,10 +218,12 @@ function printTable(results: SizeResult[]): void {
 }
 
 async function main(): Promise<void> {
+  if (ARGS.only !== undefined) return runPartial(ARGS.only);
   const dataDir = await mkdtemp(join(os.tmpdir(), 'bench-ledgers-'));
   const results: SizeResult[] = [];
   let analysis: AnalysisSizeResult[];
   let render: RenderBenchResult;
+  let embeddedBound: EmbeddedBoundResult;
   try {
     const server = await startRdf4jServer({ heap: RDF4J_HEAP });
     const rdf4j = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 600_000 });
@@ -164,6 +237,7 @@ async function main(): Promise<void> {
       await server.stop();
     }
     // With the RDF4J JVM gone, so that it takes no memory or CPU from these runs.
+    embeddedBound = await benchEmbeddedBoundPart();
     analysis = await benchAnalysis({
       dataDir,
       sizes: ANALYSIS_SIZES,
@@ -187,7 +261,7 @@ async function main(): Promise<void> {
   }
   console.log('measuring LLM prompt tokens over the fixtures …');
   const prompts = summarizePromptTokens(await promptTokenRows(FIXTURE_LEDGERS));
-  const companies = Number(parseArgs({ options: { 'scale-companies': { type: 'string' } } }).values['scale-companies'] ?? SCALE.companies);
+  const companies = Number(ARGS['scale-companies'] ?? SCALE.companies);
   console.log(`benchmarking a month of ${companies.toLocaleString('en-US')} companies …`);
   const scale = await benchScale({ ...SCALE, companies });
   console.log('measuring the batch workflow\'s state at 1,000 and 10,000 companies …');
@@ -195,6 +269,7 @@ async function main(): Promise<void> {
   for (const size of BATCH_STATE_SIZES) batchState.push(await benchBatchState(size));
   console.log('benchmarking encryption at rest, the audit log and console sign-in …');
   const security = await benchSecurity({ runs: RUNS, ledgerLines: SECURITY_LEDGER_LINES, pdfBytes: Math.round(render.pdfKiB * 1024) });
+  const topology = { timestamp: new Date().toISOString(), runs: await benchTopologySizes() };
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
@@ -219,12 +294,14 @@ async function main(): Promise<void> {
     scale,
     batchState,
     security,
+    embeddedBound,
+    topology,
   };
-  await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(PERFORMANCE_DOC, performanceMarkdown(report));
-  console.log(`wrote ${RESULTS_FILE} and ${PERFORMANCE_DOC}`);
+  await writeReport(report);
 }
+
+// An interrupted run still ends what it started: the topology's pods are killed on exit (pod-process.ts).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? (err.stack ?? err.message) : err);

@@ -5,7 +5,9 @@ import type { PromptTokenSummary } from './prompt-tokens';
 import type { RenderBenchResult } from './render-bench';
 import type { BatchStateResult } from './batch-state-bench';
 import type { ScaleBenchResult } from './scale-bench';
+import { topologyMarkdown, type TopologyBenchResult } from './topology-bench';
 import { securityMarkdown, type SecurityBenchResult } from './security-bench';
+import { embeddedBoundMarkdown, type EmbeddedBoundResult } from './embedded-bound-bench';
 import { BATCH_PAGE_SIZE } from '../../workflows/monthly-report-batch';
 
 /** The ETL figures of one month size. */
@@ -35,6 +37,10 @@ export interface BenchReport {
   /** The batch's own cost at firm sizes, over company runs that only report back. */
   batchState: BatchStateResult[];
   security: SecurityBenchResult;
+  /** The embedded store filled to its quad limit (absent from results written before it was measured). */
+  embeddedBound?: EmbeddedBoundResult;
+  /** The month on the chart's production shape (absent from results written before it was measured). */
+  topology?: { timestamp: string; runs: TopologyBenchResult[] };
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -58,7 +64,7 @@ ${table(
   ['lines', 'triples', 'parse lines/s', 'parse+map lines/s', 'oxigraph load', 'RDF4J load', 'peak RSS MiB'],
   r.results.map((x) => [n(x.lines), n(x.triples), n(x.parse.linesPerSecond), n(x.parseAndMap.linesPerSecond), s(x.loadOxigraph), s(x.loadRdf4j), n(x.peakRssMiB)]),
 )}
-
+${r.embeddedBound ? `\n${embeddedBoundMarkdown(r.embeddedBound, table)}` : ''}
 ## Analysis: one company-month from CSV to findings.json (embedded oxigraph)
 
 Parse and load into the staging graph; data quality (derivation, SHACL over the suspect lines, account totals,
@@ -126,5 +132,6 @@ ${table(
 Mean seconds of one activity per step, under this load (queueing for a render page or an LLM slot included):
 ${Object.entries(r.scale.stepMeanSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(2)} s`).join(', ')}.
 
-${securityMarkdown(r.security, table)}`;
+${securityMarkdown(r.security, table)}
+${r.topology ? `\n${topologyMarkdown(r.topology, r.scale, table)}` : ''}`;
 }
