@@ -1,8 +1,13 @@
 // S3ObjectStore against a real S3-compatible server (s3rver) on loopback, seen through a recording proxy: objects
-// round-trip under Hangul keys and a prefix, every upload asks for server-side encryption, bad keys never leave.
+// round-trip under Hangul keys and a prefix, every upload asks for server-side encryption, with keys the application
+// seals them too (and `encryption seal` seals what was there before), bad keys never leave.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../lib/config';
+import { countByKey, reportObjects, sealInPlace } from '../../lib/security/at-rest-files';
+import { isSealed } from '../../lib/security/envelope';
+import { localKeyWrapper } from '../../lib/security/keyring';
 import { createObjectStore } from '../../lib/storage/create-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { InvalidObjectKeyError, ObjectNotFoundError, reportKeys } from '../../lib/storage/object-store';
@@ -110,6 +115,30 @@ describe('createObjectStore', () => {
     stores.push(store);
     await store.put('c01-가람/2024-03/findings.json', '{}', 'application/json');
     assert.ok(puts().some((r) => r.path === `/${server.bucket}/configured/c01-가람/2024-03/findings.json`));
+  });
+
+  test('with encryption keys, the bucket is sealed by the application too; `encryption seal` seals what was there before', async () => {
+    const keys = localKeyWrapper(new Map([['k1', randomBytes(32)]]), 'k1');
+    const raw = s3Store({ prefix: 'sealed/' });
+    const before = reportKeys('c02-누리', '2024-11');
+    await raw.put(before.findings, '{"findings":[]}', 'application/json');
+    const config = loadConfig({
+      S3_BUCKET: server.bucket,
+      S3_ENDPOINT: server.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_PREFIX: 'sealed/',
+      S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+      S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    });
+    const sealed = createObjectStore(config, keys);
+    const after = reportKeys('c02-누리', '2024-12');
+    await sealed.put(after.pdf, '%PDF-1.7 new', 'application/pdf');
+    assert.ok(isSealed(await raw.get(after.pdf)), 'a new object is sealed in the bucket');
+    assert.deepEqual(await countByKey(await reportObjects(raw)), { plaintext: 1, sealed: { k1: 1 } });
+    assert.deepEqual(await sealInPlace(await reportObjects(raw), keys), { sealed: 1, skipped: 1 });
+    assert.ok(isSealed(await raw.get(before.findings)));
+    assert.equal((await sealed.get(before.findings)).toString(), '{"findings":[]}', 'read back through the keys');
+    assert.equal((await sealed.get(after.pdf)).toString(), '%PDF-1.7 new');
   });
 
   test('without a bucket, the local directory', () => {
