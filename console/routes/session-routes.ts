@@ -5,26 +5,22 @@ import { AuthError } from '../../lib/auth/auth-error';
 import type { Principal } from '../../lib/security/roles';
 import type { ConsoleDeps } from '../deps';
 import { SESSION_COOKIE, requestParty, verifyToken } from '../http/access';
+import { localPath } from '../http/local-path';
 import { loginPage } from '../pages/login-page';
 import { pageContext, route, sendPage } from './route';
 
 const LoginForm = z.object({ token: z.string().trim().min(1).max(4096), next: z.string().max(2048).optional() });
 
-/** Only a local path: `//evil.example` and `/\evil` would leave the site. */
-function safeNext(next: string | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/';
-}
-
 export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   route(app, 'GET', '/login', { permission: 'public', kind: 'page' }, async (request, reply) => {
     const { next } = request.query as { next?: string };
-    return sendPage(reply, loginPage(pageContext(deps, request), { next: safeNext(next) }));
+    return sendPage(reply, loginPage(pageContext(deps, request), { next: localPath(next) }));
   });
 
   route(app, 'POST', '/login', { permission: 'public', kind: 'page' }, async (request, reply) => {
     const ctx = { firmName: deps.config.FIRM_NAME };
     const form = LoginForm.safeParse(request.body);
-    const next = safeNext(form.data?.next);
+    const next = localPath(form.data?.next);
     const limit = deps.loginLimiter.check(request.ip);
     if (!limit.allowed) {
       deps.metrics.signInFailed('form');

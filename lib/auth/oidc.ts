@@ -87,10 +87,17 @@ function highestRole(claim: unknown): Role | undefined {
   return BY_RANK.find((role) => values.has(role));
 }
 
-/** Absent = every company (OIDC_COMPANIES_CLAIM); present but malformed is refused rather than read as "all". */
+/** The claim's value that stands for every company: a firm-wide principal is granted so, never assumed. */
+const ALL_COMPANIES = '*';
+
+/**
+ * With OIDC_COMPANIES_CLAIM set, the claim decides: a list of company ids, or `*` alone for every company. A token
+ * without it, or with a malformed one, is refused: a missing claim (a misconfigured IdP mapper) must not read as "all".
+ */
 function companiesOf(claim: unknown): string[] | undefined {
-  if (claim === undefined) return undefined;
+  if (claim === undefined) throw new AuthError(403, 'token has no companies claim');
   const values = [claim].flat();
+  if (values.length === 1 && values[0] === ALL_COMPANIES) return undefined;
   try {
     if (values.length === 0) throw new Error('empty');
     return [...new Set(values.map(assertCompanyId))];

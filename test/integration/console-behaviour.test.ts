@@ -70,8 +70,11 @@ describe('console', () => {
   test('OIDC bearer JWTs from the identity provider: role and company scope from the claims', async () => {
     const jwt = async (claims: Record<string, unknown>, opts?: Parameters<JwksServer['sign']>[1]) =>
       registerTestSecret(await idp.sign({ sub: 'park@firm.example', ...claims }, opts));
-    const admin = await jwt({ realm_access: { roles: ['offline_access', 'admin'] } });
+    const admin = await jwt({ realm_access: { roles: ['offline_access', 'admin'] }, tax_companies: '*' });
     assert.equal((await fetch(`${s.url}/api/secrets`, { headers: bearer(admin) })).status, 200);
+    // The scope claim configured but missing (an IdP mapper left out): refused, never every company.
+    const unscoped = await jwt({ realm_access: { roles: ['admin'] } });
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(unscoped) })).status, 403);
     const scoped = await jwt({ realm_access: { roles: ['viewer'] }, tax_companies: [REPORT_COMPANY] });
     const me = (await (await fetch(`${s.url}/api/me`, { headers: bearer(scoped) })).json()) as { role: string; via: string; companies: string[] };
     assert.deepEqual(me, { subject: 'park@firm.example', role: 'viewer', via: 'oidc', companies: [REPORT_COMPANY] });
@@ -173,7 +176,7 @@ describe('console', () => {
     });
     assert.equal(foreign.status, 403);
     assert.equal(foreign.headers.get('set-cookie'), null);
-    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example']) {
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example', '/\t/evil.example']) {
       const res = await fetch(`${s.url}/login`, { method: 'POST', redirect: 'manual', ...form({ token, next }) });
       assert.equal(res.headers.get('location'), '/', next);
     }

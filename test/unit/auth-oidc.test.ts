@@ -23,11 +23,18 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 test('a valid token gives the principal with its role and companies', async () => {
   const jwt = await idp.sign({ sub: 'kim@firm', roles: ['viewer'], companies: ['c01', 'c02-누리'] });
   assert.deepEqual(await verifier.verify(jwt), { subject: 'kim@firm', role: 'viewer', via: 'oidc', companies: ['c01', 'c02-누리'] });
-  assert.deepEqual(await verifier.verify(await idp.sign({ sub: 'lee', roles: 'analyst' })), { subject: 'lee', role: 'analyst', via: 'oidc' });
+  // Every company only when the claim says so.
+  assert.deepEqual(await verifier.verify(await idp.sign({ sub: 'lee', roles: 'analyst', companies: '*' })), { subject: 'lee', role: 'analyst', via: 'oidc' });
+});
+
+test('with a companies claim configured, a token without it is refused, not read as every company', async () => {
+  await assert.rejects(verifier.verify(await idp.sign({ sub: 'lee', roles: 'analyst' })), refused(403, /no companies claim/));
+  await assert.rejects(verifier.verify(await idp.sign({ sub: 'lee', roles: 'admin', companies: null })), refused(403, /companies/));
+  await assert.rejects(verifier.verify(await idp.sign({ sub: 'lee', roles: 'admin', companies: ['*', 'c01'] })), refused(403, /invalid companies claim/));
 });
 
 test('the highest known role wins; unknown roles are ignored', async () => {
-  const jwt = await idp.sign({ sub: 'park', roles: ['offline_access', 'viewer', 'admin', 'analyst'] });
+  const jwt = await idp.sign({ sub: 'park', roles: ['offline_access', 'viewer', 'admin', 'analyst'], companies: '*' });
   assert.equal((await verifier.verify(jwt)).role, 'admin');
 });
 
@@ -52,7 +59,7 @@ test('nested and namespaced role claims', async () => {
 });
 
 test('expired, misaddressed and foreign-signed tokens are 401', async () => {
-  const claims = { sub: 'kim', roles: ['admin'] };
+  const claims = { sub: 'kim', roles: ['admin'], companies: '*' };
   await assert.rejects(verifier.verify(await idp.sign(claims, { expiresIn: '-2m' })), refused(401, /expired/));
   await assert.rejects(verifier.verify(await idp.sign(claims, { audience: 'another-app' })), refused(401));
   await assert.rejects(verifier.verify(await idp.sign(claims, { issuer: 'https://evil.example' })), refused(401));
@@ -88,13 +95,13 @@ test('garbage is 401 and the reason never echoes the token', async () => {
 
 test('the JWKS is fetched once and cached', async () => {
   const before_ = idp.requests();
-  for (let i = 0; i < 3; i++) await verifier.verify(await idp.sign({ sub: 'kim', roles: 'viewer' }));
+  for (let i = 0; i < 3; i++) await verifier.verify(await idp.sign({ sub: 'kim', roles: 'viewer', companies: '*' }));
   assert.equal(idp.requests(), before_);
 });
 
 test('an unreachable JWKS is a server error, not a 401', async () => {
   const down = createOidcVerifier({ issuer: idp.issuer, audience: idp.audience, jwksUrl: 'http://127.0.0.1:9/jwks.json', roleClaim: 'roles' });
-  await assert.rejects(down.verify(await idp.sign({ sub: 'kim', roles: 'viewer' })), (err: unknown) => !(err instanceof AuthError));
+  await assert.rejects(down.verify(await idp.sign({ sub: 'kim', roles: 'viewer', companies: '*' })), (err: unknown) => !(err instanceof AuthError));
 });
 
 test('looksLikeJwt tells JWTs from API tokens', async () => {
