@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { CsvError, parse, type Info, type Options } from 'csv-parse';
 import { LedgerFormatError, type LedgerLine } from '../domain/ledger';
 import { assertPeriod } from '../domain/ids';
@@ -9,6 +10,19 @@ export interface CsvRow {
   line: number;
   cells: string[];
 }
+
+/**
+ * What one CSV may cost a worker. Far above any real month (a 200,000-line journal is ~16 MiB and 11 columns) and
+ * far below what would tie up a worker for minutes per attempt; past one, the file is refused as a data error
+ * (LedgerFormatError, not retried) that names the limit.
+ */
+export const CSV_LIMITS = {
+  bytes: 512 * 2 ** 20,
+  columns: 200,
+  /** Characters of one record, quoted newlines included. */
+  recordChars: 64 * 1024,
+  records: 2_000_000,
+} as const;
 
 function lineBreaksInside(cells: string[]): number {
   let count = 0;
@@ -26,6 +40,8 @@ function csvProblem(err: CsvError, header: string[] | undefined): string {
       return 'quote inside an unquoted field: expected the whole field to be quoted';
     case 'CSV_INVALID_CLOSING_QUOTE':
       return 'text after a closing quote: expected a comma or the end of the line';
+    case 'CSV_MAX_RECORD_SIZE':
+      return `a record longer than ${CSV_LIMITS.recordChars} characters, past the limit`;
     default:
       return err.message;
   }
@@ -38,19 +54,27 @@ function csvProblem(err: CsvError, header: string[] | undefined): string {
  * the first one in the file. Malformed CSV is reported at the line where the broken record starts.
  */
 export async function* readCsv<T>(path: string, read: (row: CsvRow) => T | undefined, unsealing?: Unsealing): AsyncGenerator<T> {
+  const { size } = await stat(path);
+  if (size > CSV_LIMITS.bytes) throw new LedgerFormatError(path, undefined, undefined, `file is ${mib(size)} MiB, past the limit of ${mib(CSV_LIMITS.bytes)} MiB`);
   const { stream } = await openDecodedStream(path, unsealing);
   let header: string[] | undefined;
+  let records = 0;
   // Lines are tallied from the records because csv-parse counts a CRLF inside quotes twice.
   let recordLines = 0;
   const onRecord = (cells: string[], info: Info): T | null => {
     const line = 1 + recordLines + info.empty_lines;
     recordLines += 1 + lineBreaksInside(cells);
+    if (!header && cells.length > CSV_LIMITS.columns) {
+      throw new LedgerFormatError(path, line, undefined, `${cells.length} columns in the header, past the limit of ${CSV_LIMITS.columns}`);
+    }
+    if (++records > CSV_LIMITS.records) throw new LedgerFormatError(path, line, undefined, `more than ${CSV_LIMITS.records} records, past the limit`);
     header ??= cells;
     return read({ line, cells }) ?? null;
   };
   const parser = parse({
     relax_column_count: false,
     skip_empty_lines: true,
+    max_record_size: CSV_LIMITS.recordChars,
     // Typed as record-to-record without `columns`, but csv-parse passes any value through.
     on_record: onRecord as unknown as Options['on_record'],
   });
@@ -99,10 +123,13 @@ export function mapColumns<K extends string>(
   const names = header.map((name) => name.trim());
   const index: Partial<Record<K, number>> = {};
   const extra: number[] = [];
+  // One lookup per column (a header of many columns is linear, not quadratic).
+  const specByName = new Map(specs.flatMap((spec) => spec.names.map((n) => [n.toLowerCase(), spec] as const)));
+  const extraByName = new Map<string, number>();
   names.forEach((name, i) => {
     if (!name) throw new LedgerFormatError(file, line, undefined, `column ${i + 1} has no name in the header`);
-    const spec = specs.find((s) => s.names.some((n) => n.toLowerCase() === name.toLowerCase()));
-    const earlier = spec ? index[spec.key] : extra.find((j) => names[j] === name);
+    const spec = specByName.get(name.toLowerCase());
+    const earlier = spec ? index[spec.key] : extraByName.get(name);
     if (earlier !== undefined) {
       throw new LedgerFormatError(
         file,
@@ -112,7 +139,10 @@ export function mapColumns<K extends string>(
       );
     }
     if (spec) index[spec.key] = i;
-    else extra.push(i);
+    else {
+      extra.push(i);
+      extraByName.set(name, i);
+    }
   });
   for (const spec of specs) {
     if (spec.required && index[spec.key] === undefined) {
@@ -265,3 +295,5 @@ async function* requireJournalLines(file: string, lines: AsyncGenerator<LedgerLi
     throw new LedgerFormatError(file, 1, undefined, 'no journal lines after the header: expected at least one row with a 전표일자');
   }
 }
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
