@@ -3,7 +3,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import type { Company } from '../lib/domain/company';
 import type { FindingsDocument } from '../lib/domain/findings';
-import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
+import { assertCompanyId, assertPeriod, InvalidIdError } from '../lib/domain/ids';
 import { ledgerPath, loadCompany } from '../lib/erp/company';
 import {
   composeDataQualityMail,
@@ -14,6 +14,7 @@ import {
 } from '../lib/mail/compose-report-mail';
 import { MailDeliveryError } from '../lib/mail/mail-transport';
 import { readFindingsDoc } from '../lib/storage/findings-json';
+import { reportKeys } from '../lib/storage/object-store';
 import { decideVersion, findingsDigest, readDeliveredVersion, recordDeliveredVersion } from '../lib/storage/report-versions';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
@@ -28,12 +29,24 @@ interface Letter {
 }
 
 export function createDeliveryActivities({ config, objects, mail, log }: ActivityDeps) {
+  /**
+   * The company's own report only: the keys must be this company-month's (a forged or mixed-up input cannot mail
+   * one company's report to another), and the findings must say so too.
+   */
   async function readLetter(input: DeliverInput): Promise<Letter> {
+    const companyId = assertCompanyId(input.companyId);
+    const keys = reportKeys(companyId, input.period);
+    if (![keys.findings, keys.dataQualityFindings].includes(input.findingsKey) || ![keys.pdf, keys.errorReport].includes(input.pdfKey)) {
+      throw new InvalidIdError(`report keys ${input.findingsKey}, ${input.pdfKey} are not those of ${companyId} ${input.period}`);
+    }
     const [company, doc, pdf] = await Promise.all([
-      loadCompany(config.ERP_DATA_DIR, assertCompanyId(input.companyId)),
+      loadCompany(config.ERP_DATA_DIR, companyId),
       readFindingsDoc(objects, input.findingsKey),
       objects.get(input.pdfKey),
     ]);
+    if (doc.companyId !== companyId || doc.period !== input.period) {
+      throw new InvalidIdError(`${input.findingsKey} holds ${doc.companyId} ${doc.period}, not ${companyId} ${input.period}`);
+    }
     return { company, doc, pdf };
   }
 

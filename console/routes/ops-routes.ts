@@ -12,7 +12,7 @@ import {
   type ScheduleChange,
   type ScheduleState,
 } from '../../lib/schedule/monthly-schedule';
-import { can, ROLES } from '../../lib/security/roles';
+import { can, canSeeCompany, ROLES } from '../../lib/security/roles';
 import { redactedConfig, secretMetadata } from '../../lib/security/secret-settings';
 import type { ConsoleDeps } from '../deps';
 import { requestParty } from '../http/access';
@@ -57,7 +57,9 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
   pageAndApi(app, 'GET', '/costs', 'costs:read', (kind) => async (request, reply) => {
     const { month } = request.query as { month?: string };
     const period = month === undefined || month === '' ? seoulDay(new Date()).slice(0, 7) : assertPeriod(month);
-    const report = costReport(period, await deps.usage.recordsFor(period));
+    // A principal scoped to some companies sees their use only, totals included.
+    const principal = request.principal!;
+    const report = costReport(period, (await deps.usage.recordsFor(period)).filter((r) => canSeeCompany(principal, r.companyId)));
     return kind === 'page' ? sendPage(reply, costsPage(pageContext(deps, request), report)) : report;
   });
 

@@ -2,6 +2,8 @@
 // headers, and the audit trail its actions leave.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { CostReport } from '../../lib/llm/cost-report';
+import { usageRecord } from '../../lib/llm/usage-ledger';
 import { REPORT_COMPANY, REPORT_PERIOD, OTHER_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
 import { startJwksServer, type JwksServer } from '../support/jwks-server';
 import { registerTestSecret } from '../support/test-secrets';
@@ -86,6 +88,23 @@ describe('console', () => {
     assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(forged) })).status, 401);
     const expired = await jwt({ realm_access: { roles: ['admin'] } }, { expiresIn: '-5m' });
     assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(expired) })).status, 401);
+  });
+
+  test("an analyst scoped to some companies sees only their LLM use and totals on /costs", async () => {
+    const at = new Date('2031-05-10T03:00:00Z');
+    for (const [id, companyId, usd] of [['scope-a', REPORT_COMPANY, 0.5], ['scope-b', OTHER_COMPANY, 2]] as const) {
+      await s.deps.usage.record(usageRecord(at, {
+        id, period: '2031-05', companyId, task: 'summary', model: 'gpt-4.1-mini', cached: false, fallbackUsed: false,
+        inputTokens: 100, outputTokens: 10, usd, estimated: false, outcome: 'ok',
+      }));
+    }
+    const { token } = await s.deps.tokens.create({ name: 'scoped-analyst', role: 'analyst', companies: [REPORT_COMPANY] });
+    registerTestSecret(token);
+    const scoped = (await (await fetch(`${s.url}/api/costs?month=2031-05`, { headers: bearer(token) })).json()) as CostReport;
+    assert.deepEqual(scoped.byCompany.map((l) => l.key), [REPORT_COMPANY]);
+    assert.equal(scoped.total.usd, 0.5);
+    const firmWide = (await (await fetch(`${s.url}/api/costs?month=2031-05`, { headers: bearer(s.tokens.admin) })).json()) as CostReport;
+    assert.deepEqual(firmWide.byCompany.map((l) => l.key).sort(), [REPORT_COMPANY, OTHER_COMPANY].sort());
   });
 
   test('the download is the stored PDF, named for the company in UTF-8', async () => {

@@ -5,6 +5,8 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { simpleParser } from 'mailparser';
+import { createDeliveryActivities } from '../../activities/deliver-report';
+import { reportKeys } from '../../lib/storage/object-store';
 import { startSmtpServer } from '../support/smtp-server';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
@@ -58,6 +60,21 @@ test('a permanent refusal (550) fails the run at once, non-retryably, and sends 
     });
   } finally {
     smtp.state.rcptCode = undefined;
+  }
+  assert.equal(smtp.received.length, 0);
+});
+
+test("a delivery input naming another company's report keys is refused before anything is read or sent", async () => {
+  await runMonth('tax-report-c00-한빛-2024-05', 'c00-한빛', '2024-05');
+  smtp.received.length = 0;
+  const { deliverReport } = createDeliveryActivities(h.worker.deps);
+  const theirs = reportKeys('c00-한빛', '2024-05');
+  for (const input of [
+    { companyId: 'c02-누리', period: '2024-05', pdfKey: theirs.pdf, findingsKey: theirs.findings },
+    { companyId: 'c00-한빛', period: '2024-04', pdfKey: theirs.pdf, findingsKey: theirs.findings },
+    { companyId: 'c00-한빛', period: '2024-05', pdfKey: '../c02-누리/2024-05/report.pdf', findingsKey: theirs.findings },
+  ]) {
+    await assert.rejects(deliverReport({ ...input, deliveryId: 'forged' }), { name: 'InvalidIdError' }, JSON.stringify(input));
   }
   assert.equal(smtp.received.length, 0);
 });
