@@ -10,7 +10,8 @@ import SHACLValidator from 'rdf-validate-shacl';
 import { deadlineFindings, filingDeadlines } from '../analysis/filing-deadlines';
 import type { Company } from '../domain/company';
 import type { EvidenceLine, Finding } from '../domain/findings';
-import { graphHasTriples } from '../graph/graph-sparql';
+import { addMonths } from '../domain/periods';
+import { graphHasTriples, graphIriRef } from '../graph/graph-sparql';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { ledgerGraphIri } from '../rdf/iris';
@@ -53,10 +54,12 @@ export class TaxRuleEngine {
       ['rules.ttl', 'parameters.ttl', 'holidays.ttl', 'evidence.rq', ...derive.map((f) => path.join('derive', f))].map(read),
     );
     const shapes = rdf.dataset(parseTurtle(rules!, 'rules.ttl'));
+    const parameterQuads = parseTurtle(parameters!, 'parameters.ttl');
+    assertWithinLookback(parameterQuads);
     return new TaxRuleEngine({
       shapes,
       annotations: shapeAnnotations(shapes),
-      parameters: new Writer({ format: 'N-Triples' }).quadsToString(parseTurtle(parameters!, 'parameters.ttl')),
+      parameters: new Writer({ format: 'N-Triples' }).quadsToString(parameterQuads),
       deriveQueries,
       evidenceQuery: evidenceQuery!,
       holidays: holidayDates(parseTurtle(holidays!, 'holidays.ttl')),
@@ -72,7 +75,9 @@ export class TaxRuleEngine {
     const derivedGraph = derivedGraphIri(ledgerGraph);
 
     await store.replaceGraph(factsGraph, [parameters, runFactsNTriples({ factsGraph, ledgerGraph, company, period })]);
-    const derived = await Promise.all(deriveQueries.map((q) => store.construct(bindGraphs(q, factsGraph, ledgerGraph))));
+    const derived = await Promise.all(
+      deriveQueries.map((q) => store.construct(bindLedgerMonths(bindGraphs(q, factsGraph, ledgerGraph), company.id, period))),
+    );
     await store.replaceGraph(derivedGraph, derived);
 
     // Only the compact derived facts are validated, never the ledger lines.
@@ -96,6 +101,33 @@ export class TaxRuleEngine {
 function bindGraphs(query: string, factsGraph: string, ledgerGraph: string): string {
   const bound = bindIri(query, 'factsGraph', factsGraph);
   return /\?ledgerGraph\b/.test(bound) ? bindIri(bound, 'ledgerGraph', ledgerGraph) : bound;
+}
+
+/**
+ * How far back a rule reads the company's earlier months: its fiscal year so far (at most 11 months before the
+ * report month) and the windows of parameters.ttl (SPIKE's priorMonths, 가지급금's risingMonths), which load()
+ * holds to this.
+ */
+const LOOKBACK_MONTHS = 12;
+const WINDOW_PARAMETERS = [tax('priorMonths'), tax('risingMonths')];
+
+function assertWithinLookback(parameters: readonly Quad[]): void {
+  for (const q of parameters) {
+    if (WINDOW_PARAMETERS.includes(q.predicate.value) && Number(q.object.value) > LOOKBACK_MONTHS) {
+      throw new Error(`shapes/tax/parameters.ttl: ${q.predicate.value} ${q.object.value} reaches past the ${LOOKBACK_MONTHS} months the rules read`);
+    }
+  }
+}
+
+/**
+ * `GRAPH ?g` (a company's earlier months) limited to that company's ledger graphs of the lookback: left open, the
+ * store may match every company's account totals first and filter later. RDF4J did, at 150 companies a query
+ * took past its 30 s timeout; with the candidates named, the cost is the company's months, not the firm's.
+ */
+function bindLedgerMonths(query: string, companyId: string, period: string): string {
+  if (!/GRAPH \?g \{/.test(query)) return query;
+  const months = Array.from({ length: LOOKBACK_MONTHS + 1 }, (_, back) => graphIriRef(ledgerGraphIri(companyId, addMonths(period, -back))));
+  return query.replace(/GRAPH \?g \{/g, `VALUES ?g { ${months.join(' ')} }\n      GRAPH ?g {`);
 }
 
 function parseTurtle(text: string, file: string): Quad[] {
