@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig, taskQueues } from '../../lib/config';
+import { CHART, K8S_VERSION, parseYamlDocs } from '../support/topology/rendered-chart';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, '.tools', 'bin');
@@ -19,10 +20,7 @@ const HELM = path.join(BIN, 'helm');
 const KUBECONFORM = path.join(BIN, 'kubeconform');
 const HADOLINT = path.join(BIN, 'hadolint');
 const ACTIONLINT = path.join(BIN, 'actionlint');
-const PYTHON = path.join(ROOT, '.tools', 'deploy-venv', 'bin', 'python');
-const K8S_VERSION = '1.33.0';
 const SCHEMAS = path.join(ROOT, '.tools', 'k8s-json-schema', `v${K8S_VERSION}-strict`);
-const CHART = path.join(ROOT, 'helm', 'tax-reports');
 const PROD_VALUES = path.join(CHART, 'ci', 'production-values.yaml');
 const OPS_RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
 const OPS_DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
@@ -91,14 +89,6 @@ function renderNotes(valuesFiles: string[] = []): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Multi-document YAML → objects, with PyYAML from the provisioned venv (the app has no YAML dependency). */
-function parseYamlDocs(text: string): any[] {
-  const r = run(PYTHON, ['-c',
-    'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], text);
-  assert.equal(r.code, 0, r.err);
-  return JSON.parse(r.out) as any[];
 }
 
 interface KubeconformResult { kind: string; name: string; status: string; msg: string }

@@ -9,7 +9,8 @@ import { PROJECT_ROOT } from '../../../lib/config';
 const HELM = path.join(PROJECT_ROOT, '.tools', 'bin', 'helm');
 const PYTHON = path.join(PROJECT_ROOT, '.tools', 'deploy-venv', 'bin', 'python');
 export const CHART = path.join(PROJECT_ROOT, 'helm', 'tax-reports');
-const K8S_VERSION = '1.33.0';
+/** The Kubernetes version the chart is rendered and validated for. */
+export const K8S_VERSION = '1.33.0';
 
 export interface Manifest {
   apiVersion: string;
@@ -26,6 +27,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
   return r.stdout;
 }
 
+/** Multi-document YAML → objects (empty documents dropped). */
+export function parseYamlDocs(text: string): any[] {
+  const json = run(PYTHON, ['-c', 'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], process.env, text);
+  return JSON.parse(json) as any[];
+}
+
 /** `overlays`: values objects, applied in order after the chart's defaults (JSON is YAML). */
 export function renderChart(release: string, namespace: string, overlays: readonly object[]): Manifest[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'chart-render-'));
@@ -38,8 +45,7 @@ export function renderChart(release: string, namespace: string, overlays: readon
       return file;
     });
     const text = run(HELM, ['template', release, CHART, '--namespace', namespace, '--kube-version', K8S_VERSION, ...files.flatMap((f) => ['-f', f])], env);
-    const json = run(PYTHON, ['-c', 'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], env, text);
-    return JSON.parse(json) as Manifest[];
+    return parseYamlDocs(text) as Manifest[];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
