@@ -1,4 +1,6 @@
+import { CALENDAR_RULE_ID } from '../lib/analysis/filing-deadlines';
 import { llmChains, llmConfigured } from '../lib/config';
+import { OPENING_RULE_ID } from '../lib/domain/balances';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
@@ -12,7 +14,7 @@ import { callId } from './attempt-id';
 import { ensureReferenceGraph, readReferenceGraph, type ReferenceGraph } from '../lib/llm/reference-graph';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
-import { activityLogger } from './activity-logger';
+import { activityLogger, companyMonth, documentMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { AnalyzeInput, AnalyzeResult, ApplyGroundingInput, GroundingInput, GroundingResult } from './types';
 
@@ -50,7 +52,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
       const period = assertPeriod(input.period);
       const company = await loadCompany(config.ERP_DATA_DIR, companyId);
       const doc = await analyzeCompanyMonth(
-        { graph, rules, shapesDir: config.SHAPES_DIR },
+        { graph, rules, shapesDir: config.SHAPES_DIR, dataDir: config.ERP_DATA_DIR },
         company,
         period,
         input.warnings,
@@ -58,7 +60,18 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
       const findingsKey = reportKeys(companyId, period).findings;
       await writeFindingsDoc(objects, findingsKey, doc);
       await recordFindings(graph, doc);
-      activityLogger(log, { companyId, period }).info(
+      const logger = activityLogger(log, companyMonth(company, period));
+      // Deadlines past the holiday calendar: the report warns its reader, the metric alerts operations.
+      const undated = doc.dataQuality.details.filter((d) => d.ruleId === CALENDAR_RULE_ID);
+      if (undated.length > 0) {
+        metrics.deadlineCalendarUncovered(undated.length);
+        logger.warn({ event: 'deadline_calendar_uncovered', deadlines: undated.length }, undated[0]!.message);
+      }
+      // A fiscal year whose opening balances are unknown: its balance figures start at 0, and the report says why.
+      for (const w of doc.dataQuality.details.filter((d) => d.ruleId === OPENING_RULE_ID)) {
+        logger.warn({ event: 'opening_balances_unknown' }, w.message);
+      }
+      logger.info(
         {
           event: 'ledger_analyzed',
           risk_level: doc.riskLevel,
@@ -85,7 +98,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
       const doc = await readFindingsDoc(objects, input.findingsKey);
       const { grounding, search } = await retrieveGrounding(graph, doc, embeddingModel);
       await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
-      activityLogger(log, input).info(
+      activityLogger(log, documentMonth(doc)).info(
         {
           event: 'grounding_retrieved',
           articles: grounding.articles.map((a) => a.id),
@@ -104,7 +117,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
       const grounding = await withRelated(graph, doc.grounding, input.related);
       await meterEmbeddings(doc, input.model, input.usage);
       await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
-      activityLogger(log, input).info(
+      activityLogger(log, documentMonth(doc)).info(
         {
           event: 'grounding_related',
           articles_by_meaning: grounding.articles.slice(doc.grounding.articles.length).map((a) => a.id),

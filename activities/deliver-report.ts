@@ -4,7 +4,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Company } from '../lib/domain/company';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod, InvalidIdError } from '../lib/domain/ids';
-import { ledgerPath, loadCompany } from '../lib/erp/company';
+import { expectedLedgerPath, loadCompany } from '../lib/erp/company';
 import {
   composeDataQualityMail,
   composeLedgerMissingMail,
@@ -16,7 +16,7 @@ import { MailDeliveryError } from '../lib/mail/mail-transport';
 import { readFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import { decideVersion, findingsDigest, readDeliveredVersion, recordDeliveredVersion } from '../lib/storage/report-versions';
-import { activityLogger } from './activity-logger';
+import { activityLogger, companyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { DeliverInput, DeliverResult, LedgerMissingInput } from './types';
 
@@ -61,9 +61,7 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
     recipients: (c: Company) => string[],
     version?: number,
   ): Promise<DeliverResult> {
-    const companyId = assertCompanyId(input.companyId);
-    const period = assertPeriod(input.period);
-    const logger = activityLogger(log, { companyId, period });
+    const logger = activityLogger(log, companyMonth(company, assertPeriod(input.period)));
     const result: DeliverResult = { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [], version };
     // Version 1 keeps the key runs have always used, so months delivered before versions existed are not resent.
     const deliveryId = version !== undefined && version > 1 ? `${input.deliveryId}/v${version}` : input.deliveryId;
@@ -100,7 +98,10 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
       const runId = Context.current().info.workflowExecution?.runId ?? input.deliveryId;
       const decision = decideVersion(await readDeliveredVersion(objects, letter.doc.companyId, letter.doc.period), digest, runId);
       if (!decision.send) {
-        activityLogger(log, input).info({ event: 'report_unchanged', version: decision.version }, 'findings as delivered; nothing sent');
+        activityLogger(log, companyMonth(letter.company, letter.doc.period)).info(
+          { event: 'report_unchanged', version: decision.version },
+          'findings as delivered; nothing sent',
+        );
         return { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [], version: decision.version, unchanged: true };
       }
       const result = await deliver(input, letter, composeReportMail, (c) => c.reportRecipients, decision.version);
@@ -122,14 +123,14 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
           companyId,
           companyName: company.name,
           period,
-          expectedFile: path.relative(config.ERP_DATA_DIR, ledgerPath(config.ERP_DATA_DIR, companyId, period)),
+          expectedFile: path.relative(config.ERP_DATA_DIR, expectedLedgerPath(config.ERP_DATA_DIR, companyId, period)),
           waitedHours: Math.round(input.waitedMs / 3_600_000),
           workflowId: input.deliveryId.split('/')[0]!,
         },
         { firmName: config.FIRM_NAME, from: config.MAIL_FROM, to, deliveryKey },
       );
       const sent = await mail.send(message, deliveryKey);
-      activityLogger(log, { companyId, period }).warn(
+      activityLogger(log, companyMonth(company, period)).warn(
         { event: 'ledger_missing_notice', already_sent: sent.alreadySent, message_id: sent.messageId },
         'ledger did not arrive; admin notified',
       );

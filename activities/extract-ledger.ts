@@ -1,6 +1,6 @@
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { listCompanyIds } from '../lib/erp/company';
-import { activityLogger } from './activity-logger';
+import { activityLogger, readCompanyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import { failDataErrorsFast } from './failures';
 import { stageLedger } from '../lib/pipeline/ledger-loading';
@@ -27,7 +27,7 @@ export function createEtlActivities(deps: ActivityDeps) {
         const period = assertPeriod(input.period);
         const started = performance.now();
         const result = await stageLedger(deps, companyId, period);
-        activityLogger(deps.log, { companyId, period }).info(
+        activityLogger(deps.log, await readCompanyMonth(deps.config.ERP_DATA_DIR, companyId, period)).info(
           {
             event: 'ledger_extracted',
             lines: result.lines,

@@ -9,12 +9,12 @@ export async function failDataErrorsFast<T>(work: () => Promise<T>): Promise<T> 
     return await work();
   } catch (err) {
     if (err instanceof Error && DATA_ERRORS.has(err.name)) {
-      const { file, line, column } = err as { file?: string; line?: number; column?: string };
+      const { file, sheet, line, column } = err as { file?: string; sheet?: string; line?: number; column?: string };
       throw ApplicationFailure.create({
         message: err.message,
         type: err.name,
         nonRetryable: true,
-        details: [{ file, line, column }],
+        details: [{ file, sheet, line, column }],
       });
     }
     throw err;

@@ -1,7 +1,7 @@
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { loadCompany } from '../lib/erp/company';
 import { loadContextMonths, type ContextMonths } from '../lib/pipeline/ledger-loading';
-import { activityLogger } from './activity-logger';
+import { activityLogger, companyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { CompanyMonth } from './types';
 
@@ -12,8 +12,8 @@ export function createEarlierMonthsActivities(deps: ActivityDeps) {
       const companyId = assertCompanyId(input.companyId);
       const period = assertPeriod(input.period);
       const company = await loadCompany(deps.config.ERP_DATA_DIR, companyId);
-      const result = await loadContextMonths(deps, companyId, period, company.fiscalYearStartMonth);
-      activityLogger(deps.log, { companyId, period }).info({ event: 'earlier_months_loaded', ...result }, 'context months ready');
+      const result = await loadContextMonths(deps, company, period);
+      activityLogger(deps.log, companyMonth(company, period)).info({ event: 'earlier_months_loaded', ...result }, 'context months ready');
       return result;
     },
   };

@@ -4,7 +4,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import { loadCompany } from '../lib/erp/company';
+import type { CompanyFailure } from '../lib/domain/batch';
+import { loadCompany, scanCompanyDirs, type SkippedCompanyDir } from '../lib/erp/company';
 import {
   MailHeaderError,
   composeBatchSummaryMail,
@@ -96,26 +97,32 @@ export function createAdminNoticeActivities({ config, mail, log }: AdminNoticeDe
       return { sent: !sent.alreadySent };
     },
 
-    /** The month's batch summary for the admin: counts, then the failed, waiting and already running companies. */
+    /**
+     * The month's batch summary for the admin: counts, then the failed, waiting and already running companies. A
+     * folder under companies/ that is no company (a name that is not a company id, no company.json, a link) has no
+     * run to fail: it is listed in a section of its own by its quoted name, with the reason, as of sending.
+     */
     async deliverBatchSummary(input: BatchSummaryInput): Promise<{ sent: boolean }> {
       const period = assertPeriod(input.period);
       const logger = activityLogger(log, { period });
+      const { skipped } = await scanCompanyDirs(config.ERP_DATA_DIR);
       // Names for the listed companies (at most a few lists' worth); an unreadable master leaves the id alone.
       const ids = [
         ...new Set([...input.failed.map((f) => f.companyId), ...input.waitingForLedger, ...input.alreadyRunning]),
       ].filter((id) => validOrNull(assertCompanyId, id) !== null);
       const names = await Promise.all(ids.map(async (id) => [id, (await companyName(id)).name] as const));
       const opts = mailOptions(input.deliveryId);
-      const summary = { ...input, period, companyNames: Object.fromEntries(names) };
-      const sent = await send(composeBatchSummaryMail(summary, opts), opts.deliveryKey);
       const { counts } = input;
-      logger[counts.failed > 0 ? 'warn' : 'info'](
+      const summary = { ...input, period, companyNames: Object.fromEntries(names), skippedFolders: skipped };
+      const sent = await send(composeBatchSummaryMail(summary, opts), opts.deliveryKey);
+      logger[counts.failed > 0 || skipped.length > 0 ? 'warn' : 'info'](
         {
           event: 'batch_summary',
           kind: input.kind,
           batch_workflow_id: input.batchWorkflowId,
           already_sent: sent.alreadySent,
           message_id: sent.messageId,
+          skipped_folders: skipped.map((s) => s.name),
           listed: counts.listed,
           started: counts.started,
           succeeded: counts.succeeded,

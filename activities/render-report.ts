@@ -3,7 +3,7 @@ import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import { renderDataQualityReportHtml, renderReportHtml } from '../lib/report/report-html';
 import { readFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
-import { activityLogger } from './activity-logger';
+import { activityLogger, documentMonth } from './activity-logger';
 import { attemptId } from './attempt-id';
 import type { ActivityDeps } from './deps';
 import type { RenderInput, RenderResult } from './types';
@@ -18,8 +18,8 @@ export function createRenderActivities({ config, objects, renderer, log, audit }
   async function render(input: RenderInput, template: Template, target: 'pdf' | 'errorReport'): Promise<RenderResult> {
     const companyId = assertCompanyId(input.companyId);
     const period = assertPeriod(input.period);
-    const logger = activityLogger(log, { companyId, period });
     const doc = await readFindingsDoc(objects, input.findingsKey);
+    const logger = activityLogger(log, documentMonth(doc));
     const started = performance.now();
     const html = template(doc, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
     const pdf = await (await renderer()).render(html);

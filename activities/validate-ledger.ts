@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import { ledgerPath, loadCompany } from '../lib/erp/company';
+import { expectedLedgerPath, findLedger, loadCompany } from '../lib/erp/company';
 import { dataQualityFindings } from '../lib/pipeline/data-quality-findings';
 import { writeFindingsDoc } from '../lib/storage/findings-json';
 import { reportKeys } from '../lib/storage/object-store';
 import type { ValidationOutcome } from '../lib/validation/ledger-validator';
-import { activityLogger } from './activity-logger';
+import { activityLogger, readCompanyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import { checkAndPromote } from '../lib/pipeline/ledger-loading';
 import type { DataValidationDetails, ValidateInput, ValidateResult } from './types';
@@ -27,12 +27,13 @@ export function createValidationActivities(deps: ActivityDeps) {
     async validateLedger(input: ValidateInput): Promise<ValidateResult> {
       const companyId = assertCompanyId(input.companyId);
       const period = assertPeriod(input.period);
-      const logger = activityLogger(log, { companyId, period });
+      const logger = activityLogger(log, await readCompanyMonth(config.ERP_DATA_DIR, companyId, period));
       const { outcome, graph } = await checkAndPromote(deps, companyId, period);
 
       if (!outcome.conforms) {
         // Named as the operator finds it: relative to ERP_DATA_DIR, with the line.
-        const file = path.relative(config.ERP_DATA_DIR, ledgerPath(config.ERP_DATA_DIR, companyId, period));
+        const ledger = await findLedger(config.ERP_DATA_DIR, companyId, period);
+        const file = path.relative(config.ERP_DATA_DIR, ledger?.path ?? expectedLedgerPath(config.ERP_DATA_DIR, companyId, period));
         const findingsKey = await writeDataQualityFindings(companyId, period, outcome);
         logger.error(
           {

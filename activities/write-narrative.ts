@@ -12,7 +12,7 @@ import {
 } from '../lib/llm/narrative-writer';
 import type { Logger } from '../lib/logging';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
-import { activityLogger } from './activity-logger';
+import { activityLogger, documentMonth } from './activity-logger';
 import { attemptId, callId } from './attempt-id';
 import type { ActivityDeps } from './deps';
 import type { ApplyNarrativeInput, NarrativeInput, NarrativeResult, PreparedNarrative } from './types';
@@ -48,8 +48,8 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
   }
 
   async function prepareNarrative(input: NarrativeInput): Promise<PreparedNarrative> {
-    const logger = activityLogger(log, input);
     const doc = await readFindingsDoc(objects, input.findingsKey);
+    const logger = activityLogger(log, documentMonth(doc));
     const prepared = await failAsTemporal(logger, input, () => prepareNarrativeTask(writer, run(input, attemptId()), doc, logger));
     return prepared.written ? { written: true, result: await save(input, prepared.outcome, logger) } : prepared;
   }
@@ -68,8 +68,8 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
      * (not per attempt): a retried apply does not count the call twice.
      */
     async applyNarrative(input: ApplyNarrativeInput): Promise<NarrativeResult> {
-      const logger = activityLogger(log, input);
       const doc = await readFindingsDoc(objects, input.findingsKey);
+      const logger = activityLogger(log, documentMonth(doc));
       if (!input.reply) {
         await recordFailedCall(writer, run(input, callId()), doc);
         return { model: input.model, inputTokens: 0, outputTokens: 0 };

@@ -3,9 +3,11 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { createAuditLog } from '../lib/audit/create-audit-log';
 import { createApiTokenStore } from '../lib/auth/create-api-token-store';
+import { createFailedSignInDigest } from '../lib/auth/failed-sign-in-digest';
 import { createLoginLimiter } from '../lib/auth/login-limiter';
 import { createOidcVerifier } from '../lib/auth/oidc';
 import { createSessionCodec } from '../lib/auth/session';
+import { createSessionRevocations } from '../lib/auth/session-revocations';
 import type { AppConfig } from '../lib/config';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
@@ -23,13 +25,14 @@ export async function createConsoleDeps(
   if (!config.CONSOLE_SESSION_SECRET) {
     log.warn({ event: 'console_ephemeral_session_key' }, 'CONSOLE_SESSION_SECRET is not set: sessions end when this process restarts');
   }
+  const audit = createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log });
   const deps: ConsoleDeps = {
     config,
     log,
     metrics: new ConsoleMetrics(),
     temporal,
     objects: createObjectStore(config, keys),
-    audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
+    audit,
     tokens: createApiTokenStore(config, log),
     ...(config.OIDC_ISSUER &&
       config.OIDC_AUDIENCE &&
@@ -46,7 +49,9 @@ export async function createConsoleDeps(
       secret: config.CONSOLE_SESSION_SECRET ?? randomBytes(32),
       ttlMs: config.CONSOLE_SESSION_TTL,
     }),
+    revokedSessions: createSessionRevocations(config, log),
     loginLimiter: createLoginLimiter({ maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW }),
+    failedSignIns: createFailedSignInDigest({ append: (event) => audit.append(event), windowMs: config.LOGIN_WINDOW, log }),
     usage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log }),
     encryptionKeyIds: {
       active: keys?.activeKeyId,
@@ -56,7 +61,9 @@ export async function createConsoleDeps(
   return {
     deps,
     async close() {
-      await Promise.all([deps.audit.close(), deps.tokens.close(), deps.usage.close()]);
+      // The open digests first: they are written to the audit log.
+      await deps.failedSignIns.close();
+      await Promise.all([deps.audit.close(), deps.tokens.close(), deps.revokedSessions.close(), deps.usage.close()]);
       deps.objects.close?.();
     },
   };

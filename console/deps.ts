@@ -2,8 +2,10 @@
 import type { Client } from '@temporalio/client';
 import type { AuditLog } from '../lib/audit/audit-log';
 import type { ApiTokenStore } from '../lib/auth/api-tokens';
+import type { FailedSignInDigest } from '../lib/auth/failed-sign-in-digest';
 import type { LoginLimiter } from '../lib/auth/login-limiter';
 import type { SessionCodec } from '../lib/auth/session';
+import type { SessionRevocations } from '../lib/auth/session-revocations';
 import type { AppConfig } from '../lib/config';
 import type { UsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
@@ -23,7 +25,11 @@ export interface ConsoleDeps {
   /** Present when OIDC_ISSUER is configured. */
   oidc?: { verify(jwt: string): Promise<Principal> };
   sessions: SessionCodec;
+  /** Sessions signed out before they expired. */
+  revokedSessions: SessionRevocations;
   loginLimiter: LoginLimiter;
+  /** Failed sign-ins on their way to the audit log, one digest per source and window. */
+  failedSignIns: FailedSignInDigest;
   /** The LLM call ledger, for the cost page. */
   usage: UsageLedger;
   /** Key ids of the encryption keyring (never the keys), for the secrets page. */

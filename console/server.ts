@@ -4,6 +4,7 @@ import path from 'node:path';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { AppConfig } from '../lib/config';
 import type { ConsoleDeps } from './deps';
 import { authenticate, guard, type Access } from './http/access';
 import { checkCsrf } from './http/csrf';
@@ -23,10 +24,15 @@ export interface ConsoleServer {
   routes: ReadonlyArray<{ method: string; url: string; access: Access }>;
 }
 
+/** fastify counts hops itself for a number, but its types take the function form only. */
+function trustProxy(setting: AppConfig['CONSOLE_TRUST_PROXY']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
+}
+
 export async function buildConsoleServer(deps: ConsoleDeps): Promise<ConsoleServer> {
   const app = Fastify({
     logger: false,
-    trustProxy: deps.config.CONSOLE_TRUST_PROXY,
+    trustProxy: trustProxy(deps.config.CONSOLE_TRUST_PROXY),
     bodyLimit: 64 * 1024,
     exposeHeadRoutes: false,
   });

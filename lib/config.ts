@@ -1,6 +1,9 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MAX_QUADS } from './graph/quad-budget';
+import { smtpUrlProblem } from './mail/smtp-tls';
+import { isLoopbackHost } from './security/loopback-host';
 
 /**
  * Every setting the workers and scripts read, validated once at start-up.
@@ -32,6 +35,8 @@ const s3Prefix = (fallback: string) =>
     .string()
     .default(fallback)
     .refine((p) => p === '' || /^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)+$/.test(p), 'segments of [A-Za-z0-9_-.] not starting with ".", each ending in /');
+/** A PostgreSQL login name as db:setup quotes it: lower case, so it is spelled the same quoted or not. */
+const databaseRole = optionalString.pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a role name of [a-z0-9_]').optional());
 const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** `90s`, `15m`, `24h`, `7d` or plain milliseconds, as milliseconds. */
 const duration = (fallback: string) =>
@@ -91,7 +96,10 @@ const envSchema = z.object({
   /** Law articles and the rules citing them, loaded into the graph's reference graph for grounding. */
   LAW_ARTICLES_FILE: dir('ontology/law-articles.ttl'),
 
+  /** https:// unless the server is on loopback: the graph holds every client's ledgers. */
   GRAPHDB_URL: optionalUrl,
+  /** http:// to another host all the same, where the network itself encrypts (a service mesh with mTLS); logged at start. */
+  GRAPHDB_ALLOW_INSECURE: z.stringbool().default(false),
   GRAPHDB_USERNAME: optionalString,
   GRAPHDB_PASSWORD: optionalString,
   GRAPHDB_TOKEN: optionalString,
@@ -127,7 +135,10 @@ const envSchema = z.object({
   LLM_MAX_CONCURRENT: positiveInt(16),
   LLM_PRICES_FILE: dir('config/llm-prices.json'),
 
+  /** `smtps://…:465` or `smtp://…:587` with STARTTLS required; no cleartext, no unverified server (lib/mail/smtp-tls.ts). */
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
+  /** A relay on loopback only: send in cleartext when it offers no STARTTLS (a developer's mail catcher); logged at start. */
+  SMTP_ALLOW_PLAINTEXT: z.stringbool().default(false),
   MAIL_FROM: z.email().default('reports@tax-firm.example'),
   ADMIN_EMAIL: z.email().default('admin@tax-firm.example'),
   FIRM_NAME: z.string().default('한결세무법인'),
@@ -151,11 +162,21 @@ const envSchema = z.object({
   /** At least 32 characters; unset = a random key per process (everyone signs in again after a restart). */
   CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
   CONSOLE_SESSION_TTL: duration('8h'),
-  /** Set when the console is served over HTTPS (behind the ingress): cookies get the Secure flag and HSTS is sent. */
-  CONSOLE_SECURE_COOKIES: z.stringbool().default(false),
-  /** Behind an ingress: take the client address from X-Forwarded-For (the sign-in rate limit and the audit log use it). */
-  CONSOLE_TRUST_PROXY: z.stringbool().default(false),
-  /** Failed sign-ins per client address within LOGIN_WINDOW before 429. */
+  /**
+   * Secure `__Host-` cookies and HSTS. On by default, and required unless the console listens on a loopback
+   * address only (a developer's machine): a session cookie must never cross a network in cleartext.
+   */
+  CONSOLE_SECURE_COOKIES: z.stringbool().optional(),
+  /**
+   * Which proxies in front of the console may name the client in X-Forwarded-For (the sign-in limit and the audit
+   * log use it): `false`, a hop count (`1` behind the ingress controller), or their addresses/CIDRs. `true`, which
+   * would trust any sender's header, is refused.
+   */
+  CONSOLE_TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((s, ctx) => trustedProxies(s, ctx)),
+  /** Failed sign-ins per client address (and per API token id) within LOGIN_WINDOW before 429. */
   LOGIN_MAX_FAILURES: positiveInt(5),
   LOGIN_WINDOW: duration('15m'),
   /** Hashed API tokens (`npm run console:token`) without DATABASE_URL; with it, the `console_api_tokens` table. */
@@ -173,6 +194,22 @@ const envSchema = z.object({
   AUDIT_LOG_FILE: dir('.data/audit/audit.jsonl'),
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   AUDIT_RETENTION: duration('365d'),
+  /**
+   * Signs the audit chain's checkpoint (lib/audit/audit-checkpoint.ts): given to the audit job only, never to the
+   * database or the app roles. Set, audit:verify and audit:prune check the chain against the last checkpoint and
+   * sign a new one; a checkpoint older than AUDIT_CHECKPOINT_MAX_AGE fails verification.
+   */
+  AUDIT_CHECKPOINT_KEY: optionalString.pipe(z.string().min(32, 'at least 32 characters').optional()),
+  AUDIT_CHECKPOINT_MAX_AGE: duration('3d'),
+  /**
+   * `npm run db:setup` only (never an app process): the login that owns the tables and functions, and the logins
+   * it grants each role's privileges to (lib/storage/pg-roles.ts). Each app process gets its own role's DATABASE_URL.
+   */
+  DATABASE_OWNER_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  DATABASE_CONSOLE_ROLE: databaseRole,
+  DATABASE_WORKER_ROLE: databaseRole,
+  DATABASE_AUDIT_ROLE: databaseRole,
+  DATABASE_BACKUP_ROLE: databaseRole,
 
   /**
    * Envelope encryption of reports, findings and raw ERP files at rest (filesystem store):
@@ -188,7 +225,7 @@ const envSchema = z.object({
   LOG_FILE_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('debug'),
 });
 
-export type AppConfig = z.infer<typeof envSchema>;
+export type AppConfig = Omit<z.infer<typeof envSchema>, 'CONSOLE_SECURE_COOKIES'> & { CONSOLE_SECURE_COOKIES: boolean };
 
 export type WorkerRole = AppConfig['WORKER_ROLE'];
 
@@ -228,6 +265,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       message: 'ENCRYPTION_KEYS needs ENCRYPTION_KEY_ID (the key new objects are sealed with)',
       path: ['ENCRYPTION_KEY_ID'],
     })
+    .refine((c) => !c.GRAPHDB_URL || c.GRAPHDB_ALLOW_INSECURE || !cleartextToNetwork(c.GRAPHDB_URL), {
+      message: 'http:// to a host that is not loopback sends the ledgers and the GraphDB credentials in cleartext: use https:// (a private CA in NODE_EXTRA_CA_CERTS), or GRAPHDB_ALLOW_INSECURE=true where the network encrypts (mTLS mesh)',
+      path: ['GRAPHDB_URL'],
+    })
+    .superRefine((c, ctx) => {
+      const problem = c.SMTP_URL && smtpUrlProblem(c.SMTP_URL, c.SMTP_ALLOW_PLAINTEXT);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['SMTP_URL'] });
+    })
+    .refine((c) => c.CONSOLE_SECURE_COOKIES !== false || isLoopbackHost(c.CONSOLE_HOST), {
+      message: 'false only when CONSOLE_HOST is a loopback address: serve the console over HTTPS',
+      path: ['CONSOLE_SECURE_COOKIES'],
+    })
+    .transform((c) => ({ ...c, CONSOLE_SECURE_COOKIES: c.CONSOLE_SECURE_COOKIES ?? !isLoopbackHost(c.CONSOLE_HOST) }))
     .safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -241,6 +291,33 @@ function backupInsideReports(c: z.infer<typeof envSchema>): boolean {
   const nested = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
   if (c.BACKUP_S3_BUCKET) return c.BACKUP_S3_BUCKET === c.S3_BUCKET && nested(c.BACKUP_S3_PREFIX, c.S3_PREFIX);
   return !c.S3_BUCKET && nested(`${c.BACKUP_DIR}${path.sep}`, `${c.REPORT_STORE_DIR}${path.sep}`);
+}
+
+/** A plain-HTTP URL to a host other than this machine. */
+function cleartextToNetwork(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && !isLoopbackHost(hostname);
+}
+
+/** fastify's `trustProxy`: false, a hop count, or the proxies' addresses. */
+function trustedProxies(raw: string, ctx: z.RefinementCtx): false | number | string[] {
+  const value = raw.trim();
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isAddressOrCidr(e));
+  if (value === 'true' || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `a hop count (e.g. 1) or the proxies' addresses/CIDRs, not ${JSON.stringify(value === 'true' ? value : bad[0])}: 'true' would trust X-Forwarded-For from anyone` });
+    return z.NEVER;
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 /** True when an OpenAI-compatible endpoint is configured; otherwise the offline narrative is used. */

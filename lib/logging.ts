@@ -1,27 +1,8 @@
 // Structured JSON logs (pino) with the field names the operations team queries on.
 import pino, { type DestinationStream, type Level, type Logger } from 'pino';
-import { SECRET_SETTINGS } from './security/secret-settings';
+import { redactSecrets } from './log-redaction';
 
 export type { Logger };
-
-/**
- * Never logged, wherever they appear: credentials by field name, request headers that carry them, and every
- * secret setting inside a logged config. Values are replaced, the key stays, so a log still shows a value was there.
- */
-export const REDACTED_PATHS = [
-  '*.password',
-  '*.passphrase',
-  '*.secret',
-  '*.apiKey',
-  '*.token',
-  '*.accessToken',
-  '*.idToken',
-  '*.authorization',
-  '*.cookie',
-  '*.secretAccessKey',
-  'headers["set-cookie"]',
-  ...Object.keys(SECRET_SETTINGS).map((name) => `config.${name}`),
-];
 
 export interface LogFile {
   path: string;
@@ -38,19 +19,33 @@ export function createLogger(level: string, destination?: DestinationStream, fil
     base: { service: 'tax-reports' },
     messageKey: 'message',
     timestamp: () => `,"timestamp":"${new Date().toISOString()}"`,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Every logged object goes out as redactSecrets' copy: secrets replaced at any depth, the key kept so a log
+    // still shows a value was there. It serializes errors itself, so pino's err serializer must not run again.
+    formatters: { level: (label) => ({ level: label }), log: redactSecrets },
+    serializers: { err: (err: unknown) => err },
   };
-  if (!file || level === 'silent') return pino(options, destination);
+  if (!file || level === 'silent') return redactingChildren(pino(options, destination));
   const streams: pino.StreamEntry[] = [
     { level: level as Level, stream: destination ?? pino.destination(1) },
     { level: file.level, stream: pino.destination({ dest: file.path, append: true, mkdir: true, sync: false }) },
   ];
   const lowest = pino.levels.values[file.level]! < pino.levels.values[level]! ? file.level : level;
-  return pino({ ...options, level: lowest }, pino.multistream(streams));
+  return redactingChildren(pino({ ...options, level: lowest }, pino.multistream(streams)));
 }
 
-/** The process's logger as the configuration says (LOG_LEVEL, LOG_FILE, LOG_FILE_LEVEL). */
-export function configuredLogger(config: { LOG_LEVEL: string; LOG_FILE?: string; LOG_FILE_LEVEL: Level }): Logger {
-  return createLogger(config.LOG_LEVEL, undefined, config.LOG_FILE ? { path: config.LOG_FILE, level: config.LOG_FILE_LEVEL } : undefined);
+/**
+ * A child's bindings are written once, at `child()`, past formatters.log (pino formats only the root's bindings):
+ * redacted here, on the root, which every descendant's `child` resolves to through its prototype.
+ */
+function redactingChildren(root: Logger): Logger {
+  const child = root.child;
+  root.child = function (this: Logger, bindings, options) {
+    return child.call(this, redactSecrets(bindings), options);
+  } as Logger['child'];
+  return root;
+}
+
+/** The process's logger as the configuration says (LOG_LEVEL, LOG_FILE, LOG_FILE_LEVEL); a CLI whose stdout is its result passes stderr. */
+export function configuredLogger(config: { LOG_LEVEL: string; LOG_FILE?: string; LOG_FILE_LEVEL: Level }, destination?: DestinationStream): Logger {
+  return createLogger(config.LOG_LEVEL, destination, config.LOG_FILE ? { path: config.LOG_FILE, level: config.LOG_FILE_LEVEL } : undefined);
 }

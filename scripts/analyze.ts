@@ -1,13 +1,14 @@
 // `npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT`
 // The analysis of the workflow without Temporal: for tax experts tuning shapes/ and for regression checks.
-// Exit 0: every selected company-month analysed; 2: some failed data quality; 1: any other error.
+// Exit 0: every selected company-month analysed; 2: data to fix (a month failed data quality, or a folder under
+// companies/ is no company: named on stderr with the reason); 1: any other error.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import type { FindingsDocument } from '../lib/domain/findings';
-import { ledgerPeriods, listCompanyIds, loadCompany } from '../lib/erp/company';
+import { ledgerPeriods, loadCompany, scanCompanyDirs } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 
@@ -32,9 +33,12 @@ async function main(): Promise<number> {
   const graph = new OxigraphStore();
   const deps = await loadAnalysisDeps(config, graph);
 
-  const companies = values.company?.map(assertCompanyId) ?? (await listCompanyIds(config.ERP_DATA_DIR));
-  let dataFailures = 0;
-  for (const companyId of companies) {
+  const { ids, skipped } = values.company
+    ? { ids: values.company.map(assertCompanyId), skipped: [] }
+    : await scanCompanyDirs(config.ERP_DATA_DIR);
+  for (const { name, reason } of skipped) console.error(`companies/${JSON.stringify(name)} skipped: ${reason}`);
+  let dataFailures = skipped.length;
+  for (const companyId of ids) {
     const company = await loadCompany(config.ERP_DATA_DIR, companyId);
     for (const period of (await ledgerPeriods(config.ERP_DATA_DIR, companyId)).filter(inRange)) {
       let doc: FindingsDocument;

@@ -9,8 +9,9 @@
 // and the batch workflow's own state at 1,000 and 10,000 companies (scripts/support/batch-state-bench.ts);
 // then encryption at rest, the audit log and console sign-in (scripts/support/security-bench.ts);
 // then the month on the chart's production topology at 250, 1,000 and 2,500 companies (scripts/support/topology-bench.ts;
-// `-- --topology-companies 250,1000`). `-- --only topology,embedded-bound` runs those parts (either or both) alone and
-// merges them into the last full run's results.
+// `-- --topology-companies 250,1000`); then a 100,000-line month parsed from .xlsx and from CSV
+// (scripts/support/excel-parse-bench.ts). `-- --only topology,embedded-bound,excel-parse` runs those parts (any of them)
+// alone and merges them into the last full run's results.
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,6 +38,7 @@ import { benchRender, renderTableRows, type RenderBenchResult } from './support/
 import { benchSecurity } from './support/security-bench';
 import { benchTopology, type TopologyBenchOptions, type TopologyBenchResult } from './support/topology-bench';
 import { benchEmbeddedBound, type EmbeddedBoundOptions, type EmbeddedBoundResult } from './support/embedded-bound-bench';
+import { benchExcelParse, type ExcelParseOptions } from './support/excel-parse-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
 
@@ -83,6 +85,9 @@ const TOPOLOGY_SIZES = [250, 1_000, 2_500];
 /** The embedded run's companies, up to the default limit: about 1,000 company-months, 3 minutes on 2 cores. */
 const EMBEDDED_BOUND: EmbeddedBoundOptions = { maxQuads: DEFAULT_MAX_QUADS, linesPerCompany: SCALE.linesPerCompany };
 
+/** A large month, as in the ETL table above, from .xlsx beside CSV. */
+const EXCEL_PARSE: ExcelParseOptions = { lines: 100_000, runs: RUNS };
+
 const ARGS = parseArgs({ options: { 'scale-companies': { type: 'string' }, 'topology-companies': { type: 'string' }, only: { type: 'string' } } }).values;
 
 /** One month per size, smallest first, each on a fresh stack. */
@@ -100,11 +105,17 @@ async function benchTopologySizes(): Promise<TopologyBenchResult[]> {
 const PARTIAL_RUNS = {
   topology: async () => ({ topology: { timestamp: new Date().toISOString(), runs: await benchTopologySizes() } }),
   'embedded-bound': async () => ({ embeddedBound: await benchEmbeddedBoundPart() }),
+  'excel-parse': async () => ({ excelParse: await benchExcelParsePart() }),
 } satisfies Record<string, () => Promise<Partial<BenchReport>>>;
 
 async function benchEmbeddedBoundPart() {
   console.log(`writing company-months into the embedded store until its limit of ${EMBEDDED_BOUND.maxQuads.toLocaleString('en-US')} quads …`);
   return benchEmbeddedBound(EMBEDDED_BOUND);
+}
+
+async function benchExcelParsePart() {
+  console.log(`parsing a ${EXCEL_PARSE.lines.toLocaleString('en-US')}-line month from .xlsx and from CSV …`);
+  return benchExcelParse(EXCEL_PARSE);
 }
 
 const readPreviousReport = async (): Promise<BenchReport> =>
@@ -270,6 +281,7 @@ async function main(): Promise<void> {
   console.log('benchmarking encryption at rest, the audit log and console sign-in …');
   const security = await benchSecurity({ runs: RUNS, ledgerLines: SECURITY_LEDGER_LINES, pdfBytes: Math.round(render.pdfKiB * 1024) });
   const topology = { timestamp: new Date().toISOString(), runs: await benchTopologySizes() };
+  const excelParse = await benchExcelParsePart();
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
@@ -296,6 +308,7 @@ async function main(): Promise<void> {
     security,
     embeddedBound,
     topology,
+    excelParse,
   };
   await writeReport(report);
 }

@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   console.log(`    ${server.owned ? 'started' : 'reusing'} ${server.address}, Web UI http://127.0.0.1:8233`);
 
   const period = previousMonthInSeoul(new Date());
-  // The fiscal year so far and the 3 months before the report month: what its YTD and trailing rules read.
+  // The fiscal year so far and the 3 months before the report month: what its YTD and trailing rules read (for the
+  // January companies; the April one's ledgers reach back over the fiscal year before, whose balances it carries).
   const months = [...contextMonths(period, 1), period];
   console.log(`2/5 sample ledgers ${months[0]} .. ${period} (${months.length} months) → ${config.ERP_DATA_DIR}`);
   const companies = await writeSampleData(config.ERP_DATA_DIR, months);

@@ -61,7 +61,9 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     // Graph, mail and Chromium calls abort when the activity that makes them is cancelled (activity-cancellation.ts).
     graph: cancellableGraphStore(withQueryLogging(graphStoreFromConfig(config, log), log)),
     objects: createObjectStore(config, keys),
-    mail: cancellableMailTransport(createMailTransport({ smtpUrl: config.SMTP_URL, outboxDir: config.OUTBOX_DIR })),
+    mail: cancellableMailTransport(
+      createMailTransport({ smtpUrl: config.SMTP_URL, allowPlaintext: config.SMTP_ALLOW_PLAINTEXT, outboxDir: config.OUTBOX_DIR, log }),
+    ),
     metrics,
     prices: await loadPriceTable(config.LLM_PRICES_FILE),
     llmCache: createLlmCache({ redisUrl: config.REDIS_URL, dir: config.LLM_CACHE_DIR, log }),
@@ -74,6 +76,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
       )),
     cancellation: currentActivitySignal,
   };
+  metrics.deadlineCalendarCovers(deps.rules.calendarLastYear);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const queues = taskQueues(config);
   const activities = createActivities(deps);

@@ -2,7 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AuthError } from '../../lib/auth/auth-error';
 import type { ConsoleDeps } from '../deps';
-import { SESSION_COOKIE } from './access';
+import { sessionCookie } from './access';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_FIELD = '_csrf';
@@ -23,7 +23,7 @@ export function checkCsrf(deps: ConsoleDeps, request: FastifyRequest): void {
   if (request.principal?.via !== 'session') return;
   const body = request.body as Record<string, unknown> | undefined;
   const sent = request.headers[CSRF_HEADER] ?? body?.[CSRF_FIELD];
-  const cookie = request.cookies[SESSION_COOKIE]!;
+  const cookie = request.cookies[sessionCookie(deps)]!;
   if (typeof sent !== 'string' || !deps.sessions.checkCsrf(cookie, sent)) {
     throw new AuthError(403, 'missing or wrong CSRF token: reload the page and try again');
   }

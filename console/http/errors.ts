@@ -2,6 +2,7 @@
 import { ScheduleNotFoundError } from '@temporalio/client';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { InvalidTokenRequestError, TokenNameTakenError } from '../../lib/auth/api-tokens';
 import { AuthError } from '../../lib/auth/auth-error';
 import { InvalidIdError } from '../../lib/domain/ids';
 import { UnknownCompanyError } from '../../lib/erp/company';
@@ -9,7 +10,8 @@ import { InvalidObjectKeyError, ObjectNotFoundError } from '../../lib/storage/ob
 import type { ConsoleDeps } from '../deps';
 import { errorPage } from '../pages/layout';
 import { pageContext, sendPage } from '../routes/route';
-import { AccessDeniedError, TooManySignInsError } from './access';
+import { AccessDeniedError } from './access';
+import { TooManySignInsError } from './sign-in';
 import { RunAlreadyRunningError } from '../services/runs';
 
 interface Answer {
@@ -26,7 +28,8 @@ function answerFor(err: unknown): Answer | undefined {
   if (err instanceof UnknownCompanyError) return { status: 404, message: err.message };
   if (err instanceof ObjectNotFoundError) return { status: 404, message: '이 기간의 리포트가 없습니다.' };
   if (err instanceof ScheduleNotFoundError) return { status: 404, message: 'the monthly schedule does not exist yet: npm run schedule' };
-  if (err instanceof RunAlreadyRunningError) return { status: 409, message: err.message };
+  if (err instanceof RunAlreadyRunningError || err instanceof TokenNameTakenError) return { status: 409, message: err.message };
+  if (err instanceof InvalidTokenRequestError) return { status: 400, message: err.message };
   const fastifyError = err as FastifyError;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: fastifyError.statusCode, message: fastifyError.message };

@@ -23,7 +23,7 @@ export function csrfField(ctx: PageContext): SafeHtml {
 
 export function layout(ctx: PageContext, title: string, body: SafeHtml): string {
   const principal = ctx.principal;
-  const nav = principal ? NAV.filter((item) => can(principal.role, item.permission)) : [];
+  const nav = principal ? NAV.filter((item) => can(principal, item.permission)) : [];
   return html`<!doctype html>
 <html lang="ko">
 <head>

@@ -1,5 +1,5 @@
-// LLM cost per day, configuration (with the schedule an admin may change), secrets metadata and the audit log.
-import type { AuditRecord, VerifyResult } from '../../lib/audit/audit-log';
+// LLM cost per day, configuration (with the schedule an admin may change), secrets metadata and the audit log (a page at a time).
+import { AUDIT_ACTIONS, type AuditAction, type AuditRecord, type VerifyResult } from '../../lib/audit/audit-log';
 import type { CostReport } from '../../lib/llm/cost-report';
 import { html } from '../../lib/report/escape-html';
 import type { ScheduleState } from '../../lib/schedule/monthly-schedule';
@@ -70,19 +70,45 @@ ${view.secrets &&
   );
 }
 
-export function auditPage(ctx: PageContext, records: AuditRecord[], verify: VerifyResult): string {
+export interface AuditView {
+  records: AuditRecord[];
+  /** On the first page only: verifying reads the whole chain. */
+  verify?: VerifyResult;
+  filters: { limit: number; action?: AuditAction; target?: string };
+  /** The next, older page's cursor (the last seq shown), when this page was full. */
+  older?: number;
+}
+
+export function auditPage(ctx: PageContext, { records, verify, filters, older }: AuditView): string {
+  const pageLink = (before?: number) => {
+    const query = new URLSearchParams({ limit: String(filters.limit), action: filters.action ?? '', target: filters.target ?? '' });
+    if (before !== undefined) query.set('before', String(before));
+    return `/audit?${query}`;
+  };
   return layout(
     ctx,
     '감사 로그',
+    html`${verify &&
     html`<p id="audit-verify" class="${verify.ok ? 'notice' : 'error'}">${
       verify.ok
         ? `해시 체인 검증 통과: ${verify.records}건 (seq ${verify.firstSeq ?? '-'}..${verify.lastSeq ?? '-'})`
         : `해시 체인 검증 실패: ${verify.problems.join('; ')}`
-    }</p>
+    }</p>`}
+<form class="inline" method="get" action="/audit" id="audit-filter">
+  <label>행위 <select name="action"><option value="">전체</option>${AUDIT_ACTIONS.map(
+    (a) => html`<option value="${a}" ${a === filters.action ? 'selected' : ''}>${a}</option>`,
+  )}</select></label>
+  <label>대상 <input name="target" value="${filters.target ?? ''}"></label>
+  <input type="hidden" name="limit" value="${filters.limit}">
+  <button type="submit">보기</button>
+</form>
 <table><thead><tr><th>seq</th><th>시각</th><th>행위</th><th>행위자</th><th>역할</th><th>대상</th><th>결과</th><th>주소</th></tr></thead>
 <tbody>${records.map(
       (r) => html`<tr><td class="num">${r.seq}</td><td>${formatDateTime(r.ts)}</td><td>${r.action}</td><td>${r.actor}</td>
 <td>${r.role ?? ''}</td><td>${r.target ?? ''}</td><td>${r.outcome}</td><td>${r.sourceIp ?? ''}</td></tr>`,
-    )}</tbody></table>`,
+    )}</tbody></table>
+<p class="pager">${!verify && html`<a href="${pageLink()}" id="audit-newest">최신</a> `}${
+      older !== undefined && html`<a href="${pageLink(older)}" id="audit-older" rel="next">이전 기록</a>`
+    }</p>`,
   );
 }

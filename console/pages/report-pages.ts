@@ -45,7 +45,7 @@ export function companyPage(
   runs: RunSummary[],
   notice?: string,
 ): string {
-  const canStart = ctx.principal !== undefined && can(ctx.principal.role, 'runs:start');
+  const canStart = ctx.principal !== undefined && can(ctx.principal, 'runs:start');
   return layout(
     ctx,
     `${company.name ?? company.id} (${company.id})`,

@@ -12,10 +12,10 @@ import {
   type ScheduleChange,
   type ScheduleState,
 } from '../../lib/schedule/monthly-schedule';
-import { can, canSeeCompany, ROLES } from '../../lib/security/roles';
+import { can, canGrant, canSeeCompany, ROLES, withinScope } from '../../lib/security/roles';
 import { redactedConfig, secretMetadata } from '../../lib/security/secret-settings';
 import type { ConsoleDeps } from '../deps';
-import { requestParty } from '../http/access';
+import { deny, requestParty } from '../http/access';
 import { auditPage, costsPage, settingsPage } from '../pages/ops-pages';
 import { pageAndApi, pageContext, route, sendPage, type Handler } from './route';
 
@@ -37,9 +37,16 @@ const TokenRequest = z.object({
   role: z.enum(ROLES),
   companies: z.array(z.string().transform(assertCompanyId)).optional(),
 });
+/** Records a page of /audit may ask for: what one request reads and renders stays bounded. */
+const AUDIT_PAGE_MAX = 500;
+/** A form's empty field is no filter. */
+const blankless = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+/** One page of the audit log, newest first: bounded, filtered, and older pages by `before` (the last seq shown). */
 const AuditQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
-  action: z.enum(AUDIT_ACTIONS).optional(),
+  limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_MAX).default(100),
+  action: blankless(z.enum(AUDIT_ACTIONS).optional()),
+  target: blankless(z.string().max(200).optional()),
+  before: blankless(z.coerce.number().int().min(1).optional()),
 });
 
 async function scheduleOrNothing(deps: ConsoleDeps): Promise<ScheduleState | undefined> {
@@ -64,14 +71,14 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
   });
 
   route(app, 'GET', '/settings', { permission: 'config:read', kind: 'page' }, async (request, reply) => {
-    const admin = can(request.principal!.role, 'secrets:read');
+    const admin = can(request.principal!, 'secrets:read');
     const { saved } = request.query as { saved?: string };
     return sendPage(
       reply,
       settingsPage(pageContext(deps, request), {
         config: redactedConfig(config),
         schedule: await scheduleOrNothing(deps),
-        canEdit: can(request.principal!.role, 'config:write'),
+        canEdit: can(request.principal!, 'config:write'),
         ...(admin && { secrets: secretMetadata(config), encryptionKeyIds: deps.encryptionKeyIds }),
         ...(saved !== undefined && { notice: '스케줄 설정을 저장했습니다.' }),
       }),
@@ -99,24 +106,38 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
   }));
 
   pageAndApi(app, 'GET', '/audit', 'audit:read', (kind) => async (request, reply) => {
-    const query = AuditQuery.parse(request.query);
-    const [records, verify] = await Promise.all([deps.audit.list(query), deps.audit.verify()]);
-    return kind === 'page' ? sendPage(reply, auditPage(pageContext(deps, request), records, verify)) : { verify, records };
+    const { before, ...filters } = AuditQuery.parse(request.query);
+    // Verifying reads the whole chain: on the first page only, not again for every step back.
+    const [records, verify] = await Promise.all([
+      deps.audit.list({ ...filters, beforeSeq: before }),
+      before === undefined ? deps.audit.verify() : undefined,
+    ]);
+    // A full page may have older records behind it: its last seq is the next page's cursor.
+    const older = records.length === filters.limit ? records.at(-1)!.seq : undefined;
+    const view = { records, verify, filters, older };
+    return kind === 'page' ? sendPage(reply, auditPage(pageContext(deps, request), view)) : view;
   });
 
-  route(app, 'GET', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async () => ({ tokens: await deps.tokens.list() }));
+  // A scoped admin manages the tokens of its companies only, and grants no more than it holds.
+  route(app, 'GET', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async (request) => ({
+    tokens: (await deps.tokens.list()).filter((t) => withinScope(request.principal!, t.companies)),
+  }));
 
   route(app, 'POST', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
     const input = TokenRequest.parse(request.body);
+    if (!canGrant(request.principal!, input)) await deny(deps, request, `may not grant ${input.role} for ${input.companies?.join(', ') ?? 'every company'}`);
     const { token, record } = await deps.tokens.create(input);
-    await deps.audit.append({ action: 'token.created', ...requestParty(request), target: record.id, outcome: 'success', details: { name: record.name, role: record.role } });
+    const details = { name: record.name, role: record.role, companies: record.companies ?? 'all' };
+    await deps.audit.append({ action: 'token.created', ...requestParty(request), target: record.id, outcome: 'success', details });
     // The only time the secret leaves the server: the caller stores it, we keep its hash.
     return reply.code(201).send({ token, record });
   });
 
   route(app, 'DELETE', '/api/tokens/:id', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const revoked = await deps.tokens.revoke(id);
+    const record = await deps.tokens.get(id);
+    if (record && !withinScope(request.principal!, record.companies)) await deny(deps, request, `may not revoke token ${id}: its scope is wider`);
+    const revoked = record !== undefined && (await deps.tokens.revoke(id));
     await deps.audit.append({ action: 'token.revoked', ...requestParty(request), target: id, outcome: revoked ? 'success' : 'failure' });
     return reply.code(revoked ? 204 : 404).send();
   });

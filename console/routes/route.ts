@@ -1,7 +1,7 @@
 // Route registration with the access rule as a required argument, and the context pages render with.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { ConsoleDeps } from '../deps';
-import { SESSION_COOKIE, type Access } from '../http/access';
+import { sessionCookie, type Access } from '../http/access';
 import type { PageContext } from '../pages/layout';
 import { inRequestSpan } from '../http/request-span';
 
@@ -24,7 +24,7 @@ export function pageAndApi(
 }
 
 export function pageContext(deps: ConsoleDeps, request: FastifyRequest): PageContext {
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = request.cookies[sessionCookie(deps)];
   return {
     firmName: deps.config.FIRM_NAME,
     principal: request.principal,

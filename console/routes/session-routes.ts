@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { AuthError } from '../../lib/auth/auth-error';
 import type { Principal } from '../../lib/security/roles';
 import type { ConsoleDeps } from '../deps';
-import { SESSION_COOKIE, requestParty, verifyToken } from '../http/access';
+import { requestParty, sessionCookie } from '../http/access';
+import { signIn, TooManySignInsError } from '../http/sign-in';
 import { localPath } from '../http/local-path';
 import { loginPage } from '../pages/login-page';
 import { pageContext, route, sendPage } from './route';
@@ -21,22 +22,18 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     const ctx = { firmName: deps.config.FIRM_NAME };
     const form = LoginForm.safeParse(request.body);
     const next = localPath(form.data?.next);
-    const limit = deps.loginLimiter.check(request.ip);
-    if (!limit.allowed) {
-      deps.metrics.signInFailed('form');
-      await deps.audit.append({ action: 'login.failed', ...requestParty(request), outcome: 'denied', details: { reason: 'rate limited' } });
-      reply.header('retry-after', String(limit.retryAfterSeconds));
-      return sendPage(reply, loginPage(ctx, { error: `로그인 시도가 너무 많습니다. ${limit.retryAfterSeconds}초 후에 다시 시도하십시오.`, next }), 429);
+    let principal: Principal;
+    try {
+      principal = await signIn(deps, request, form.data?.token, 'form');
+    } catch (err) {
+      if (err instanceof TooManySignInsError) {
+        reply.header('retry-after', String(err.retryAfterSeconds));
+        return sendPage(reply, loginPage(ctx, { error: `로그인 시도가 너무 많습니다. ${err.retryAfterSeconds}초 후에 다시 시도하십시오.`, next }), 429);
+      }
+      if (err instanceof AuthError && err.status === 401) return sendPage(reply, loginPage(ctx, { error: '토큰이 올바르지 않습니다.', next }), 401);
+      throw err;
     }
-    const principal = form.success ? await signIn(deps, form.data.token) : { failure: 'empty token' };
-    if ('failure' in principal) {
-      deps.loginLimiter.fail(request.ip);
-      deps.metrics.signInFailed('form');
-      await deps.audit.append({ action: 'login.failed', ...requestParty(request), outcome: 'failure', details: { via: 'form', reason: principal.failure } });
-      return sendPage(reply, loginPage(ctx, { error: '토큰이 올바르지 않습니다.', next }), 401);
-    }
-    deps.loginLimiter.succeed(request.ip);
-    reply.setCookie(SESSION_COOKIE, deps.sessions.issue(principal), {
+    reply.setCookie(sessionCookie(deps), deps.sessions.issue(principal), {
       httpOnly: true,
       sameSite: 'strict',
       secure: deps.config.CONSOLE_SECURE_COOKIES,
@@ -48,8 +45,11 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     return reply.redirect(next, 303);
   });
 
+  // Ends the session for good, not just in this browser: a copied cookie is refused from now on.
   route(app, 'POST', '/logout', { permission: 'signed-in', kind: 'page' }, async (request, reply) => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    const session = deps.sessions.idOf(request.cookies[sessionCookie(deps)]);
+    if (session) await deps.revokedSessions.revoke(session.id, session.expiresAt);
+    reply.clearCookie(sessionCookie(deps), { path: '/', secure: deps.config.CONSOLE_SECURE_COOKIES });
     await deps.audit.append({ action: 'logout', ...requestParty(request), outcome: 'success' });
     return reply.redirect('/login', 303);
   });
@@ -58,14 +58,4 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     const { subject, role, via, companies } = request.principal!;
     return { subject, role, via, companies: companies ?? null };
   });
-}
-
-/** The principal for a pasted token, or why not (for the audit log; the page says only "wrong token"). */
-async function signIn(deps: ConsoleDeps, token: string): Promise<Principal | { failure: string }> {
-  try {
-    return (await verifyToken(deps, token)) ?? { failure: 'unknown or revoked API token' };
-  } catch (err) {
-    if (err instanceof AuthError) return { failure: err.reason };
-    throw err;
-  }
 }

@@ -1,19 +1,20 @@
 // DEADLINE rule: statutory filing and payment dates that fall in the month after the report month.
-import type { Finding } from '../domain/findings';
+import type { DataQualityViolation, Finding } from '../domain/findings';
+import { nextBusinessDay, type BusinessDay, type HolidayCalendar } from './holiday-calendar';
 
-interface Deadline {
-  date: string;
+/** A filing date: `date` past weekends and holidays, or `uncoveredYear` when that needs a year the calendar lacks. */
+export type Deadline = {
   name: string;
-}
+  /** The statutory day, before weekends and holidays move it. */
+  nominal: string;
+} & BusinessDay;
 
 const BASIS = '법인세법 §60, §63';
+/** The data-quality warning of a deadline the holiday calendar could not settle. */
+export const CALENDAR_RULE_ID = 'DQ-CALENDAR';
 
 /** Filing dates whose nominal day is in the month after `period`, moved past weekends and holidays. */
-export function filingDeadlines(
-  period: string,
-  fiscalYearStartMonth: number,
-  holidays: ReadonlySet<string> = new Set(),
-): Deadline[] {
+export function filingDeadlines(period: string, fiscalYearStartMonth: number, calendar: HolidayCalendar): Deadline[] {
   const [year, month] = period.split('-').map(Number) as [number, number];
   const next = month === 12 ? { y: year + 1, m: 1 } : { y: year, m: month + 1 };
   const fyEndMonth = ((fiscalYearStartMonth + 10) % 12) + 1;
@@ -26,33 +27,45 @@ export function filingDeadlines(
   if (next.m === monthsAfter(halfEndMonth, 2)) nominal.push({ day: lastDay(next.y, next.m), name: '법인세 중간예납' });
 
   return nominal
-    .map(({ day, name }) => ({ date: nextBusinessDay(new Date(Date.UTC(next.y, next.m - 1, day)), holidays), name }))
-    .sort((a, b) => a.date.localeCompare(b.date));
+    .map(({ day, name }) => {
+      const date = new Date(Date.UTC(next.y, next.m - 1, day)).toISOString().slice(0, 10);
+      return { name, nominal: date, ...nextBusinessDay(calendar, date) };
+    })
+    .sort((a, b) => a.nominal.localeCompare(b.nominal));
 }
 
-export function deadlineFindings(deadlines: Deadline[]): Finding[] {
+export function deadlineFindings(deadlines: readonly Deadline[]): Finding[] {
   return deadlines.map((d) => ({
     ruleId: 'DEADLINE',
     category: 'FILING_DEADLINE',
     severity: 'INFO',
-    dueDate: d.date,
-    message: `${d.date}까지 ${d.name}`,
+    // Undated: the statutory day, never a date the calendar could not confirm.
+    ...('date' in d
+      ? { dueDate: d.date, message: `${d.date}까지 ${d.name}` }
+      : {
+          message: `${d.name} 기한 미확정: 법정 기일 ${d.nominal}이 토요일·일요일·공휴일이면 그다음 날이나, ${d.uncoveredYear}년 공휴일 달력이 없어 확정하지 못했습니다`,
+        }),
     basis: BASIS,
     evidence: [],
   }));
 }
 
-function lastDay(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+/** A data-quality warning for each deadline left undated: the report says the calendar ran out. */
+export function calendarWarnings(deadlines: readonly Deadline[]): DataQualityViolation[] {
+  return deadlines.flatMap((d) =>
+    'date' in d
+      ? []
+      : [
+          {
+            ruleId: CALENDAR_RULE_ID,
+            severity: 'Warning' as const,
+            message: `${d.uncoveredYear}년이 공휴일 달력에 없어 ${d.name} 기한(법정 기일 ${d.nominal})을 정하지 못했습니다. 달력 패키지(@hyunbinseo/holidays-kr)를 갱신하고 holidays.ttl을 다시 생성하세요.`,
+            focus: 'shapes/tax/holidays.ttl',
+          },
+        ],
+  );
 }
 
-/** A Saturday, Sunday or listed public holiday moves to the next business day. */
-function nextBusinessDay(date: Date, holidays: ReadonlySet<string>): string {
-  const d = new Date(date);
-  for (;;) {
-    const iso = d.toISOString().slice(0, 10);
-    const dow = d.getUTCDay();
-    if (dow !== 0 && dow !== 6 && !holidays.has(iso)) return iso;
-    d.setUTCDate(d.getUTCDate() + 1);
-  }
+function lastDay(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

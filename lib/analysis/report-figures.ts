@@ -29,6 +29,7 @@ const LAST_ASSET_CODE = 250;
 /** The numbers of one derived fact (shapes/tax/derive/*.rq). */
 interface Fact {
   amount: number;
+  yearOpening?: number;
   threshold?: number;
   warnLevel?: number;
   vehiclesWithoutLog?: number;
@@ -68,19 +69,18 @@ export async function reportFigures(store: GraphStore, shapesDir: string, compan
       entertainment: { ytd: entertainment.amount, limit: entertainment.threshold ?? 0, warnLevel: Math.floor(entertainment.warnLevel ?? 0) },
     }),
     ...(vehicleCost && { vehicleCost }),
-    ...(loan && { provisionalPayment: { ...insiderBalance(loan, company, ytdMonths), accruedInterest: loan.accruedInterest ?? 0 } }),
-    ...(deposit && { suspenseReceipt: insiderBalance(deposit, company, ytdMonths) }),
+    ...(loan && { provisionalPayment: { ...insiderBalance(loan, ytdMonths), accruedInterest: loan.accruedInterest ?? 0 } }),
+    ...(deposit && { suspenseReceipt: insiderBalance(deposit, ytdMonths) }),
   };
 }
 
-/** The accounts of each month in the graph, by code (the query's order). */
+/** The accounts of each month in the graph, by code (the query's order); a month without lines has none. */
 function movementsByMonth(rows: readonly SelectRow[]): Map<string, PnlAccount[]> {
   const months = new Map<string, PnlAccount[]>();
-  for (const row of rows) {
-    const code = row.code!.value;
-    const account = { code, name: row.name?.value ?? code, amount: Number(row.movement!.value) };
-    const period = row.period!.value;
-    months.set(period, [...(months.get(period) ?? []), account]);
+  for (const { period, code, name, movement } of rows) {
+    const accounts = months.get(period!.value) ?? [];
+    if (code) accounts.push({ code: code.value, name: name?.value ?? code.value, amount: Number(movement!.value) });
+    months.set(period!.value, accounts);
   }
   return months;
 }
@@ -89,6 +89,7 @@ function fact(row: SelectRow): Fact {
   const number = (name: string) => (row[name] ? Number(row[name].value) : undefined);
   return {
     amount: Number(row.amount!.value),
+    yearOpening: number('yearOpening'),
     threshold: number('threshold'),
     warnLevel: number('warnLevel'),
     vehiclesWithoutLog: number('vehiclesWithoutLog'),
@@ -124,16 +125,20 @@ function monthlyPnl(period: string, accounts: readonly PnlAccount[]): MonthlyPnl
   };
 }
 
-/** The month-end balances of the fact's account over the fiscal year so far, the report month's from the fact. */
-function insiderBalance(f: Fact, company: Company, ytdMonths: readonly [string, PnlAccount[]][]): InsiderBalance {
+/**
+ * The month-end balances of the fact's account over the fiscal year so far, from the balance the year opened with
+ * (stated or carried forward: the fact's), the report month's from the fact.
+ */
+function insiderBalance(f: Fact, ytdMonths: readonly [string, PnlAccount[]][]): InsiderBalance {
   const account = f.account ?? '';
   const sign = Number(account) <= LAST_ASSET_CODE ? 1 : -1;
-  let balance = company.openingBalances[account] ?? 0;
+  const opening = f.yearOpening ?? 0;
+  let balance = opening;
   const trend = ytdMonths.map(([period, accounts]) => {
     balance += sign * (accounts.find((a) => a.code === account)?.amount ?? 0);
     return { period, balance };
   });
-  return { account, balance: f.amount, trend };
+  return { account, opening, balance: f.amount, trend };
 }
 
 /** The CAR-COST-LIMIT fact when the limit applies; else the YTD cost alone, if the company has vehicles or their cost. */

@@ -15,6 +15,9 @@ export interface ChainLink {
 
 export const linkOf = (record: AuditRecord): ChainLink => ({ seq: record.seq, hash: record.hash });
 
+/** What an empty chain's checkpoint signs: nothing appended yet. */
+const EMPTY_CHAIN: ChainLink = { seq: 0, hash: GENESIS_HASH };
+
 /** JSON with object keys sorted at every depth and undefined members left out: the same text after any round trip (jsonb reorders keys). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -78,58 +81,110 @@ export interface ChainMarks {
   anchor?: ChainLink;
   /** The newest record at the last append: records missing from the end show up against it. */
   head?: ChainLink;
+  /**
+   * A link signed outside the store (audit-checkpoint.ts), already checked by the caller: the chain must still
+   * hold it, so a cut tail shows even when the head mark was rewritten to match.
+   */
+  checkpoint?: ChainLink;
 }
 
+/** Problems listed in full; past this they are only counted, so a log with every record edited cannot exhaust memory. */
+const MAX_LISTED_PROBLEMS = 100;
+
 /**
- * Every record's hash matches its content; seqs run on without gaps from the anchor (or seq 1 and the
- * genesis hash); each prevHash is the previous record's hash; an anchor is accounted for by its
- * `audit.pruned` record; nothing is missing before the head mark.
+ * Checks a chain one entry at a time, holding only the previous link: every record's hash matches its content;
+ * seqs run on without gaps from the anchor (or seq 1 and the genesis hash); each prevHash is the previous record's
+ * hash; an anchor is accounted for by its `audit.pruned` record; nothing is missing before the head mark or the
+ * checkpoint, and the checkpoint's record is still the one it signed.
  */
-export function verifyChain(entries: Iterable<ChainEntry>, marks: ChainMarks): VerifyResult {
-  const { anchor, head } = marks;
-  const problems: string[] = [];
-  let expected = anchor ? { seq: anchor.seq + 1, prevHash: anchor.hash } : { seq: 1, prevHash: GENESIS_HASH };
-  let first: AuditRecord | undefined;
-  let last: AuditRecord | undefined;
-  let count = 0;
-  let anchorAccounted = false;
-  for (const entry of entries) {
+export class ChainVerifier {
+  private readonly problems: string[] = [];
+  private unlisted = 0;
+  private expected: { seq: number; prevHash: string };
+  private firstSeq?: number;
+  private last?: ChainLink;
+  private count = 0;
+  private anchorAccounted = false;
+
+  constructor(private readonly marks: ChainMarks) {
+    const { anchor } = marks;
+    this.expected = anchor ? { seq: anchor.seq + 1, prevHash: anchor.hash } : { seq: 1, prevHash: GENESIS_HASH };
+  }
+
+  add(entry: ChainEntry): void {
+    const { anchor, head, checkpoint } = this.marks;
+    const last = this.last;
     if ('malformed' in entry) {
-      problems.push(`after seq ${last?.seq ?? 0}: unreadable entry (${entry.malformed})`);
-      continue;
+      this.problem(`after seq ${last?.seq ?? 0}: unreadable entry (${entry.malformed})`);
+      return;
     }
     const r = entry;
-    count += 1;
-    if (hashRecord(r) !== r.hash) problems.push(`seq ${r.seq}: hash does not match the content (record edited)`);
-    if (r.seq !== expected.seq) {
-      if (!first) {
+    this.count += 1;
+    if (hashRecord(r) !== r.hash) this.problem(`seq ${r.seq}: hash does not match the content (record edited)`);
+    if (r.seq !== this.expected.seq) {
+      if (!last) {
         const why = anchor ? `it should continue the prune anchor (seq ${anchor.seq})` : `there is no prune anchor, so seq 1..${r.seq - 1} were deleted`;
-        problems.push(`seq ${r.seq}: the log starts at seq ${r.seq} but ${why}`);
-      } else if (r.seq > expected.seq) {
-        problems.push(`seq ${r.seq}: follows seq ${last!.seq} (seq ${expected.seq}..${r.seq - 1} missing)`);
+        this.problem(`seq ${r.seq}: the log starts at seq ${r.seq} but ${why}`);
+      } else if (r.seq > this.expected.seq) {
+        this.problem(`seq ${r.seq}: follows seq ${last.seq} (seq ${this.expected.seq}..${r.seq - 1} missing)`);
       } else {
-        problems.push(`seq ${r.seq}: out of order or repeated after seq ${last!.seq}`);
+        this.problem(`seq ${r.seq}: out of order or repeated after seq ${last.seq}`);
       }
-    } else if (r.prevHash !== expected.prevHash) {
-      const of = first ? `seq ${last!.seq}` : anchor ? `the prune anchor (seq ${anchor.seq})` : 'the genesis record';
-      problems.push(`seq ${r.seq}: prevHash does not match the hash of ${of} (chain broken)`);
+    } else if (r.prevHash !== this.expected.prevHash) {
+      const of = last ? `seq ${last.seq}` : anchor ? `the prune anchor (seq ${anchor.seq})` : 'the genesis record';
+      this.problem(`seq ${r.seq}: prevHash does not match the hash of ${of} (chain broken)`);
     }
     if (anchor && r.action === 'audit.pruned' && r.details?.throughSeq === anchor.seq && r.details?.throughHash === anchor.hash) {
-      anchorAccounted = true;
+      this.anchorAccounted = true;
     }
-    if (head && r.seq === head.seq && r.hash !== head.hash) problems.push(`seq ${r.seq}: hash differs from the head mark`);
+    if (head && r.seq === head.seq && r.hash !== head.hash) this.problem(`seq ${r.seq}: hash differs from the head mark`);
+    if (checkpoint && r.seq === checkpoint.seq && r.hash !== checkpoint.hash) this.problem(`seq ${r.seq}: hash differs from the signed checkpoint`);
     // The stored hash, not the recomputed one: an edited record is one problem, not two.
-    expected = { seq: r.seq + 1, prevHash: r.hash };
-    first ??= r;
-    last = r;
+    this.expected = { seq: r.seq + 1, prevHash: r.hash };
+    this.firstSeq ??= r.seq;
+    this.last = linkOf(r);
   }
-  if (anchor && !anchorAccounted) {
-    problems.push(`seq ${anchor.seq}: no audit.pruned record accounts for the prune anchor (record deleted or anchor edited)`);
+
+  /** The newest record seen (seq 0 for an empty chain): what the checkpoint of a chain that verified signs. */
+  get newest(): ChainLink {
+    return this.last ?? EMPTY_CHAIN;
   }
-  if (head && (last?.seq ?? 0) < head.seq) {
-    problems.push(`seq ${(last?.seq ?? 0) + 1}..${head.seq}: missing at the end (the head mark names seq ${head.seq})`);
+
+  result(): VerifyResult {
+    const { anchor, head, checkpoint } = this.marks;
+    const lastSeq = this.last?.seq;
+    const problems = [...this.problems];
+    if (anchor && !this.anchorAccounted) {
+      problems.push(`seq ${anchor.seq}: no audit.pruned record accounts for the prune anchor (record deleted or anchor edited)`);
+    }
+    if (head && (lastSeq ?? 0) < head.seq) {
+      problems.push(`seq ${(lastSeq ?? 0) + 1}..${head.seq}: missing at the end (the head mark names seq ${head.seq})`);
+    }
+    if (checkpoint) {
+      // Only audit:prune removes records, and it renews the checkpoint after: an anchor past it was set some other way.
+      if (anchor && checkpoint.seq < anchor.seq) {
+        problems.push(`seq ${checkpoint.seq}: the signed checkpoint names a record that a prune removed without renewing the checkpoint (pruned outside audit:prune)`);
+      } else if (anchor && checkpoint.seq === anchor.seq && checkpoint.hash !== anchor.hash) {
+        problems.push(`seq ${checkpoint.seq}: the prune anchor's hash differs from the signed checkpoint`);
+      } else if ((lastSeq ?? 0) < checkpoint.seq && !(anchor && checkpoint.seq === anchor.seq)) {
+        problems.push(`seq ${(lastSeq ?? 0) + 1}..${checkpoint.seq}: missing at the end (the signed checkpoint names seq ${checkpoint.seq})`);
+      }
+    }
+    if (this.unlisted > 0) problems.push(`${this.unlisted} more problems not listed`);
+    return { ok: problems.length === 0, records: this.count, firstSeq: this.firstSeq, lastSeq, problems };
   }
-  return { ok: problems.length === 0, records: count, firstSeq: first?.seq, lastSeq: last?.seq, problems };
+
+  private problem(text: string): void {
+    if (this.problems.length < MAX_LISTED_PROBLEMS) this.problems.push(text);
+    else this.unlisted += 1;
+  }
+}
+
+/** Verifies entries as they arrive (a file read line by line, a table page by page): memory does not grow with the log. */
+export async function verifyChain(entries: AsyncIterable<ChainEntry>, marks: ChainMarks): Promise<ChainVerifier> {
+  const verifier = new ChainVerifier(marks);
+  for await (const entry of entries) verifier.add(entry);
+  return verifier;
 }
 
 export interface PrunePlan {
@@ -141,20 +196,37 @@ export interface PrunePlan {
 }
 
 /**
- * Removes a leading run only (records up to the first one not older than `before`), so what is kept
- * is still one contiguous chain. Undefined when nothing is old enough.
+ * In the same single pass as verification: the leading run of records older than `before` (only a leading run
+ * goes, so what is kept is still one contiguous chain); `plan` is undefined when nothing is old enough. `newest` is
+ * what a checkpoint signs afterwards: the `audit.pruned` record, else the newest record verified. Throws when the
+ * chain does not verify, so a prune cannot launder tampering.
  */
-export function planPrune(records: readonly AuditRecord[], verified: VerifyResult, before: Date, actor: string, now: Date): PrunePlan | undefined {
+export async function planPrune(
+  entries: AsyncIterable<ChainEntry>,
+  marks: ChainMarks,
+  opts: { before: Date; actor: string; now: Date },
+): Promise<{ plan?: PrunePlan; newest: ChainLink }> {
+  const verifier = new ChainVerifier(marks);
+  let removed = 0;
+  let anchor: ChainLink | undefined;
+  let leading = true;
+  for await (const entry of entries) {
+    verifier.add(entry);
+    leading &&= !('malformed' in entry) && Date.parse(entry.ts) < opts.before.getTime();
+    if (leading) {
+      removed += 1;
+      anchor = linkOf(entry as AuditRecord);
+    }
+  }
+  const verified = verifier.result();
   if (!verified.ok) throw new Error(`refusing to prune an audit log that does not verify:\n  ${verified.problems.join('\n  ')}`);
-  const firstKept = records.findIndex((r) => Date.parse(r.ts) >= before.getTime());
-  const removed = firstKept === -1 ? records.length : firstKept;
-  if (removed === 0) return undefined;
-  const anchor = linkOf(records[removed - 1]!);
+  if (!anchor) return { newest: verifier.newest };
   const event: AuditEvent = {
     action: 'audit.pruned',
-    actor,
+    actor: opts.actor,
     outcome: 'success',
-    details: { throughSeq: anchor.seq, throughHash: anchor.hash, removed, before: before.toISOString() },
+    details: { throughSeq: anchor.seq, throughHash: anchor.hash, removed, before: opts.before.toISOString() },
   };
-  return { removed, anchor, pruned: buildRecord(event, linkOf(records.at(-1)!), now) };
+  const pruned = buildRecord(event, verifier.newest, opts.now);
+  return { plan: { removed, anchor, pruned }, newest: linkOf(pruned) };
 }

@@ -3,7 +3,8 @@
  * Built by createAuditLog (create-audit-log.ts): a JSON-lines file, or PostgreSQL when DATABASE_URL is set.
  */
 import type { Role } from '../security/roles';
-import type { ChainMarks } from './audit-chain';
+import type { ChainLink, ChainMarks } from './audit-chain';
+import type { SignedCheckpoint } from './audit-checkpoint';
 
 export const AUDIT_ACTIONS = [
   'report.generated',
@@ -51,6 +52,8 @@ export interface AuditRecord extends AuditEvent {
 export interface AuditQuery {
   /** Newest first; default 100. */
   limit?: number;
+  /** Only records before this seq: the cursor of the next, older page (the last seq of the page before). */
+  beforeSeq?: number;
   action?: AuditAction;
   target?: string;
 }
@@ -64,16 +67,28 @@ export interface VerifyResult {
   problems: string[];
 }
 
+/** The signed checkpoint's part in a verify or prune (audit-checkpoint.ts); the store never holds the key. */
+export interface CheckpointUse {
+  /** The stored checkpoint's link, signature and age already checked: the chain must still hold it. */
+  expected?: ChainLink;
+  /** Signs the newest record once the chain verified (after a prune, its `audit.pruned` record); the store keeps it. */
+  sign?(newest: ChainLink): SignedCheckpoint;
+}
+
+/** Every operation holds a bounded part of the log in memory, however long the log is. */
 export interface AuditLog {
   append(event: AuditEvent): Promise<AuditRecord>;
   list(query?: AuditQuery): Promise<AuditRecord[]>;
-  verify(): Promise<VerifyResult>;
+  /** Streams the whole chain through the verifier: time grows with the log, memory does not. */
+  verify(checkpoint?: CheckpointUse): Promise<VerifyResult>;
   /**
    * Removes the oldest records up to the first one not older than `before`, then appends an `audit.pruned`
    * record; the chain stays verifiable through the prune anchor. Removes nothing (and appends nothing)
    * when no record is old enough; refuses to prune a log that does not verify, so pruning cannot hide tampering.
    */
-  prune(before: Date, actor: string): Promise<{ removed: number }>;
+  prune(before: Date, actor: string, checkpoint?: CheckpointUse): Promise<{ removed: number }>;
+  /** The checkpoint the last verify or prune with `sign` left, unchecked. */
+  readCheckpoint(): Promise<SignedCheckpoint | undefined>;
   /**
    * Hands one consistent snapshot of the chain to `consume`, for a backup: records appended meanwhile are not in
    * it, and the records are streamed, never all in memory. An entry that is not a record fails the export.

@@ -14,6 +14,15 @@ const NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 const SCRYPT = { N: 2 ** 14, r: 8, p: 1, keylen: 32 } as const;
 const LAST_USED_EVERY_MS = 60_000;
 
+/** A token request that can never succeed as asked (bad name, role or company list). */
+export class InvalidTokenRequestError extends Error {
+  override readonly name = 'InvalidTokenRequestError';
+}
+
+export class TokenNameTakenError extends Error {
+  override readonly name = 'TokenNameTakenError';
+}
+
 export class ApiTokenStore {
   /** When this process last wrote each token's lastUsedAt, so concurrent requests do not all write it. */
   private readonly touched = new Map<string, number>();
@@ -25,11 +34,17 @@ export class ApiTokenStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /**
+   * A name is unique among the tokens not revoked, so the audit log's actor (name and id) and the token list never
+   * leave a reader guessing which token acted.
+   */
   async create(input: { name: string; role: Role; companies?: string[] }): Promise<{ token: string; record: PublicTokenRecord }> {
-    if (!NAME.test(input.name)) throw new Error(`invalid token name ${JSON.stringify(input.name)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
-    if (!isRole(input.role)) throw new Error(`invalid role ${JSON.stringify(input.role)}: viewer, analyst or admin`);
+    if (!NAME.test(input.name)) throw new InvalidTokenRequestError(`invalid token name ${JSON.stringify(input.name)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
+    if (!isRole(input.role)) throw new InvalidTokenRequestError(`invalid role ${JSON.stringify(input.role)}: viewer, analyst or admin`);
     const companies = input.companies && [...new Set(input.companies.map(assertCompanyId))];
-    if (companies?.length === 0) throw new Error('companies: name at least one, or omit the list for every company');
+    if (companies?.length === 0) throw new InvalidTokenRequestError('companies: name at least one, or omit the list for every company');
+    const taken = (await this.backend.list()).find((r) => r.name === input.name && !r.revokedAt);
+    if (taken) throw new TokenNameTakenError(`a token named ${JSON.stringify(input.name)} exists (id ${taken.id}): revoke it first or choose another name`);
     const secret = randomBytes(32).toString('base64url');
     const salt = randomBytes(16);
     const key = await deriveKey(secret, salt, SCRYPT);
@@ -45,6 +60,21 @@ export class ApiTokenStore {
       const record: ApiTokenRecord = { id: randomBytes(6).toString('hex'), ...fields };
       if (await this.backend.insert(record)) return { token: `txr_${record.id}_${secret}`, record: toPublic(record) };
     }
+  }
+
+  /** The public id of a string shaped like one of our tokens, whether or not it is valid: the sign-in limiter's key. */
+  static idOf(token: string): string | undefined {
+    return TOKEN.exec(token)?.[1];
+  }
+
+  /**
+   * True when this process has already verified exactly this token (no scrypt, no backend): lets its holder in
+   * while someone else's failures have its id locked out. Revocation is still checked by `verify`.
+   */
+  recognises(token: string): boolean {
+    const match = TOKEN.exec(token);
+    const known = match && this.verified.get(match[1]!);
+    return Boolean(known && timingSafeEqual(known, createHash('sha256').update(match[2]!).digest()));
   }
 
   async verify(token: string): Promise<Principal | undefined> {
@@ -81,6 +111,11 @@ export class ApiTokenStore {
   async isActive(id: string): Promise<boolean> {
     const record = await this.backend.get(id);
     return Boolean(record && !record.revokedAt);
+  }
+
+  async get(id: string): Promise<PublicTokenRecord | undefined> {
+    const record = await this.backend.get(id);
+    return record && toPublic(record);
   }
 
   async list(): Promise<PublicTokenRecord[]> {

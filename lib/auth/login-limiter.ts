@@ -1,11 +1,12 @@
 /**
- * Failed sign-ins per key (the client address) in a fixed window that opens at the first failure: after
- * `maxFailures` the key is refused until the window ends. In memory, per console process.
+ * Failed sign-ins per key (a client address, or an API token's id) in a fixed window that opens at the first
+ * failure: after `maxFailures` the key is refused until the window ends. Only failures count, and a success
+ * clears nothing: behind a load balancer one address is many people, and one of them signing in must not reset
+ * another's failures. In memory, per console process.
  */
 export interface LoginLimiter {
   check(key: string): { allowed: boolean; retryAfterSeconds: number };
   fail(key: string): void;
-  succeed(key: string): void;
 }
 
 interface Window {
@@ -61,9 +62,6 @@ export function createLoginLimiter(opts: {
       }
       if (windows.size >= maxKeys || at - lastSweep >= windowMs) sweep(at);
       windows.set(key, { failures: 1, endsAt: at + windowMs });
-    },
-    succeed(key) {
-      windows.delete(key);
     },
   };
 }

@@ -61,7 +61,7 @@ export function createOidcVerifier(opts: OidcOptions): OidcVerifier {
       const role = highestRole(claimAt(payload, opts.roleClaim));
       if (!role) throw new AuthError(403, 'no console role');
       const companies = opts.companiesClaim ? companiesOf(claimAt(payload, opts.companiesClaim)) : undefined;
-      return { subject: payload.sub, role, via: 'oidc', ...(companies ? { companies } : {}) };
+      return { subject: payload.sub, role, via: 'oidc', expiresAt: payload.exp! * 1000, ...(companies ? { companies } : {}) };
     },
   };
 }

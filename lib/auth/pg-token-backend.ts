@@ -6,10 +6,15 @@
 import pg from 'pg';
 import type { Logger } from '../logging';
 import type { Role } from '../security/roles';
+import { ensurePgSchema, type PgSchema } from '../storage/pg-schema';
 import { inTransaction, onceSucceeded } from '../storage/pg-transaction';
 import type { ApiTokenBackend, ApiTokenRecord } from './api-token-backend';
 
-const SCHEMA_SQL = `
+/** Created by the console on first use, or by `npm run db:setup`, which also lets only the console's role write it. */
+export const TOKEN_SCHEMA: PgSchema = {
+  name: 'the API token table',
+  presentSql: `SELECT to_regclass('console_api_tokens') IS NOT NULL AS present`,
+  createSql: `
 CREATE TABLE IF NOT EXISTS console_api_tokens (
   id text PRIMARY KEY,
   name text NOT NULL,
@@ -19,9 +24,9 @@ CREATE TABLE IF NOT EXISTS console_api_tokens (
   last_used_at timestamptz,
   revoked_at timestamptz,
   hash jsonb NOT NULL
-);`;
-/** Serialises schema creation: two pods starting at once can collide even on CREATE TABLE IF NOT EXISTS. */
-const SCHEMA_LOCK_KEY = 0x746f_6b65; // "toke"
+);`,
+  lockKey: 0x746f_6b65, // "toke"
+};
 const COLUMNS = 'id, name, role, companies, created_at, last_used_at, revoked_at, hash';
 
 interface TokenRow {
@@ -37,7 +42,7 @@ interface TokenRow {
 
 export class PgTokenBackend implements ApiTokenBackend {
   private readonly pool: pg.Pool;
-  private readonly ensureSchema = onceSucceeded(() => this.createSchema());
+  private readonly ensureSchema = onceSucceeded(() => ensurePgSchema(this.pool, TOKEN_SCHEMA));
 
   constructor(databaseUrl: string, log: Logger) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
@@ -92,16 +97,6 @@ export class PgTokenBackend implements ApiTokenBackend {
     return this.pool.query<R>(text, values);
   }
 
-
-  /** Checked before creating, so a database role without DDL rights can use a table an admin created. */
-  private async createSchema(): Promise<void> {
-    const { rows } = await this.pool.query<{ present: boolean }>(`SELECT to_regclass('console_api_tokens') IS NOT NULL AS present`);
-    if (rows[0]?.present) return;
-    await inTransaction(this.pool, 'BEGIN', async (db) => {
-      await db.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
-      await db.query(SCHEMA_SQL);
-    });
-  }
 }
 
 async function insertRow(db: pg.Pool | pg.PoolClient, r: ApiTokenRecord): Promise<boolean> {

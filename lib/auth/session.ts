@@ -11,6 +11,8 @@ export interface SessionCodec {
   issue(principal: Principal): string;
   /** The signed-in principal (via 'session'); undefined for a missing, tampered or expired cookie. */
   read(cookieValue: string | undefined): Principal | undefined;
+  /** The session's id and end (ms since the epoch), for a sign-out that revokes it; undefined for an invalid cookie. */
+  idOf(cookieValue: string | undefined): { id: string; expiresAt: number } | undefined;
   /** The CSRF token for the page forms of this session; AuthError 401 without a valid session. */
   csrfToken(cookieValue: string): string;
   checkCsrf(cookieValue: string | undefined, token: string | undefined): boolean;
@@ -62,7 +64,8 @@ export function createSessionCodec(opts: { secret: string | Buffer; ttlMs: numbe
         origin: principal.via,
         ...(principal.tokenId ? { tokenId: principal.tokenId } : {}),
         iat,
-        exp: iat + opts.ttlMs,
+        // A session opened with an OIDC token ends when that token does, so the IdP's lifetime still holds.
+        exp: Math.min(iat + opts.ttlMs, principal.expiresAt ?? Infinity),
         sid: randomBytes(16).toString('base64url'),
       };
       const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
@@ -78,6 +81,10 @@ export function createSessionCodec(opts: { secret: string | Buffer; ttlMs: numbe
         ...(claims.companies ? { companies: claims.companies } : {}),
         ...(claims.tokenId ? { tokenId: claims.tokenId } : {}),
       };
+    },
+    idOf(cookieValue) {
+      const claims = claimsOf(cookieValue);
+      return claims && { id: claims.sid, expiresAt: claims.exp };
     },
     csrfToken(cookieValue) {
       const claims = claimsOf(cookieValue);

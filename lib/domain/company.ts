@@ -15,6 +15,11 @@ export interface Company {
   reportRecipients: string[];
   relatedPartyRevenueShare?: number;
   vehicles: Vehicle[];
-  /** Balance per account code at the fiscal-year start, in KRW. */
+  /** Balance per account code at a fiscal-year start, in KRW. */
   openingBalances: Record<string, number>;
+  /**
+   * The fiscal-year start (YYYY-MM-DD) the balances are as of; later fiscal years open with the balances carried
+   * forward. Absent in company.json written before the date existed (lib/domain/balances.ts says how that reads).
+   */
+  openingBalancesAsOf?: string;
 }

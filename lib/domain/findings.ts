@@ -96,6 +96,8 @@ export interface FindingsDocument {
   /** 사업자등록번호 as in the company master data: the report header needs no access to the ERP files. */
   companyBizRegNo: string;
   period: string;
+  /** First month (YYYY-MM) of the period's fiscal year (company.json fiscalYearStartMonth); absent in findings.json written before it. */
+  fiscalYearStart?: string;
   generatedAt: string;
   riskLevel: RiskLevel;
   dataQuality: { conforms: boolean; violations: number; warnings: number; details: DataQualityViolation[] };
@@ -158,6 +160,11 @@ export interface MonthEndBalance {
 
 export interface InsiderBalance {
   account: string;
+  /**
+   * The balance the fiscal year opened with: company.json's, or the closing balance of the year before carried
+   * forward; absent in findings.json written before it.
+   */
+  opening?: number;
   /** Month-end balance of the report month: the LOAN-/DEPOSIT-INSIDER fact's amount. */
   balance: number;
   /** Month-end balances of the fiscal year's months in the graph, oldest first, ending with the report month. */

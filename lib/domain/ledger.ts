@@ -1,6 +1,6 @@
 /** One journal line (분개장 row) after parsing, amounts in integer KRW. */
 export interface LedgerLine {
-  /** 1-based line number in the source file where the record starts (header is line 1). */
+  /** 1-based line number in the source file where the record starts; in a workbook, the row number on the journal's sheet. */
   sourceLine: number;
   /** 1-based position of the line in the file's data rows after subtotal rows are dropped. */
   position: number;
@@ -31,7 +31,10 @@ export interface ChartAccount {
   accountClass: string;
 }
 
-/** A data error in an input file, located precisely enough for a person to fix it. */
+/**
+ * A data error in an input file, located precisely enough for a person to fix it: `file:line [column]`, or in a
+ * workbook `file sheet "name" row N [column]`.
+ */
 export class LedgerFormatError extends Error {
   override readonly name = 'LedgerFormatError';
   constructor(
@@ -39,9 +42,9 @@ export class LedgerFormatError extends Error {
     readonly line: number | undefined,
     readonly column: string | undefined,
     readonly problem: string,
+    readonly sheet?: string,
   ) {
-    super(
-      `${file}${line !== undefined ? `:${line}` : ''}${column ? ` [${column}]` : ''}: ${problem}`,
-    );
+    const row = line === undefined ? '' : sheet === undefined ? `:${line}` : ` row ${line}`;
+    super(`${file}${sheet === undefined ? '' : ` sheet ${JSON.stringify(sheet)}`}${row}${column ? ` [${column}]` : ''}: ${problem}`);
   }
 }

@@ -24,12 +24,12 @@ export const LOOKBACK_MONTHS = 3;
 
 /**
  * The months before `period` that its rules read: every earlier month of the fiscal year (year-to-date
- * sums, balances) and the last LOOKBACK_MONTHS months (trailing averages), oldest first.
+ * sums), the last LOOKBACK_MONTHS months (trailing averages) and, when the opening balances are as of an earlier
+ * month `balancesFrom`, every month since (balances carry forward across fiscal years), oldest first.
  */
-export function contextMonths(period: string, fiscalYearStartMonth: number): string[] {
-  const start = fiscalYearStart(period, fiscalYearStartMonth);
-  const lookback = addMonths(period, -LOOKBACK_MONTHS);
+export function contextMonths(period: string, fiscalYearStartMonth: number, balancesFrom = period): string[] {
+  const first = [fiscalYearStart(period, fiscalYearStartMonth), addMonths(period, -LOOKBACK_MONTHS), balancesFrom].sort()[0]!;
   const months: string[] = [];
-  for (let p = start < lookback ? start : lookback; p < period; p = addMonths(p, 1)) months.push(p);
+  for (let p = first; p < period; p = addMonths(p, 1)) months.push(p);
   return months;
 }

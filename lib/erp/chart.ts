@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { assertCompanyId } from '../domain/ids';
 import { LedgerFormatError, type ChartAccount } from '../domain/ledger';
-import { mapColumns, readCsv, type ColumnLayout, type ColumnSpec } from './parse-ledger';
+import { isPlainDataFile } from './data-file';
+import { mapColumns, type ColumnLayout, type ColumnSpec } from './columns';
+import { readCsv } from './parse-ledger';
 
 const CHART_COLUMNS = [
   { key: 'code', names: ['계정코드', '계정과목코드', 'Code'], required: true },
@@ -50,9 +52,8 @@ export async function loadChart(
 ): Promise<Map<string, ChartAccount>> {
   const clientChart = join(dataDir, 'companies', assertCompanyId(companyId), 'accounts.csv');
   const chart = await loadStandardChart(standardChartPath);
-  await readChartInto(clientChart, chart).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err; // most clients use the standard chart only
-  });
+  // Most clients use the standard chart only.
+  if (await isPlainDataFile(dataDir, clientChart)) await readChartInto(clientChart, chart);
   return chart;
 }
 

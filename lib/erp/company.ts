@@ -1,9 +1,11 @@
-import { readdir, stat } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Company } from '../domain/company';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
 import { LedgerFormatError } from '../domain/ledger';
+import { isPlainDataFile } from './data-file';
 import { readDecodedText } from './decode';
 
 /** No company folder (or no company.json in it) for this id under the data directory. */
@@ -28,16 +30,45 @@ const CompanySchema = z.object({
   vehicles: z
     .array(z.object({ plate: z.string().trim().min(1), businessInsurance: z.boolean(), mileageLog: z.boolean() }))
     .default([]),
-  openingBalances: z.record(z.string().regex(/^\d{3}$/, 'expected a 3-digit account code'), z.int()).default({}),
-}) satisfies z.ZodType<Company, unknown>;
+  openingBalances: z
+    .object({ asOf: z.iso.date('expected a date YYYY-MM-DD').optional() })
+    .catchall(z.int())
+    .check((ctx) => {
+      for (const key of Object.keys(ctx.value)) {
+        if (key !== 'asOf' && !/^\d{3}$/.test(key)) ctx.issues.push({ code: 'custom', input: key, path: [key], message: 'expected a 3-digit account code' });
+      }
+    })
+    .default({}),
+})
+  .check((ctx) => {
+    // Balances are stated where a fiscal year opens (기초잔액); every later year opens with them carried forward.
+    const { openingBalances: { asOf }, fiscalYearStartMonth } = ctx.value;
+    const start = `-${String(fiscalYearStartMonth).padStart(2, '0')}-01`;
+    if (asOf !== undefined && !asOf.endsWith(start)) {
+      const message = `${asOf} is not a fiscal-year start: expected YYYY${start} (fiscalYearStartMonth ${fiscalYearStartMonth})`;
+      ctx.issues.push({ code: 'custom', input: asOf, path: ['openingBalances', 'asOf'], message });
+    }
+  })
+  // {"asOf": "2024-04-01", "134": 50000000}: the date beside the balances; without it, the form written before it existed.
+  .transform(({ openingBalances: { asOf, ...balances }, ...company }) => ({
+    ...company,
+    openingBalances: balances,
+    ...(asOf !== undefined && { openingBalancesAsOf: asOf }),
+  })) satisfies z.ZodType<Company, unknown>;
+
+/** company.json's form of a company master (what loadCompany reads back): the balances' date inside openingBalances. */
+export function companyJsonObject({ openingBalancesAsOf, openingBalances, ...company }: Company): object {
+  return { ...company, openingBalances: { ...(openingBalancesAsOf !== undefined && { asOf: openingBalancesAsOf }), ...openingBalances } };
+}
 
 function companyDir(dataDir: string, companyId: string): string {
   return join(dataDir, 'companies', companyId);
 }
 
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
+/** A file or a link: a linked company.json is listed so that its run refuses it by name (data-file.ts), not skipped unseen. */
+async function hasEntry(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (s) => s.isFile() || s.isSymbolicLink(),
     () => false,
   );
 }
@@ -50,7 +81,7 @@ async function isFile(path: string): Promise<boolean> {
 export async function loadCompany(dataDir: string, companyId: string): Promise<Company> {
   assertCompanyId(companyId);
   const file = join(companyDir(dataDir, companyId), 'company.json');
-  if (!(await isFile(file))) throw new UnknownCompanyError(companyId);
+  if (!(await isPlainDataFile(dataDir, file))) throw new UnknownCompanyError(companyId);
   const text = await readDecodedText(file);
   let json: unknown;
   try {
@@ -76,37 +107,86 @@ export async function loadCompany(dataDir: string, companyId: string): Promise<C
   return parsed.data;
 }
 
-/** Ids of the company folders that hold a company.json, sorted; folders with unusable names are skipped. */
-export async function listCompanyIds(dataDir: string): Promise<string[]> {
+/** A folder under `companies/` that is no company the runs can read, and why: named to the admin, never skipped unseen. */
+export interface SkippedCompanyDir {
+  name: string;
+  reason: string;
+}
+
+/**
+ * The company folders (well-named, holding a company.json), sorted by id, and every other folder or link under
+ * `companies/` with the reason it is none. Plain files there are not company folders and are left alone.
+ */
+export async function scanCompanyDirs(dataDir: string): Promise<{ ids: string[]; skipped: SkippedCompanyDir[] }> {
   const entries = await readdir(join(dataDir, 'companies'), { withFileTypes: true });
   const ids: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || !isCompanyId(entry.name)) continue;
-    if (await isFile(join(companyDir(dataDir, entry.name), 'company.json'))) ids.push(entry.name);
+  const skipped: SkippedCompanyDir[] = [];
+  // Names are unique; in code-unit order, as the batch pages through the ids.
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!entry.isDirectory() && !entry.isSymbolicLink()) continue;
+    const reason = await notACompany(dataDir, entry);
+    if (reason === undefined) ids.push(entry.name);
+    else skipped.push({ name: entry.name, reason });
   }
-  return ids.sort();
+  return { ids, skipped };
 }
 
-function isCompanyId(name: string): boolean {
+/** Ids of the company folders that hold a company.json, sorted (scanCompanyDirs says why the others are not). */
+export async function listCompanyIds(dataDir: string): Promise<string[]> {
+  return (await scanCompanyDirs(dataDir)).ids;
+}
+
+/** Why a folder (or link) under `companies/` holds no company, or undefined when it does. */
+async function notACompany(dataDir: string, entry: Dirent): Promise<string | undefined> {
+  if (entry.isSymbolicLink()) return 'a symbolic link: the data directory takes real folders only';
   try {
-    assertCompanyId(name);
-    return true;
-  } catch {
-    return false;
+    assertCompanyId(entry.name);
+  } catch (err) {
+    // macOS writes Hangul file names decomposed (NFD): the same letters on screen, other characters on disk.
+    const nfd = entry.name !== entry.name.normalize('NFC') ? '; its Hangul is decomposed (NFD): rename it in composed form (NFC)' : '';
+    return `${(err as Error).message}${nfd}`;
   }
+  if (!(await hasEntry(join(companyDir(dataDir, entry.name), 'company.json')))) return 'no company.json in it';
+  return undefined;
 }
 
-/** `<dataDir>/companies/<id>/ledger/<YYYY-MM>.csv`, with both parts validated before they touch a path. */
-export function ledgerPath(dataDir: string, companyId: string, period: string): string {
-  return join(dataDir, ...ledgerAad(companyId, period).split('/'));
+/** The formats a month's ledger may come in, by file extension: the ERP's CSV export, or its Excel one. */
+export const LEDGER_FORMATS = ['csv', 'xlsx', 'xls'] as const;
+export type LedgerFormat = (typeof LEDGER_FORMATS)[number];
+
+/** `<dataDir>/companies/<id>/ledger/<YYYY-MM>.<format>`, with both parts validated before they touch a path. */
+export function ledgerPath(dataDir: string, companyId: string, period: string, format: LedgerFormat = 'csv'): string {
+  return join(dataDir, ...ledgerAad(companyId, period, format).split('/'));
 }
 
 /**
  * What a sealed ledger is bound to (the envelope's AAD): its path below the data directory, so a sealed
- * file copied to another company or month does not open.
+ * file copied to another company, month or format does not open.
  */
-export function ledgerAad(companyId: string, period: string): string {
-  return `companies/${assertCompanyId(companyId)}/ledger/${assertPeriod(period)}.csv`;
+export function ledgerAad(companyId: string, period: string, format: LedgerFormat = 'csv'): string {
+  return `companies/${assertCompanyId(companyId)}/ledger/${assertPeriod(period)}.${format}`;
+}
+
+/** Where the month's ledger is expected, for messages: `…/ledger/2024-01.{csv,xlsx,xls}`. */
+export function expectedLedgerPath(dataDir: string, companyId: string, period: string): string {
+  return ledgerPath(dataDir, companyId, period).replace(/csv$/, `{${LEDGER_FORMATS.join(',')}}`);
+}
+
+/**
+ * The month's ledger as it arrived, in whichever format: undefined when none did. Two exports of one month (a CSV
+ * and a workbook) are refused rather than one picked: they may differ.
+ */
+export async function findLedger(dataDir: string, companyId: string, period: string): Promise<{ path: string; format: LedgerFormat } | undefined> {
+  const found: { path: string; format: LedgerFormat }[] = [];
+  for (const format of LEDGER_FORMATS) {
+    const path = ledgerPath(dataDir, companyId, period, format);
+    if (await isPlainDataFile(dataDir, path)) found.push({ path, format });
+  }
+  if (found.length > 1) {
+    const names = found.map((f) => `${period}.${f.format}`).join(' and ');
+    throw new LedgerFormatError(found[0]!.path, undefined, undefined, `two exports of ${period}: ${names}; expected one, remove the other`);
+  }
+  return found[0];
 }
 
 /** zod words an absent field as "expected string, received undefined": say that it is missing. */
@@ -191,11 +271,10 @@ function lineOfJsonPath(text: string, path: JsonPath): number {
   return 1;
 }
 
-/** The months with a ledger file, oldest first. */
+/** The months with a ledger file (in any of LEDGER_FORMATS), oldest first. */
 export async function ledgerPeriods(dataDir: string, companyId: string): Promise<string[]> {
   const files = await readdir(join(dataDir, 'companies', companyId, 'ledger')).catch(() => []);
-  return files
-    .map((f) => /^(\d{4}-\d{2})\.csv$/.exec(f)?.[1])
-    .filter((p): p is string => p !== undefined)
-    .sort();
+  const name = new RegExp(`^(\\d{4}-\\d{2})\\.(?:${LEDGER_FORMATS.join('|')})$`);
+  const periods = files.map((f) => name.exec(f)?.[1]).filter((p): p is string => p !== undefined);
+  return [...new Set(periods)].sort();
 }

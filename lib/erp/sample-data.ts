@@ -1,12 +1,16 @@
 // Synthetic ERP exports (ERP-FORMAT.md) for demos and tests: deterministic for the same months, with
-// tax risks planted so that the rules of TAX-RULES.md fire, and the format's awkward corners exercised.
+// tax risks planted so that the rules of TAX-RULES.md fire, and the format's awkward corners exercised
+// (one company's ERP exports Excel, docs/erp-input.md).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import iconv from 'iconv-lite';
 import type { Company, Vehicle } from '../domain/company';
 import { assertPeriod } from '../domain/ids';
+import { addMonths, fiscalYearStart } from '../domain/periods';
 import { bizRegNoCheckDigit } from './biz-reg-no';
+import { companyJsonObject } from './company';
 import type { SourceEncoding } from './decode';
+import { journalWorkbook } from './sample-workbook';
 
 export interface SampleFile {
   /** Relative to the data directory, `/`-separated. */
@@ -20,6 +24,7 @@ type Risk =
   | 'entertainment-no-proof' // ENT-PROOF
   | 'vehicle-cost' // CAR-COST together with an uninsured vehicle
   | 'growing-loan' // LOAN-INSIDER
+  | 'carried-loan' // LOAN-INSIDER over two fiscal years: the second opens with the first's closing balance
   | 'suspense-receipt' // DEPOSIT-INSIDER
   | 'expense-no-proof' // EXP-PROOF
   | 'association-fee' // an account only the client's own chart knows
@@ -68,12 +73,19 @@ interface Profile {
   dateSeparator: '-' | '.' | '/' | '';
   header: readonly [Field, string][];
   subtotals: boolean;
+  /** The ERP exports the journal as .xlsx (sample-workbook.ts) instead of CSV; `encoding` and `eol` then go unused. */
+  excel?: boolean;
   revenueAccount: '401' | '404';
   monthlyRevenue: number;
   payroll: number;
   rent: number;
   risks: readonly Risk[];
+  /** Default 1 (January). */
+  fiscalYearStartMonth?: number;
+  /** Ledgers from the start of the fiscal year before the last month's: its balances carry into the second year. */
+  twoFiscalYears?: boolean;
   vehicles?: Vehicle[];
+  /** As of the fiscal-year start of the company's first month. */
   openingBalances?: Record<string, number>;
   relatedPartyRevenueShare?: number;
   /** The client's own accounts.csv rows (code → [name, class]). */
@@ -148,6 +160,7 @@ const PROFILES: readonly Profile[] = [
     dateSeparator: '/',
     header: ALIAS_HEADER,
     subtotals: true,
+    excel: true,
     revenueAccount: '404',
     monthlyRevenue: 120_000_000,
     payroll: 30_000_000,
@@ -190,6 +203,26 @@ const PROFILES: readonly Profile[] = [
     vehicles: [{ plate: '56다7890', businessInsurance: true, mileageLog: false }],
     relatedPartyRevenueShare: 0.3,
     clientChart: { '813': ['접대비', '판매비와관리비'], '850': ['협회비', '판매비와관리비'] },
+  },
+  {
+    id: 'f-mulryu',
+    name: '(주)에프물류',
+    industry: '운수업',
+    sme: true,
+    recipients: ['f-mulryu@example.kr'],
+    encoding: 'utf-8',
+    eol: '\n',
+    dateSeparator: '-',
+    header: STANDARD_HEADER,
+    subtotals: true,
+    revenueAccount: '404',
+    monthlyRevenue: 80_000_000,
+    payroll: 20_000_000,
+    rent: 3_000_000,
+    risks: ['carried-loan'],
+    fiscalYearStartMonth: 4,
+    twoFiscalYears: true,
+    openingBalances: { '134': 12_000_000 },
   },
 ];
 
@@ -387,6 +420,11 @@ function plantedVouchers(risk: Risk, r: Prng, monthIndex: number, day: () => num
       const amount = 5_000_000 + 2_000_000 * monthIndex; // a rising month-end balance
       return [{ day: day(), lines: [debit('134', amount, '대표이사 가지급', { cp: CEO }), credit('103', amount, '가지급 이체', { cp: CEO })] }];
     }
+    case 'carried-loan':
+      // Lent 2,500,000 a month through the first fiscal year (its ledgers start at one), repaid 1,000,000 a month after.
+      return monthIndex < 12
+        ? [{ day: day(), lines: [debit('134', 2_500_000, '대표이사 가지급', { cp: CEO }), credit('103', 2_500_000, '가지급 이체', { cp: CEO })] }]
+        : [{ day: day(), lines: [debit('103', 1_000_000, '가지급금 일부 회수', { cp: CEO }), credit('134', 1_000_000, '가지급금 회수', { cp: CEO })] }];
     case 'suspense-receipt':
       // Receive 15M every fourth month and repay 3M otherwise: the balance never drops to zero.
       return monthIndex % 4 === 0
@@ -423,7 +461,7 @@ interface Totals {
   credit: number;
 }
 
-function ledgerCsv(p: Profile, period: string, monthIndex: number, ytd: Totals): string {
+function ledgerRows(p: Profile, period: string, monthIndex: number, ytd: Totals): string[][] {
   const r = prng(`${p.id}|${period}`);
   const [year, month] = period.split('-').map(Number) as [number, number];
   const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
@@ -466,10 +504,18 @@ function ledgerCsv(p: Profile, period: string, monthIndex: number, ytd: Totals):
       );
     rows.push(subtotal('월계', monthTotals), subtotal('누계', ytd));
   }
-  return rows.map((row) => row.map(csvCell).join(',') + p.eol).join('');
+  return rows;
 }
 
-function companyJson(p: Profile): string {
+/** The month's export as the profile's ERP writes it: an .xlsx, or a CSV in its encoding. */
+function ledgerFile(p: Profile, dir: string, period: string, monthIndex: number, ytd: Totals): SampleFile {
+  const rows = ledgerRows(p, period, monthIndex, ytd);
+  if (p.excel) return { path: `${dir}/ledger/${period}.xlsx`, content: journalWorkbook(p.name, period, rows) };
+  const path = `${dir}/ledger/${period}.csv`;
+  return { path, content: encodeText(rows.map((row) => row.map(csvCell).join(',') + p.eol).join(''), p.encoding, path) };
+}
+
+function companyJson(p: Profile, firstMonth: string): string {
   const r = prng(`${p.id}|bizRegNo`);
   const first9 = `${r.int(101, 899)}${r.pick(['81', '86', '87'])}${r.int(1000, 9999)}`;
   const company: Company = {
@@ -477,14 +523,27 @@ function companyJson(p: Profile): string {
     name: p.name,
     bizRegNo: `${first9.slice(0, 3)}-${first9.slice(3, 5)}-${first9.slice(5)}${bizRegNoCheckDigit(first9)}`,
     sme: p.sme,
-    fiscalYearStartMonth: 1,
+    fiscalYearStartMonth: fiscalYearStartMonth(p),
     industry: p.industry,
     reportRecipients: p.recipients,
     ...(p.relatedPartyRevenueShare !== undefined && { relatedPartyRevenueShare: p.relatedPartyRevenueShare }),
     vehicles: p.vehicles ?? [],
     openingBalances: p.openingBalances ?? {},
+    ...(p.openingBalances && { openingBalancesAsOf: `${fiscalYearStart(firstMonth, fiscalYearStartMonth(p))}-01` }),
   };
-  return `${JSON.stringify(company, null, 2)}\n`;
+  return `${JSON.stringify(companyJsonObject(company), null, 2)}\n`;
+}
+
+const fiscalYearStartMonth = (p: Profile) => p.fiscalYearStartMonth ?? 1;
+
+/** The profile's months: those asked for, or with twoFiscalYears every month from a fiscal-year start a year before the last. */
+function profileMonths(p: Profile, periods: readonly string[]): string[] {
+  if (!p.twoFiscalYears) return [...periods];
+  const last = periods.at(-1)!;
+  const first = fiscalYearStart([periods[0]!, addMonths(last, -12)].sort()[0]!, fiscalYearStartMonth(p));
+  const months: string[] = [];
+  for (let m = first; m <= last; m = addMonths(m, 1)) months.push(m);
+  return months;
 }
 
 /** All files of the sample data set for the given months (YYYY-MM, any order). */
@@ -494,18 +553,19 @@ export function generateSampleData(months: readonly string[]): SampleFile[] {
   const files: SampleFile[] = [];
   for (const p of PROFILES) {
     const dir = `companies/${p.id}`;
-    files.push({ path: `${dir}/company.json`, content: Buffer.from(companyJson(p), 'utf8') });
+    const months = profileMonths(p, periods);
+    files.push({ path: `${dir}/company.json`, content: Buffer.from(companyJson(p, months[0]!), 'utf8') });
     if (p.clientChart) {
       const rows = Object.entries(p.clientChart).map(([code, [name, cls]]) => `${code},${name},${cls}\r\n`);
       const path = `${dir}/accounts.csv`;
       files.push({ path, content: encodeText(`계정코드,계정과목,분류\r\n${rows.join('')}`, 'cp949', path) });
     }
     let ytd: Totals = { debit: 0, credit: 0 };
-    periods.forEach((period, i) => {
-      // 누계 restarts with the fiscal year (January for every sample company).
-      if (i > 0 && period.slice(0, 4) !== periods[i - 1]!.slice(0, 4)) ytd = { debit: 0, credit: 0 };
-      const path = `${dir}/ledger/${period}.csv`;
-      files.push({ path, content: encodeText(ledgerCsv(p, period, i, ytd), p.encoding, path) });
+    const yearOf = (m: string) => fiscalYearStart(m, fiscalYearStartMonth(p));
+    months.forEach((period, i) => {
+      // 누계 restarts with the fiscal year.
+      if (i > 0 && yearOf(period) !== yearOf(months[i - 1]!)) ytd = { debit: 0, credit: 0 };
+      files.push(ledgerFile(p, dir, period, i, ytd));
     });
   }
   return files;

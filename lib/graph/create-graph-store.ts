@@ -34,6 +34,9 @@ export function createGraphStore(opts: GraphStoreConfig): GraphStore {
 
 /** The graph store the configuration names (worker, backup and restore alike). */
 export function graphStoreFromConfig(config: AppConfig, log?: OxigraphStoreLog): GraphStore {
+  if (config.GRAPHDB_URL?.startsWith('http:') && config.GRAPHDB_ALLOW_INSECURE) {
+    log?.warn({ event: 'graphdb_cleartext_allowed', url: config.GRAPHDB_URL }, 'GRAPHDB_ALLOW_INSECURE: graph data and credentials go over plain HTTP; only the network protects them');
+  }
   return createGraphStore({
     graphdbUrl: config.GRAPHDB_URL,
     username: config.GRAPHDB_USERNAME,

@@ -16,8 +16,3 @@ export type SummaryAnswer = z.infer<typeof summaryAnswer>;
 export type TaskAnswer<T extends LlmTask> = T extends 'insights' ? InsightsAnswer : SummaryAnswer;
 
 export const ANSWER_SCHEMAS = { insights: insightsAnswer, summary: summaryAnswer } as const;
-
-/** Every text of an answer, for the number guardrail. */
-export function answerTexts(answer: InsightsAnswer | SummaryAnswer): string[] {
-  return 'summary' in answer ? [answer.summary] : [...answer.conclusions.map((c) => c.text), ...answer.actions];
-}

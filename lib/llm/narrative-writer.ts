@@ -1,20 +1,20 @@
 // One narrative task (insights or summary) written by one model, or offline, in three steps that run on two roles:
-// prepare (offline text, cache, budget) and apply (schema and number guardrail, metering, cache) where the findings
-// live; ask (the model call) on the LLM role, which sees only the request. The workflow runs them once per model
-// of the task's fallback chain.
+// prepare (offline text, cache re-checked, budget) and apply (schema and guardrails, metering, cache) where the
+// findings live; ask (the model call) on the LLM role, which sees only the request. The workflow runs them once per
+// model of the task's fallback chain.
 import { offlineInsights } from '../analysis/offline-insights';
 import { offlineNarrative } from '../analysis/offline-narrative';
 import type { FindingsDocument, NarrativeAuthor } from '../domain/findings';
 import type { Logger } from '../logging';
 import type { TaxMetrics } from '../observability/metrics';
-import { ANSWER_SCHEMAS, answerTexts, type InsightsAnswer, type SummaryAnswer } from './answer-schemas';
+import { checkAnswer, type Answer } from './answer-check';
+import type { InsightsAnswer, SummaryAnswer } from './answer-schemas';
 import { callModel, type CallUsage, type LlmEndpoint } from './chat-call';
 import { budgetVerdict, type BudgetLimits } from './daily-budget';
 import { cacheKey, type LlmCache } from './llm-cache';
 import { classifyLlmError } from './llm-errors';
 import { callCostUsd, type PriceTable } from './llm-prices';
-import { checkNumbers, numbersOf } from './number-guardrail';
-import { PROMPT_VERSION, buildPrompt, compactInput, memoBlock, promptFindings, type CompactInput, type LlmTask, type MemoBlock } from './prompts';
+import { PROMPT_VERSION, buildPrompt, compactInput, promptFindings, quotedBlock, type CompactInput, type LlmTask, type QuotedBlock } from './prompts';
 import { seoulDay, usageRecord, type UsageLedger, type UsageRecord } from './usage-ledger';
 
 export interface NarrativeWriterDeps {
@@ -52,8 +52,6 @@ export class LlmTaskError extends Error {
   }
 }
 
-type Answer = InsightsAnswer | SummaryAnswer;
-
 export interface TaskOutcome {
   doc: FindingsDocument;
   author: NarrativeAuthor;
@@ -62,14 +60,14 @@ export interface TaskOutcome {
 
 /**
  * What the model role needs to write a part, and nothing else: the compact input (findings, the figures they
- * need, articles, earlier months) and the memos. It travels through the workflow history to the LLM queue, so the
- * LLM workers read no store, hold no keys and mount no data.
+ * need, articles, earlier months) and the quoted text (company, the findings' sentences, memos). It travels
+ * through the workflow history to the LLM queue, so the LLM workers read no store, hold no keys and mount no data.
  */
 export interface NarrativeRequest {
   task: LlmTask;
   model: string;
   input: CompactInput;
-  memos: MemoBlock;
+  quoted: QuotedBlock;
 }
 
 /** The model's reply as it came: checked again where it is applied, since it crossed from the LLM role. */
@@ -83,8 +81,9 @@ export interface NarrativeReply {
 export type PreparedTask = { written: true; outcome: TaskOutcome } | { written: false; request: NarrativeRequest };
 
 /**
- * Before a model is called: the offline text, or a cached answer, is applied at once; the daily budget may refuse
- * the model; otherwise the request for the LLM role. Runs where the findings and the cache live.
+ * Before a model is called: the offline text, or a cached answer that passes the checks again, is applied at once;
+ * the daily budget may refuse the model; otherwise the request for the LLM role. Runs where the findings and the
+ * cache live.
  */
 export async function prepareNarrativeTask(deps: NarrativeWriterDeps, run: TaskRun, doc: FindingsDocument, log: Logger): Promise<PreparedTask> {
   const now = deps.now?.() ?? new Date();
@@ -96,7 +95,7 @@ export async function prepareNarrativeTask(deps: NarrativeWriterDeps, run: TaskR
   }
 
   const request = narrativeRequest(run, doc);
-  const hit = await deps.cache.get<Answer>(requestCacheKey(request));
+  const hit = await cachedAnswer(deps, request, log);
   deps.metrics.llmCache(hit ? 'hit' : 'miss');
   if (hit) {
     const author = { model: run.model, fallbackUsed: run.fallbackUsed, cached: true };
@@ -122,6 +121,20 @@ export async function prepareNarrativeTask(deps: NarrativeWriterDeps, run: TaskR
 }
 
 /**
+ * The cached answer of the request, checked as a reply would be: the cache is shared and outlives releases of the
+ * checks, so an entry that fails them (poisoned, or written before a check existed) is not served but replaced.
+ */
+async function cachedAnswer(deps: NarrativeWriterDeps, request: NarrativeRequest, log: Logger): Promise<Answer | undefined> {
+  const entry = await deps.cache.get<unknown>(requestCacheKey(request));
+  if (entry === undefined) return undefined;
+  const checked = checkAnswer(request.task, entry, request.input, request.quoted);
+  if (checked.problem === undefined) return checked.answer;
+  deps.metrics.llmError(request.model, 'guardrail_cached');
+  log.warn({ event: 'llm_cache_rejected', task: request.task, model: request.model, reason: checked.problem }, 'cached answer refused by the guardrail');
+  return undefined;
+}
+
+/**
  * A failed model call (chat or embeddings) as the LlmTaskError its kind makes it, counted as a model error.
  * Cancelled, not failed: no model error; the signal's reason goes up as it is.
  */
@@ -137,15 +150,15 @@ export function modelCallFailure(model: string, metrics: TaxMetrics, signal: Abo
 /** The model call itself, on the LLM role: the endpoint and its key, the request in, the reply out. */
 export async function askModel(endpoint: LlmEndpoint, metrics: TaxMetrics, request: NarrativeRequest): Promise<NarrativeReply> {
   const signal = endpoint.signal?.();
-  const result = await callModel(endpoint, request.model, request.task, buildPrompt(request.task, request.input, request.memos), { signal }).catch(
+  const result = await callModel(endpoint, request.model, request.task, buildPrompt(request.task, request.input, request.quoted), { signal }).catch(
     modelCallFailure(request.model, metrics, signal),
   );
   return { answer: result.answer, invalid: result.invalid, usage: result.usage };
 }
 
 /**
- * The reply, where it is applied: checked again (schema, findings covered, every number from the data), metered,
- * cached, and written into the document; a refused answer throws, and the next model writes.
+ * The reply, where it is applied: checked again (answer-check.ts), metered, cached, and written into the document;
+ * a refused answer throws, and the next model writes.
  */
 export async function applyModelReply(
   deps: NarrativeWriterDeps,
@@ -159,9 +172,8 @@ export async function applyModelReply(
   const usd = callCostUsd(deps.prices, run.model, reply.usage);
   if (usd === undefined) log.warn({ event: 'llm_price_missing', model: run.model }, 'no price for model; cost counted as 0');
   deps.metrics.llmUsage(run.model, reply.usage, usd ?? 0);
-  const parsed = reply.invalid === undefined ? ANSWER_SCHEMAS[request.task].safeParse(reply.answer) : undefined;
-  const answer = parsed?.success ? (parsed.data as Answer) : undefined;
-  const rejection = reply.invalid ?? (answer ? answerProblem(request.task, answer, request.input) : 'the answer does not match the schema');
+  const checked = reply.invalid === undefined ? checkAnswer(request.task, reply.answer, request.input, request.quoted) : { problem: reply.invalid };
+  const { answer, problem: rejection } = checked;
   await recordUsage(deps, run, doc, now, { model: run.model, cached: false, outcome: rejection ? 'rejected' : 'ok', usd: usd ?? 0, ...reply.usage });
   if (rejection || !answer) {
     deps.metrics.llmError(run.model, reply.invalid ? 'invalid_output' : 'guardrail');
@@ -180,12 +192,12 @@ export async function recordFailedCall(deps: NarrativeWriterDeps, run: TaskRun, 
 
 /** The part's request: the summary is written to agree with the insights already in the document. */
 export function narrativeRequest(run: Pick<TaskRun, 'task' | 'model'>, doc: FindingsDocument): NarrativeRequest {
-  const input = run.task === 'summary' ? compactInput(doc, insightsForSummary(doc)) : compactInput(doc);
-  return { task: run.task, model: run.model, input, memos: memoBlock(doc) };
+  const quoted = quotedBlock(doc, run.task === 'summary' ? insightsForSummary(doc) : undefined);
+  return { task: run.task, model: run.model, input: compactInput(doc), quoted };
 }
 
-function requestCacheKey({ task, model, input, memos }: NarrativeRequest): string {
-  return cacheKey(task, model, PROMPT_VERSION, input, memos);
+function requestCacheKey({ task, model, input, quoted }: NarrativeRequest): string {
+  return cacheKey(task, model, PROMPT_VERSION, input, quoted);
 }
 
 function recordUsage(
@@ -198,22 +210,6 @@ function recordUsage(
   return deps.usage.record(
     usageRecord(now, { id: run.callId, period: doc.period, companyId: doc.companyId, task: run.task, fallbackUsed: run.fallbackUsed, ...fields }),
   );
-}
-
-/** Why an answer in the right shape is still refused: a finding left out or made up, or a number not in the data. */
-function answerProblem(task: LlmTask, answer: Answer, input: CompactInput): string | undefined {
-  if (task === 'insights') {
-    const ids = (answer as InsightsAnswer).conclusions.map((c) => c.finding);
-    const expected = input.findings.map((f) => f.id);
-    const unknown = ids.filter((id) => !expected.includes(id));
-    const missing = expected.filter((id) => !ids.includes(id));
-    if (unknown.length > 0 || missing.length > 0 || new Set(ids).size !== ids.length) {
-      return `conclusions must cover each finding once (unknown: ${unknown.join(',') || '-'}, missing: ${missing.join(',') || '-'})`;
-    }
-  }
-  const allowed = numbersOf(input);
-  const invented = answerTexts(answer).flatMap((text) => checkNumbers(text, allowed).unknown.map((n) => n.text));
-  return invented.length > 0 ? `numbers not in the findings or metrics: ${invented.join(', ')}` : undefined;
 }
 
 function applyAnswer(task: LlmTask, doc: FindingsDocument, answer: Answer, author: NarrativeAuthor): FindingsDocument {
@@ -237,7 +233,7 @@ function applyOffline(task: LlmTask, doc: FindingsDocument, author: NarrativeAut
 }
 
 /** The insights already written, by prompt finding id, for the summary to agree with. */
-function insightsForSummary(doc: FindingsDocument): CompactInput['insights'] {
+function insightsForSummary(doc: FindingsDocument): QuotedBlock['insights'] {
   const insights = doc.narrative.insights;
   if (!insights) return undefined;
   return {

@@ -188,6 +188,8 @@ export interface BatchSummary {
   alreadyRunning: readonly string[];
   /** Names of listed companies by id, where the company master could be read; the id stands alone otherwise. */
   companyNames?: Readonly<Record<string, string>>;
+  /** Folders under companies/ that are no company (a bad name, no company.json, a link): no run, so no report. */
+  skippedFolders?: readonly { name: string; reason: string }[];
 }
 
 /** Longest cause per failed company in the summary list (each company also got its own notice). */
@@ -217,7 +219,9 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
     cancelled: `${month} 리포트 배치가 운영자에 의해 취소되었습니다. 시작되지 않았거나 취소된 회사는 리포트를 받지 못했습니다.`,
   }[summary.kind];
 
+  const skipped = summary.skippedFolders ?? [];
   const subjectCounts = [`성공 ${counts.succeeded}`, `실패 ${counts.failed}`];
+  if (skipped.length > 0) subjectCounts.push(`건너뛴 폴더 ${skipped.length}`);
   if (counts.unchanged > 0) subjectCounts.push(`변경 없음 ${counts.unchanged}`);
   if (counts.cancelled > 0) subjectCounts.push(`취소 ${counts.cancelled}`);
   if (counts.alreadyRunning > 0) subjectCounts.push(`이미 실행 중 ${counts.alreadyRunning}`);
@@ -253,6 +257,8 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
       summary.failed.map((f) => `- ${name(f.companyId)}: ${clip(f.cause, MAX_LISTED_CAUSE_CHARS)}`),
       'Failed',
     ),
+    // Quoted (JSON escapes every control character): a folder name is whatever someone typed, newlines included.
+    ...(skipped.length > 0 ? ['', `건너뛴 폴더 (${skipped.length}건, 리포트 없음):`, ...skipped.map((f) => `- ${JSON.stringify(f.name)}: ${clip(f.reason, MAX_LISTED_CAUSE_CHARS)}`)] : []),
     ...section('장부 대기', counts.waitingForLedger, summary.waitingForLedger.map((id) => `- ${name(id)}`), 'Running'),
     ...section('이미 실행 중', counts.alreadyRunning, summary.alreadyRunning.map((id) => `- ${name(id)}`), 'Running'),
     ...(counts.cancelled > 0 ? ['', `취소된 실행 (${counts.cancelled}건):`, visibilityQuery(period, 'Canceled')] : []),
@@ -271,6 +277,11 @@ function nextSteps(summary: BatchSummary, period: string): string[] {
   if (summary.counts.failed > 0) {
     steps.push(
       '실패한 회사마다 알림을 따로 보냈습니다(장부 데이터 오류는 오류 리포트, 기한까지 오지 않은 장부는 장부 미제출 알림, 그 밖의 원인은 원인과 다시 실행하는 방법을 적은 리포트 실패 알림). 원인을 해결한 뒤 다시 실행해 주십시오.',
+    );
+  }
+  if ((summary.skippedFolders ?? []).length > 0) {
+    steps.push(
+      '건너뛴 폴더는 어느 회사의 것인지 알 수 없어 실행하지 않았습니다. 폴더 이름을 회사 ID로 고치고(영문 소문자·숫자·한글과 -, 링크 불가) company.json을 넣은 뒤 그 회사를 다시 실행해 주십시오.',
     );
   }
   if (summary.kind === 'on-time') {

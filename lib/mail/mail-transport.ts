@@ -1,7 +1,7 @@
 /**
  * Sends composed messages, at most once per delivery key. With an SMTP URL the message goes to the
- * server (`smtps://` implicit TLS, `smtp://` STARTTLS when offered; TLS options ride in the query,
- * e.g. `?tls.rejectUnauthorized=false`); without one it is written to an outbox directory as .eml.
+ * server over TLS only (`smtps://`, or `smtp://` with STARTTLS required: smtp-tls.ts); without one it is
+ * written to an outbox directory as .eml.
  *
  * Idempotency: a ledger entry per delivery key is checked before sending and written right after a
  * successful send, so a retried activity reports `alreadySent` instead of mailing twice. A crash
@@ -18,9 +18,14 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type NodemailerError, type SendMailOptions } from 'nodemailer';
 import { writeFileAtomic } from '../storage/fs-object-store';
+import { smtpConnection } from './smtp-tls';
 
 export interface MailTransportOptions {
   smtpUrl?: string;
+  /** SMTP_ALLOW_PLAINTEXT: a relay on loopback may be reached without TLS when it offers none. */
+  allowPlaintext?: boolean;
+  /** Where the loopback-only TLS relaxations in force are announced when the transport starts. */
+  log?: { warn(details: object, message: string): void };
   /** Outbox for .eml files when there is no SMTP URL; also holds the default ledger. */
   outboxDir: string;
   /** Delivery ledger directory; defaults to `<outboxDir>/.ledger`. */
@@ -90,7 +95,7 @@ interface Channel {
 
 export function createMailTransport(opts: MailTransportOptions): MailTransport {
   const ledgerDir = opts.ledgerDir ?? join(opts.outboxDir, '.ledger');
-  const channel = opts.smtpUrl ? smtpChannel(opts.smtpUrl) : outboxChannel(opts.outboxDir);
+  const channel = opts.smtpUrl ? smtpChannel(opts.smtpUrl, opts) : outboxChannel(opts.outboxDir);
   const inFlight = new Map<string, Promise<SendResult>>();
 
   async function sendOnce(message: SendMailOptions, deliveryKey: string, keyHash: string, signal: AbortSignal | undefined): Promise<SendResult> {
@@ -135,8 +140,10 @@ export function createMailTransport(opts: MailTransportOptions): MailTransport {
   };
 }
 
-function smtpChannel(smtpUrl: string): Channel {
-  const transporter = createTransport(smtpUrl);
+function smtpChannel(smtpUrl: string, { allowPlaintext, log }: MailTransportOptions): Channel {
+  const { options, relaxations } = smtpConnection(smtpUrl, allowPlaintext);
+  if (relaxations.length > 0) log?.warn({ event: 'smtp_tls_relaxed', host: options.host, relaxations }, `SMTP without full TLS protection: ${relaxations.join('; ')}`);
+  const transporter = createTransport(options);
   return {
     async deliver(message, _keyHash, signal) {
       // On abort nodemailer closes this send's connection; the server never answered DATA, so queued nothing.
@@ -169,6 +176,16 @@ const PERMANENT_CODES = new Set(['EENVELOPE', 'EMESSAGE', 'ECONFIG', 'EAUTH', 'E
 function toDeliveryError(err: unknown): MailDeliveryError {
   const e = err as NodemailerError;
   const message = e instanceof Error ? e.message : String(err);
+  if (e.code === 'ETLS' && e.command === 'STARTTLS') {
+    // Refused or failed STARTTLS: nothing was sent, and sending in cleartext instead is not an option.
+    const answer = e.response ? ` (the server answered: ${e.response})` : '';
+    return new MailDeliveryError(
+      `the SMTP server did not start TLS${answer}: ${message}; nothing was sent in cleartext. Have the relay offer STARTTLS with a trusted certificate, or use smtps://`,
+      false,
+      e.responseCode,
+      { cause: err },
+    );
+  }
   if (e.responseCode !== undefined) {
     // 4xx: the server asks us to come back later. 5xx (including a refused recipient): final.
     return new MailDeliveryError(message, e.responseCode < 500, e.responseCode, { cause: err });

@@ -81,6 +81,16 @@ export class TaxMetrics {
     labelNames: ['task', 'model'],
     registers: [this.registry],
   });
+  private readonly deadlinesUncovered = new Counter({
+    name: 'tax_deadline_calendar_uncovered_total',
+    help: 'Filing deadlines reported without a date because their year is not in the holiday calendar (shapes/tax/holidays.ttl)',
+    registers: [this.registry],
+  });
+  private readonly calendarLastYear = new Gauge({
+    name: 'tax_deadline_calendar_last_year',
+    help: 'The last year the holiday calendar (shapes/tax/holidays.ttl) of this worker covers',
+    registers: [this.registry],
+  });
   private readonly schedulerHeartbeatGauge = new Gauge({
     name: 'tax_scheduler_heartbeat_timestamp_seconds',
     help: 'Unix time when a monthly batch (scheduled, backfilled or by hand) last started on this worker',
@@ -147,6 +157,14 @@ export class TaxMetrics {
 
   llmError(model: string, errorType: string): void {
     this.llmErrors.inc({ model, error_type: errorType });
+  }
+
+  deadlineCalendarUncovered(count: number): void {
+    this.deadlinesUncovered.inc(count);
+  }
+
+  deadlineCalendarCovers(lastYear: number): void {
+    this.calendarLastYear.set(lastYear);
   }
 
   schedulerHeartbeat(at: Date): void {

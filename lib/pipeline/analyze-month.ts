@@ -1,23 +1,28 @@
 // The findings of one validated company-month, with the offline narrative: shared by the analyzeLedger
 // activity and `npm run analyze`, so the command reproduces exactly what the workflow reports.
+import { calendarWarnings } from '../analysis/filing-deadlines';
 import { ledgerMetrics } from '../analysis/ledger-metrics';
 import { offlineInsights } from '../analysis/offline-insights';
 import { offlineNarrative } from '../analysis/offline-narrative';
 import { reportFigures } from '../analysis/report-figures';
 import type { Company } from '../domain/company';
 import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } from '../domain/findings';
+import { fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import type { AppConfig } from '../config';
 import { TaxRuleEngine } from '../rules/tax-rule-engine';
 import { loadKeyWrapper } from '../security/keyring';
 import { LedgerValidator } from '../validation/ledger-validator';
 import { dataQualityFindings } from './data-quality-findings';
+import { companyBalances, fiscalYearOpening } from './fiscal-year-opening';
 import { checkAndPromote, loadContextMonths, stageLedger, type LoadingDeps } from './ledger-loading';
 
 export interface AnalysisDeps {
   graph: GraphStore;
   rules: TaxRuleEngine;
   shapesDir: string;
+  /** ERP_DATA_DIR: where undated opening balances find the company's first ledger. */
+  dataDir: string;
 }
 
 /** What analyzeLedgerFile needs, with the shapes of config.SHAPES_DIR loaded once. */
@@ -27,30 +32,34 @@ export async function loadAnalysisDeps(config: AppConfig, graph: GraphStore): Pr
     TaxRuleEngine.load(config.SHAPES_DIR),
     loadKeyWrapper(config),
   ]);
-  return { config, graph, validator, rules, shapesDir: config.SHAPES_DIR, keys };
+  return { config, graph, validator, rules, shapesDir: config.SHAPES_DIR, dataDir: config.ERP_DATA_DIR, keys };
 }
 
 export async function analyzeCompanyMonth(
-  { graph, rules, shapesDir }: AnalysisDeps,
+  { graph, rules, shapesDir, dataDir }: AnalysisDeps,
   company: Company,
   period: string,
   warnings: DataQualityViolation[],
 ): Promise<FindingsDocument> {
+  const opening = await fiscalYearOpening(graph, company, period, await companyBalances(dataDir, company, period));
   const [metrics, findings] = await Promise.all([
     ledgerMetrics(graph, shapesDir, company.id, period, company.fiscalYearStartMonth),
-    rules.evaluate(graph, { company, period }),
+    rules.evaluate(graph, { company, period, balances: opening.balances }),
   ]);
   // Only now: the figures read the derived graph that evaluate has just written.
   const figures = await reportFigures(graph, shapesDir, company, period);
+  // Beside the ledger's own warnings: a fiscal year without opening balances, deadlines the holiday calendar could not settle.
+  const dataWarnings = [...warnings, ...opening.warnings, ...calendarWarnings(rules.deadlines(company, period))];
   const base: Omit<FindingsDocument, 'narrative'> = {
     schemaVersion: 1,
     companyId: company.id,
     companyName: company.name,
     companyBizRegNo: company.bizRegNo,
     period,
+    fiscalYearStart: fiscalYearStart(period, company.fiscalYearStartMonth),
     generatedAt: new Date().toISOString(),
     riskLevel: overallRiskLevel(findings),
-    dataQuality: { conforms: true, violations: 0, warnings: warnings.length, details: warnings },
+    dataQuality: { conforms: true, violations: 0, warnings: dataWarnings.length, details: dataWarnings },
     findings,
     metrics,
     figures,
@@ -67,6 +76,6 @@ export async function analyzeLedgerFile(deps: LoadingDeps & AnalysisDeps, compan
   await stageLedger(deps, company.id, period);
   const { outcome } = await checkAndPromote(deps, company.id, period);
   if (!outcome.conforms) return dataQualityFindings(company, period, outcome);
-  await loadContextMonths(deps, company.id, period, company.fiscalYearStartMonth);
+  await loadContextMonths(deps, company, period);
   return analyzeCompanyMonth(deps, company, period, outcome.warnings);
 }

@@ -1,6 +1,7 @@
 // findings.json of a month that failed data quality: no risk findings, the violations and warnings instead.
 import type { Company } from '../domain/company';
 import { emptyMetrics, type FindingsDocument } from '../domain/findings';
+import { fiscalYearStart } from '../domain/periods';
 import type { ValidationOutcome } from '../validation/ledger-validator';
 
 export function dataQualityFindings(company: Company, period: string, outcome: ValidationOutcome): FindingsDocument {
@@ -10,6 +11,7 @@ export function dataQualityFindings(company: Company, period: string, outcome: V
     companyName: company.name,
     companyBizRegNo: company.bizRegNo,
     period,
+    fiscalYearStart: fiscalYearStart(period, company.fiscalYearStartMonth),
     generatedAt: new Date().toISOString(),
     riskLevel: 'HIGH',
     dataQuality: {

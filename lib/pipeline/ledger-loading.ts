@@ -1,22 +1,24 @@
 // Loading company-months into the graph, shared by the activities and `npm run analyze`:
 // stage (parse + write a staging graph), then check and promote; and the context months rules read.
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { isValidBizRegNo } from '../erp/biz-reg-no';
 import { loadChart } from '../erp/chart';
-import { ledgerAad, ledgerPath, loadCompany } from '../erp/company';
+import { expectedLedgerPath, findLedger, ledgerAad, loadCompany } from '../erp/company';
 import { parseLedger } from '../erp/parse-ledger';
 import { graphHasTriples, graphIriRef } from '../graph/graph-sparql';
 import { ensureAccountTotals, writeAccountTotals } from './account-totals';
+import { companyBalances } from './fiscal-year-opening';
 import { ledgerGraphIri, stagingGraphIri } from '../rdf/iris';
 import { tax } from '../rdf/vocabulary';
 import { ledgerToNTriples } from '../rdf/map-ledger';
 import type { AppConfig } from '../config';
+import type { Company } from '../domain/company';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
 import { contextMonths } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
+import { ledgerFile, sealInPlace } from '../security/at-rest-files';
 import type { KeyWrapper } from '../security/keyring';
-import { fileBytes, type Unsealing } from '../security/sealed-file';
+import { fileBytes, isSealedFile, type Unsealing } from '../security/sealed-file';
 import type { LedgerValidator, ValidationOutcome } from '../validation/ledger-validator';
 
 /** The ledger of the month has not arrived (yet). */
@@ -28,8 +30,10 @@ export interface LoadingDeps {
   config: AppConfig;
   graph: GraphStore;
   validator: LedgerValidator;
-  /** Opens sealed ledger files; without it a sealed ledger fails with DecryptionError. */
+  /** Encryption at rest: ledgers are sealed before they are read, and read sealed. Without it a sealed one fails with DecryptionError. */
   keys?: KeyWrapper;
+  /** Told when a plaintext ledger is sealed in place. */
+  log?: { info(details: object, message: string): void };
 }
 
 export interface StagedLedger {
@@ -44,10 +48,7 @@ export interface StagedLedger {
 export async function stageLedger(deps: LoadingDeps, companyId: string, period: string): Promise<StagedLedger> {
   const { config, graph } = deps;
   const company = await loadCompany(config.ERP_DATA_DIR, companyId);
-  const { file, unsealing } = ledgerSource(deps, companyId, period);
-  await access(file).catch(() => {
-    throw new LedgerMissingError(`${file}: no ledger for ${companyId} ${period}`);
-  });
+  const { file, unsealing } = await ledgerSource(deps, companyId, period);
   const chart = await loadChart(config.ERP_DATA_DIR, companyId, config.STANDARD_CHART);
   const stagingGraph = stagingGraphIri(companyId, period);
   const stats = { lines: 0, vouchers: 0 };
@@ -75,7 +76,7 @@ export async function checkAndPromote(deps: LoadingDeps, companyId: string, peri
     // A retry after a successful MOVE finds the staging graph gone and this file promoted: check that instead.
     // Gone for another reason (a failed check dropped it, then the attempt was lost): stage the file again, so
     // the check never passes on an older month that happens to be in the graph.
-    if (await holdsFile(graph, target, ledgerSource(deps, companyId, period))) {
+    if (await holdsFile(graph, target, await ledgerSource(deps, companyId, period))) {
       const outcome = await validator.validate(graph, target);
       if (outcome.conforms) await ensureAccountTotals(graph, deps.config.SHAPES_DIR, target);
       return { outcome, graph: target };
@@ -103,18 +104,15 @@ export interface ContextMonths {
 }
 
 /**
- * Year-to-date and trailing rules read earlier months (contextMonths). Loads those missing from the graph,
- * once (a month already there is left alone), and says which months have no file or fail data quality.
+ * Year-to-date, trailing and balance rules read earlier months (contextMonths, back to the balances' date). Loads
+ * those missing from the graph, once (a month already there is left alone), and says which months have no file or
+ * fail data quality.
  */
-export async function loadContextMonths(
-  deps: LoadingDeps,
-  companyId: string,
-  period: string,
-  fiscalYearStartMonth: number,
-): Promise<ContextMonths> {
-  assertCompanyId(companyId);
+export async function loadContextMonths(deps: LoadingDeps, company: Company, period: string): Promise<ContextMonths> {
+  const companyId = assertCompanyId(company.id);
+  const balances = await companyBalances(deps.config.ERP_DATA_DIR, company, assertPeriod(period));
   const result: ContextMonths = { present: [], loaded: [], missing: [], invalid: [] };
-  for (const month of contextMonths(assertPeriod(period), fiscalYearStartMonth)) {
+  for (const month of contextMonths(period, company.fiscalYearStartMonth, balances.from)) {
     const monthGraph = ledgerGraphIri(companyId, month);
     if (await graphHasTriples(deps.graph, monthGraph)) {
       await ensureAccountTotals(deps.graph, deps.config.SHAPES_DIR, monthGraph);
@@ -140,9 +138,20 @@ interface LedgerSource {
   unsealing: Unsealing;
 }
 
-/** The month's ledger file, and how to open it should it be sealed. */
-function ledgerSource({ config, keys }: LoadingDeps, companyId: string, period: string): LedgerSource {
-  return { file: ledgerPath(config.ERP_DATA_DIR, companyId, period), unsealing: { keys, aad: ledgerAad(companyId, period) } };
+/**
+ * The month's ledger file, CSV or workbook (a real file, no link: data-file.ts), and how to open it. With encryption on, a ledger
+ * still in plaintext (a new upload) is sealed in place first, atomically, so that nothing else reads it as plaintext
+ * and none stays so on disk after its first run.
+ */
+async function ledgerSource({ config, keys, log }: LoadingDeps, companyId: string, period: string): Promise<LedgerSource> {
+  const ledger = await findLedger(config.ERP_DATA_DIR, companyId, period);
+  if (!ledger) throw new LedgerMissingError(`${expectedLedgerPath(config.ERP_DATA_DIR, companyId, period)}: no ledger for ${companyId} ${period}`);
+  const { path: file, format } = ledger;
+  if (keys && !(await isSealedFile(file))) {
+    await sealInPlace([ledgerFile(config.ERP_DATA_DIR, companyId, period, format)], keys);
+    log?.info({ event: 'ledger_sealed', company_id: companyId, period, file }, 'plaintext ledger sealed in place before reading (encryption at rest is on)');
+  }
+  return { file, unsealing: { keys, aad: ledgerAad(companyId, period, format) } };
 }
 
 /** Whether the month's graph was loaded from this file's current content. */

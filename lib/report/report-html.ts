@@ -17,6 +17,7 @@ import type {
   Severity,
 } from '../domain/findings';
 import type { LawArticleRef, NarrativeAuthor } from '../domain/findings';
+import { OPENING_RULE_ID } from '../domain/balances';
 import { assertPeriod } from '../domain/ids';
 import { CONCLUSION } from '../analysis/offline-insights';
 import { html, rawHtml, type SafeHtml } from './escape-html';
@@ -29,6 +30,8 @@ export interface ReportHtmlOptions {
 }
 
 export const DISCLAIMER = '최종 판단은 담당 세무사가 합니다.';
+/** A month whose ledger has its header and no journal lines (a dormant company, a new one): valid, and said so. */
+export const NO_TRANSACTIONS = '이번 달 장부에는 분개가 없습니다(거래 없는 달). 신고·납부 기한은 그대로 적용됩니다.';
 
 export const RISK_LEVEL_LABEL: Record<RiskLevel, string> = { HIGH: '높음', MEDIUM: '보통', LOW: '낮음', NONE: '없음' };
 export const SEVERITY_LABEL: Record<Severity, string> = { HIGH: '높음', MEDIUM: '보통', LOW: '낮음', INFO: '안내' };
@@ -124,7 +127,7 @@ export function renderReportHtml(doc: FindingsDocument, opts: ReportHtmlOptions)
     profitAndLoss(doc),
     // Older findings.json have no figures: their reports had neither section.
     doc.figures && limitTrackers(doc.figures),
-    doc.figures && insiderBalances(doc.figures, doc.period),
+    doc.figures && insiderBalances(doc.figures, doc),
     proofGaps(risks),
     filingCalendar(doc.period, deadlines),
     findingsSection(doc, risks),
@@ -251,6 +254,7 @@ function profitAndLoss(doc: FindingsDocument): SafeHtml {
   const { revenueYtd, expenseYtd } = doc.metrics;
   return html`<section>
 <h2>월간 손익</h2>
+${doc.metrics.lineCount === 0 && html`<p class="empty">${NO_TRANSACTIONS}</p>`}
 ${pnl ? pnlTable(pnl.current, pnl.previous) : metricsTable(doc.metrics)}
 ${pnl && html`<p class="meta">사업연도 누계: 매출 ${formatKrw(revenueYtd)} · 비용 ${formatKrw(expenseYtd)}</p>`}
 ${ytdCoverage(doc.metrics)}
@@ -393,14 +397,18 @@ const INSIDER_SERIES = [
   { key: 'suspenseReceipt', label: '가수금', colour: '#1f3a5f' },
 ] as const;
 
-/** Section 5: month-end balances of 가지급금 and 가수금 over the fiscal year, and the month's 인정이자. */
-function insiderBalances(figures: ReportFigures, period: string): SafeHtml {
+/**
+ * Section 5: month-end balances of 가지급금 and 가수금 over the fiscal year from the balance it opened with, and the
+ * month's 인정이자; a fiscal year whose opening balances are unknown says so.
+ */
+function insiderBalances(figures: ReportFigures, { period, dataQuality }: FindingsDocument): SafeHtml {
+  const unknownOpening = dataQuality.details.filter((d) => d.ruleId === OPENING_RULE_ID).map((d) => html`<p class="meta">${d.message}</p>`);
   const shown = INSIDER_SERIES.flatMap((s) => {
     const balance: (InsiderBalance & { accruedInterest?: number }) | undefined = figures[s.key];
     return balance && (balance.balance !== 0 || balance.trend.some((m) => m.balance !== 0)) ? [{ ...s, balance }] : [];
   });
   if (shown.length === 0) {
-    return html`<section><h2>가지급금·가수금</h2><p class="empty">사업연도 중 가지급금·가수금 잔액이 없습니다.</p></section>`;
+    return html`<section><h2>가지급금·가수금</h2><p class="empty">사업연도 중 가지급금·가수금 잔액이 없습니다.</p>${unknownOpening}</section>`;
   }
   const months = shown[0]!.balance.trend.map((m) => m.period);
   const at = (b: InsiderBalance, month: string) => b.trend.find((m) => m.period === month)?.balance ?? 0;
@@ -420,13 +428,18 @@ function insiderBalances(figures: ReportFigures, period: string): SafeHtml {
   )}</tbody>
 </table>
 <p class="meta">인정이자는 당월 가지급금의 일별 잔액에 인정이자율을 적용한 금액으로, 익금산입 대상입니다.</p>
+${unknownOpening}
 <div class="chart-block">
 <h3>월말 잔액 추이</h3>
 ${chart}
 </div>
 <table>
 <thead><tr><th>월</th>${shown.map((s) => html`<th class="num">${s.label}</th>`)}</tr></thead>
-<tbody>${months.map((m) => html`<tr><td>${formatReportMonth(m)}</td>${shown.map((s) => html`<td class="num">${formatKrw(at(s.balance, m))}</td>`)}</tr>`)}</tbody>
+<tbody>${
+    // findings.json written before the opening balance have no such row.
+    shown.every((s) => s.balance.opening !== undefined) &&
+    html`<tr><td>사업연도 기초</td>${shown.map((s) => html`<td class="num">${formatKrw(s.balance.opening ?? 0)}</td>`)}</tr>`
+  }${months.map((m) => html`<tr><td>${formatReportMonth(m)}</td>${shown.map((s) => html`<td class="num">${formatKrw(at(s.balance, m))}</td>`)}</tr>`)}</tbody>
 </table>
 </section>`;
 }

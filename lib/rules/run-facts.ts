@@ -1,6 +1,7 @@
 // The facts a rule run needs that the ledger graphs lack: company.json master data and the fiscal calendar,
 // as triples of the run's facts graph. Text from company.json (plates) only ever becomes a literal.
 import { DataFactory, Writer, type Quad } from 'n3';
+import type { BalanceAnchor } from '../domain/balances';
 import type { Company } from '../domain/company';
 import { addMonths, fiscalYearStart } from '../domain/periods';
 import { companyIri } from '../rdf/iris';
@@ -18,9 +19,11 @@ export interface RunFactsInput {
   ledgerGraph: string;
   company: Company;
   period: string;
+  /** The balances the balance rules add the months' movements to, and the month they are as of. */
+  balances: BalanceAnchor;
 }
 
-export function runFactsNTriples({ factsGraph, ledgerGraph, company, period }: RunFactsInput): string {
+export function runFactsNTriples({ factsGraph, ledgerGraph, company, period, balances }: RunFactsInput): string {
   const run = namedNode(factsGraph);
   const companyNode = namedNode(companyIri(company.id));
   const start = fiscalYearStart(period, company.fiscalYearStartMonth);
@@ -33,13 +36,14 @@ export function runFactsNTriples({ factsGraph, ledgerGraph, company, period }: R
     quad(run, p('company'), companyNode),
     quad(run, p('fiscalYearStart'), typed(`${start}-01`, 'date')),
     quad(run, p('fiscalMonths'), integer(months)),
+    quad(run, p('balancesFrom'), typed(`${balances.from}-01`, 'date')),
     quad(companyNode, p('sme'), boolean(company.sme)),
   ];
   if (company.relatedPartyRevenueShare !== undefined) {
     const share = typed(decimal(company.relatedPartyRevenueShare), 'decimal');
     quads.push(quad(companyNode, p('relatedPartyRevenueShare'), share));
   }
-  for (const [code, amount] of Object.entries(company.openingBalances)) {
+  for (const [code, amount] of Object.entries(balances.balances)) {
     const node = namedNode(`${factsGraph}/opening/${encodeURIComponent(code)}`);
     quads.push(
       quad(companyNode, p('openingBalance'), node),

@@ -1,21 +1,23 @@
 // Tax-risk rules of TAX-RULES.md, kept as data in shapes/tax: the SPARQL of derive/ writes compact facts of one
 // company-month (reading it and the earlier months of the company in the store) into a derived graph, core SHACL
 // (rules.ttl) tests them with the thresholds of parameters.ttl, and each result becomes a finding. DEADLINE
-// findings come from the calendar with the public holidays of holidays.ttl.
+// findings come from the calendar with the holidays of holidays.ttl (undated past the years it covers).
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import rdf from '@zazuko/env';
 import { Parser, Writer, type Quad } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
-import { deadlineFindings, filingDeadlines } from '../analysis/filing-deadlines';
+import { deadlineFindings, filingDeadlines, type Deadline } from '../analysis/filing-deadlines';
+import { readHolidayCalendar, type HolidayCalendar } from '../analysis/holiday-calendar';
+import { statedBalances, type BalanceAnchor } from '../domain/balances';
 import type { Company } from '../domain/company';
 import type { EvidenceLine, Finding } from '../domain/findings';
-import { addMonths } from '../domain/periods';
+import { addMonths, fiscalYearStart } from '../domain/periods';
 import { graphHasTriples, graphIriRef } from '../graph/graph-sparql';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { ledgerGraphIri } from '../rdf/iris';
-import { RDF_TYPE, tax } from '../rdf/vocabulary';
+import { tax } from '../rdf/vocabulary';
 import { compareFindings, factFindings, shapeAnnotations, type KeyedFinding, type ShapeAnnotation } from './rule-findings';
 import { runFactsNTriples } from './run-facts';
 
@@ -25,6 +27,11 @@ export interface TaxRuleInput {
   company: Company;
   /** Report month YYYY-MM; its ledger graph must be in the store. */
   period: string;
+  /**
+   * What the balance rules start from (lib/pipeline/fiscal-year-opening.ts checks the months since are in the
+   * store); default: company.json's balances, undated ones as of the report's fiscal-year start.
+   */
+  balances?: BalanceAnchor;
 }
 
 /** Company master data, calendar and parameters of the latest run over a company-month (replaced per run). */
@@ -39,7 +46,7 @@ interface RuleFiles {
   parameters: string;
   deriveQueries: string[];
   evidenceQuery: string;
-  holidays: ReadonlySet<string>;
+  calendar: HolidayCalendar;
 }
 
 export class TaxRuleEngine {
@@ -62,35 +69,45 @@ export class TaxRuleEngine {
       parameters: new Writer({ format: 'N-Triples' }).quadsToString(parameterQuads),
       deriveQueries,
       evidenceQuery: evidenceQuery!,
-      holidays: holidayDates(parseTurtle(holidays!, 'holidays.ttl')),
+      calendar: readHolidayCalendar(parseTurtle(holidays!, 'holidays.ttl')),
     });
   }
 
   /** The findings of one company-month, ordered by severity, rule id and instance. */
-  async evaluate(store: GraphStore, { company, period }: TaxRuleInput): Promise<Finding[]> {
-    const { parameters, deriveQueries, evidenceQuery, shapes, annotations, holidays } = this.rules;
+  async evaluate(store: GraphStore, { company, period, balances: stated }: TaxRuleInput): Promise<Finding[]> {
+    const { parameters, deriveQueries, evidenceQuery, shapes, annotations } = this.rules;
     const ledgerGraph = ledgerGraphIri(company.id, period);
     if (!(await graphHasTriples(store, ledgerGraph))) throw new Error(`${ledgerGraph}: the report month is not in the graph`);
     const factsGraph = ruleFactsGraphIri(ledgerGraph);
     const derivedGraph = derivedGraphIri(ledgerGraph);
 
-    await store.replaceGraph(factsGraph, [parameters, runFactsNTriples({ factsGraph, ledgerGraph, company, period })]);
-    const derived = await Promise.all(
-      deriveQueries.map((q) => store.construct(bindLedgerMonths(bindGraphs(q, factsGraph, ledgerGraph), company.id, period))),
-    );
+    const balances = stated ?? statedBalances(company, fiscalYearStart(period, company.fiscalYearStartMonth));
+    await store.replaceGraph(factsGraph, [parameters, runFactsNTriples({ factsGraph, ledgerGraph, company, period, balances })]);
+    const graphs = ledgerGraphsRead(company.id, period, balances.from);
+    const derived = await Promise.all(deriveQueries.map((q) => store.construct(bindLedgerMonths(bindGraphs(q, factsGraph, ledgerGraph), graphs))));
     await store.replaceGraph(derivedGraph, derived);
 
     // Only the compact derived facts are validated, never the ledger lines.
     const facts = rdf.dataset(derived.flatMap((text) => new Parser({ format: 'N-Triples' }).parse(text)));
     const report = await new SHACLValidator(shapes, { factory: rdf }).validate(facts);
     const evidence = evidenceByFact(await store.select(bindIri(bindIri(evidenceQuery, 'derivedGraph', derivedGraph), 'ledgerGraph', ledgerGraph)));
-    const deadlines = deadlineFindings(filingDeadlines(period, company.fiscalYearStartMonth, holidays));
+    const deadlines = deadlineFindings(this.deadlines(company, period));
     return [
       ...factFindings(report.results, annotations, facts, evidence),
       ...deadlines.map((finding): KeyedFinding => ({ finding, key: finding.dueDate ?? '' })),
     ]
       .sort(compareFindings)
       .map(({ finding }) => finding);
+  }
+
+  /** The last year the holiday calendar covers: past it, deadlines go undated (exported for an early alert). */
+  get calendarLastYear(): number {
+    return Math.max(...this.rules.calendar.years);
+  }
+
+  /** Next month's filing deadlines of a company-month on the holiday calendar. */
+  deadlines(company: Company, period: string): Deadline[] {
+    return filingDeadlines(period, company.fiscalYearStartMonth, this.rules.calendar);
   }
 }
 
@@ -106,7 +123,7 @@ function bindGraphs(query: string, factsGraph: string, ledgerGraph: string): str
 /**
  * How far back a rule reads the company's earlier months: its fiscal year so far (at most 11 months before the
  * report month) and the windows of parameters.ttl (SPIKE's priorMonths, 가지급금's risingMonths), which load()
- * holds to this.
+ * holds to this. The balance rules read further: every month since the balances' date (ledgerGraphsRead).
  */
 const LOOKBACK_MONTHS = 12;
 const WINDOW_PARAMETERS = [tax('priorMonths'), tax('risingMonths')];
@@ -119,15 +136,22 @@ function assertWithinLookback(parameters: readonly Quad[]): void {
   }
 }
 
+/** The company's ledger graphs a run may read, as `<iri>`s: the lookback, and every month since the balances' date. */
+function ledgerGraphsRead(companyId: string, period: string, balancesFrom: string): string[] {
+  const first = [addMonths(period, -LOOKBACK_MONTHS), balancesFrom].sort()[0]!;
+  const graphs: string[] = [];
+  for (let m = first; m <= period; m = addMonths(m, 1)) graphs.push(graphIriRef(ledgerGraphIri(companyId, m)));
+  return graphs;
+}
+
 /**
- * `GRAPH ?g` (a company's earlier months) limited to that company's ledger graphs of the lookback: left open, the
+ * `GRAPH ?g` (a company's earlier months) limited to that company's ledger graphs the run reads: left open, the
  * store may match every company's account totals first and filter later. RDF4J did, at 150 companies a query
  * took past its 30 s timeout; with the candidates named, the cost is the company's months, not the firm's.
  */
-function bindLedgerMonths(query: string, companyId: string, period: string): string {
+function bindLedgerMonths(query: string, graphs: readonly string[]): string {
   if (!/GRAPH \?g \{/.test(query)) return query;
-  const months = Array.from({ length: LOOKBACK_MONTHS + 1 }, (_, back) => graphIriRef(ledgerGraphIri(companyId, addMonths(period, -back))));
-  return query.replace(/GRAPH \?g \{/g, `VALUES ?g { ${months.join(' ')} }\n      GRAPH ?g {`);
+  return query.replace(/GRAPH \?g \{/g, `VALUES ?g { ${graphs.join(' ')} }\n      GRAPH ?g {`);
 }
 
 function parseTurtle(text: string, file: string): Quad[] {
@@ -136,14 +160,6 @@ function parseTurtle(text: string, file: string): Quad[] {
   } catch (err) {
     throw new Error(`shapes/tax/${file}: ${(err as Error).message}`);
   }
-}
-
-/** The tax:date of every tax:PublicHoliday. */
-function holidayDates(quads: Quad[]): Set<string> {
-  const isHoliday = (q: Quad) => q.predicate.value === RDF_TYPE && q.object.value === tax('PublicHoliday');
-  const holidays = new Set(quads.filter(isHoliday).map((q) => q.subject.value));
-  const dates = quads.filter((q) => holidays.has(q.subject.value) && q.predicate.value === tax('date'));
-  return new Set(dates.map((q) => q.object.value));
 }
 
 function evidenceByFact(rows: SelectRow[]): Map<string, EvidenceLine[]> {

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { ledgerAad, ledgerPath, ledgerPeriods, listCompanyIds } from '../erp/company';
+import { findLedger, ledgerAad, ledgerPath, ledgerPeriods, listCompanyIds, type LedgerFormat } from '../erp/company';
 import { FsObjectStore, writeFileAtomic } from '../storage/fs-object-store';
 import type { ObjectStore } from '../storage/object-store';
 import { isSealed, rewrap, seal, sealedKeyId } from './envelope';
@@ -32,12 +32,21 @@ function atRestFile(path: string, aad: string): AtRestFile {
 
 const CONTENT_TYPES: Record<string, string> = { '.pdf': 'application/pdf', '.json': 'application/json' };
 
-/** Only the ledger CSVs: company.json and accounts.csv are master data and stay plaintext. */
+/** A month's ledger, sealed under its ledgerAad. */
+export function ledgerFile(dataDir: string, companyId: string, period: string, format: LedgerFormat): AtRestFile {
+  return atRestFile(ledgerPath(dataDir, companyId, period, format), ledgerAad(companyId, period, format));
+}
+
+/**
+ * Only the ledgers, CSV or workbook: company.json and accounts.csv are master data and stay plaintext. A link among
+ * them is refused by name (data-file.ts): sealing it would copy whatever it points at into the data directory.
+ */
 export async function ledgerFiles(dataDir: string): Promise<AtRestFile[]> {
   const files: AtRestFile[] = [];
   for (const companyId of await listCompanyIds(dataDir)) {
     for (const period of await ledgerPeriods(dataDir, companyId)) {
-      files.push(atRestFile(ledgerPath(dataDir, companyId, period), ledgerAad(companyId, period)));
+      const ledger = await findLedger(dataDir, companyId, period);
+      if (ledger) files.push(ledgerFile(dataDir, companyId, period, ledger.format));
     }
   }
   return files;

@@ -31,8 +31,28 @@ export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 }
 
-export function can(role: Role, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[role].includes(permission);
+/**
+ * What only a principal for every company may do: these act on, or show, the whole firm (the schedule of every
+ * company, the secrets' metadata, an audit log that names every client). A scoped admin is an admin of its
+ * companies only.
+ */
+const FIRM_WIDE: ReadonlySet<Permission> = new Set(['config:write', 'secrets:read', 'audit:read']);
+
+export function can(principal: Pick<Principal, 'role' | 'companies'>, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[principal.role].includes(permission) && (principal.companies === undefined || !FIRM_WIDE.has(permission));
+}
+
+const RANK: Readonly<Record<Role, number>> = { viewer: 0, analyst: 1, admin: 2 };
+
+/** Whether a grant (a new token's role and scope) is within what `principal` holds: no one grants more than they have. */
+export function canGrant(principal: Pick<Principal, 'role' | 'companies'>, grant: { role: Role; companies?: readonly string[] }): boolean {
+  return RANK[grant.role] <= RANK[principal.role] && withinScope(principal, grant.companies);
+}
+
+/** Whether every company of `companies` (undefined: every company) is one `principal` may see. */
+export function withinScope(principal: Pick<Principal, 'companies'>, companies: readonly string[] | undefined): boolean {
+  if (principal.companies === undefined) return true;
+  return companies !== undefined && companies.every((id) => principal.companies!.includes(id));
 }
 
 /** Who is asking: from an API token, an OIDC JWT or a console session. */
@@ -45,6 +65,8 @@ export interface Principal {
   companies?: readonly string[];
   /** The API token's id (never its secret), for the audit log. */
   tokenId?: string;
+  /** When the credential itself expires (an OIDC JWT's `exp`, ms since the epoch): a session ends no later. */
+  expiresAt?: number;
 }
 
 export function canSeeCompany(principal: Principal, companyId: string): boolean {

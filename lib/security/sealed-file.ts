@@ -1,7 +1,8 @@
 /**
  * Reading a file that may be sealed (envelope.ts), for the raw ERP exports: a plaintext file streams as it
  * is; a sealed one is read and opened whole, because GCM authenticates only at the end and no unverified
- * plaintext may reach the parser.
+ * plaintext may reach the parser. With keys, encryption at rest is on and the file must be sealed: the one
+ * step that may read it as plaintext is its sealing (ledger-loading.ts seals a new upload before reading it).
  */
 import { createReadStream } from 'node:fs';
 import { open as openFile, readFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import { DecryptionError, SEAL_MAGIC, isSealed, open } from './envelope';
 import type { KeyWrapper } from './keyring';
 
 export interface Unsealing {
-  /** Absent: meeting a sealed file is an error, since this process cannot open it. */
+  /** Absent: meeting a sealed file is an error, since this process cannot open it. Present: so is a plaintext one. */
   keys?: KeyWrapper;
   /** What the file was sealed under (for ledgers: ledgerAad). */
   aad?: string;
@@ -19,7 +20,11 @@ export interface Unsealing {
 export type ByteSource = () => AsyncIterable<Buffer> | Iterable<Buffer>;
 
 export async function fileBytes(path: string, { keys, aad }: Unsealing = {}): Promise<ByteSource> {
-  if (!(await startsSealed(path))) return () => createReadStream(path);
+  if (!(await isSealedFile(path))) {
+    if (!keys) return () => createReadStream(path);
+    // Sealed just before, so replaced since by a new upload: a retry seals that one first.
+    throw new Error(`${path} is plaintext, but encryption at rest is on and ledgers are read sealed only: the file changed after it was sealed`);
+  }
   if (!keys) {
     throw new DecryptionError(`${path} is sealed, but this process has no encryption keys (ENCRYPTION_KEYS or ENCRYPTION_KMS_MODULE)`);
   }
@@ -27,7 +32,8 @@ export async function fileBytes(path: string, { keys, aad }: Unsealing = {}): Pr
   return () => [plaintext];
 }
 
-async function startsSealed(path: string): Promise<boolean> {
+/** Whether the file starts like a sealed one, from its first bytes only. */
+export async function isSealedFile(path: string): Promise<boolean> {
   const handle = await openFile(path, 'r');
   try {
     const head = Buffer.alloc(SEAL_MAGIC.length);

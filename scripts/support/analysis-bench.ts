@@ -78,7 +78,7 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
     // Every run starts from an empty store, as a worker does for a company it has not seen.
     await graph.close();
     graph = new OxigraphStore();
-    const deps = { config, graph, validator, rules, shapesDir };
+    const deps = { config, graph, validator, rules, shapesDir, dataDir: config.ERP_DATA_DIR };
 
     const start = performance.now();
     const staged = await stageLedger(deps, companyId, period);
@@ -88,7 +88,7 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
     if (!outcome.conforms || staged.lines !== lineCount) {
       throw new Error(`${companyId}: ${staged.lines} lines staged, ${outcome.violations.length} data-quality violations`);
     }
-    await loadContextMonths(deps, companyId, period, company.fiscalYearStartMonth);
+    await loadContextMonths(deps, company, period);
     const doc = await analyzeCompanyMonth(deps, company, period, outcome.warnings);
     await writeFile(findingsFile, `${JSON.stringify(doc, null, 2)}\n`);
     const end = performance.now();

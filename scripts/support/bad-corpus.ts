@@ -221,7 +221,6 @@ function truncatedCases(): CorpusEntry[] {
   const midRow = cutInsideLastCardLine(utf8, utf8('미지').length);
   return [
     ledgerCase('truncated/empty.csv', '', formatError('empty file', 1)),
-    ledgerCase('truncated/header-only.csv', `${COLUMNS.join(',')}\n`, formatError('no journal lines', 1)),
     ledgerCase('truncated/mid-quoted-field.csv', text.slice(0, quotedAmount + '"300,'.length), formatError('unclosed quote', lineOfRow(ROW.welfare))),
     ledgerCase('truncated/mid-row.csv', midRow.content, formatError('expected 11 fields like the header, found 5', midRow.line)),
     ledgerCase('truncated/mid-utf8-character.csv', midUtf8.content, formatError(NOT_DECODABLE, midUtf8.line)),

@@ -8,6 +8,7 @@ import type { ScaleBenchResult } from './scale-bench';
 import { topologyMarkdown, type TopologyBenchResult } from './topology-bench';
 import { securityMarkdown, type SecurityBenchResult } from './security-bench';
 import { embeddedBoundMarkdown, type EmbeddedBoundResult } from './embedded-bound-bench';
+import { excelParseMarkdown, type ExcelParseResult } from './excel-parse-bench';
 import { BATCH_PAGE_SIZE } from '../../workflows/monthly-report-batch';
 
 /** The ETL figures of one month size. */
@@ -41,6 +42,8 @@ export interface BenchReport {
   embeddedBound?: EmbeddedBoundResult;
   /** The month on the chart's production shape (absent from results written before it was measured). */
   topology?: { timestamp: string; runs: TopologyBenchResult[] };
+  /** A month parsed from .xlsx and from CSV (absent from results written before it was measured). */
+  excelParse?: ExcelParseResult;
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -64,7 +67,7 @@ ${table(
   ['lines', 'triples', 'parse lines/s', 'parse+map lines/s', 'oxigraph load', 'RDF4J load', 'peak RSS MiB'],
   r.results.map((x) => [n(x.lines), n(x.triples), n(x.parse.linesPerSecond), n(x.parseAndMap.linesPerSecond), s(x.loadOxigraph), s(x.loadRdf4j), n(x.peakRssMiB)]),
 )}
-${r.embeddedBound ? `\n${embeddedBoundMarkdown(r.embeddedBound, table)}` : ''}
+${r.embeddedBound ? `\n${embeddedBoundMarkdown(r.embeddedBound, table)}` : ''}${r.excelParse ? `\n${excelParseMarkdown(r.excelParse, table)}` : ''}
 ## Analysis: one company-month from CSV to findings.json (embedded oxigraph)
 
 Parse and load into the staging graph; data quality (derivation, SHACL over the suspect lines, account totals,

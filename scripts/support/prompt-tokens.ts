@@ -8,7 +8,7 @@ import { ledgerPath, ledgerPeriods, listCompanyIds, loadCompany } from '../../li
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { recordFindings } from '../../lib/llm/findings-graph';
 import { retrieveGrounding } from '../../lib/llm/grounding';
-import { buildPrompt, compactInput, delimitedJson, memoBlock, type PromptMessages } from '../../lib/llm/prompts';
+import { buildPrompt, compactInput, delimitedJson, quotedBlock, type PromptMessages } from '../../lib/llm/prompts';
 import { ensureReferenceGraph, readReferenceGraph } from '../../lib/llm/reference-graph';
 import { estimateTokens } from '../../lib/llm/token-estimate';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
@@ -26,7 +26,7 @@ const MODEL = 'gpt-4.1';
 
 /** The naive prompt: the same instructions, the full findings document and the ledger file as it came. */
 export function naivePrompt(doc: Omit<FindingsDocument, 'narrative'>, ledgerCsv: string): PromptMessages {
-  const compact = buildPrompt('insights', compactInput(doc), {});
+  const compact = buildPrompt('insights', compactInput(doc), quotedBlock(doc));
   return { system: compact.system, user: `<data>\n${delimitedJson(doc)}\n</data>\n<ledger>\n${ledgerCsv}\n</ledger>` };
 }
 
@@ -53,7 +53,7 @@ export async function promptTokenRows(dataDir: string): Promise<PromptTokenRow[]
           period,
           findings: doc.findings.length,
           naive: tokens(naivePrompt(doc, csv)),
-          compact: tokens(buildPrompt('insights', compactInput(doc), memoBlock(doc))),
+          compact: tokens(buildPrompt('insights', compactInput(doc), quotedBlock(doc))),
         });
       }
     }

@@ -6,7 +6,7 @@ import type { Company } from '../../lib/domain/company';
 import { bizRegNoCheckDigit } from '../../lib/erp/biz-reg-no';
 import { ledgerPath } from '../../lib/erp/company';
 
-const HEADER = '전표일자,전표번호,구분,계정코드,계정과목,차변,대변,거래처코드,거래처,적요,증빙구분';
+const HEADER = ['전표일자', '전표번호', '구분', '계정코드', '계정과목', '차변', '대변', '거래처코드', '거래처', '적요', '증빙구분'];
 
 interface Line {
   account: string;
@@ -42,13 +42,13 @@ const VOUCHERS: readonly ((amount: number) => Line[])[] = [
 /** A voucher shape with exactly `size` lines, for the last vouchers of the file. */
 const shapeOfSize = (size: number) => VOUCHERS.find((shape) => shape(0).length === size)!;
 
-function amountCell(n: number, quoted: boolean): string {
+function amountCell(n: number, separators: boolean): string {
   if (n === 0) return '';
-  return quoted ? `"${String(n).replace(/\B(?=(\d{3})+$)/g, ',')}"` : String(n);
+  return separators ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : String(n);
 }
 
-/** The CSV text of one month with exactly `lineCount` (at least 2) journal lines. */
-export function syntheticLedgerCsv(period: string, lineCount: number): string {
+/** The rows (header first) of one month with exactly `lineCount` (at least 2) journal lines, cells as text. */
+export function syntheticLedgerRows(period: string, lineCount: number): string[][] {
   if (!Number.isInteger(lineCount) || lineCount < 2) throw new RangeError(`lineCount: expected 2 or more, got ${lineCount}`);
   const rows = [HEADER];
   let day = 0;
@@ -76,12 +76,20 @@ export function syntheticLedgerCsv(period: string, lineCount: number): string {
           `거래처${cp}`,
           line.memo,
           line.proof === undefined ? '' : String(line.proof),
-        ].join(','),
+        ],
       );
     }
     written += lines.length;
   }
-  return `${rows.join('\n')}\n`;
+  return rows;
+}
+
+/** The CSV text of syntheticLedgerRows; only amounts with separators hold a comma, and are quoted. */
+export function syntheticLedgerCsv(period: string, lineCount: number): string {
+  const quoted = (cell: string) => (cell.includes(',') ? `"${cell}"` : cell);
+  return `${syntheticLedgerRows(period, lineCount)
+    .map((row) => row.map(quoted).join(','))
+    .join('\n')}\n`;
 }
 
 /** Writes company.json and the month's ledger under `dataDir`; returns the ledger's path. */

@@ -291,7 +291,7 @@ describe('mail transport', () => {
   test('an SMTP send stalled after DATA is aborted: connection closed, nothing in the ledger, a retry sends it', async () => {
     const outboxDir = path.join(dir, 'smtp');
     let controller = new AbortController();
-    const mail = cancellableMailTransport(createMailTransport({ smtpUrl: url, outboxDir }), () => controller.signal);
+    const mail = cancellableMailTransport(createMailTransport({ smtpUrl: url, allowPlaintext: true, outboxDir }), () => controller.signal);
     const send = mail.send(message, 'run-1/ceo@example.kr');
     await waitFor('the server to receive the message', () => dataReceived === 1);
     const sessionsClosedBefore = closedSessions.size;

@@ -18,7 +18,7 @@ interface Expected {
   companyId: string;
   period: string;
   riskLevel: string;
-  findings: Array<{ ruleId: string; category: string; severity: string; amount?: number; threshold?: number; accruedInterest?: number }>;
+  findings: Array<{ ruleId: string; category: string; severity: string; amount?: number; threshold?: number; accruedInterest?: number; key?: string }>;
 }
 
 let dir: string;
@@ -27,8 +27,11 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-const signature = (f: Expected['findings'][number]) =>
-  JSON.stringify([f.ruleId, f.category, f.severity, f.amount ?? null, f.threshold ?? null, f.accruedInterest ?? null]);
+type Compared = Omit<Expected['findings'][number], 'key'> & { dueDate?: string };
+const signature = (f: Compared) =>
+  JSON.stringify([f.ruleId, f.category, f.severity, f.amount ?? null, f.threshold ?? null, f.accruedInterest ?? null, f.dueDate ?? null]);
+/** expected.json's key of a DEADLINE is the due date findings.json carries. */
+const expectedSignature = ({ key, ...f }: Expected['findings'][number]) => signature({ ...f, ...(f.ruleId === 'DEADLINE' && { dueDate: key }) });
 
 test('every company-month of the fixtures matches expected.json', async () => {
   const out = path.join(dir, 'fixtures-out');
@@ -39,7 +42,7 @@ test('every company-month of the fixtures matches expected.json', async () => {
     const got = await readFindings(path.join(out, want.companyId, want.period, 'findings.json'));
     const where = `${want.companyId} ${want.period}`;
     assert.equal(got.riskLevel, want.riskLevel, where);
-    assert.deepEqual(got.findings.map(signature).sort(), want.findings.map(signature).sort(), where);
+    assert.deepEqual(got.findings.map(signature).sort(), want.findings.map(expectedSignature).sort(), where);
     for (const f of got.findings) assert.ok(f.message && f.basis, `${where} ${f.ruleId} has message and basis`);
     // The offline narrative quotes each finding's message inside its own sentences: no doubled periods.
     assert.doesNotMatch(got.narrative.text, /\.\./, `${where} narrative`);
@@ -62,6 +65,18 @@ test('a month that fails data quality gets findings.json with the violations and
   assert.equal(doc.dataQuality.conforms, false);
   assert.deepEqual([...new Set(doc.dataQuality.details.map((d) => d.ruleId))], ['DQ-ACCOUNT']);
   assert.equal(doc.dataQuality.details[0]!.sourceLine, 2);
+});
+
+test('a folder that is no company is named on stderr with the reason, and the run exits 2', async () => {
+  const data = path.join(dir, 'skipped-folder');
+  await cp(path.join(FIXTURE_LEDGERS, 'companies', 'c00-한빛'), path.join(data, 'companies', 'c00-한빛'), { recursive: true });
+  await cp(path.join(FIXTURE_LEDGERS, 'companies', 'c01-가람'), path.join(data, 'companies', 'bad%2f..가람'), { recursive: true });
+  await assert.rejects(run(TSX, [ANALYZE, '--data-dir', data, '--period', '2024-02', '--out', path.join(dir, 'skipped-out')]), (err: { code?: number; stdout?: string; stderr?: string }) => {
+    assert.equal(err.code, 2);
+    assert.match(err.stdout ?? '', /^c00-한빛 2024-02 /m);
+    assert.match(err.stderr ?? '', /^companies\/"bad%2f\.\.가람" skipped: invalid company id "bad%2f\.\.가람": expected 1-64 characters/m);
+    return true;
+  });
 });
 
 test('usage errors exit 1', async () => {

@@ -174,6 +174,17 @@ describe('console', () => {
     assert.equal((await fetch(`${s.url}/api/me`, { headers: { cookie } })).status, 401);
   });
 
+  test('signing out ends the session on the server: a copy of the cookie is refused afterwards', async () => {
+    const cookie = await signIn(s.tokens.viewer);
+    const copy = cookie;
+    const csrf = csrfOf(await (await fetch(`${s.url}/`, { headers: { cookie } })).text());
+    const out = await fetch(`${s.url}/logout`, { method: 'POST', redirect: 'manual', ...form({ _csrf: csrf }), headers: { ...form({}).headers, cookie } });
+    assert.equal(out.status, 303);
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: { cookie: copy } })).status, 401);
+    assert.equal((await fetch(`${s.url}/`, { headers: { cookie: copy }, redirect: 'manual' })).status, 303, 'pages send it to sign in');
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: { cookie: await signIn(s.tokens.viewer) } })).status, 200, 'a new sign-in works');
+  });
+
   test('security headers on every answer; the console runs no script at all', async () => {
     for (const url of ['/login', '/api/me', '/healthz']) {
       const res = await fetch(`${s.url}${url}`);
@@ -201,35 +212,68 @@ describe('console', () => {
     }
   });
 
-  test('the sign-in is rate-limited per address after LOGIN_MAX_FAILURES, for forms and bearer tokens alike', async () => {
-    // Run last: it leaves 127.0.0.1 blocked for the window.
-    const bad = () => fetch(`${s.url}/login`, { method: 'POST', redirect: 'manual', ...form({ token: 'txr_0123456789ab_wrong-wrong-wrong-wrong' }) });
-    assert.equal((await bad()).status, 401);
-    assert.equal((await bad()).status, 401);
-    assert.equal((await bad()).status, 401);
-    const limited = await bad();
-    assert.equal(limited.status, 429);
+  test('/audit pages from the newest record back: a bounded page, the filter kept, verified on the first page only', async () => {
+    const target = `paging-${Date.now()}`;
+    const seqs: number[] = [];
+    for (let i = 0; i < 5; i++) seqs.push((await s.deps.audit.append({ action: 'config.changed', actor: 'pager', target, outcome: 'success' })).seq);
+    const headers = bearer(s.tokens.admin);
+    type Page = { records: Array<{ seq: number }>; verify?: { ok: boolean }; older?: number };
+    const page = async (query: string) => (await (await fetch(`${s.url}/api/audit?target=${target}&limit=2${query}`, { headers })).json()) as Page;
+    const first = await page('');
+    assert.deepEqual(first.records.map((r) => r.seq), [seqs[4], seqs[3]]);
+    assert.equal(first.verify?.ok, true);
+    const second = await page(`&before=${first.older}`);
+    assert.deepEqual([second.records.map((r) => r.seq), second.verify, second.older], [[seqs[2], seqs[1]], undefined, seqs[1]]);
+    const last = await page(`&before=${second.older}`);
+    assert.deepEqual([last.records.map((r) => r.seq), last.older], [[seqs[0]], undefined]);
+    // The HTML page links to the older page and back to the newest, with the same filter and size.
+    const html = await (await fetch(`${s.url}/audit?target=${target}&limit=2&before=${first.older}`, { headers })).text();
+    assert.match(html, new RegExp(`href="/audit\\?limit=2&amp;action=&amp;target=${target}&amp;before=${seqs[1]}" id="audit-older"`));
+    assert.match(html, new RegExp(`href="/audit\\?limit=2&amp;action=&amp;target=${target}" id="audit-newest"`));
+    assert.doesNotMatch(html, /id="audit-verify"/);
+    assert.equal((await fetch(`${s.url}/api/audit?limit=501`, { headers })).status, 400, 'a page is at most 500 records');
+  });
+
+  test('failed sign-ins are limited per address after LOGIN_MAX_FAILURES (a forged X-Forwarded-For changes nothing); a good token still gets in', async () => {
+    // Run last: it leaves 127.0.0.1 blocked for the window. The console trusts no proxy here, so the header that
+    // names a new client on every attempt is ignored.
+    let n = 0;
+    const bad = () =>
+      fetch(`${s.url}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `203.0.113.${++n}` },
+        body: new URLSearchParams({ token: 'txr_0123456789ab_wrong-wrong-wrong-wrong' }).toString(),
+      });
+    // Earlier tests' failures from this address count too (a success in between reset nothing).
+    let limited = await bad();
+    for (let i = 0; i < 3 && limited.status === 401; i++) limited = await bad();
+    assert.equal(limited.status, 429, 'refused by the fourth failure at the latest');
     assert.ok(Number(limited.headers.get('retry-after')) > 0);
     const bearerLimited = await fetch(`${s.url}/api/me`, { headers: bearer('txr_0123456789ab_also-wrong-also-wrong') });
     assert.equal(bearerLimited.status, 429);
     assert.ok(Number(bearerLimited.headers.get('retry-after')) > 0);
-    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(s.tokens.admin) })).status, 429, 'even a good token waits out the window');
+    // Failures are limited, not successes: others behind the same address do not lock out a valid credential.
+    assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(s.tokens.admin) })).status, 200);
+    assert.ok((await signIn(s.tokens.analyst)).length > 0, 'the sign-in form too');
+    assert.equal((await bad()).status, 429, 'and a success reset nothing');
     const metrics = await s.deps.metrics.registry.getSingleMetricAsString('tax_console_sign_in_failures_total');
-    assert.match(metrics, /tax_console_sign_in_failures_total\{via="form"\} [4-9]/);
+    assert.match(metrics, /tax_console_sign_in_failures_total\{via="form"\} [3-9]/);
     assert.match(metrics, /tax_console_sign_in_failures_total\{via="bearer"\} [1-9]/);
   });
 
   test('the audit log holds each action, with actor and outcome, and its chain verifies', async () => {
+    await s.deps.failedSignIns.flush();
     const records = await s.deps.audit.list({ limit: 1000 });
     const seen = (action: string, predicate: (r: (typeof records)[number]) => boolean = () => true) =>
       records.some((r) => r.action === action && predicate(r));
-    assert.ok(seen('login.succeeded', (r) => r.actor === 'analyst-lee' && r.role === 'analyst'));
+    assert.ok(seen('login.succeeded', (r) => /^analyst-lee \[token [0-9a-f]{12}\]$/.test(r.actor) && r.role === 'analyst'));
     assert.ok(seen('login.failed', (r) => r.outcome === 'failure'));
     assert.ok(seen('login.failed', (r) => r.outcome === 'denied'), 'rate-limited attempts are recorded');
-    assert.ok(seen('api_key.used', (r) => r.actor === 'viewer-garam'));
+    assert.ok(seen('api_key.used', (r) => r.actor.startsWith('viewer-garam [token ')));
     assert.ok(seen('report.downloaded', (r) => r.target === `${REPORT_COMPANY}/${REPORT_PERIOD}`));
-    assert.ok(seen('access.denied', (r) => r.actor === 'viewer-garam'));
-    assert.ok(seen('run.started', (r) => r.actor === 'analyst-lee' && r.target === `${REPORT_COMPANY}/2021-01`));
+    assert.ok(seen('access.denied', (r) => r.actor.startsWith('viewer-garam [token ')));
+    assert.ok(seen('run.started', (r) => r.actor.startsWith('analyst-lee [token ') && r.target === `${REPORT_COMPANY}/2021-01`));
     for (const r of records) {
       assert.doesNotMatch(JSON.stringify(r), /txr_[0-9a-f]{12}_/, 'no token secret in the audit log');
     }

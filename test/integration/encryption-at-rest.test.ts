@@ -18,7 +18,7 @@ import { EncryptedObjectStore } from '../../lib/storage/encrypted-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
-import { startHarness, type Harness } from '../support/temporal-harness';
+import { FIXTURE_LEDGERS, startHarness, type Harness } from '../support/temporal-harness';
 import { registerTestSecret } from '../support/test-secrets';
 
 const run = promisify(execFile);
@@ -140,4 +140,21 @@ test('a tampered sealed ledger fails the run at once, non-retryably', async () =
     assert.match(failure.message, /companies\/c00-한빛\/ledger\/2024-03\.csv: .*authentication/);
     return true;
   });
+});
+
+test('a plaintext upload with encryption on is sealed in place before anything reads it, and the run reads it sealed', async () => {
+  // The ERP export of a month arrives (again) as plaintext, as uploads do.
+  const file = ledgerPath(h.config.ERP_DATA_DIR, 'c01-가람', '2024-02');
+  const upload = await readFile(path.join(FIXTURE_LEDGERS, path.relative(h.config.ERP_DATA_DIR, file)));
+  await writeFile(file, upload);
+  const result = await h.client.workflow.execute('monthlyCompanyReport', {
+    taskQueue: h.config.TASK_QUEUE,
+    workflowId: 'encrypted-upload-c01-가람-2024-02',
+    args: [{ companyId: 'c01-가람', period: '2024-02' }],
+  });
+  assert.equal(result.emailsSent, 1);
+  const onDisk = await readFile(file);
+  assert.ok(onDisk.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC), 'sealed on disk after the run');
+  assert.equal(onDisk.includes(upload.subarray(0, 64)), false, 'no plaintext left');
+  assert.deepEqual(await open(onDisk, (await loadKeyWrapper(h.config))!, 'companies/c01-가람/ledger/2024-02.csv'), upload);
 });

@@ -1,13 +1,13 @@
 // The embedded store and RDF4J must answer the pipeline's queries identically on real ledgers, and a
 // reload of the same exports must leave both unchanged.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { LedgerLine } from '../../lib/domain/ledger';
-import { ledgerPath, listCompanyIds } from '../../lib/erp/company';
+import { findLedger, ledgerPeriods, listCompanyIds } from '../../lib/erp/company';
 import { detectEncoding } from '../../lib/erp/decode';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { writeSampleData } from '../../lib/erp/sample-data';
@@ -39,9 +39,8 @@ interface Month {
 async function monthsOf(dataDir: string): Promise<Month[]> {
   const months: Month[] = [];
   for (const companyId of await listCompanyIds(dataDir)) {
-    const files = await readdir(join(dataDir, 'companies', companyId, 'ledger'));
-    for (const period of files.map((f) => f.replace(/\.csv$/, '')).sort()) {
-      const file = ledgerPath(dataDir, companyId, period);
+    for (const period of await ledgerPeriods(dataDir, companyId)) {
+      const file = (await findLedger(dataDir, companyId, period))!.path;
       const lines: LedgerLine[] = [];
       for await (const line of parseLedger(file, { period })) lines.push(line);
       months.push({ companyId, file, graph: ledgerGraphIri(companyId, period), lines });

@@ -132,6 +132,7 @@ const secretRefs = (container: any) =>
 const SECRET_VARS = [
   'OPENAI_API_KEY', 'GRAPHDB_USERNAME', 'GRAPHDB_PASSWORD', 'GRAPHDB_TOKEN', 'SMTP_URL', 'S3_ACCESS_KEY_ID',
   'S3_SECRET_ACCESS_KEY', 'REDIS_URL', 'DATABASE_URL', 'CONSOLE_SESSION_SECRET', 'ENCRYPTION_KEYS',
+  'DATABASE_OWNER_URL', 'AUDIT_CHECKPOINT_KEY',
 ];
 /** What the llm role must never receive. */
 const NOT_FOR_LLM = ['DATABASE_URL', 'ENCRYPTION_KEYS', 'ENCRYPTION_KEY_ID', 'CONSOLE_SESSION_SECRET'];
@@ -291,7 +292,9 @@ describe('helm chart', () => {
               assert.ok(!literal, `${name}/${c.name}: ${e.name} is a literal value`);
               const ref = e.valueFrom.secretKeyRef;
               assert.equal(ref.name, e.name === 'ENCRYPTION_KEYS' ? keysSecret : secret, `${name}/${c.name}: ${e.name}`);
-              assert.equal(ref.key, e.name);
+              // DATABASE_URL is each role's own login, from a key of its own (secrets.databaseUrlKeys).
+              if (e.name === 'DATABASE_URL') assert.match(ref.key, /^DATABASE_URL_[A-Z]+$/, `${name}/${c.name}`);
+              else assert.equal(ref.key, e.name);
               refs++;
             }
           }
@@ -353,6 +356,45 @@ describe('helm chart', () => {
     const r = templateRun([], ['--set', 'secrets.roleKeys.render={S3_ACCESS_KEY_ID,S3_SECRET_ACCESS_KEY}']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /DATABASE_URL \(the audit log\) must go to every audit writer/);
+  });
+
+  test('database roles: each role its own login, the owner login for the setup Job alone, which runs db:setup', () => {
+    const loginKey = (c: any) => envOf(c).DATABASE_URL?.valueFrom.secretKeyRef.key;
+    for (const docs of [defaults, production]) {
+      const keys = Object.fromEntries(podsOf(docs).flatMap(([name, pod]) => containersOf(pod).map((c) => [`${name}/${c.name}`, loginKey(c)])));
+      assert.equal(keys['tax-reports-console/console'], 'DATABASE_URL_CONSOLE');
+      assert.equal(keys['tax-reports-orchestration/worker'], 'DATABASE_URL_WORKER');
+      assert.equal(keys['tax-reports-render/worker'], 'DATABASE_URL_WORKER');
+      assert.equal(keys['tax-reports-audit/prune'], 'DATABASE_URL_AUDIT');
+      assert.equal(keys['tax-reports-llm/worker'], undefined);
+      for (const [name, pod] of podsOf(docs)) {
+        for (const c of containersOf(pod)) {
+          const owner = envOf(c).DATABASE_OWNER_URL;
+          assert.equal(Boolean(owner), name === 'tax-reports-setup' && c.name === 'database', `${name}/${c.name}: the owner login`);
+          if (name !== 'tax-reports-audit') assert.equal(envOf(c).AUDIT_CHECKPOINT_KEY, undefined, `${name}/${c.name}: the checkpoint key`);
+        }
+      }
+    }
+    assert.equal(one(production, 'CronJob', 'tax-reports-backup').spec.jobTemplate.spec.template.spec.containers[0].env
+      .find((e: any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef.key, 'DATABASE_URL_BACKUP');
+    const setup = one(defaults, 'Job', 'tax-reports-setup').spec.template.spec;
+    const database = setup.initContainers.find((c: any) => c.name === 'database');
+    assert.deepEqual(database.command, ['node', '--import', 'tsx', 'scripts/db-setup.ts']);
+    const env = envOf(database);
+    assert.deepEqual(env.DATABASE_OWNER_URL.valueFrom.secretKeyRef, { name: 'tax-reports-secrets', key: 'DATABASE_OWNER_URL', optional: false });
+    // The logins of the roles this release runs (no backup job by default); the config it loads is the app's.
+    assert.deepEqual(['DATABASE_WORKER_ROLE', 'DATABASE_CONSOLE_ROLE', 'DATABASE_AUDIT_ROLE', 'DATABASE_BACKUP_ROLE'].map((k) => env[k].value),
+      ['tax_reports_worker', 'tax_reports_console', 'tax_reports_audit', '']);
+    const cm = byKind(defaults, 'ConfigMap').find((m) => !m.metadata.labels?.grafana_dashboard)!;
+    const literal = Object.fromEntries(database.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+    assert.equal(loadConfig({ ...cm.data, ...literal }).DATABASE_CONSOLE_ROLE, 'tax_reports_console');
+    // Without a database (the file audit log) there is nothing to set up.
+    const noDb = parseYamlDocs(template([], ['--set', 'secrets.requiredKeys={SMTP_URL,OPENAI_API_KEY}',
+      ...['orchestration', 'render', 'console', 'audit'].map((r) => `--set-json=secrets.roleKeys.${r}=[]`)]));
+    assert.ok(!one(noDb, 'Job', 'tax-reports-setup').spec.template.spec.initContainers.some((c: any) => c.name === 'database'));
+    // A role's key left empty: the key DATABASE_URL, the one login every role shared before.
+    const shared = parseYamlDocs(template([], ['--set', 'secrets.databaseUrlKeys.console=']));
+    assert.equal(loginKey(one(shared, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]), 'DATABASE_URL');
   });
 
   test('workers: probes on /healthz, metrics ports, versioning env, role-scoped secrets', () => {
@@ -465,14 +507,15 @@ describe('helm chart', () => {
       assert.ok(metricsSvc.spec.ports.some((p: any) => p.targetPort === 'metrics'));
     }
     const env = envOf(one(defaults, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]);
-    assert.equal(env.CONSOLE_SECURE_COOKIES.value, 'false', 'no TLS in front by default');
+    assert.equal(env.CONSOLE_SECURE_COOKIES.value, 'true', 'the pod listens on the network: Secure cookies always');
     assert.equal(env.CONSOLE_TRUST_PROXY.value, 'false', 'no proxy in front by default: X-Forwarded-For is not trusted');
+    assert.equal(loadConfig(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.value ?? '']))).CONSOLE_SECURE_COOKIES, true);
     assert.equal(one(defaults, 'Deployment', 'tax-reports-console').spec.template.spec.serviceAccountName, 'tax-reports');
     assert.equal(one(production, 'Deployment', 'tax-reports-console').spec.template.spec.serviceAccountName, 'tax-reports-console');
     assert.equal((one(production, 'ServiceAccount', 'tax-reports-console') as any).automountServiceAccountToken, false);
   });
 
-  test('console ingress: TLS for the host, backend the console Service, and then CONSOLE_SECURE_COOKIES=true', () => {
+  test('console ingress: TLS for the host, backend the console Service, one trusted proxy hop, Secure cookies', () => {
     const ing = one(production, 'Ingress', 'tax-reports-console');
     assert.equal(ing.spec.ingressClassName, 'nginx');
     assert.deepEqual(ing.spec.tls, [{ hosts: ['reports-console.tax-firm.example'], secretName: 'reports-console-tls' }]);
@@ -482,17 +525,23 @@ describe('helm chart', () => {
     assert.equal(ing.metadata.annotations!['cert-manager.io/cluster-issuer'], 'letsencrypt');
     const env = envOf(one(production, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]);
     assert.equal(env.CONSOLE_SECURE_COOKIES.value, 'true');
-    assert.equal(loadConfig({ CONSOLE_SECURE_COOKIES: env.CONSOLE_SECURE_COOKIES.value }).CONSOLE_SECURE_COOKIES, true);
-    // Behind the ingress the client address (sign-in limit, audit log) comes from X-Forwarded-For.
-    assert.equal(env.CONSOLE_TRUST_PROXY.value, 'true');
+    // Behind the ingress the client address (sign-in limit, audit log) comes from X-Forwarded-For, as the one hop
+    // the controller appends: an entry a client wrote in front of it is not believed.
+    assert.equal(env.CONSOLE_TRUST_PROXY.value, '1');
+    assert.equal(loadConfig({ CONSOLE_TRUST_PROXY: env.CONSOLE_TRUST_PROXY.value }).CONSOLE_TRUST_PROXY, 1);
+    const cidrs = parseYamlDocs(template([], ['--set', 'console.trustProxy=10.0.0.0/8']));
+    assert.equal(envOf(one(cidrs, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]).CONSOLE_TRUST_PROXY.value, '10.0.0.0/8');
+    const trustAnyone = templateRun([], ['--set', 'console.trustProxy=true']);
+    assert.notEqual(trustAnyone.code, 0, "'true' (trust anyone) does not pass the schema");
+    assert.match(trustAnyone.err, /trustProxy/);
     // The same from the defaults with only the ingress switched on; without TLS, no Secure cookies.
     const set = ['--set', 'console.ingress.enabled=true', '--set', 'console.ingress.host=console.tax-firm.example'];
     const withTls = parseYamlDocs(template([], [...set, '--set', 'console.ingress.tls.secretName=console-tls']));
     assert.equal(one(withTls, 'Ingress', 'tax-reports-console').spec.tls[0].secretName, 'console-tls');
-    assert.equal(envOf(one(withTls, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]).CONSOLE_SECURE_COOKIES.value, 'true');
     const plain = parseYamlDocs(template([], [...set, '--set', 'console.ingress.tls.enabled=false']));
     assert.equal(one(plain, 'Ingress', 'tax-reports-console').spec.tls, undefined);
-    assert.equal(envOf(one(plain, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]).CONSOLE_SECURE_COOKIES.value, 'false');
+    // TLS ending before the ingress does not make cleartext cookies acceptable: Secure stays on.
+    assert.equal(envOf(one(plain, 'Deployment', 'tax-reports-console').spec.template.spec.containers[0]).CONSOLE_SECURE_COOKIES.value, 'true');
   });
 
   test('NOTES.txt: the console URL and the command that creates the first admin token', () => {
@@ -522,7 +571,7 @@ describe('helm chart', () => {
       assert.deepEqual(pod.initContainers.map((c: any) => [c.name, c.command, c.args]), [['prune', undefined, ['npm', 'run', '--silent', 'audit:prune']]]);
       assert.deepEqual(pod.containers.map((c: any) => [c.name, c.command, c.args]), [['verify', undefined, ['npm', 'run', '--silent', 'audit:verify']]]);
       for (const c of containersOf(pod)) {
-        assert.deepEqual(secretRefs(c), ['DATABASE_URL']);
+        assert.deepEqual(secretRefs(c), ['AUDIT_CHECKPOINT_KEY', 'DATABASE_URL']);
         assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/home/node'), 'npm needs a writable $HOME');
       }
     }
@@ -605,7 +654,7 @@ describe('helm chart', () => {
     assert.ok(!ports('tax-reports-llm').has(587) && !ports('tax-reports-llm').has(7200), 'llm reaches neither SMTP nor GraphDB');
     assert.ok(!ports('tax-reports-llm').has(5432), 'llm does not reach the audit database');
     assert.ok(ports('tax-reports-orchestration').has(7200) && ports('tax-reports-orchestration').has(587));
-    assert.deepEqual([...ports('tax-reports-setup')].sort(), [53, 7233].sort());
+    assert.deepEqual([...ports('tax-reports-setup')].sort(), [53, 5432, 7233].sort());
     assert.deepEqual([...ports('tax-reports-audit')].sort(), [53, 5432].sort());
     // The console: Temporal, PostgreSQL, Redis, object storage (OIDC when enabled), never SMTP, GraphDB or the LLM.
     assert.deepEqual([...ports('tax-reports-console')].sort(), [443, 53, 5432, 6379, 7233].sort());

@@ -74,7 +74,7 @@ test('no ledger by the deadline: one notice to the admin, a non-retryable Ledger
   const mails = (await outboxMails(h.config.OUTBOX_DIR)).filter((m) => /장부 미제출/.test(m.subject ?? ''));
   assert.equal(mails.length, 1);
   assert.deepEqual(recipientsOf(mails[0]!), [h.config.ADMIN_EMAIL]);
-  assert.match(mails[0]!.text ?? '', /companies\/never-uploaded\/ledger\/2024-04\.csv/);
+  assert.match(mails[0]!.text ?? '', /companies\/never-uploaded\/ledger\/2024-04\.\{csv,xlsx,xls\}/);
   assert.match(mails[0]!.text ?? '', /--workflow-id ledger-never/);
   assert.equal((await outboxMails(h.config.OUTBOX_DIR)).filter((m) => recipientsOf(m).includes('never-uploaded@example.kr')).length, 0);
   assert.equal(existsSync(path.join(h.config.REPORT_STORE_DIR, reportKeys(companyId, '2024-04').findings)), false);

@@ -239,7 +239,12 @@ describe('monthlyCompanyReport narrative', () => {
     {
       name: 'an invented number', company: 'c01-가람', period: '2024-02',
       reply: (r) => ({ text: insightsReply(r, '과태료 9,999,999원이 예상됩니다.'), usage: STRONG_USAGE }),
-      reason: /numbers not in the findings or metrics: 9,999,999원/, outcome: 'rejected', inputTokens: 1200,
+      reason: /numbers not in the finding or metrics they are written about: 9,999,999원/, outcome: 'rejected', inputTokens: 1200,
+    },
+    {
+      name: 'a claim the findings contradict', company: 'c04-미르', period: '2024-02',
+      reply: (r) => ({ text: insightsReply(r, '이미 해소되어 별도 조치가 필요하지 않습니다.'), usage: STRONG_USAGE }),
+      reason: /claims the findings contradict: "이미 해소"/, outcome: 'rejected', inputTokens: 1200,
     },
     {
       name: 'a 400 context-length error', company: 'c02-누리', period: '2024-06',

@@ -216,4 +216,44 @@ describe('report mail, SMTP mode', () => {
     });
     transport.close();
   });
+
+  test('a relay that offers no STARTTLS (or has it stripped) gets nothing: a clear, final error instead of a cleartext send', async () => {
+    const stripped = await startSmtpServer({ starttls: false });
+    const transport = createMailTransport({ smtpUrl: stripped.url, outboxDir: join(dir, 'stripped') });
+    const opts = mailOptions();
+    try {
+      await assert.rejects(transport.send(composeReportMail(doc, company, opts), opts.deliveryKey), (err: unknown) => {
+        assert.ok(err instanceof MailDeliveryError);
+        assert.equal(err.retryable, false, 'a retry would meet the same relay');
+        assert.match(err.message, /did not start TLS.*nothing was sent in cleartext/);
+        return true;
+      });
+      assert.equal(stripped.received.length, 0);
+      assert.deepEqual(await readdir(join(dir, 'stripped')).catch(() => []), [], 'no ledger entry');
+    } finally {
+      transport.close();
+      await stripped.close();
+    }
+  });
+
+  test('SMTP_ALLOW_PLAINTEXT: a loopback relay without STARTTLS gets the mail in cleartext, and the transport says so when it starts', async () => {
+    const catcher = await startSmtpServer({ starttls: false });
+    const warnings: object[] = [];
+    const transport = createMailTransport({
+      smtpUrl: catcher.url,
+      allowPlaintext: true,
+      outboxDir: join(dir, 'plaintext'),
+      log: { warn: (details) => warnings.push(details) },
+    });
+    const opts = mailOptions();
+    try {
+      await transport.send(composeReportMail(doc, company, opts), opts.deliveryKey);
+    } finally {
+      transport.close();
+      await catcher.close();
+    }
+    assert.equal(catcher.received.length, 1);
+    assert.equal(catcher.received[0]!.secure, false);
+    assert.match(JSON.stringify(warnings), /smtp_tls_relaxed.*SMTP_ALLOW_PLAINTEXT/);
+  });
 });

@@ -1,7 +1,7 @@
 // End to end on a real Temporal dev server, real Chromium and the embedded graph store.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -47,10 +47,10 @@ describe('monthlyCompanyReport', () => {
     const findings = await readFindings(reportPath(result.findingsKey));
     assert.equal(findings.schemaVersion, 1);
     assert.equal(findings.dataQuality.conforms, true);
-    // expected.json: the only finding of c00 2024-01 is the withholding-tax deadline moved to Monday 2024-02-12.
+    // expected.json: the only finding of c00 2024-01 is the withholding-tax deadline moved past 설 to Tuesday 2024-02-13.
     assert.deepEqual(
       findings.findings.map((f) => [f.ruleId, f.category, f.severity, f.dueDate]),
-      [['DEADLINE', 'FILING_DEADLINE', 'INFO', '2024-02-12']],
+      [['DEADLINE', 'FILING_DEADLINE', 'INFO', '2024-02-13']],
     );
     assert.ok(findings.metrics.revenueMonth > 0 && Number.isInteger(findings.metrics.revenueMonth));
 
@@ -144,6 +144,28 @@ describe('monthlyCompanyReport', () => {
     assert.ok(findings.metrics.revenueYtd > findings.metrics.revenueMonth);
     assert.ok((await h.worker.deps.graph.countTriples(ledgerGraphIri('c03-다솜', '2024-01'))) > 0);
     assert.match(text, /누계 반영 기간: 2024-01 ~ 2024-03/);
+  });
+
+  test('a deadline past the holiday calendar goes out undated, with a data-quality warning and the metric', async () => {
+    const ledgers = path.join(h.config.ERP_DATA_DIR, 'companies', 'c00-한빛', 'ledger');
+    const january = await readFile(path.join(ledgers, '2024-01.csv'), 'utf8');
+    await writeFile(path.join(ledgers, '2029-01.csv'), january.replaceAll('2024-01-', '2029-01-'));
+    try {
+      const result = await h.client.workflow.execute('monthlyCompanyReport', {
+        taskQueue: h.config.TASK_QUEUE,
+        workflowId: 'e2e-c00-2029-01',
+        args: [{ companyId: 'c00-한빛', period: '2029-01' }],
+      });
+      const findings = await readFindings(reportPath(result.findingsKey));
+      assert.deepEqual(findings.findings.map((f) => [f.ruleId, f.dueDate]), [['DEADLINE', undefined]]);
+      // DQ-OPENING too: no ledger carries the 2024 balances through the years to 2029.
+      assert.deepEqual(findings.dataQuality.details.map((d) => [d.ruleId, d.severity]), [['DQ-OPENING', 'Warning'], ['DQ-CALENDAR', 'Warning']]);
+      assert.match(await pdfText(reportPath(result.pdfKey)), /기한 미확정/);
+      const uncovered = await h.metrics.registry.getSingleMetric('tax_deadline_calendar_uncovered_total')!.get();
+      assert.equal(uncovered.values[0]?.value, 1);
+    } finally {
+      await rm(path.join(ledgers, '2029-01.csv'));
+    }
   });
 });
 

@@ -90,6 +90,16 @@ export function apiTokenSuite(backend: string, freshPlace: (t: TestContext) => P
     assert.deepEqual(await store.list(), []);
   });
 
+  test(`${backend}: a name belongs to one token until it is revoked (the audit log's actor is never ambiguous)`, async (t) => {
+    const store = (await freshPlace(t)).open();
+    const { record } = await store.create({ name: 'ops-bot', role: 'viewer' });
+    await assert.rejects(store.create({ name: 'ops-bot', role: 'admin' }), (err: Error) => err.name === 'TokenNameTakenError' && err.message.includes(record.id));
+    assert.equal((await store.list()).length, 1);
+    await store.revoke(record.id);
+    const again = await store.create({ name: 'ops-bot', role: 'viewer' });
+    assert.notEqual(again.record.id, record.id, 'a revoked token frees its name');
+  });
+
   test(`${backend}: a second store (another pod, the CLI) sees creations and revocations on its next call`, async (t) => {
     const place = await freshPlace(t);
     const [podA, podB] = [place.open(), place.open()];

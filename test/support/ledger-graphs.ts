@@ -1,11 +1,10 @@
 // Loads an ERP data directory into ledger graphs the way the ETL writes them (lines and account totals), minus
 // staging and data quality.
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Company } from '../../lib/domain/company';
 import { isValidBizRegNo } from '../../lib/erp/biz-reg-no';
 import { loadChart } from '../../lib/erp/chart';
-import { ledgerPath, listCompanyIds, loadCompany } from '../../lib/erp/company';
+import { findLedger, ledgerPeriods, listCompanyIds, loadCompany } from '../../lib/erp/company';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { PROJECT_ROOT } from '../../lib/config';
 import type { GraphStore } from '../../lib/graph/graph-store';
@@ -13,7 +12,7 @@ import { writeAccountTotals } from '../../lib/pipeline/account-totals';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
 
-/** Every `companies/<id>/ledger/<YYYY-MM>.csv` of `dataDir` into its company-month graph; the companies by id. */
+/** Every month's export (`companies/<id>/ledger/<YYYY-MM>.csv`, `.xlsx`, `.xls`) of `dataDir` into its company-month graph; the companies by id. */
 export async function loadLedgerGraphs(
   store: GraphStore,
   dataDir: string,
@@ -23,10 +22,9 @@ export async function loadLedgerGraphs(
   for (const id of await listCompanyIds(dataDir)) {
     const company = await loadCompany(dataDir, id);
     const chart = await loadChart(dataDir, id, standardChart);
-    const files = await readdir(join(dataDir, 'companies', id, 'ledger'));
-    for (const period of files.filter((f) => /^\d{4}-\d{2}\.csv$/.test(f)).map((f) => f.slice(0, 7))) {
+    for (const period of await ledgerPeriods(dataDir, id)) {
       const context = { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) };
-      const lines = parseLedger(ledgerPath(dataDir, id, period), { period });
+      const lines = parseLedger((await findLedger(dataDir, id, period))!.path, { period });
       const graph = ledgerGraphIri(id, period);
       await store.replaceGraph(graph, ledgerToNTriples(lines, context));
       await writeAccountTotals(store, join(PROJECT_ROOT, 'shapes'), graph);

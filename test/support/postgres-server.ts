@@ -20,8 +20,10 @@ export interface PostgresServer {
   url: string;
   /** The superuser's password, for tests that check it never reaches a log. */
   password: string;
-  /** Creates an empty database on this server and returns its superuser URL (a test's own tables, no cleanup). */
-  createDatabase(name: string): Promise<string>;
+  /** Creates an empty database on this server (owned by `owner`, else the superuser) and returns its superuser URL (a test's own tables, no cleanup). */
+  createDatabase(name: string, owner?: string): Promise<string>;
+  /** Creates a login role with a random password (registered as a test secret) and returns its URL for `database`. */
+  createLogin(name: string, database: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     child.stderr!.on('data', keepTail);
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     await waitForConnection(url, () => child!.exitCode === null);
-    return { url, password, createDatabase: (name) => createDatabase(url, name), stop };
+    return { url, password, createDatabase: (name, owner) => createDatabase(url, name, owner), createLogin: (name, database) => createLogin(url, name, database), stop };
   } catch (err) {
     await stop();
     const detail = (err as { stderr?: Buffer }).stderr?.toString() ?? output;
@@ -71,17 +73,34 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   }
 }
 
-async function createDatabase(serverUrl: string, name: string): Promise<string> {
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${JSON.stringify(name)}: lower-case letters, digits and _`);
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+async function asSuperuser(serverUrl: string, sql: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
+}
+
+async function createDatabase(serverUrl: string, name: string, owner?: string): Promise<string> {
+  for (const id of [name, owner ?? name]) {
+    if (!IDENTIFIER.test(id)) throw new Error(`${JSON.stringify(id)}: lower-case letters, digits and _`);
+  }
+  await asSuperuser(serverUrl, `CREATE DATABASE ${name}${owner ? ` OWNER ${owner}` : ''}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  return url.href;
+}
+
+async function createLogin(serverUrl: string, name: string, database: string): Promise<string> {
+  if (!IDENTIFIER.test(name)) throw new Error(`login ${JSON.stringify(name)}: lower-case letters, digits and _`);
+  const password = registerTestSecret(randomBytes(12).toString('hex'));
+  await asSuperuser(serverUrl, `CREATE ROLE ${name} LOGIN PASSWORD '${password}'`);
+  const url = new URL(serverUrl);
+  Object.assign(url, { username: name, password, pathname: `/${database}` });
   return url.href;
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Company } from '../../lib/domain/company';
 import { emptyMetrics, type FindingsDocument } from '../../lib/domain/findings';
+import { companyJsonObject } from '../../lib/erp/company';
 
 /** The first fixture company (test/fixtures/ledgers/companies/c00-한빛), with overrides. */
 export function sampleCompany(overrides: Partial<Company> = {}): Company {
@@ -42,6 +43,6 @@ export function sampleFindings(company: Company, overrides: Partial<FindingsDocu
 export function writeCompanyData(dataDir: string, company: Company, ledgers: Record<string, string>): void {
   const dir = join(dataDir, 'companies', company.id);
   mkdirSync(join(dir, 'ledger'), { recursive: true });
-  writeFileSync(join(dir, 'company.json'), JSON.stringify(company));
+  writeFileSync(join(dir, 'company.json'), JSON.stringify(companyJsonObject(company)));
   for (const [period, csv] of Object.entries(ledgers)) writeFileSync(join(dir, 'ledger', `${period}.csv`), csv);
 }

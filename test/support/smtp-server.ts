@@ -17,14 +17,19 @@ export interface Received {
  */
 export type OnMessage = (mail: Received) => Promise<void> | void;
 
-/** A loopback SMTP server offering STARTTLS (self-signed); `rcptCode` makes it refuse recipients. */
-export async function startSmtpServer() {
+/**
+ * A loopback SMTP server offering STARTTLS (self-signed, hence `tls.rejectUnauthorized=false` in its URL, allowed for
+ * loopback only), or with `starttls: false` not offering it (a relay, or a man in the middle, that strips it);
+ * `rcptCode` makes it refuse recipients.
+ */
+export async function startSmtpServer({ starttls = true }: { starttls?: boolean } = {}) {
   const received: Received[] = [];
   /** With `failuresLeft`, only that many RCPT commands are refused (an outage that ends). */
   const state: { rcptCode?: number; failuresLeft?: number; dataDelayMs?: number; onMessage?: OnMessage } = {};
   const closed = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
+    ...(starttls ? {} : { disabledCommands: ['STARTTLS'] }),
     onClose(session) {
       closed.add(session.id);
     },

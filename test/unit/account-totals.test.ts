@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, PROJECT_ROOT } from '../../lib/config';
-import { ledgerPath } from '../../lib/erp/company';
+import { ledgerPath, loadCompany } from '../../lib/erp/company';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { writeAccountTotals } from '../../lib/pipeline/account-totals';
@@ -66,7 +66,7 @@ test('a month promoted without totals gets them when a later month reads it as c
   await deps.graph.update(`DELETE WHERE { GRAPH <${february}> { ?t a <${tax('AccountTotal')}> ; ?p ?o } }`);
   assert.deepEqual(await totalsOf(deps.graph, february), []);
 
-  const context = await loadContextMonths(deps, COMPANY, '2024-03', 1);
+  const context = await loadContextMonths(deps, await loadCompany(FIXTURE_LEDGERS, COMPANY), '2024-03');
   assert.ok(context.present.includes('2024-02'), JSON.stringify(context));
   assert.deepEqual(await totalsOf(deps.graph, february), written);
 });

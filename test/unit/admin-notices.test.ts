@@ -1,7 +1,7 @@
 // The admin's notices of a month: the failure notice of one company-month and the batch summary, composed and
 // then sent by their activities through a real outbox mail transport (idempotent by delivery id).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -299,5 +299,28 @@ describe('admin notice activities (outbox transport)', () => {
         ['on-time', false, 1, '2024-05'],
       ],
     );
+  });
+
+  test('deliverBatchSummary names each folder that is no company in a section of its own, quoted, with the reason and what to do', async () => {
+    const { activities, outboxDir, lines } = adminActivities('skipped-folder');
+    mkdirSync(join(tmp, 'skipped-folder', 'data', 'companies', 'bad%2fname\nBcc: x@example.com'));
+    const input: BatchSummaryInput = {
+      period: '2024-05',
+      batchWorkflowId: 'monthly-tax-reports-2024-06-01T00:00:00Z',
+      kind: 'final',
+      counts: counts({ listed: 2, started: 2, succeeded: 2, failed: 0, waitingForLedger: 0 }),
+      failed: [],
+      waitingForLedger: [],
+      alreadyRunning: [],
+      deliveryId: 'monthly-tax-reports-2024-06-01T00:00:00Z/final',
+    };
+    await inActivity('deliverBatchSummary', () => activities.deliverBatchSummary(input));
+    const [mail] = await outboxMails(outboxDir);
+    assert.equal(mail!.subject, '[한결세무법인] 2024년 5월 배치 요약 (월간 처리 완료): 성공 2, 실패 0, 건너뛴 폴더 1');
+    assert.equal(mail!.bcc, undefined);
+    assert.match(mail!.text ?? '', /^건너뛴 폴더 \(1건, 리포트 없음\):\n- "bad%2fname\\nBcc: x@example\.com": invalid company id/m);
+    assert.match(mail!.text ?? '', /폴더 이름을 회사 ID로 고치고/);
+    const logged = lines.find((l) => l.event === 'batch_summary');
+    assert.deepEqual([logged?.level, logged?.failed, logged?.skipped_folders], ['warn', 0, ['bad%2fname\nBcc: x@example.com']]);
   });
 });

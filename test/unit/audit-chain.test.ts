@@ -1,7 +1,10 @@
 // The file-backed audit log: a hash chain that verify() and `npm run audit:verify` check, that names the seq of
-// every edit, deletion or truncation, that survives pruning, and that stays contiguous with several writers.
+// every edit, deletion or truncation, that survives pruning, and that stays contiguous with several writers; pages
+// listed from the end; verify and prune of 100,000 records in a child with a small heap; and the signed checkpoint
+// that catches a cut tail whose head mark was rewritten to match.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile, appendFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +15,8 @@ import type { AuditEvent, AuditLog, AuditRecord } from '../../lib/audit/audit-lo
 import { createAuditLog } from '../../lib/audit/create-audit-log';
 import { PROJECT_ROOT } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
+import { HEAP_CAP_MB, probeInChild, writeLongLog } from '../support/audit-bulk';
+import { registerTestSecret } from '../support/test-secrets';
 
 const run = promisify(execFile);
 const log = createLogger('silent');
@@ -60,6 +65,10 @@ test('appended records chain from the genesis hash, list newest first, and verif
   assert.deepEqual((await audit.list({ limit: 2 })).map((r) => r.seq), [5, 4]);
   assert.deepEqual((await audit.list({ action: 'report.downloaded' })).map((r) => r.seq), [4, 2]);
   assert.deepEqual((await audit.list({ target: 'c01/2025-01' })).map((r) => r.seq), [4, 1]);
+  // Pages: older than a cursor, with the same filter.
+  assert.deepEqual((await audit.list({ limit: 2, beforeSeq: 4 })).map((r) => r.seq), [3, 2]);
+  assert.deepEqual((await audit.list({ action: 'report.viewed', beforeSeq: 5 })).map((r) => r.seq), [3, 1]);
+  assert.deepEqual(await audit.list({ beforeSeq: 1 }), []);
 
   assert.deepEqual(await audit.verify(), { ok: true, records: 5, firstSeq: 1, lastSeq: 5, problems: [] });
   assert.equal((await stat(file)).mode & 0o777, 0o600);
@@ -105,6 +114,16 @@ test('a record deleted from the middle, the first one, or the end is found', asy
   await writeFile(file, original);
   await editLines(file, (lines) => [...lines.slice(0, 2), '{"seq":', ...lines.slice(2)]);
   assert.deepEqual((await audit.verify()).problems, ['after seq 2: unreadable entry (not JSON)']);
+});
+
+test('a log with every record edited lists the first 100 problems and counts the rest', async (t) => {
+  const { file, audit } = await tempLog(t);
+  await appendAll(audit, 150);
+  await editLines(file, (lines) => lines.map((l) => l.replace('"outcome":"success"', '"outcome":"failure"')));
+  const { problems } = await audit.verify();
+  assert.equal(problems.length, 101);
+  assert.equal(problems[99], 'seq 100: hash does not match the content (record edited)');
+  assert.equal(problems[100], '50 more problems not listed');
 });
 
 test('pruning removes the old records, anchors the chain and records itself; the result verifies', async (t) => {
@@ -193,6 +212,7 @@ test('an append cut short by a crash is ignored by readers and cut off by the ne
   await appendAll(audit, 3);
   await appendFile(file, '{"seq":4,"ts":"2025-');
   assert.deepEqual(await audit.verify(), { ok: true, records: 3, firstSeq: 1, lastSeq: 3, problems: [] });
+  assert.deepEqual((await audit.list()).map((r) => r.seq), [3, 2, 1]);
   assert.equal((await audit.append(event(4))).seq, 4);
   assert.deepEqual(await audit.verify(), { ok: true, records: 4, firstSeq: 1, lastSeq: 4, problems: [] });
 });
@@ -263,4 +283,45 @@ test('scripts/audit.ts prune removes what is older than AUDIT_RETENTION and the 
   assert.equal(pruned.code, 0);
   assert.match(pruned.stdout, /^audit log pruned: 2 records older than \S+ removed\n$/);
   assert.deepEqual(await auditCli(['verify', '--file', file]), { code: 0, stdout: 'audit log OK: 3 records, seq 3..5\n' });
+});
+
+test(`verify and prune of 100,000 records read the file in chunks: each runs in a child with a ${HEAP_CAP_MB} MiB heap`, async (t) => {
+  const { file, audit } = await tempLog(t);
+  await writeLongLog(audit, 100_000, T0);
+  const verified = await probeInChild('verify', { file });
+  assert.deepEqual(verified.result, { ok: true, records: 100_000, firstSeq: 1, lastSeq: 100_000, problems: [] });
+  // Records are one second apart from T0: the first 50,000 are older than this.
+  const pruned = await probeInChild('prune', { file }, new Date(T0 + 50_000_500));
+  assert.deepEqual(pruned.result, { removed: 50_000 });
+  const after = await probeInChild('verify', { file });
+  assert.deepEqual(after.result, { ok: true, records: 50_001, firstSeq: 50_001, lastSeq: 100_001, problems: [] });
+  t.diagnostic(`heap MiB, base → sampled peak: verify ${verified.baseMB} → ${verified.peakMB}, prune ${pruned.baseMB} → ${pruned.peakMB}`);
+  // list reads backwards across many chunks to the cursor.
+  const page = await audit.list({ limit: 3, beforeSeq: 60_000, target: 'c0001/2025-02' });
+  assert.deepEqual(page.map((r) => r.seq), [58_501, 57_001, 55_501]);
+  assert.deepEqual((await audit.list({ limit: 2 })).map((r) => r.seq), [100_001, 100_000]);
+});
+
+test('with AUDIT_CHECKPOINT_KEY, a cut tail whose head mark was rewritten fails against the signed checkpoint', async (t) => {
+  const { file, audit } = await tempLog(t);
+  await appendAll(audit, 5);
+  const env = { AUDIT_CHECKPOINT_KEY: registerTestSecret(randomBytes(24).toString('hex')) };
+  assert.equal((await auditCli(['verify', '--file', file], env)).code, 1, 'no checkpoint yet');
+  assert.deepEqual(await auditCli(['checkpoint', '--file', file], env), { code: 0, stdout: 'audit log OK: 5 records, seq 1..5\ncheckpoint signed: seq 5\n' });
+  assert.equal((await stat(`${file}.checkpoint.json`)).mode & 0o777, 0o600);
+
+  await editLines(file, (lines) => lines.slice(0, -2));
+  const [, third] = (await readFile(file, 'utf8')).split('\n').slice(-3) as [string, string];
+  await writeFile(`${file}.head`, JSON.stringify({ seq: 3, hash: (JSON.parse(third) as AuditRecord).hash }));
+  assert.equal((await audit.verify()).ok, true, 'the head mark agrees with the cut log');
+  const cut = await auditCli(['verify', '--file', file], env);
+  assert.equal(cut.code, 1);
+  assert.match(cut.stdout, /seq 4\.\.5: missing at the end \(the signed checkpoint names seq 5\)/);
+  const pruned = await auditCli(['prune', '--file', file], env);
+  assert.equal(pruned.code, 2, 'prune refuses too');
+
+  const checkpoint = JSON.parse(await readFile(`${file}.checkpoint.json`, 'utf8')) as { seq: number };
+  await writeFile(`${file}.checkpoint.json`, JSON.stringify({ ...checkpoint, seq: 3 }));
+  assert.match((await auditCli(['verify', '--file', file], env)).stdout, /the signed checkpoint does not match its signature/);
+  assert.match((await auditCli(['checkpoint', '--file', file], env)).stdout, /does not match its signature/, 'not even an operator re-baselines over a forged one');
 });

@@ -22,9 +22,13 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 
 test('a valid token gives the principal with its role and companies', async () => {
   const jwt = await idp.sign({ sub: 'kim@firm', roles: ['viewer'], companies: ['c01', 'c02-누리'] });
-  assert.deepEqual(await verifier.verify(jwt), { subject: 'kim@firm', role: 'viewer', via: 'oidc', companies: ['c01', 'c02-누리'] });
+  const { expiresAt, ...principal } = await verifier.verify(jwt);
+  assert.deepEqual(principal, { subject: 'kim@firm', role: 'viewer', via: 'oidc', companies: ['c01', 'c02-누리'] });
+  // The token's own expiry travels with the principal: a session opened with it ends then (auth-session.test.ts).
+  assert.equal(expiresAt, JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).exp * 1000);
   // Every company only when the claim says so.
-  assert.deepEqual(await verifier.verify(await idp.sign({ sub: 'lee', roles: 'analyst', companies: '*' })), { subject: 'lee', role: 'analyst', via: 'oidc' });
+  const { expiresAt: _, ...everyCompany } = await verifier.verify(await idp.sign({ sub: 'lee', roles: 'analyst', companies: '*' }));
+  assert.deepEqual(everyCompany, { subject: 'lee', role: 'analyst', via: 'oidc' });
 });
 
 test('with a companies claim configured, a token without it is refused, not read as every company', async () => {

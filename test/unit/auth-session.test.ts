@@ -94,3 +94,15 @@ test('the CSRF token fits its own session only', () => {
 test('a short secret is refused', () => {
   assert.throws(() => createSessionCodec({ secret: 'short', ttlMs: 1000 }), /at least 32 bytes/);
 });
+
+test('a session opened with an OIDC token ends when the token does, even inside the session TTL', () => {
+  const time = clock();
+  const codec = createSessionCodec({ secret: SECRET, ttlMs: 8 * 3_600_000, now: time.now });
+  const expiresAt = time.now().getTime() + 5 * 60_000;
+  const cookie = codec.issue({ subject: 'park@firm.example', role: 'admin', via: 'oidc', expiresAt });
+  assert.equal(decode(cookie).exp, expiresAt);
+  time.advance(5 * 60_000 - 1);
+  assert.equal(codec.read(cookie)?.subject, 'park@firm.example');
+  time.advance(1);
+  assert.equal(codec.read(cookie), undefined, 'the JWT expired: so did the session');
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,7 +7,7 @@ import iconv from 'iconv-lite';
 import { LedgerFormatError } from '../../lib/domain/ledger';
 import { bizRegNoCheckDigit, isValidBizRegNo } from '../../lib/erp/biz-reg-no';
 import { loadChart } from '../../lib/erp/chart';
-import { UnknownCompanyError, ledgerPath, listCompanyIds, loadCompany } from '../../lib/erp/company';
+import { UnknownCompanyError, ledgerPath, listCompanyIds, loadCompany, scanCompanyDirs } from '../../lib/erp/company';
 
 const FIXTURE_DIR = resolve(__dirname, '../fixtures/ledgers');
 const STANDARD_CHART = resolve(__dirname, '../../ontology/accounts.csv');
@@ -78,6 +78,12 @@ describe('loadCompany', () => {
     assert.deepEqual(await loadCompany(dataDir('a-nomu', companyJson(full)), 'a-nomu'), full);
   });
 
+  test('opening balances with the fiscal-year start they are as of', async () => {
+    const dated = { ...VALID, fiscalYearStartMonth: 4, openingBalances: { asOf: '2024-04-01', '134': 50_000_000 } };
+    const company = await loadCompany(dataDir('a-nomu', companyJson(dated)), 'a-nomu');
+    assert.deepEqual([company.openingBalances, company.openingBalancesAsOf], [{ '134': 50_000_000 }, '2024-04-01']);
+  });
+
   test('a Hangul company id', async () => {
     const dir = dataDir('가나상사', companyJson({ ...VALID, id: '가나상사' }));
     assert.equal((await loadCompany(dir, '가나상사')).id, '가나상사');
@@ -114,6 +120,8 @@ describe('loadCompany', () => {
       [{ ...VALID, vehicles: [{ plate: '12가3456', businessInsurance: 'yes', mileageLog: true }] }, 'vehicles.0.businessInsurance', /./],
       [{ ...VALID, openingBalances: { '1340': 1 } }, 'openingBalances.1340', /3-digit/],
       [{ ...VALID, openingBalances: { '134': 1.5 } }, 'openingBalances.134', /./],
+      [{ ...VALID, openingBalances: { asOf: '2024-4-1', '134': 1 } }, 'openingBalances.asOf', /YYYY-MM-DD/],
+      [{ ...VALID, openingBalances: { asOf: '2024-04-01', '134': 1 } }, 'openingBalances.asOf', /^2024-04-01 is not a fiscal-year start: expected YYYY-01-01/],
       [{ ...VALID, name: '  ' }, 'name', /./],
     ];
     for (const [fields, column, problem] of cases) {
@@ -185,6 +193,27 @@ describe('listCompanyIds and ledgerPath', () => {
     }
     writeFileSync(join(dir, 'companies', 'c-file'), 'not a folder');
     assert.deepEqual(await listCompanyIds(dir), ['a-nomu', 'b-jejo', '가나상사']);
+  });
+
+  test('every other folder or link is named with the reason it is no company', async () => {
+    const dir = dataDir('a-nomu', companyJson(VALID));
+    const nfd = '가나상사'.normalize('NFD');
+    for (const name of ['bad%2fname', 'a..b', 'no-master', nfd]) mkdirSync(join(dir, 'companies', name));
+    writeFileSync(join(dir, 'companies', 'bad%2fname', 'company.json'), '{}');
+    symlinkSync(join(dir, 'companies', 'a-nomu'), join(dir, 'companies', 'linked'));
+    writeFileSync(join(dir, 'companies', '.DS_Store'), '');
+    const { ids, skipped } = await scanCompanyDirs(dir);
+    assert.deepEqual(ids, ['a-nomu']);
+    assert.deepEqual(
+      skipped.map((s) => [s.name, s.reason]),
+      [
+        ['a..b', 'invalid company id "a..b": expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables'],
+        ['bad%2fname', 'invalid company id "bad%2fname": expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables'],
+        ['linked', 'a symbolic link: the data directory takes real folders only'],
+        ['no-master', 'no company.json in it'],
+        [nfd, `invalid company id ${JSON.stringify(nfd)}: expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables; its Hangul is decomposed (NFD): rename it in composed form (NFC)`],
+      ],
+    );
   });
 
   test('ledgerPath builds the month file path and validates the period', () => {

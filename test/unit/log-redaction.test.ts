@@ -42,6 +42,8 @@ test('a logged config, headers and credential fields keep their keys and lose th
     SMTP_URL: `smtp://mailer:${secret('smtppass')}@smtp.example:587`,
     REDIS_URL: `redis://:${secret('redispass')}@redis.example:6379`,
     DATABASE_URL: `postgres://audit:${secret('pgpass')}@db.example/audit`,
+    DATABASE_OWNER_URL: `postgres://owner:${secret('pgownerpass')}@db.example/audit`,
+    AUDIT_CHECKPOINT_KEY: secret('checkpoint-key-0123456789abcdef'),
     CONSOLE_SESSION_SECRET: secret('session-secret-0123456789abcdef'),
     ENCRYPTION_KEYS: `k1:${secret('key')}`,
     ENCRYPTION_KEY_ID: 'k1',
@@ -58,8 +60,53 @@ test('a logged config, headers and credential fields keep their keys and lose th
   for (const name of Object.keys(SECRET_SETTINGS)) assert.equal(started.config[name], '[redacted]', name);
   assert.equal(started.config.TASK_QUEUE, 'tax-reports', 'other settings stay readable');
   const text = out.join('\n');
-  assert.equal(made.length, 16);
+  assert.equal(made.length, 18);
   for (const value of made) assert.ok(!text.includes(value), `${value.split('-')[0]} leaked`);
+});
+
+test('secrets nested at any depth, in plain objects, errors and arrays, are redacted; the walk is bounded', () => {
+  const made: string[] = [];
+  const secret = (name: string) => {
+    made.push(registerTestSecret(`${name}-${Math.random().toString(36).slice(2)}-nested`));
+    return made.at(-1)!;
+  };
+  // What an HTTP client's error carries: the request it made, headers and all.
+  const httpError = Object.assign(new TypeError('request failed'), {
+    config: { url: 'https://graphdb.example/repositories/tax', headers: { Authorization: `Basic ${secret('basic')}` } },
+  });
+  const deep: Record<string, unknown> = {};
+  let level = deep;
+  for (let i = 0; i < 40; i++) level = (level.next = {}) as Record<string, unknown>;
+  level.password = secret('deepest');
+  const circular: Record<string, unknown> = { name: 'loop', auth: { pass: secret('loop') } };
+  circular.self = circular;
+
+  const { stream, lines } = capture();
+  const log = createLogger('debug', stream);
+  log.error({ err: { config: { headers: { authorization: `Bearer ${secret('bearer')}` } } } }, 'plain err object');
+  log.warn({ details: { smtp: { password: secret('smtp'), host: 'mail.example' } } }, 'nested password');
+  log.error({ err: httpError }, 'an Error with the request inside');
+  log.info({ batch: [{ company: 'c00', upstream: { response: { headers: { 'set-cookie': secret('cookie') } } } }] }, 'in an array');
+  log.info({ deep, circular }, 'deep and circular');
+  log.info({ rows: Array.from({ length: 100_000 }, (_, i) => ({ i })) }, 'huge');
+  log.child({ client: { options: { x_api_key: secret('child') } } }).info('child bindings');
+  log.flush();
+  const out = lines();
+  assert.equal(out.length, 7);
+  const text = out.join('\n');
+  for (const value of made) assert.ok(!text.includes(value), `${value.split('-')[0]} leaked`);
+
+  const [plain, nested, error, , bounded, huge] = out.map((l) => JSON.parse(l));
+  assert.equal(plain.err.config.headers.authorization, '[redacted]', 'the key stays, the value goes');
+  assert.deepEqual(nested.details.smtp, { password: '[redacted]', host: 'mail.example' });
+  assert.equal(error.err.type, 'TypeError');
+  assert.equal(error.err.message, 'request failed');
+  assert.match(error.err.stack, /TypeError: request failed/);
+  assert.equal(error.err.config.headers.Authorization, '[redacted]');
+  assert.equal(error.err.config.url, 'https://graphdb.example/repositories/tax');
+  assert.match(JSON.stringify(bounded.deep), /cut: too deep/, 'past the depth limit a subtree is cut, not written unchecked');
+  assert.equal(bounded.circular.self, '[circular]');
+  assert.ok(huge.rows.length < 20_000 && huge.rows.at(-1).startsWith('[cut'), `the walk stops at its size limit (${huge.rows.length} rows)`);
 });
 
 test('the test-run check fails on a leaked secret or a credential shape, and passes a clean log', async () => {

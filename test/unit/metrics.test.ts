@@ -118,11 +118,25 @@ test('steps, LLM usage and errors, and the scheduler heartbeat', async () => {
   assert.equal(valueOf(s, 'tax_scheduler_heartbeat_timestamp_seconds'), Date.UTC(2026, 10, 1, 0, 0, 5) / 1000);
 });
 
+test('deadlines past the holiday calendar count from 0, exported before the first', async () => {
+  assert.equal(valueOf(await scrape(), 'tax_deadline_calendar_uncovered_total'), 0);
+  metrics.deadlineCalendarUncovered(2);
+  assert.equal(valueOf(await scrape(), 'tax_deadline_calendar_uncovered_total'), 2);
+});
+
+test('the last year of the holiday calendar is exported for the early alert (0 until the worker has loaded it)', async () => {
+  assert.equal(valueOf(await scrape(), 'tax_deadline_calendar_last_year'), 0);
+  metrics.deadlineCalendarCovers(2027);
+  assert.equal(valueOf(await scrape(), 'tax_deadline_calendar_last_year'), 2027);
+});
+
 test('exactly the seed metrics plus unprefixed default process metrics', async () => {
   const names = new Set((await scrape()).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')));
   const ours = [...names].filter((n) => n.startsWith('tax_')).sort();
   assert.deepEqual(ours, [
     'tax_agent_execution_seconds',
+    'tax_deadline_calendar_last_year',
+    'tax_deadline_calendar_uncovered_total',
     'tax_error_total',
     'tax_llm_budget_downgrade_total',
     'tax_llm_budget_limit_reached',

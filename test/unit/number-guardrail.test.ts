@@ -126,8 +126,58 @@ test('percentages are flagged and keep the percent sign in their text', () => {
   assert.deepEqual(findNumbers('30퍼센트'), [{ text: '30퍼센트', value: 30, unit: 1, index: 0, percent: true }]);
 });
 
-test('known gaps: circled numbers and Hangul numerals are not read', () => {
-  for (const text of ['①', '세 건', '삼천만원', '천만원']) assert.deepEqual(findNumbers(text), [], text);
+test('Hangul numerals are read, alone or after digits; native numerals before a counter', () => {
+  const cases: Single[] = [
+    ['삼천만원', 30_000_000, 1e7],
+    ['천만원', 10_000_000, 1e7],
+    ['만원', 10_000, 1e4],
+    ['삼백만', 3_000_000, 1e6],
+    ['천사백이십만원', 14_200_000, 1e5],
+    ['일억 이천만원', 120_000_000, 1e7],
+    ['일억이천만원', 120_000_000, 1e7],
+    ['1억 오천만원', 150_000_000, 1e7],
+    ['2천오백만원', 25_000_000, 1e6],
+    ['1억 천만원', 110_000_000, 1e7],
+    ['십이만원', 120_000, 1e4],
+    ['오십만 원', 500_000, 1e5],
+  ];
+  cases.forEach(assertSingle);
+  const counted: [string, number[]][] = [
+    ['이십오일까지', [25]],
+    ['오백만이 넘는', [5_000_000]],
+    ['세 건', [3]],
+    ['두 가지', [2]],
+    ['열 번', [10]],
+  ];
+  for (const [text, expected] of counted) assert.deepEqual(values(text), expected, text);
+});
+
+test('words that start like Hangul numerals are words: a Hangul amount stands apart, and units alone need 원', () => {
+  for (const text of ['만약에', '만일', '천만에요', '천천히', '백업', '조치완료', '구조를', '일조하다', '이천시', '오만한', '사업', '이번 달', '일부', '부가가치세 건', '한 건도 없습니다']) {
+    assert.deepEqual(findNumbers(text), [], text);
+  }
+});
+
+test('full-width digits are read as digits and keep their written text; digits of other scripts never match', () => {
+  assert.deepEqual(findNumbers('１２０만원'), [{ text: '１２０만원', value: 1_200_000, unit: 1e4, index: 0 }]);
+  assert.deepEqual(findNumbers('１９１，７８０원'), [{ text: '１９１，７８０원', value: 191_780, unit: 1, index: 0 }]);
+  assert.deepEqual(findNumbers('８０％'), [{ text: '８０％', value: 80, unit: 1, index: 0, percent: true }]);
+  const [arabic] = findNumbers('٣٠٠ 원');
+  assert.ok(Number.isNaN(arabic!.value));
+  assert.equal(checkNumbers('٣٠٠ 원', new Set([300])).ok, false);
+});
+
+test('a minus, a triangle or 마이너스 makes a number negative; a hyphen between words or numbers does not', () => {
+  for (const text of ['-5,000,000원', '−5,000,000원', '△5,000,000원', '▲ 5,000,000원', '마이너스 500만원', '(-5,000,000원)']) {
+    const [n] = findNumbers(text);
+    assert.equal(n?.negative, true, text);
+    assert.equal(n.text, text.replace(/^\(|\)$/g, ''), text);
+  }
+  for (const text of ['3-5개월', 'F-1 5건', '2024-07-10']) assert.ok(findNumbers(text).every((n) => !n.negative), text);
+});
+
+test('known gaps: circled numbers are not read', () => {
+  assert.deepEqual(findNumbers('①'), []);
 });
 
 test('checkNumbers accepts faithful renderings of 1,200,000 and rejects invented ones', () => {
@@ -161,6 +211,20 @@ test('checkNumbers matches a percentage against the ratio or the figure', () => 
   assert.equal(checkNumbers('12.5%', new Set([0.125])).ok, true);
   assert.equal(checkNumbers('한도의 80%', new Set([0.85])).ok, false);
   assert.equal(checkNumbers('80', new Set([0.8])).ok, false, 'only a percentage stands for a ratio');
+});
+
+test('checkNumbers keeps signs: a negative writing needs a negative number, and a negative number a negative writing', () => {
+  assert.equal(checkNumbers('-5,000,000원', new Set([5_000_000])).ok, false);
+  assert.equal(checkNumbers('△500만원', new Set([5_000_000])).ok, false);
+  assert.equal(checkNumbers('-5,000,000원', new Set([-5_000_000])).ok, true);
+  assert.equal(checkNumbers('5,000,000원', new Set([-5_000_000])).ok, false);
+});
+
+test('checkNumbers may allow different numbers at different places of the text', () => {
+  const text = '가지급금 5,000만원, 기업업무추진비 1,420만원';
+  const allowedAt = (index: number) => new Set(index < text.indexOf('기업') ? [50_000_000] : [14_200_000]);
+  assert.equal(checkNumbers(text, allowedAt).ok, true);
+  assert.deepEqual(checkNumbers('가지급금 1,420만원, 기업업무추진비 5,000만원', allowedAt).unknown.map((n) => n.text), ['1,420만원', '5,000만원']);
 });
 
 test('checkNumbers allows zero only when the data holds zero', () => {
@@ -198,10 +262,10 @@ const doc = {
   ],
 };
 
-test('numbersOf collects numeric values and the numbers written in strings, nested', () => {
+test('numbersOf collects numeric values and the numbers written in strings, nested, with their signs', () => {
   const found = [...numbersOf(doc)].sort((a, b) => a - b);
-  assert.deepEqual(found, [0.8, 5, 6, 7, 14, 25, 42, 412, 813, 2024, 3_500_000, 12_000_000, 14_200_000, 31_500_000, 52_000_000]);
-  assert.deepEqual(numbersOf([-3, { nested: ['1.5억'] }]), new Set([3, 150_000_000]));
+  assert.deepEqual(found, [-3_500_000, 0.8, 5, 6, 7, 14, 25, 42, 412, 813, 2024, 3_500_000, 12_000_000, 14_200_000, 31_500_000, 52_000_000]);
+  assert.deepEqual(numbersOf([-3, { nested: ['1.5억', '△200만원'] }]), new Set([-3, 150_000_000, -2_000_000]));
   assert.deepEqual(numbersOf({ flag: true, none: null, nan: Number.NaN }), new Set());
 });
 

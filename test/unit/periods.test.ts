@@ -33,3 +33,8 @@ test('context months: the fiscal year so far and the three months before, oldest
   assert.deepEqual(contextMonths('2024-06', 1), ['2024-01', '2024-02', '2024-03', '2024-04', '2024-05']);
   assert.deepEqual(contextMonths('2024-05', 4), ['2024-02', '2024-03', '2024-04']);
 });
+
+test('context months reach back to the opening balances of an earlier fiscal year, which carry forward', () => {
+  assert.deepEqual(contextMonths('2024-05', 4, '2023-04'), monthRange('2023-04', 13));
+  assert.deepEqual(contextMonths('2024-05', 4, '2024-04'), contextMonths('2024-05', 4));
+});

@@ -9,7 +9,7 @@ import type { Company } from '../../lib/domain/company';
 import type { LedgerLine } from '../../lib/domain/ledger';
 import { isValidBizRegNo } from '../../lib/erp/biz-reg-no';
 import { loadChart } from '../../lib/erp/chart';
-import { ledgerPath, listCompanyIds, loadCompany } from '../../lib/erp/company';
+import { findLedger, ledgerPeriods, listCompanyIds, loadCompany } from '../../lib/erp/company';
 import { detectEncoding, readDecodedText } from '../../lib/erp/decode';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { addMonths, monthRange } from '../../lib/domain/periods';
@@ -37,7 +37,7 @@ before(async () => {
     const ledgers = new Map<string, LedgerLine[]>();
     for (const period of MONTHS) {
       const lines: LedgerLine[] = [];
-      for await (const line of parseLedger(ledgerPath(tmp, id, period), { period })) lines.push(line);
+      for await (const line of parseLedger((await findLedger(tmp, id, period))!.path, { period })) lines.push(line);
       ledgers.set(period, lines);
     }
     data.set(id, { company: await loadCompany(tmp, id), ledgers });
@@ -69,13 +69,20 @@ describe('generated companies', () => {
     assert.equal(new Set(bizRegNos).size, bizRegNos.length);
   });
 
-  test('ledgers come in UTF-8, UTF-8 with BOM and CP949, some with subtotal rows and thousands separators', async () => {
+  test('ledgers come as CSV in UTF-8, UTF-8 with BOM and CP949, some with subtotal rows and thousands separators, or as .xlsx', async () => {
     const encodings = new Set<string>();
+    const excel = new Set<string>();
+    let csvMonths = 0;
     let withSubtotals = 0;
     let withSeparators = 0;
     for (const id of data.keys()) {
       for (const period of MONTHS) {
-        const path = ledgerPath(tmp, id, period);
+        const { path, format } = (await findLedger(tmp, id, period))!;
+        if (format !== 'csv') {
+          excel.add(`${id} .${format}`);
+          continue;
+        }
+        csvMonths++;
         encodings.add(await detectEncoding(path));
         const text = await readDecodedText(path);
         if (/^월계,.*\r?\n누계,/m.test(text)) withSubtotals++;
@@ -83,8 +90,9 @@ describe('generated companies', () => {
       }
     }
     assert.deepEqual([...encodings].sort(), ['cp949', 'utf-8', 'utf-8-bom']);
-    assert.ok(withSubtotals >= 3 && withSubtotals < data.size * MONTHS.length);
-    assert.equal(withSeparators, data.size * MONTHS.length);
+    assert.deepEqual([...excel], ['d-geonseol .xlsx']);
+    assert.ok(withSubtotals >= 3 && withSubtotals < csvMonths);
+    assert.equal(withSeparators, csvMonths);
   });
 
   test('every line is in its month, has one amount, a known account, and text fields as exported', async () => {
@@ -173,6 +181,25 @@ describe('planted risks', () => {
     assert.equal(sum(voucher, (l) => l.debit), sum(voucher, (l) => l.credit));
   });
 
+  test('f-mulryu: a fiscal year from April, ledgers over two of them, balances dated at the first; 누계 restarts in April', async () => {
+    const { company } = data.get('f-mulryu')!;
+    assert.deepEqual([company.fiscalYearStartMonth, company.openingBalancesAsOf, company.openingBalances], [4, '2025-04-01', { '134': 12_000_000 }]);
+    assert.deepEqual(await ledgerPeriods(tmp, 'f-mulryu'), monthRange('2025-04', 19));
+    const text = async (period: string) => readDecodedText((await findLedger(tmp, 'f-mulryu', period))!.path);
+    const loan = async (period: string) => {
+      const lines: LedgerLine[] = [];
+      for await (const line of parseLedger((await findLedger(tmp, 'f-mulryu', period))!.path, { period })) lines.push(line);
+      return sum(lines.filter((l) => l.account === '134'), (l) => l.debit - l.credit);
+    };
+    // Lent through the first fiscal year, repaid in the second: its opening balance is the first year's closing one.
+    assert.deepEqual(await Promise.all(['2025-04', '2026-03', '2026-04', '2026-10'].map(loan)), [2_500_000, 2_500_000, -1_000_000, -1_000_000]);
+    const subtotals = async (period: string) => /^월계(,.*)\r?\n누계(,.*)$/m.exec(await text(period))!.slice(1);
+    const [aprilMonth, aprilYear] = await subtotals('2026-04');
+    const [marchMonth, marchYear] = await subtotals('2026-03');
+    assert.equal(aprilYear, aprilMonth);
+    assert.notEqual(marchYear, marchMonth);
+  });
+
   test("가나상사: an account only its own CP949 chart knows", async () => {
     assert.ok(linesOf('가나상사').some((l) => l.account === '850'));
     assert.equal(await detectEncoding(join(tmp, 'companies', '가나상사', 'accounts.csv')), 'cp949');
@@ -205,7 +232,7 @@ describe('determinism and the CLI', () => {
       { cwd: ROOT },
     );
     assert.equal(stdout.trim().split('\n').length, 1);
-    assert.match(stdout, /6 companies × 3 months \(2026-08, 2026-09, 2026-10\)/);
+    assert.match(stdout, /7 companies × 3 months \(2026-08, 2026-09, 2026-10\)/);
     for (const file of generateSampleData(MONTHS)) {
       assert.deepEqual(readFileSync(join(out, file.path)), file.content, file.path);
     }

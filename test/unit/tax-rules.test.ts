@@ -137,14 +137,14 @@ describe('tax rules on the fixture ledgers', () => {
         parameters
           .replace('tax:threshold 50000000', 'tax:threshold 20000000') // DEPOSIT-INSIDER MEDIUM bound
           .replace('tax:highLevel 100000000', 'tax:highLevel 50000000'), // LOAN-INSIDER HIGH bound
-      '2024-02-12',
+      '2024-02-13', // c00's 2024-01 withholding deadline, after the 설 substitute holiday of the 12th
     );
     const deposit = (await evaluate('c05-새봄', '2024-03', changed)).find((f) => f.ruleId === 'DEPOSIT-INSIDER');
     assert.deepEqual([deposit?.severity, deposit?.amount, deposit?.threshold], ['MEDIUM', 30_000_000, 20_000_000]);
     const loan = (await evaluate('c03-다솜', '2024-03', changed)).find((f) => f.ruleId === 'LOAN-INSIDER');
     assert.equal(loan?.severity, 'HIGH');
     const deadlines = (await evaluate('c00-한빛', '2024-01', changed)).map((f) => f.dueDate);
-    assert.deepEqual(deadlines, ['2024-02-13']);
+    assert.deepEqual(deadlines, ['2024-02-14']);
   });
 
   test('a month missing from the graph is an error, not an empty report', async () => {

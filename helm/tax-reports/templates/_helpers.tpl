@@ -91,17 +91,19 @@ app.kubernetes.io/part-of: tax-reports
 
 {{/*
 The secret environment of a role (dict root, role), at column 0: each key of secrets.roleKeys.<role> as a
-secretKeyRef into secrets.existingSecret (optional unless in secrets.requiredKeys), then, for the roles in
-encryption.roles, ENCRYPTION_KEYS from encryption.existingSecret plus ENCRYPTION_KEY_ID. Never a literal secret.
+secretKeyRef into secrets.existingSecret (optional unless in secrets.requiredKeys; DATABASE_URL from the role's own
+login key, secrets.databaseUrlKeys), then, for the roles in encryption.roles, ENCRYPTION_KEYS from
+encryption.existingSecret plus ENCRYPTION_KEY_ID. Never a literal secret.
 */}}
 {{- define "tax-reports.secretEnv" -}}
 {{- $v := .root.Values -}}
+{{- $loginKey := index (default dict $v.secrets.databaseUrlKeys) (ternary "orchestration" .role (eq .role "all")) | default "DATABASE_URL" -}}
 {{- range $key := include "tax-reports.secretKeys" . | fromJsonArray }}
 - name: {{ $key }}
   valueFrom:
     secretKeyRef:
       name: {{ $v.secrets.existingSecret }}
-      key: {{ $key }}
+      key: {{ ternary $loginKey $key (eq $key "DATABASE_URL") }}
       optional: {{ not (has $key $v.secrets.requiredKeys) }}
 {{- end }}
 {{- if include "tax-reports.encrypts" . }}
@@ -118,6 +120,28 @@ encryption.roles, ENCRYPTION_KEYS from encryption.existingSecret plus ENCRYPTION
   value: {{ . | quote }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* The enabled roles that write (or, for backup, read) the audit log, as JSON: one store for all of them. */}}
+{{- define "tax-reports.auditWriters" -}}
+{{- $v := .Values -}}
+{{- $writers := list -}}
+{{- range $r := list "orchestration" "render" -}}
+{{- if (index $v.roles $r).enabled }}{{ $writers = append $writers $r }}{{ end -}}
+{{- end -}}
+{{- if $v.console.enabled }}{{ $writers = append $writers "console" }}{{ end -}}
+{{- if $v.auditJob.enabled }}{{ $writers = append $writers "audit" }}{{ end -}}
+{{- if $v.backupJob.enabled }}{{ $writers = append $writers "backup" }}{{ end -}}
+{{- toJson $writers -}}
+{{- end -}}
+
+{{/* The audit writers that get DATABASE_URL, as JSON (validate: all of them or none; db:setup runs when any). */}}
+{{- define "tax-reports.databaseRoles" -}}
+{{- $withDb := list -}}
+{{- range $r := include "tax-reports.auditWriters" . | fromJsonArray -}}
+{{- if has "DATABASE_URL" (index $.Values.secrets.roleKeys $r | default list) }}{{ $withDb = append $withDb $r }}{{ end -}}
+{{- end -}}
+{{- toJson $withDb -}}
 {{- end -}}
 
 {{/* The console's ServiceAccount: its own when console.serviceAccount.create or .name, else the workers'. */}}
@@ -151,17 +175,8 @@ also hold with --skip-schema-validation).
 {{- end -}}
 {{- end -}}
 {{- /* One audit store for every writer and for the backup that reads it: DATABASE_URL for all of them or for none. */ -}}
-{{- $writers := list -}}
-{{- range $r := list "orchestration" "render" -}}
-{{- if (index $v.roles $r).enabled }}{{ $writers = append $writers $r }}{{ end -}}
-{{- end -}}
-{{- if $v.console.enabled }}{{ $writers = append $writers "console" }}{{ end -}}
-{{- if $v.auditJob.enabled }}{{ $writers = append $writers "audit" }}{{ end -}}
-{{- if $v.backupJob.enabled }}{{ $writers = append $writers "backup" }}{{ end -}}
-{{- $withDb := list -}}
-{{- range $r := $writers -}}
-{{- if has "DATABASE_URL" (index $v.secrets.roleKeys $r | default list) }}{{ $withDb = append $withDb $r }}{{ end -}}
-{{- end -}}
+{{- $writers := include "tax-reports.auditWriters" . | fromJsonArray -}}
+{{- $withDb := include "tax-reports.databaseRoles" . | fromJsonArray -}}
 {{- if and $withDb (ne (len $withDb) (len $writers)) -}}
 {{- fail (printf "secrets.roleKeys: DATABASE_URL (the audit log) must go to every audit writer (%s) or to none; only %s have it" (join ", " $writers) (join ", " $withDb)) -}}
 {{- end -}}

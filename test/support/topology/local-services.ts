@@ -67,7 +67,8 @@ export async function startLocalServices({ rdf4jHeap = '1g', rdf4jStore = 'memor
         GRAPHDB_PASSWORD: graphdbUser.password,
         SMTP_URL: smtp.url,
         OPENAI_API_KEY: registerTestSecret(`sk-topology-${randomBytes(12).toString('hex')}`),
-        DATABASE_URL: await postgres.createDatabase('tax_reports'),
+        ...(await databaseLogins(postgres)),
+        AUDIT_CHECKPOINT_KEY: registerTestSecret(randomBytes(32).toString('base64url')),
         CONSOLE_SESSION_SECRET: registerTestSecret(randomBytes(32).toString('base64url')),
         S3_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
         S3_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
@@ -89,6 +90,24 @@ export async function startLocalServices({ rdf4jHeap = '1g', rdf4jStore = 'memor
     await stop();
     throw err;
   }
+}
+
+/**
+ * The database as the DBA prepares it for the chart (helm/tax-reports/README.md, "Database roles"): an owner login
+ * owning the database, and a login per role under the chart's default names; the setup Job's db:setup grants them.
+ */
+async function databaseLogins(postgres: PostgresServer): Promise<Record<string, string>> {
+  const database = 'tax_reports';
+  const login = (role: string) => postgres.createLogin(`tax_reports_${role}`, database);
+  const owner = await login('owner');
+  await postgres.createDatabase(database, 'tax_reports_owner');
+  return {
+    DATABASE_OWNER_URL: owner,
+    DATABASE_URL_CONSOLE: await login('console'),
+    DATABASE_URL_WORKER: await login('worker'),
+    DATABASE_URL_AUDIT: await login('audit'),
+    DATABASE_URL_BACKUP: await login('backup'),
+  };
 }
 
 /** Every model of the chains answers with a narrative built from its prompt, after `delayMs` (a model's latency). */
