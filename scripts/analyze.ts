@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import type { FindingsDocument } from '../lib/domain/findings';
-import { ledgerPeriods, loadCompany, scanCompanyDirs } from '../lib/erp/company';
+import { ledgerPeriods, loadCompany, scanCompanyDirs, skippedDirLine } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   const { ids, skipped } = values.company
     ? { ids: values.company.map(assertCompanyId), skipped: [] }
     : await scanCompanyDirs(config.ERP_DATA_DIR);
-  for (const { name, reason } of skipped) console.error(`companies/${JSON.stringify(name)} skipped: ${reason}`);
+  for (const dir of skipped) console.error(skippedDirLine(dir));
   let dataFailures = skipped.length;
   for (const companyId of ids) {
     const company = await loadCompany(config.ERP_DATA_DIR, companyId);

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { loadConfig, type AppConfig } from '../lib/config';
+import { scanCompanyDirs, skippedDirLine } from '../lib/erp/company';
 import {
   countByKey,
   ledgerFiles,
@@ -71,8 +72,14 @@ async function requireKeys(config: AppConfig): Promise<KeyWrapper> {
 }
 
 /** Reports: the objects as stored, in the bucket with S3_BUCKET (sealed on top of the bucket's own encryption). */
-function files(config: AppConfig, tree: Tree): Promise<AtRestItem[]> {
-  if (tree === 'erp') return ledgerFiles(config.ERP_DATA_DIR);
+async function files(config: AppConfig, tree: Tree): Promise<AtRestItem[]> {
+  if (tree === 'erp') {
+    // A folder that is no company is not looked into: its ledgers stay as they are, so say so and exit 2.
+    const { skipped } = await scanCompanyDirs(config.ERP_DATA_DIR);
+    for (const dir of skipped) console.error(`${skippedDirLine(dir)} (its ledgers were not looked at)`);
+    if (skipped.length > 0) process.exitCode = 2;
+    return ledgerFiles(config.ERP_DATA_DIR);
+  }
   return config.S3_BUCKET ? reportObjects(createObjectStore(config)) : reportFiles(config.REPORT_STORE_DIR);
 }
 

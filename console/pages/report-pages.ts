@@ -2,6 +2,7 @@
 import type { FindingsDocument } from '../../lib/domain/findings';
 import { html, type SafeHtml } from '../../lib/report/escape-html';
 import { can } from '../../lib/security/roles';
+import type { SkippedCompanyDir } from '../../lib/erp/company';
 import type { CompanySummary } from '../services/companies';
 import type { RunSummary } from '../services/runs';
 import { csrfField, formatDateTime, layout, type PageContext } from './layout';
@@ -25,11 +26,14 @@ function reportLinks(companyId: string, period: string): SafeHtml {
   return html`<a href="${base}">보기</a> · <a class="download" href="${base}/report.pdf">PDF</a>`;
 }
 
-export function overviewPage(ctx: PageContext, companies: CompanySummary[], runs: RunSummary[]): string {
+export function overviewPage(ctx: PageContext, companies: CompanySummary[], runs: RunSummary[], skippedFolders: readonly SkippedCompanyDir[] = []): string {
   return layout(
     ctx,
     '기업·리포트',
-    html`<h2>기업</h2>
+    html`${skippedFolders.length > 0 &&
+    html`<div class="notice" role="alert"><p>회사로 읽지 못해 실행하지 않는 폴더가 있습니다 (리포트 없음):</p>
+<ul>${skippedFolders.map((f) => html`<li><code>companies/${JSON.stringify(f.name)}</code>: ${f.reason}</li>`)}</ul></div>`}
+<h2>기업</h2>
 <table><thead><tr><th>ID</th><th>상호</th></tr></thead>
 <tbody>${companies.map(
       (c) => html`<tr><td><a href="/companies/${encodeURIComponent(c.id)}">${c.id}</a></td><td>${c.name ?? '(company.json 오류)'}</td></tr>`,

@@ -31,16 +31,16 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
 
   route(app, 'GET', '/', { permission: 'reports:read', kind: 'page' }, async (request, reply) => {
     const principal = request.principal!;
-    const [companies, runs] = await Promise.all([
+    const [{ companies, skippedFolders }, runs] = await Promise.all([
       visibleCompanies(config.ERP_DATA_DIR, principal),
       listRuns(temporal, { scope: principal.companies, limit: 50 }),
     ]);
-    return sendPage(reply, overviewPage(pageContext(deps, request), companies, runs));
+    return sendPage(reply, overviewPage(pageContext(deps, request), companies, runs, skippedFolders));
   });
 
-  route(app, 'GET', '/api/companies', { permission: 'reports:read', kind: 'api' }, async (request) => ({
-    companies: await visibleCompanies(config.ERP_DATA_DIR, request.principal!),
-  }));
+  route(app, 'GET', '/api/companies', { permission: 'reports:read', kind: 'api' }, async (request) =>
+    visibleCompanies(config.ERP_DATA_DIR, request.principal!),
+  );
 
   route(app, 'GET', '/companies/:companyId', { permission: 'reports:read', kind: 'page' }, async (request, reply) => {
     const companyId = await requireCompany(deps, request, (request.params as { companyId: string }).companyId);

@@ -113,6 +113,11 @@ export interface SkippedCompanyDir {
   reason: string;
 }
 
+/** One line for an operator's terminal: the name quoted (it may hold anything, newlines included), and why. */
+export function skippedDirLine({ name, reason }: SkippedCompanyDir): string {
+  return `companies/${JSON.stringify(name)} skipped: ${reason}`;
+}
+
 /**
  * The company folders (well-named, holding a company.json), sorted by id, and every other folder or link under
  * `companies/` with the reason it is none. Plain files there are not company folders and are left alone.

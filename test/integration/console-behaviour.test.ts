@@ -1,6 +1,8 @@
 // What the console does beyond the role matrix: company scope, sessions and CSRF, sign-in limits, hostile input,
 // headers, and the audit trail its actions leave.
 import assert from 'node:assert/strict';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { CostReport } from '../../lib/llm/cost-report';
 import { usageRecord } from '../../lib/llm/usage-ledger';
@@ -67,6 +69,22 @@ describe('console', () => {
     assert.equal(other.status, 403);
     const otherRuns = await fetch(`${s.url}/api/runs?companyId=${encodeURIComponent(OTHER_COMPANY)}`, { headers });
     assert.equal(otherRuns.status, 403);
+  });
+
+  test('a folder that is no company is shown to those who see every company, by its quoted name and reason', async () => {
+    const stray = path.join(s.config.ERP_DATA_DIR, 'companies', '가람 (old)');
+    await mkdir(stray, { recursive: true });
+    try {
+      const admin = (await (await fetch(`${s.url}/api/companies`, { headers: bearer(s.tokens.admin) })).json()) as { skippedFolders: { name: string; reason: string }[] };
+      assert.deepEqual(admin.skippedFolders.map((f) => f.name), ['가람 (old)']);
+      assert.match(admin.skippedFolders[0]!.reason, /invalid company id/);
+      const page = await (await fetch(`${s.url}/`, { headers: { cookie: await signIn(s.tokens.viewer) } })).text();
+      assert.match(page, /<code>companies\/&quot;가람 \(old\)&quot;<\/code>: invalid company id/);
+      const scoped = (await (await fetch(`${s.url}/api/companies`, { headers: bearer(s.tokens.scopedViewer) })).json()) as { skippedFolders: unknown[] };
+      assert.deepEqual(scoped.skippedFolders, [], 'a folder name may be any client: not shown to a scoped principal');
+    } finally {
+      await rm(stray, { recursive: true, force: true });
+    }
   });
 
   test('OIDC bearer JWTs from the identity provider: role and company scope from the claims', async () => {

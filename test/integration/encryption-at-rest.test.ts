@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -157,4 +157,20 @@ test('a plaintext upload with encryption on is sealed in place before anything r
   assert.ok(onDisk.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC), 'sealed on disk after the run');
   assert.equal(onDisk.includes(upload.subarray(0, 64)), false, 'no plaintext left');
   assert.deepEqual(await open(onDisk, (await loadKeyWrapper(h.config))!, 'companies/c01-가람/ledger/2024-02.csv'), upload);
+});
+
+test('a folder that is no company is named by the encryption CLI (its ledgers stay unsealed), with exit code 2', async () => {
+  const stray = path.join(h.config.ERP_DATA_DIR, 'companies', 'bad%2fname');
+  await mkdir(path.join(stray, 'ledger'), { recursive: true });
+  await writeFile(path.join(stray, 'ledger', '2024-01.csv'), 'plaintext');
+  try {
+    await assert.rejects(encryption('status', {}), (err: { code?: number; stderr?: string; stdout?: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stderr ?? '', /^companies\/"bad%2fname" skipped: .*\(its ledgers were not looked at\)$/m);
+      assert.match(err.stdout ?? '', /^erp\s+plaintext=0/m, 'the companies are still counted');
+      return true;
+    });
+  } finally {
+    await rm(stray, { recursive: true, force: true });
+  }
 });

@@ -31,3 +31,11 @@ test('every third-party action in .github/workflows is pinned to a full commit S
   const unpinned = uses.filter((u) => !u.ref.startsWith('./') && !pinned(u)).map((u) => `${u.at} ${u.ref} ${u.comment}`.trim());
   assert.deepEqual(unpinned, [], 'pin each to a release commit (owner/repo@<40-hex sha> # vX.Y.Z) or an image digest (docker://…@sha256:…)');
 });
+
+test('Dependabot keeps the pins current: it watches github-actions (and npm) in .github/dependabot.yml', () => {
+  const config = readFileSync(path.join(WORKFLOWS, '..', 'dependabot.yml'), 'utf8');
+  assert.match(config, /^version: 2$/m);
+  for (const ecosystem of ['github-actions', 'npm']) {
+    assert.match(config, new RegExp(`package-ecosystem: ${ecosystem}\\n\\s+directory: /\\n\\s+schedule:`), ecosystem);
+  }
+});

@@ -125,6 +125,16 @@ describe('balances across fiscal years', () => {
   });
 });
 
+describe('인정이자', () => {
+  test('a month whose 가지급금 balance is below zero (a repayment beyond the stated balance) accrues no interest, never a negative one', async () => {
+    const company = { ...APRIL, id: 'overpaid-co', openingBalances: {} };
+    const doc = (await analyze('overpaid', company, { '2024-04': month('2024-04', -2_000_000) }, ['2024-04'])).get('2024-04')!;
+    assert.equal(doc.figures?.provisionalPayment?.balance, -2_000_000);
+    assert.equal(doc.figures?.provisionalPayment?.accruedInterest, 0);
+    assert.equal(loan(doc), undefined, 'no 가지급금, no finding');
+  });
+});
+
 describe('fiscal_year in the logs', () => {
   test('a company whose year starts in April logs the year it started in', async () => {
     const dataDir = join(tmp, 'logs');
