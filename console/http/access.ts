@@ -42,12 +42,12 @@ export class AccessDeniedError extends Error {
 export async function authenticate(deps: ConsoleDeps, request: FastifyRequest): Promise<Principal | undefined> {
   const header = request.headers.authorization;
   if (header === undefined) {
-    const cookie = request.cookies[sessionCookie(deps)];
-    const session = deps.sessions.read(cookie);
-    if (!session || (await deps.revokedSessions.isRevoked(deps.sessions.idOf(cookie)!.id))) return undefined;
+    const session = deps.sessions.open(request.cookies[sessionCookie(deps)]);
+    if (!session || (await deps.revokedSessions.isRevoked(session.id))) return undefined;
     // The cookie outlives nothing it was issued for: a revoked API token ends its sessions at once.
-    if (session.tokenId !== undefined && !(await deps.tokens.isActive(session.tokenId))) return undefined;
-    return session;
+    const { principal } = session;
+    if (principal.tokenId !== undefined && !(await deps.tokens.isActive(principal.tokenId))) return undefined;
+    return principal;
   }
   const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header)?.[1];
   const principal = await signIn(deps, request, token, 'bearer');

@@ -47,7 +47,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
 
   // Ends the session for good, not just in this browser: a copied cookie is refused from now on.
   route(app, 'POST', '/logout', { permission: 'signed-in', kind: 'page' }, async (request, reply) => {
-    const session = deps.sessions.idOf(request.cookies[sessionCookie(deps)]);
+    const session = deps.sessions.open(request.cookies[sessionCookie(deps)]);
     if (session) await deps.revokedSessions.revoke(session.id, session.expiresAt);
     reply.clearCookie(sessionCookie(deps), { path: '/', secure: deps.config.CONSOLE_SECURE_COOKIES });
     await deps.audit.append({ action: 'logout', ...requestParty(request), outcome: 'success' });

@@ -11,8 +11,8 @@ export interface SessionCodec {
   issue(principal: Principal): string;
   /** The signed-in principal (via 'session'); undefined for a missing, tampered or expired cookie. */
   read(cookieValue: string | undefined): Principal | undefined;
-  /** The session's id and end (ms since the epoch), for a sign-out that revokes it; undefined for an invalid cookie. */
-  idOf(cookieValue: string | undefined): { id: string; expiresAt: number } | undefined;
+  /** `read`'s principal with the session's id and end (ms since the epoch), which revocation needs; one check of the cookie. */
+  open(cookieValue: string | undefined): { principal: Principal; id: string; expiresAt: number } | undefined;
   /** The CSRF token for the page forms of this session; AuthError 401 without a valid session. */
   csrfToken(cookieValue: string): string;
   checkCsrf(cookieValue: string | undefined, token: string | undefined): boolean;
@@ -54,6 +54,19 @@ export function createSessionCodec(opts: { secret: string | Buffer; ttlMs: numbe
     return wellFormed(claims) && now() < claims.exp ? claims : undefined;
   };
 
+  const open: SessionCodec['open'] = (cookieValue) => {
+    const claims = claimsOf(cookieValue);
+    if (!claims) return undefined;
+    const principal: Principal = {
+      subject: claims.sub,
+      role: claims.role,
+      via: 'session',
+      ...(claims.companies ? { companies: claims.companies } : {}),
+      ...(claims.tokenId ? { tokenId: claims.tokenId } : {}),
+    };
+    return { principal, id: claims.sid, expiresAt: claims.exp };
+  };
+
   return {
     issue(principal) {
       const iat = now();
@@ -71,21 +84,8 @@ export function createSessionCodec(opts: { secret: string | Buffer; ttlMs: numbe
       const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
       return `${payload}.${mac(payload)}`;
     },
-    read(cookieValue) {
-      const claims = claimsOf(cookieValue);
-      if (!claims) return undefined;
-      return {
-        subject: claims.sub,
-        role: claims.role,
-        via: 'session',
-        ...(claims.companies ? { companies: claims.companies } : {}),
-        ...(claims.tokenId ? { tokenId: claims.tokenId } : {}),
-      };
-    },
-    idOf(cookieValue) {
-      const claims = claimsOf(cookieValue);
-      return claims && { id: claims.sid, expiresAt: claims.exp };
-    },
+    read: (cookieValue) => open(cookieValue)?.principal,
+    open,
     csrfToken(cookieValue) {
       const claims = claimsOf(cookieValue);
       if (!claims) throw new AuthError(401, 'no valid session');
