@@ -14,14 +14,15 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { failDataErrorsFast } from '../../activities/failures';
 import { loadConfig } from '../../lib/config';
 import type { FindingsDocument } from '../../lib/domain/findings';
-import { LedgerFormatError, type LedgerLine } from '../../lib/domain/ledger';
+import type { LedgerLine } from '../../lib/domain/ledger';
 import { findLedger, ledgerAad, ledgerPath, ledgerPeriods, loadCompany } from '../../lib/erp/company';
 import { readDecodedText } from '../../lib/erp/decode';
-import { parseLedger } from '../../lib/erp/parse-ledger';
+import type { ParseLedgerOptions } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
 import { seal } from '../../lib/security/envelope';
 import { localKeyWrapper } from '../../lib/security/keyring';
+import { parseFailure, parseLines } from '../support/parsed-ledger';
 
 type Cell = XLSX.CellObject | string | number | null;
 
@@ -82,22 +83,8 @@ async function tempFile(content: Buffer | string, ext: 'csv' | 'xlsx' | 'xls'): 
   return path;
 }
 
-async function parseAll(path: string, unsealing?: Parameters<typeof parseLedger>[1]['unsealing']): Promise<LedgerLine[]> {
-  const lines: LedgerLine[] = [];
-  for await (const line of parseLedger(path, { period: PERIOD, unsealing })) lines.push(line);
-  return lines;
-}
-
-async function parseError(path: string): Promise<LedgerFormatError> {
-  try {
-    await parseAll(path);
-  } catch (err) {
-    assert.ok(err instanceof LedgerFormatError, `expected LedgerFormatError, got ${String(err)}`);
-    assert.equal(err.file, path);
-    return err;
-  }
-  assert.fail(`${path} parsed without error`);
-}
+const parseAll = (path: string, unsealing?: ParseLedgerOptions['unsealing']) => parseLines(path, { period: PERIOD, unsealing });
+const parseError = (path: string) => parseFailure(path, { period: PERIOD });
 
 /** The lines without their source lines, which differ with the rows above the header. */
 const content = (lines: LedgerLine[]) => lines.map(({ sourceLine: _, ...line }) => line);

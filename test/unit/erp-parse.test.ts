@@ -7,9 +7,9 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { after, describe, test } from 'node:test';
 import iconv from 'iconv-lite';
-import { LedgerFormatError, type LedgerLine } from '../../lib/domain/ledger';
 import { detectEncoding, openDecodedStream, type SourceEncoding } from '../../lib/erp/decode';
 import { parseLedger } from '../../lib/erp/parse-ledger';
+import { parseFailure, parseLines } from '../support/parsed-ledger';
 
 const FIXTURES = resolve(__dirname, '../fixtures/ledgers/companies');
 const HEADER = '전표일자,전표번호,구분,계정코드,계정과목,차변,대변,거래처코드,거래처,적요,증빙구분';
@@ -28,21 +28,8 @@ function tempFile(content: string | Buffer): string {
   return path;
 }
 
-async function parseAll(path: string, period = '2024-01'): Promise<LedgerLine[]> {
-  const lines: LedgerLine[] = [];
-  for await (const line of parseLedger(path, { period })) lines.push(line);
-  return lines;
-}
-
-async function parseError(path: string): Promise<LedgerFormatError> {
-  try {
-    await parseAll(path);
-  } catch (err) {
-    assert.ok(err instanceof LedgerFormatError, `expected LedgerFormatError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail(`${path} parsed without error`);
-}
+const parseAll = (path: string, period = '2024-01') => parseLines(path, { period });
+const parseError = (path: string) => parseFailure(path, { period: '2024-01' });
 
 const FIXTURE_ENCODINGS: Record<string, SourceEncoding> = {
   'c00-한빛': 'utf-8',
