@@ -50,12 +50,17 @@ export function createFailedSignInDigest(opts: {
   const now = () => (opts.now ?? (() => new Date()))().getTime();
   const windows = new Map<string, Window>();
 
-  const summary = (source: string, w: Window): AuditEvent => ({
+  /** A failed-sign-in record from `source`; the overflow digest names no address. */
+  const eventOf = (source: string, limited: boolean, details: Record<string, unknown>): AuditEvent => ({
     action: 'login.failed',
     actor: 'anonymous',
-    outcome: w.limited > 0 ? 'denied' : 'failure',
+    outcome: limited ? 'denied' : 'failure',
     ...(source === OVERFLOW ? {} : { sourceIp: source }),
-    details: {
+    details: { ...details, ...(source === OVERFLOW && { sources: 'beyond the tracked limit' }) },
+  });
+
+  const summary = (source: string, w: Window): AuditEvent =>
+    eventOf(source, w.limited > 0, {
       aggregated: true,
       count: w.count,
       limited: w.limited,
@@ -63,9 +68,7 @@ export function createFailedSignInDigest(opts: {
       via: [...w.via],
       from: new Date(w.openedAt).toISOString(),
       to: new Date(w.lastAt).toISOString(),
-      ...(source === OVERFLOW && { sources: 'beyond the tracked limit' }),
-    },
-  });
+    });
 
   // One write at a time: a burst of new sources must queue here, not race for the audit log's lock.
   let queue: Promise<void> = Promise.resolve();
@@ -110,13 +113,7 @@ export function createFailedSignInDigest(opts: {
         return;
       }
       windows.set(source, { openedAt: at, lastAt: at, reasons: new Map(), count: 0, limited: 0, via: new Set([failure.via]) });
-      await write({
-        action: 'login.failed',
-        actor: 'anonymous',
-        outcome: failure.limited ? 'denied' : 'failure',
-        ...(source === OVERFLOW ? {} : { sourceIp: source }),
-        details: { via: failure.via, reason: failure.reason, ...(source === OVERFLOW && { sources: 'beyond the tracked limit' }) },
-      });
+      await write(eventOf(source, failure.limited, { via: failure.via, reason: failure.reason }));
     },
     flush: () => close([...windows.keys()]),
     async close() {
