@@ -4,8 +4,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
-import type { CompanyFailure } from '../lib/domain/batch';
-import { loadCompany, scanCompanyDirs, type SkippedCompanyDir } from '../lib/erp/company';
+import { loadCompany, scanCompanyDirs } from '../lib/erp/company';
 import {
   MailHeaderError,
   composeBatchSummaryMail,
