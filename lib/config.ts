@@ -68,6 +68,22 @@ const envSchema = z.object({
   BATCH_CONCURRENCY: positiveInt(16),
   /** How long a company's report waits for a ledger that has not arrived before it tells the admin. */
   LEDGER_WAIT: duration('72h'),
+  /**
+   * Which reports wait for a tax accountant's approval before they are sent: `none`, `all`, or company ids
+   * (comma-separated). A company.json may also ask for it (`reviewRequired: true`).
+   */
+  REVIEW_REQUIRED: z
+    .string()
+    .default('none')
+    .transform((s) => s.trim())
+    .pipe(z.union([z.enum(['none', 'all']), z.string().regex(/^[^,\s][^,]*(,[^,]+)*$/, 'none, all, or company ids separated by commas')]))
+    .transform((s) => (s === 'none' || s === 'all' ? s : s.split(',').map((id) => id.trim()))),
+  /** How long a report waits for approval before the admin is told and REVIEW_DEADLINE_POLICY applies. */
+  REVIEW_DEADLINE: duration('72h'),
+  /** At the deadline: `hold` keeps waiting for an approval (the admin was told); `send` sends the draft as it is. */
+  REVIEW_DEADLINE_POLICY: z.enum(['hold', 'send']).default('hold'),
+  /** A finding marked 오탐 is raised again only when its amount grows by more than this share (0.2 = 20%). */
+  FALSE_POSITIVE_MARGIN: z.coerce.number().min(0).max(10).default(0.2),
 
   ERP_DATA_DIR: dir('.data/erp'),
   REPORT_STORE_DIR: dir('.data/reports'),

@@ -22,6 +22,11 @@ export const AUDIT_ACTIONS = [
   'access.denied',
   'audit.pruned',
   'backup.restored',
+  'report.approved',
+  'report.changes_requested',
+  'report.review_escalated',
+  'report.sent_unapproved',
+  'finding.reviewed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -13,6 +13,10 @@ export interface Company {
   fiscalYearStartMonth: number;
   industry: string;
   reportRecipients: string[];
+  /** 담당 세무사: who signs this company's reports (the report cover, the month overview's filter); else DEFAULT_ADVISOR. */
+  accountant?: string;
+  /** The company's reports wait for the accountant's approval before they are sent, whatever REVIEW_REQUIRED says. */
+  reviewRequired?: boolean;
   relatedPartyRevenueShare?: number;
   vehicles: Vehicle[];
   /** Balance per account code at a fiscal-year start, in KRW. */

@@ -56,6 +56,8 @@ export interface NarrativeAuthor {
 export interface Narrative extends NarrativeAuthor {
   /** The summary. */
   text: string;
+  /** The summary as the reviewing accountant rewrote it before approving (the findings stay the rules'). */
+  editedBy?: { reviewer: string; editedAt: string; draftVersion: number };
   /** Version of the prompt templates the model-written parts come from (lib/llm/prompts.ts). */
   promptVersion?: string;
   /** 결론 per finding (in findings order) and next month's actions, from the insights task. */
@@ -89,6 +91,53 @@ export interface Grounding {
   related?: Array<{ finding: number; articles: string[]; memos: string[] }>;
 }
 
+/** open = not reviewed (or re-opened); 확인, 조치완료 and 오탐 are the accountant's decisions (lib/review/). */
+export const REVIEW_STATUSES = ['open', 'acknowledged', 'resolved', 'false-positive'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+/** A finding of the month before and what the accountants made of it: the report's 조치 현황. */
+export interface CarriedFinding {
+  findingKey: string;
+  ruleId: string;
+  category: FindingCategory;
+  severity: Severity;
+  message: string;
+  amount?: number;
+  status: ReviewStatus;
+  note?: string;
+  reviewer?: string;
+  reviewedAt?: string;
+  /** The rules found it again this month. */
+  recurring: boolean;
+}
+
+/** A finding the rules made again that an accountant had marked 오탐, and whose amount did not grow past the margin. */
+export interface SuppressedFinding {
+  finding: Finding;
+  findingKey: string;
+  /** The month whose finding was marked 오탐. */
+  dismissedIn: string;
+  reviewer: string;
+  reason?: string;
+  dismissedAmount?: number;
+}
+
+/** One month of a company's history, for the console's 12-month trend. */
+export interface TrendPoint {
+  period: string;
+  riskLevel: RiskLevel;
+  findings: number;
+}
+
+/** Who approved the version the customer gets (review before sending), or that it went out unapproved at the deadline. */
+export interface ReportApproval {
+  draftVersion: number;
+  /** Absent when the deadline policy sent the draft without an approval. */
+  reviewer?: string;
+  at: string;
+  note?: string;
+}
+
 export interface FindingsDocument {
   schemaVersion: 1;
   companyId: string;
@@ -118,6 +167,14 @@ export interface FindingsDocument {
   grounding?: Grounding;
   /** The report's tables and charts; absent in findings.json written before they existed. */
   figures?: ReportFigures;
+  /** Last month's findings with their review status (조치 현황); absent when there was no analysed month before. */
+  carryOver?: { previousPeriod: string; items: CarriedFinding[] };
+  /** Findings not raised again because an accountant marked them 오탐: shown to the firm, not in the customer's report. */
+  suppressed?: SuppressedFinding[];
+  /** The company's months up to this one (at most 12), from the findings graphs. */
+  trend?: TrendPoint[];
+  /** Set on the version that was reviewed before sending. */
+  approval?: ReportApproval;
 }
 
 /** An account's movement (Σdebit − Σcredit) in a month. */

@@ -26,6 +26,8 @@ const CompanySchema = z.object({
   fiscalYearStartMonth: z.int().min(1).max(12),
   industry: z.string(),
   reportRecipients: z.array(z.email()).min(1),
+  accountant: z.string().trim().min(1).optional(),
+  reviewRequired: z.boolean().optional(),
   relatedPartyRevenueShare: z.number().min(0).max(1).optional(),
   vehicles: z
     .array(z.object({ plate: z.string().trim().min(1), businessInsurance: z.boolean(), mileageLog: z.boolean() }))
