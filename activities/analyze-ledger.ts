@@ -1,5 +1,5 @@
 import { CALENDAR_RULE_ID } from '../lib/analysis/filing-deadlines';
-import { llmChains, llmConfigured } from '../lib/config';
+import { llmChains, llmConfigured, reviewRequired } from '../lib/config';
 import { OPENING_RULE_ID } from '../lib/domain/balances';
 import type { FindingsDocument } from '../lib/domain/findings';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
@@ -86,6 +86,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
         riskLevel: doc.riskLevel,
         findingCount: doc.findings.length,
         llmChains: llmChains(config),
+        ...(reviewRequired(config, company) && { review: { deadlineMs: config.REVIEW_DEADLINE, onDeadline: config.REVIEW_DEADLINE_POLICY } }),
       };
     },
 

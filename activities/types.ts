@@ -51,6 +51,15 @@ export interface AnalyzeResult {
   llmChains?: Record<LlmTask, string[]>;
   /** The single chain of runs recorded before the narrative had tasks. */
   narrativeModels?: string[];
+  /** Set when the report waits for an accountant's approval before it is sent (REVIEW_REQUIRED, company.json). */
+  review?: ReviewPolicy;
+}
+
+export interface ReviewPolicy {
+  /** How long the draft waits for a decision before the admin is told. */
+  deadlineMs: number;
+  /** What happens then: keep waiting (`hold`) or send the draft unapproved (`send`). */
+  onDeadline: 'hold' | 'send';
 }
 
 export interface GroundingInput extends CompanyMonth {

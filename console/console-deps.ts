@@ -9,6 +9,7 @@ import { createOidcVerifier } from '../lib/auth/oidc';
 import { createSessionCodec } from '../lib/auth/session';
 import { createSessionRevocations } from '../lib/auth/session-revocations';
 import type { AppConfig } from '../lib/config';
+import { graphStoreFromConfig } from '../lib/graph/create-graph-store';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
 import { ConsoleMetrics } from '../lib/observability/console-metrics';
@@ -32,6 +33,7 @@ export async function createConsoleDeps(
     metrics: new ConsoleMetrics(),
     temporal,
     objects: createObjectStore(config, keys),
+    ...(config.GRAPHDB_URL && { graph: graphStoreFromConfig(config, log) }),
     audit,
     tokens: createApiTokenStore(config, log),
     ...(config.OIDC_ISSUER &&
@@ -65,6 +67,7 @@ export async function createConsoleDeps(
       await deps.failedSignIns.close();
       await Promise.all([deps.audit.close(), deps.tokens.close(), deps.revokedSessions.close(), deps.usage.close()]);
       deps.objects.close?.();
+      await deps.graph?.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import type { LoginLimiter } from '../lib/auth/login-limiter';
 import type { SessionCodec } from '../lib/auth/session';
 import type { SessionRevocations } from '../lib/auth/session-revocations';
 import type { AppConfig } from '../lib/config';
+import type { GraphStore } from '../lib/graph/graph-store';
 import type { UsageLedger } from '../lib/llm/usage-ledger';
 import type { Logger } from '../lib/logging';
 import type { ConsoleMetrics } from '../lib/observability/console-metrics';
@@ -20,6 +21,11 @@ export interface ConsoleDeps {
   temporal: Client;
   /** The report store the workers write (decrypting when encryption is on). */
   objects: ObjectStore;
+  /**
+   * The knowledge graph the workers write, when it is a server (GRAPHDB_URL): finding reviews are read and written
+   * there. The embedded store lives inside the worker process, so without a server the console cannot review findings.
+   */
+  graph?: GraphStore;
   audit: AuditLog;
   tokens: ApiTokenStore;
   /** Present when OIDC_ISSUER is configured. */

@@ -337,6 +337,12 @@ function isAddressOrCidr(entry: string): boolean {
 }
 
 /** True when an OpenAI-compatible endpoint is configured; otherwise the offline narrative is used. */
+/** Whether a company's reports wait for an accountant's approval: firm-wide, by id, or by its company.json. */
+export function reviewRequired(config: Pick<AppConfig, 'REVIEW_REQUIRED'>, company: { id: string; reviewRequired?: boolean }): boolean {
+  const setting = config.REVIEW_REQUIRED;
+  return company.reviewRequired ?? (setting === 'all' || (Array.isArray(setting) && setting.includes(company.id)));
+}
+
 export function llmConfigured(config: AppConfig): boolean {
   return Boolean(config.OPENAI_API_KEY || config.OPENAI_BASE_URL);
 }

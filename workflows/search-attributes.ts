@@ -5,6 +5,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const CompanyIdKey = defineSearchAttributeKey('CompanyId', SearchAttributeType.KEYWORD);
 export const PeriodKey = defineSearchAttributeKey('Period', SearchAttributeType.KEYWORD);
 export const RiskLevelKey = defineSearchAttributeKey('RiskLevel', SearchAttributeType.KEYWORD);
+/** Where a running report is (waiting-for-ledger, analysing, awaiting-review, delivering): the month overview's status. */
+export const ReportStageKey = defineSearchAttributeKey('ReportStage', SearchAttributeType.KEYWORD);
 /** Set by the server on runs started by a schedule (also on backfills): the nominal fire time. */
 export const ScheduledStartTimeKey = defineSearchAttributeKey(
   'TemporalScheduledStartTime',
