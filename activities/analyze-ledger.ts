@@ -52,7 +52,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
       const period = assertPeriod(input.period);
       const company = await loadCompany(config.ERP_DATA_DIR, companyId);
       const doc = await analyzeCompanyMonth(
-        { graph, rules, shapesDir: config.SHAPES_DIR, dataDir: config.ERP_DATA_DIR },
+        { graph, rules, shapesDir: config.SHAPES_DIR, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN },
         company,
         period,
         input.warnings,

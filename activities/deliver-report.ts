@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { SendMailOptions } from 'nodemailer';
@@ -19,6 +20,19 @@ import { decideVersion, findingsDigest, readDeliveredVersion, recordDeliveredVer
 import { activityLogger, companyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { DeliverInput, DeliverResult, LedgerMissingInput } from './types';
+
+/** A reviewed report goes out only as the PDF its reviewer approved (or the deadline policy sent). */
+function assertApproved({ doc, pdf }: Letter): void {
+  const approved = doc.approval?.pdfSha256;
+  if (approved === undefined) return;
+  const digest = createHash('sha256').update(pdf).digest('hex');
+  if (digest !== approved) {
+    throw ApplicationFailure.nonRetryable(
+      `${doc.companyId} ${doc.period}: the PDF (sha256 ${digest}) is not the approved draft ${doc.approval!.draftVersion} (sha256 ${approved}); start the month again`,
+      'ApprovalMismatch',
+    );
+  }
+}
 
 type Compose = (doc: FindingsDocument, company: Company, opts: ReportMailOptions) => SendMailOptions;
 
@@ -94,6 +108,7 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
      */
     async deliverReport(input: DeliverInput): Promise<DeliverResult> {
       const letter = await readLetter(input);
+      assertApproved(letter);
       const digest = findingsDigest(letter.doc);
       const runId = Context.current().info.workflowExecution?.runId ?? input.deliveryId;
       const decision = decideVersion(await readDeliveredVersion(objects, letter.doc.companyId, letter.doc.period), digest, runId);

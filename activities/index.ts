@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { createEtlActivities } from './extract-ledger';
 import { createEarlierMonthsActivities } from './load-earlier-months';
 import { createRenderActivities } from './render-report';
+import { createReviewActivities } from './review-report';
 import { createSemanticSearchActivities } from './search-by-meaning';
 import { createValidationActivities } from './validate-ledger';
 import { createAdminNoticeActivities } from './notify-admin';
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
       ...createAnalysisActivities(deps),
       ...createDeliveryActivities(deps),
       ...createAdminNoticeActivities(deps),
+      ...createReviewActivities(deps),
       ...narrative,
     },
     /** Model calls (narrative parts, embeddings), on `<TASK_QUEUE>-llm`: rate and concurrency limited apart from the rest. */

@@ -8,6 +8,7 @@ import { loadCompany, scanCompanyDirs } from '../lib/erp/company';
 import {
   MailHeaderError,
   composeBatchSummaryMail,
+  composeReviewOverdueMail,
   composeRunFailureMail,
   reportDeliveryKey,
   type MailOptions,
@@ -16,11 +17,11 @@ import {
 import { MailDeliveryError, type SendResult } from '../lib/mail/mail-transport';
 import { activityLogger } from './activity-logger';
 import type { ActivityDeps } from './deps';
-import type { BatchSummaryInput, RunFailureNoticeInput } from './types';
+import type { BatchSummaryInput, ReviewOverdueInput, RunFailureNoticeInput } from './types';
 
-type AdminNoticeDeps = Pick<ActivityDeps, 'config' | 'mail' | 'log'>;
+type AdminNoticeDeps = Pick<ActivityDeps, 'config' | 'mail' | 'log' | 'audit'>;
 
-export function createAdminNoticeActivities({ config, mail, log }: AdminNoticeDeps) {
+export function createAdminNoticeActivities({ config, mail, log, audit }: AdminNoticeDeps) {
   const mailOptions = (deliveryId: string): MailOptions => {
     const to = config.ADMIN_EMAIL;
     return { firmName: config.FIRM_NAME, from: config.MAIL_FROM, to, deliveryKey: reportDeliveryKey(deliveryId, to) };
@@ -48,6 +49,29 @@ export function createAdminNoticeActivities({ config, mail, log }: AdminNoticeDe
   }
 
   return {
+    /** Tells the admin a draft is past its review deadline, and what the firm's policy does now; audited. */
+    async notifyReviewOverdue(input: ReviewOverdueInput): Promise<{ sent: boolean }> {
+      const companyId = assertCompanyId(input.companyId);
+      const period = assertPeriod(input.period);
+      const opts = mailOptions(input.deliveryId);
+      const reviewPath = `/review/${encodeURIComponent(companyId)}/${period}`;
+      const notice = { ...input, companyId, period, companyName: (await companyName(companyId)).name, reviewPath };
+      const sent = await send(composeReviewOverdueMail(notice, opts), opts.deliveryKey);
+      await audit.append({
+        action: 'report.review_escalated',
+        actor: 'system',
+        role: 'system',
+        target: `${companyId}/${period}`,
+        outcome: 'success',
+        details: { draftVersion: input.draftVersion, deadlineAt: input.deadlineAt, onDeadline: input.onDeadline, alreadySent: sent.alreadySent },
+      });
+      activityLogger(log, { companyId, period }).warn(
+        { event: 'review_overdue', draft_version: input.draftVersion, on_deadline: input.onDeadline },
+        'draft past its review deadline; admin told',
+      );
+      return { sent: !sent.alreadySent };
+    },
+
     /**
      * Tells the admin that a company-month failed (graph store, SMTP, Chromium, a timeout...), with the cause,
      * the run and how to run it again. Sent even when the company cannot be loaded or its ids are invalid:
@@ -107,7 +131,7 @@ export function createAdminNoticeActivities({ config, mail, log }: AdminNoticeDe
       const { skipped } = await scanCompanyDirs(config.ERP_DATA_DIR);
       // Names for the listed companies (at most a few lists' worth); an unreadable master leaves the id alone.
       const ids = [
-        ...new Set([...input.failed.map((f) => f.companyId), ...input.waitingForLedger, ...input.alreadyRunning]),
+        ...new Set([...input.failed.map((f) => f.companyId), ...input.waitingForLedger, ...(input.awaitingReview ?? []), ...input.alreadyRunning]),
       ].filter((id) => validOrNull(assertCompanyId, id) !== null);
       const names = await Promise.all(ids.map(async (id) => [id, (await companyName(id)).name] as const));
       const opts = mailOptions(input.deliveryId);
@@ -130,6 +154,7 @@ export function createAdminNoticeActivities({ config, mail, log }: AdminNoticeDe
           cancelled: counts.cancelled,
           already_running: counts.alreadyRunning,
           waiting_for_ledger: counts.waitingForLedger,
+          awaiting_review: counts.awaitingReview,
         },
         'batch summary sent to the admin',
       );

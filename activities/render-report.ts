@@ -21,9 +21,10 @@ export function createRenderActivities({ config, objects, renderer, log, audit }
     const doc = await readFindingsDoc(objects, input.findingsKey);
     const logger = activityLogger(log, documentMonth(doc));
     const started = performance.now();
-    const html = template(doc, { firmName: config.FIRM_NAME, advisor: config.DEFAULT_ADVISOR });
+    const html = template(doc, { firmName: config.FIRM_NAME, advisor: doc.accountant ?? config.DEFAULT_ADVISOR });
     const pdf = await (await renderer()).render(html);
     const pdfKey = reportKeys(companyId, period)[target];
+    const sha256 = createHash('sha256').update(pdf).digest('hex');
     await objects.put(pdfKey, pdf, 'application/pdf');
     // A retried render is a second record with its own attempt: the log tells what happened, not what was meant.
     await audit.append({
@@ -32,13 +33,13 @@ export function createRenderActivities({ config, objects, renderer, log, audit }
       role: 'system',
       target: `${companyId}/${period}`,
       outcome: 'success',
-      details: { key: pdfKey, bytes: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex'), attempt: attemptId() },
+      details: { key: pdfKey, bytes: pdf.length, sha256, attempt: attemptId() },
     });
     logger.info(
       { event: 'report_rendered', template: target, bytes: pdf.length, duration_ms: Math.round(performance.now() - started) },
       'PDF rendered',
     );
-    return { pdfKey, bytes: pdf.length };
+    return { pdfKey, bytes: pdf.length, sha256 };
   }
 
   return {

@@ -1,6 +1,6 @@
 // Inputs and outputs of the activities: plain JSON, references only (graph IRIs, storage keys), never ledgers or PDFs.
 import type { BatchCounts, BatchSummaryKind, CompanyFailure } from '../lib/domain/batch';
-import type { DataQualityViolation, RiskLevel } from '../lib/domain/findings';
+import type { DataQualityViolation, ReportApproval, RiskLevel } from '../lib/domain/findings';
 import type { NarrativeReply, NarrativeRequest } from '../lib/llm/narrative-writer';
 import type { LlmTask } from '../lib/llm/prompts';
 import type { SemanticSearchReply, SemanticSearchRequest } from '../lib/llm/semantic-search';
@@ -115,6 +115,36 @@ export interface RenderInput extends CompanyMonth {
 export interface RenderResult {
   pdfKey: string;
   bytes: number;
+  /** sha256 of the PDF (absent in results recorded before review existed): what a reviewer approves. */
+  sha256?: string;
+}
+
+/** A draft under review: the keys and the PDF's digest, never the report itself. */
+export interface DraftInput extends CompanyMonth {
+  findingsKey: string;
+  pdfKey: string;
+}
+
+export interface ReviseNarrativeInput extends DraftInput {
+  /** The summary as the accountant rewrote it. */
+  text: string;
+  reviewer: string;
+  /** The draft this revision becomes. */
+  draftVersion: number;
+}
+
+export interface RecordApprovalInput extends DraftInput {
+  approval: ReportApproval;
+}
+
+export interface ReviewOverdueInput extends CompanyMonth {
+  draftVersion: number;
+  /** ISO 8601. */
+  deadlineAt: string;
+  onDeadline: ReviewPolicy['onDeadline'];
+  workflowId: string;
+  /** Idempotency key: one notice per run. */
+  deliveryId: string;
 }
 
 export interface DeliverInput extends CompanyMonth {
@@ -164,6 +194,8 @@ export interface BatchSummaryInput {
   /** At most BATCH_LIST_CAP entries each; the counts say how many more there are. */
   failed: CompanyFailure[];
   waitingForLedger: string[];
+  /** Absent from batches of earlier builds. */
+  awaitingReview?: string[];
   alreadyRunning: string[];
   /** Idempotency key: the batch's workflow id and the kind. */
   deliveryId: string;

@@ -11,8 +11,11 @@ import { checkCsrf } from './http/csrf';
 import { endRequestSpan, startRequestSpan } from './http/request-span';
 import { errorHandler } from './http/errors';
 import { setSecurityHeaders } from './http/security-headers';
+import { registerMonthRoutes } from './routes/month-routes';
+import { registerFeedbackRoutes } from './routes/feedback-routes';
 import { registerOpsRoutes } from './routes/ops-routes';
 import { registerReportRoutes } from './routes/report-routes';
+import { registerReviewRoutes } from './routes/review-routes';
 import { route } from './routes/route';
 import { registerSessionRoutes } from './routes/session-routes';
 
@@ -81,7 +84,10 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   );
   registerSessionRoutes(app, deps);
   registerReportRoutes(app, deps);
+  registerReviewRoutes(app, deps);
+  registerMonthRoutes(app, deps);
   registerOpsRoutes(app, deps);
+  registerFeedbackRoutes(app, deps);
   await app.ready();
   return { app, routes };
 }

@@ -8,9 +8,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { assertCompanyId, assertPeriod } from '../lib/domain/ids';
 import type { FindingsDocument } from '../lib/domain/findings';
-import { ledgerPeriods, loadCompany, scanCompanyDirs, skippedDirLine } from '../lib/erp/company';
+import { scanCompanyDirs, skippedDirLine } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
-import { analyzeLedgerFile, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
+import { analyzeMonths, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 
 const USAGE =
   'usage: npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT';
@@ -38,24 +38,18 @@ async function main(): Promise<number> {
     : await scanCompanyDirs(config.ERP_DATA_DIR);
   for (const dir of skipped) console.error(skippedDirLine(dir));
   let dataFailures = skipped.length;
-  for (const companyId of ids) {
-    const company = await loadCompany(config.ERP_DATA_DIR, companyId);
-    for (const period of (await ledgerPeriods(config.ERP_DATA_DIR, companyId)).filter(inRange)) {
-      let doc: FindingsDocument;
-      try {
-        doc = await analyzeLedgerFile(deps, company, period);
-      } catch (err) {
-        if (!(err instanceof Error && err.name === 'LedgerFormatError')) throw err;
-        console.error(`${companyId} ${period}: ${err.message}`);
-        dataFailures++;
-        continue;
-      }
-      const target = path.join(out, companyId, period, 'findings.json');
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, `${JSON.stringify(doc, null, 2)}\n`);
-      if (!doc.dataQuality.conforms) dataFailures++;
-      console.log(summary(doc));
+  for await (const month of analyzeMonths(deps, ids, inRange)) {
+    if ('error' in month) {
+      console.error(`${month.company.id} ${month.period}: ${month.error.message}`);
+      dataFailures++;
+      continue;
     }
+    const { doc } = month;
+    const target = path.join(out, doc.companyId, doc.period, 'findings.json');
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, `${JSON.stringify(doc, null, 2)}\n`);
+    if (!doc.dataQuality.conforms) dataFailures++;
+    console.log(summary(doc));
   }
   await graph.close();
   return dataFailures > 0 ? 2 : 0;

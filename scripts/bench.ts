@@ -10,8 +10,9 @@
 // then encryption at rest, the audit log and console sign-in (scripts/support/security-bench.ts);
 // then the month on the chart's production topology at 250, 1,000 and 2,500 companies (scripts/support/topology-bench.ts;
 // `-- --topology-companies 250,1000`); then a 100,000-line month parsed from .xlsx and from CSV
-// (scripts/support/excel-parse-bench.ts). `-- --only topology,embedded-bound,excel-parse` runs those parts (any of them)
-// alone and merges them into the last full run's results.
+// (scripts/support/excel-parse-bench.ts); then the console's month overview at 1,000 companies
+// (scripts/support/month-page-bench.ts). `-- --only topology,embedded-bound,excel-parse,month-page` runs those parts
+// (any of them) alone and merges them into the last full run's results.
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,7 +31,7 @@ import { ledgerGraphIri } from '../lib/rdf/iris';
 import { ledgerToNTriples, type LedgerMappingContext } from '../lib/rdf/map-ledger';
 import { startRdf4jServer } from '../test/support/rdf4j-server';
 import { analysisTableRows, benchAnalysis, type AnalysisSizeResult } from './support/analysis-bench';
-import { performanceMarkdown, type BenchReport, type SizeResult } from './support/performance-doc';
+import { performanceMarkdown, table, type BenchReport as CoreReport, type SizeResult } from './support/performance-doc';
 import { promptTokenRows, summarizePromptTokens } from './support/prompt-tokens';
 import { benchBatchState } from './support/batch-state-bench';
 import { benchScale, type ScaleBenchOptions } from './support/scale-bench';
@@ -39,6 +40,7 @@ import { benchSecurity } from './support/security-bench';
 import { benchTopology, type TopologyBenchOptions, type TopologyBenchResult } from './support/topology-bench';
 import { benchEmbeddedBound, type EmbeddedBoundOptions, type EmbeddedBoundResult } from './support/embedded-bound-bench';
 import { benchExcelParse, type ExcelParseOptions } from './support/excel-parse-bench';
+import { benchMonthPage, monthPageMarkdown, type MonthPageBenchOptions, type MonthPageBenchResult } from './support/month-page-bench';
 import { measure as measureRuns, type Measurement } from './support/measure';
 import { writeSyntheticCompany } from './support/synthetic-ledger';
 
@@ -88,6 +90,12 @@ const EMBEDDED_BOUND: EmbeddedBoundOptions = { maxQuads: DEFAULT_MAX_QUADS, line
 /** A large month, as in the ETL table above, from .xlsx beside CSV. */
 const EXCEL_PARSE: ExcelParseOptions = { lines: 100_000, runs: RUNS };
 
+/** The month page over the render part's fixture month, cloned to 1,000 companies: 30 timed requests after 3 warm-ups. */
+const MONTH_PAGE: MonthPageBenchOptions = { companies: 1_000, warmups: 3, requests: 30, fixtureDir: FIXTURE_LEDGERS, fixtureCompany: 'c02-누리', period: '2024-06' };
+
+/** The console's month overview is written after the other parts (absent from results written before it was measured). */
+type BenchReport = CoreReport & { monthPage?: MonthPageBenchResult };
+
 const ARGS = parseArgs({ options: { 'scale-companies': { type: 'string' }, 'topology-companies': { type: 'string' }, only: { type: 'string' } } }).values;
 
 /** One month per size, smallest first, each on a fresh stack. */
@@ -106,6 +114,7 @@ const PARTIAL_RUNS = {
   topology: async () => ({ topology: { timestamp: new Date().toISOString(), runs: await benchTopologySizes() } }),
   'embedded-bound': async () => ({ embeddedBound: await benchEmbeddedBoundPart() }),
   'excel-parse': async () => ({ excelParse: await benchExcelParsePart() }),
+  'month-page': async () => ({ monthPage: await benchMonthPage(MONTH_PAGE) }),
 } satisfies Record<string, () => Promise<Partial<BenchReport>>>;
 
 async function benchEmbeddedBoundPart() {
@@ -142,7 +151,7 @@ async function runPartial(only: string): Promise<void> {
 async function writeReport(report: BenchReport): Promise<void> {
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(PERFORMANCE_DOC, performanceMarkdown(report));
+  await writeFile(PERFORMANCE_DOC, performanceMarkdown(report) + (report.monthPage ? `\n${monthPageMarkdown(report.monthPage, table)}` : ''));
   console.log(`wrote ${RESULTS_FILE} and ${PERFORMANCE_DOC}`);
 }
 
@@ -282,6 +291,7 @@ async function main(): Promise<void> {
   const security = await benchSecurity({ runs: RUNS, ledgerLines: SECURITY_LEDGER_LINES, pdfBytes: Math.round(render.pdfKiB * 1024) });
   const topology = { timestamp: new Date().toISOString(), runs: await benchTopologySizes() };
   const excelParse = await benchExcelParsePart();
+  const monthPage = await benchMonthPage(MONTH_PAGE);
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
@@ -309,6 +319,7 @@ async function main(): Promise<void> {
     embeddedBound,
     topology,
     excelParse,
+    monthPage,
   };
   await writeReport(report);
 }

@@ -26,6 +26,9 @@ const AGENT_OF: Record<keyof Activities, AgentName> = {
   deliverLedgerMissingNotice: 'delivery',
   deliverRunFailureNotice: 'delivery',
   deliverBatchSummary: 'delivery',
+  reviseNarrative: 'report',
+  recordApproval: 'report',
+  notifyReviewOverdue: 'delivery',
 };
 
 export function activityMetrics(metrics: TaxMetrics): ActivityInterceptorsFactory {

@@ -183,6 +183,7 @@ function reportSinks(metrics: TaxMetrics): InjectedSinks<ReportSinks> {
         callDuringReplay: false,
       },
       batchStarted: { fn: () => metrics.schedulerHeartbeat(new Date()), callDuringReplay: false },
+      review: { fn: (_info, event) => metrics.reviewEvent(event), callDuringReplay: false },
     },
   };
 }

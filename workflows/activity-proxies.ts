@@ -29,6 +29,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'DecryptionError',
   // The embedded graph store at its size limit: a retry finds it no emptier (the firm belongs on GRAPHDB_URL).
   'EmbeddedGraphFullError',
+  // The PDF is not the one a reviewer approved: only a new draft and a new approval can fix that.
+  'ApprovalMismatch',
 ];
 
 /**
@@ -112,6 +114,15 @@ export const renderActivities = () =>
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     retry: retry(),
     ...stopBeforeEnding,
+  });
+
+/** Review before sending: findings.json edits and the approval record; the overdue notice waits out a mail outage. */
+export const reviewActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2m',
+    scheduleToCloseTimeout: '6h',
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: retry({ initialInterval: '5s', maximumInterval: '10m' }),
   });
 
 /**

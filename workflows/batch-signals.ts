@@ -5,17 +5,26 @@ import { defineSignal } from '@temporalio/workflow';
 
 export type CompanyRunStatus = 'succeeded' | 'unchanged' | 'failed' | 'cancelled';
 
+/** Why a run gave its slot back: its ledger is late, or its draft waits for the accountant's approval. */
+export type WaitReason = 'ledger' | 'review';
+
 export interface CompanyFinished {
   companyId: string;
   status: CompanyRunStatus;
   /** One line: the failure's type and message. */
   cause?: string;
-  /** The run waited for its ledger (the batch counted it as waiting, outside its window). */
+  /** The run waited (the batch counted it as waiting, outside its window). */
   waited: boolean;
+  /** What it waited for last; absent from runs of earlier builds, which only waited for ledgers. */
+  waitedFor?: WaitReason;
 }
 
-/** Child → batch: the ledger is late; the run waits for it and frees its slot of the window. */
-export const companyWaitingSignal = defineSignal<[companyId: string]>('companyWaiting');
+/**
+ * Child → batch: the run waits (for its ledger, or for review) and frees its slot of the window. A run that waited
+ * for its ledger and then waits for review says so (`fromLedger`), so the batch moves it between its counts.
+ * Runs of earlier builds send the id alone: a ledger wait.
+ */
+export const companyWaitingSignal = defineSignal<[companyId: string, reason?: WaitReason, fromLedger?: boolean]>('companyWaiting');
 
 /** Child (or a joined run) → batch: the run ended. */
 export const companyFinishedSignal = defineSignal<[CompanyFinished]>('companyFinished');

@@ -23,6 +23,7 @@ import {
   llmActivities,
   loadEarlierMonths,
   renderActivities,
+  reviewActivities,
   applyNarrative,
   prepareNarrative,
   validateLedger,
@@ -32,7 +33,8 @@ import { batchMembership, type BatchMembership } from './batch-membership';
 import type { CompanyRunStatus } from './batch-signals';
 import { extractWhenUploaded } from './ledger-arrival';
 import { reportMetrics } from './report-sinks';
-import { CompanyIdKey, PeriodKey, RiskLevelKey } from './search-attributes';
+import { reportReview, type ReportReview, type ReviewDraft } from './report-review';
+import { CompanyIdKey, PeriodKey, ReportStageKey, RiskLevelKey } from './search-attributes';
 
 export interface MonthlyCompanyReportInput {
   companyId: string;
@@ -67,6 +69,7 @@ export type ReportStage =
   | 'analysing'
   | 'writing-narrative'
   | 'rendering'
+  | 'awaiting-review'
   | 'delivering';
 
 /** Where the run is: `temporal workflow query --name stage`. */
@@ -87,14 +90,18 @@ export async function monthlyCompanyReport(
   const startedAt = Date.now();
   const tracked = patched('batch-window');
   const membership = tracked ? batchMembership(companyId) : undefined;
+  // Runs recorded before review existed have neither the review handlers nor the stage attribute.
+  const review = patched('review-before-sending') ? reportReview(companyId) : undefined;
   let stage: ReportStage = 'extracting';
   setHandler(reportStageQuery, () => stage);
   const step = (next: ReportStage) => {
     stage = next;
+    // The month overview's status comes from visibility, not from a query per run.
+    if (review) upsertSearchAttributes([{ key: ReportStageKey, value: next }]);
   };
   reportMetrics.started(companyId);
   try {
-    const result = await runReport(input, startedAt, step, membership);
+    const result = await runReport(input, startedAt, step, membership, review);
     reportMetrics.finished(companyId, 'success', result.durationMs / 1000);
     // Shielded like the delivery before it: a report that went out is reported as such, even to a cancelling run.
     if (membership) await CancellationScope.nonCancellable(() => membership.ended(result.unchanged ? 'unchanged' : 'succeeded'));
@@ -120,6 +127,7 @@ async function runReport(
   startedAt: number,
   step: (stage: ReportStage) => void,
   membership: BatchMembership | undefined,
+  review: ReportReview | undefined,
 ): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
   // The batch and the console start runs with their attributes; a run started with the bare CLI gets them here.
@@ -167,6 +175,13 @@ async function runReport(
 
   step('rendering');
   const rendered = await renderActivities().renderReport({ companyId, period, findingsKey: analysis.findingsKey });
+  if (review && analysis.review) {
+    step('awaiting-review');
+    // A report waiting for a person holds no slot of the batch's window.
+    await membership?.waiting('review');
+    const draft = { companyId, period, findingsKey: analysis.findingsKey, pdfKey: rendered.pdfKey, pdfSha256: rendered.sha256! };
+    await review.awaitDecision(draft, analysis.review, (waiting) => noticeOfOverdueReview(companyId, period, waiting));
+  }
   step('delivering');
   // Once sending has begun it finishes: a cancellation must not leave some recipients with the report and others without.
   const delivered = await CancellationScope.nonCancellable(() =>
@@ -274,6 +289,20 @@ function dataValidationDetails(err: unknown): DataValidationDetails | undefined 
     return cause.details?.[0] as DataValidationDetails | undefined;
   }
   return undefined;
+}
+
+/** The admin hears once per run that its draft is past the review deadline, and what the policy does. */
+async function noticeOfOverdueReview(companyId: string, period: string, draft: ReviewDraft): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  await reviewActivities().notifyReviewOverdue({
+    companyId,
+    period,
+    draftVersion: draft.draftVersion,
+    deadlineAt: draft.deadlineAt,
+    onDeadline: draft.onDeadline,
+    workflowId,
+    deliveryId: `${workflowId}/${runId}/review-overdue`,
+  });
 }
 
 /** The admin hears of every failed month with its cause; idempotent per run, so a replay or retry sends one notice. */

@@ -16,7 +16,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchCounts, BatchSummaryInput, CompanyFailure } from '../activities/types';
 import { deliverBatchSummary, listCompanyPage } from './activity-proxies';
-import { companyFinishedSignal, companyWaitingSignal, joinBatchSignal, type CompanyFinished } from './batch-signals';
+import { type WaitReason, companyFinishedSignal, companyWaitingSignal, joinBatchSignal, type CompanyFinished } from './batch-signals';
 import { legacyPagedBatch, type LegacyBatchInput, type LegacyBatchResult } from './legacy-paged-batch';
 import { monthlyCompanyReport } from './monthly-company-report';
 import { previousMonthInSeoul } from './period';
@@ -50,6 +50,8 @@ export interface BatchState {
   counts: BatchCounts;
   failed: CompanyFailure[];
   waitingForLedger: string[];
+  /** Absent in states of earlier builds. */
+  awaitingReview?: string[];
   alreadyRunning: string[];
   onTimeSummarySent: boolean;
   /** Epoch ms; after it the batch ends without the runs still outside (LEDGER_WAIT plus a margin). */
@@ -70,6 +72,7 @@ export interface MonthlyReportBatchResult extends BatchProgress {
   /** At most BATCH_LIST_CAP each; the counts are complete. */
   failed: CompanyFailure[];
   waitingForLedger: string[];
+  awaitingReview: string[];
   alreadyRunning: string[];
 }
 
@@ -109,19 +112,28 @@ export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): P
 
   const progress = (): BatchProgress => ({ period, counts: { ...state.counts }, running: active.size, outside: state.outside, exhausted: state.exhausted });
   setHandler(batchProgressQuery, progress);
-  setHandler(companyWaitingSignal, (companyId) => {
-    if (!active.delete(companyId)) return;
-    state.outside++;
-    state.counts.waitingForLedger++;
-    pushCapped(state.waitingForLedger, companyId);
+  const awaitingReview = (state.awaitingReview ??= []);
+  state.counts.awaitingReview ??= 0;
+  const waitCount = (reason: WaitReason): 'awaitingReview' | 'waitingForLedger' => (reason === 'review' ? 'awaitingReview' : 'waitingForLedger');
+  const uncount = (reason: WaitReason, companyId: string) => {
+    state.counts[waitCount(reason)] = Math.max(0, (state.counts[waitCount(reason)] ?? 0) - 1);
+    removeFrom(reason === 'review' ? awaitingReview : state.waitingForLedger, companyId);
+  };
+  setHandler(companyWaitingSignal, (companyId, reason = 'ledger', fromLedger = false) => {
+    if (active.delete(companyId)) state.outside++;
+    else if (fromLedger) uncount('ledger', companyId); // already outside: it moves from one count to the other
+    else return;
+    state.counts[waitCount(reason)] = (state.counts[waitCount(reason)] ?? 0) + 1;
+    pushCapped(reason === 'review' ? awaitingReview : state.waitingForLedger, companyId);
   });
   setHandler(companyFinishedSignal, (finished) => {
     if (!active.delete(finished.companyId)) {
       if (state.outside === 0) return; // not a run this batch waits on (or already counted)
       state.outside--;
-      if (finished.waited) state.counts.waitingForLedger = Math.max(0, state.counts.waitingForLedger - 1);
+      if (finished.waited) uncount(finished.waitedFor ?? 'ledger', finished.companyId);
     }
     removeFrom(state.waitingForLedger, finished.companyId);
+    removeFrom(awaitingReview, finished.companyId);
     countOutcome(state, finished);
   });
 
@@ -134,6 +146,7 @@ export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): P
       counts: state.counts,
       failed: state.failed,
       waitingForLedger: state.waitingForLedger,
+      awaitingReview,
       alreadyRunning: state.alreadyRunning,
       deliveryId: `${self}/${firstExecutionRunId}/${kind}`,
     });
@@ -234,9 +247,10 @@ function emptyState(): BatchState {
     exhausted: false,
     active: [],
     outside: 0,
-    counts: { listed: 0, started: 0, succeeded: 0, unchanged: 0, failed: 0, cancelled: 0, alreadyRunning: 0, waitingForLedger: 0 },
+    counts: { listed: 0, started: 0, succeeded: 0, unchanged: 0, failed: 0, cancelled: 0, alreadyRunning: 0, waitingForLedger: 0, awaitingReview: 0 },
     failed: [],
     waitingForLedger: [],
+    awaitingReview: [],
     alreadyRunning: [],
     onTimeSummarySent: false,
   };
@@ -253,7 +267,13 @@ function countOutcome(state: BatchState, { companyId, status, cause }: CompanyFi
 }
 
 function result(progress: BatchProgress, state: BatchState): MonthlyReportBatchResult {
-  return { ...progress, failed: state.failed, waitingForLedger: state.waitingForLedger, alreadyRunning: state.alreadyRunning };
+  return {
+    ...progress,
+    failed: state.failed,
+    waitingForLedger: state.waitingForLedger,
+    awaitingReview: state.awaitingReview ?? [],
+    alreadyRunning: state.alreadyRunning,
+  };
 }
 
 function pushCapped<T>(list: T[], item: T): void {

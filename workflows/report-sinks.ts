@@ -1,7 +1,7 @@
 // Business metrics from workflow code go out through sinks: no I/O in the workflow, and (with
 // callDuringReplay off on the worker) a replay never counts a report twice.
 import { proxySinks, type Sinks } from '@temporalio/workflow';
-import type { ReportStatus } from '../lib/observability/metrics';
+import type { ReportStatus, ReviewEvent } from '../lib/observability/metrics';
 
 export interface ReportSinks extends Sinks {
   reportMetrics: {
@@ -9,6 +9,8 @@ export interface ReportSinks extends Sinks {
     finished(companyId: string, status: ReportStatus, durationSeconds: number): void;
     /** The monthly batch started: the scheduler's heartbeat. */
     batchStarted(): void;
+    /** Review before sending: a draft waits for its accountant, passed its deadline, or went out unapproved. */
+    review(event: ReviewEvent): void;
   };
 }
 

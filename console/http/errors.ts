@@ -13,6 +13,8 @@ import { pageContext, sendPage } from '../routes/route';
 import { AccessDeniedError } from './access';
 import { TooManySignInsError } from './sign-in';
 import { RunAlreadyRunningError } from '../services/runs';
+import { GraphUnavailableError, ReviewRefusedError } from '../services/report-review';
+import { ReviewConflictError } from '../../lib/review/finding-reviews';
 
 interface Answer {
   status: number;
@@ -30,6 +32,8 @@ function answerFor(err: unknown): Answer | undefined {
   if (err instanceof ScheduleNotFoundError) return { status: 404, message: 'the monthly schedule does not exist yet: npm run schedule' };
   if (err instanceof RunAlreadyRunningError || err instanceof TokenNameTakenError) return { status: 409, message: err.message };
   if (err instanceof InvalidTokenRequestError) return { status: 400, message: err.message };
+  if (err instanceof ReviewRefusedError || err instanceof ReviewConflictError) return { status: 409, message: err.message };
+  if (err instanceof GraphUnavailableError) return { status: 503, message: err.message };
   const fastifyError = err as FastifyError;
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return { status: fastifyError.statusCode, message: fastifyError.message };

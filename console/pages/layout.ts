@@ -10,8 +10,11 @@ export interface PageContext {
   csrf?: string;
 }
 
-const NAV: { href: string; label: string; permission: Permission }[] = [
+/** `firmWide`: pages of the whole firm, not shown to a principal scoped to some companies. */
+const NAV: { href: string; label: string; permission: Permission; firmWide?: boolean }[] = [
   { href: '/', label: '기업·리포트', permission: 'reports:read' },
+  { href: '/months', label: '월간 현황', permission: 'runs:start' },
+  { href: '/rule-feedback', label: '규칙 개선', permission: 'config:read', firmWide: true },
   { href: '/costs', label: 'LLM 비용', permission: 'costs:read' },
   { href: '/settings', label: '설정', permission: 'config:read' },
   { href: '/audit', label: '감사 로그', permission: 'audit:read' },
@@ -23,7 +26,7 @@ export function csrfField(ctx: PageContext): SafeHtml {
 
 export function layout(ctx: PageContext, title: string, body: SafeHtml): string {
   const principal = ctx.principal;
-  const nav = principal ? NAV.filter((item) => can(principal, item.permission)) : [];
+  const nav = principal ? NAV.filter((item) => can(principal, item.permission) && (!item.firmWide || principal.companies === undefined)) : [];
   return html`<!doctype html>
 <html lang="ko">
 <head>
@@ -56,4 +59,9 @@ export function formatDateTime(iso: string | undefined): string {
   if (!iso) return '';
   // Asia/Seoul for the firm's staff, whatever the server's zone.
   return new Date(iso).toLocaleString('ko-KR', { timeZone: 'Asia/Seoul', hour12: false });
+}
+
+/** An amount as the firm writes it: 1,234,567원 (nothing for none). */
+export function won(amount: number | undefined): string {
+  return amount === undefined ? '' : `${amount.toLocaleString('ko-KR')}원`;
 }

@@ -5,7 +5,7 @@ import { can } from '../../lib/security/roles';
 import type { SkippedCompanyDir } from '../../lib/erp/company';
 import type { CompanySummary } from '../services/companies';
 import type { RunSummary } from '../services/runs';
-import { csrfField, formatDateTime, layout, type PageContext } from './layout';
+import { csrfField, formatDateTime, layout, won, type PageContext } from './layout';
 
 function runRows(runs: RunSummary[]): SafeHtml {
   if (runs.length === 0) return html`<p>실행 기록이 없습니다.</p>`;
@@ -72,14 +72,14 @@ ${runRows(runs)}`,
   );
 }
 
-const won = (n: number | undefined) => (n === undefined ? '' : `${n.toLocaleString('ko-KR')}원`);
 
 export function reportPage(ctx: PageContext, doc: FindingsDocument): string {
   return layout(
     ctx,
     `${doc.companyName} (${doc.companyId}) ${doc.period} 세무 리스크 리포트`,
     html`<p>종합 위험도: <strong class="risk-${doc.riskLevel}" id="risk-level">${doc.riskLevel}</strong>
- · <a class="download" href="/reports/${encodeURIComponent(doc.companyId)}/${doc.period}/report.pdf">PDF 내려받기</a></p>
+ · <a class="download" href="/reports/${encodeURIComponent(doc.companyId)}/${doc.period}/report.pdf">PDF 내려받기</a>
+ · <a class="review" href="/review/${encodeURIComponent(doc.companyId)}/${doc.period}">검토</a></p>
 <h2>발견 사항 (${doc.findings.length})</h2>
 <table><thead><tr><th>심각도</th><th>규칙</th><th>내용</th><th>금액</th><th>근거</th></tr></thead>
 <tbody>${doc.findings.map(

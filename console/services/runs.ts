@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
 import type { monthlyCompanyReport } from '../../workflows/monthly-company-report';
 import { companyReportWorkflowId } from '../../workflows/workflow-ids';
-import { CompanyIdKey, PeriodKey, RiskLevelKey } from '../../workflows/search-attributes';
+import { CompanyIdKey, PeriodKey, ReportStageKey, RiskLevelKey } from '../../workflows/search-attributes';
 
 export interface RunSummary {
   workflowId: string;
@@ -13,6 +13,8 @@ export interface RunSummary {
   /** RUNNING, COMPLETED, FAILED, TERMINATED, ... */
   status: string;
   riskLevel?: string;
+  /** Where a running report is (ReportStage); absent on runs that never set it. */
+  stage?: string;
   startTime: string;
   closeTime?: string;
 }
@@ -22,6 +24,7 @@ export interface RunFilter {
   scope?: readonly string[];
   companyId?: string;
   period?: string;
+  /** 200 unless given; Infinity lists every match (the month overview, one run per company or more). */
   limit?: number;
 }
 
@@ -49,6 +52,7 @@ export async function listRuns(client: Client, filter: RunFilter): Promise<RunSu
       period: attributes.get(PeriodKey),
       status: execution.status.name,
       riskLevel: attributes.get(RiskLevelKey),
+      stage: attributes.get(ReportStageKey),
       startTime: execution.startTime.toISOString(),
       closeTime: execution.closeTime?.toISOString(),
     });

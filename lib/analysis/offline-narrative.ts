@@ -16,6 +16,9 @@ export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): stri
       ? '검토가 필요한 세무 위험 항목은 발견되지 않았습니다.'
       : `검토가 필요한 항목 ${risks.length}건: ${risks.map((f) => withoutFinalPeriod(f.message)).join('; ')}.`,
   ];
+  const carried = doc.carryOver?.items ?? [];
+  const resolved = carried.filter((c) => c.status === 'resolved').length;
+  if (resolved > 0) parts.push(`지난달 발견 사항 ${carried.length}건 중 ${resolved}건은 조치가 완료되었습니다.`);
   if (deadlines.length > 0) parts.push(`다음 달 신고 일정: ${deadlines.map((f) => withoutFinalPeriod(f.message)).join(', ')}.`);
   parts.push('최종 판단은 담당 세무사가 합니다.');
   return parts.join(' ');

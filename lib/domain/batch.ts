@@ -16,6 +16,8 @@ export interface BatchCounts {
   alreadyRunning: number;
   /** Runs waiting for their ledger right now (they hold no slot of the window). */
   waitingForLedger: number;
+  /** Runs whose draft waits for the accountant's approval right now (no slot either); absent in states of earlier builds. */
+  awaitingReview?: number;
 }
 
 export interface CompanyFailure {

@@ -136,6 +136,8 @@ export interface ReportApproval {
   reviewer?: string;
   at: string;
   note?: string;
+  /** sha256 of the PDF approved: delivery refuses to send any other. */
+  pdfSha256: string;
 }
 
 export interface FindingsDocument {
@@ -145,6 +147,8 @@ export interface FindingsDocument {
   /** 사업자등록번호 as in the company master data: the report header needs no access to the ERP files. */
   companyBizRegNo: string;
   period: string;
+  /** 담당 세무사 from the company master, for the report's cover; absent: the firm's DEFAULT_ADVISOR. */
+  accountant?: string;
   /** First month (YYYY-MM) of the period's fiscal year (company.json fiscalYearStartMonth); absent in findings.json written before it. */
   fiscalYearStart?: string;
   generatedAt: string;

@@ -45,6 +45,8 @@ const TOPICS: ReadonlyArray<{ words: readonly string[]; metrics?: readonly Metri
   { words: ['비용', '경비'], metrics: ['expenseMonth', 'expenseYtd'] },
 ];
 const WHOLE_WORDS = ['전체', '종합', '전반', '모든', '귀사'];
+/** Words for last month: with findings the accountants resolved, a sentence about those may call them settled. */
+const LAST_MONTH_WORDS = ['지난달', '지난 달', '전월', '전달'];
 
 const LEVEL_OF: Readonly<Record<Severity, RiskLevel>> = { HIGH: 'HIGH', MEDIUM: 'MEDIUM', LOW: 'LOW', INFO: 'NONE' };
 export const LEVEL_RANK: Readonly<Record<RiskLevel, number>> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3 };
@@ -63,11 +65,14 @@ export function answerScopes(input: CompactInput, quoted: QuotedBlock): AnswerSc
     const findings = input.findings.filter((f) => words.some((word) => quoted.findings[f.id]?.message.includes(word)));
     return { words, scope: scope(findings, highest(findings), metrics.map((m) => input.metrics[m])) };
   });
+  // Not the month's own risk lowered: only its settled count. A topic word after it (가지급금 ...) still binds the
+  // sentence to this month's findings of that topic, so a recurring one cannot be called settled.
+  const lastMonth = input.carryOver?.resolved.length ? [{ words: LAST_MONTH_WORDS, scope: { ...scope([], input.riskLevel, []), findings: 0 } }] : [];
   return {
     whole,
     byFinding: new Map(input.findings.map((f) => [f.id, scope([f], LEVEL_OF[f.severity], [])])),
     wholeTopic,
-    topics: [...topics, wholeTopic],
+    topics: [...topics, ...lastMonth, wholeTopic],
   };
 }
 

@@ -54,6 +54,7 @@ export function composeReportMail(doc: FindingsDocument, company: Company, opts:
     `다음 달 신고·납부 일정: ${deadlines}건`,
     '',
     '자세한 내용은 첨부한 PDF를 확인해 주십시오.',
+    ...(doc.approval?.reviewer ? ['담당 세무사가 검토하고 승인한 리포트입니다.'] : []),
     DISCLAIMER,
     '',
     opts.firmName,
@@ -114,6 +115,37 @@ export function composeLedgerMissingMail(notice: LedgerMissingNotice, opts: Mail
     rerunCommand(notice.workflowId, notice.companyId, notice.period),
   ].join('\n');
   return { ...envelope(opts, `[${opts.firmName}] 장부 미제출: ${notice.companyName} ${month}`), text };
+}
+
+export interface ReviewOverdueNotice {
+  companyId: string;
+  companyName: string;
+  period: string;
+  draftVersion: number;
+  deadlineAt: string;
+  onDeadline: 'hold' | 'send';
+  workflowId: string;
+  /** The console's review page of the company-month. */
+  reviewPath: string;
+}
+
+/** The admin's notice that a draft waited past the review deadline, and what the firm's policy does now. */
+export function composeReviewOverdueMail(notice: ReviewOverdueNotice, opts: MailOptions): SendMailOptions {
+  const month = formatReportMonth(notice.period);
+  const text = [
+    `${notice.companyName} (${notice.companyId}) ${month} 리포트 초안(제${notice.draftVersion}안)이 검토 기한(${notice.deadlineAt})까지 승인되지 않았습니다.`,
+    '',
+    notice.onDeadline === 'send'
+      ? '회사 정책(REVIEW_DEADLINE_POLICY=send)에 따라 이 초안을 승인 없이 고객에게 보냅니다. 발송 기록에 미승인 발송으로 남습니다.'
+      : '회사 정책(REVIEW_DEADLINE_POLICY=hold)에 따라 승인될 때까지 보내지 않고 기다립니다. 담당 세무사에게 검토를 요청해 주십시오.',
+    '',
+    `검토 화면: 콘솔 ${notice.reviewPath}`,
+    `Workflow ID: ${notice.workflowId}`,
+    `초안 조회: temporal workflow query --workflow-id ${notice.workflowId} --name draft`,
+    '',
+    `대응 절차: ${runbook('report-review-overdue.md')}`,
+  ].join('\n');
+  return { ...envelope(opts, `[${opts.firmName}] 검토 기한 경과: ${notice.companyName} ${month}`), text };
 }
 
 /** Where the runbooks live, relative to the repository root; the mails name a page (and section) under it. */
@@ -185,6 +217,8 @@ export interface BatchSummary {
   /** Capped lists: the counts say how many there are in all. */
   failed: readonly CompanyFailure[];
   waitingForLedger: readonly string[];
+  /** Absent from batches of earlier builds. */
+  awaitingReview?: readonly string[];
   alreadyRunning: readonly string[];
   /** Names of listed companies by id, where the company master could be read; the id stands alone otherwise. */
   companyNames?: Readonly<Record<string, string>>;
@@ -203,18 +237,19 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
   const period = assertPeriod(summary.period);
   const month = formatReportMonth(period);
   const { counts } = summary;
+  const reviewing = counts.awaitingReview ?? 0;
   const name = (id: string) => {
     const known = summary.companyNames?.[id];
     return known && known !== id ? `${oneLine(known)} (${id})` : id;
   };
 
   const kindLabel = {
-    'on-time': `정시 처리 완료, 대기 중 ${counts.waitingForLedger}`,
+    'on-time': `정시 처리 완료, 대기 중 ${counts.waitingForLedger + reviewing}`,
     final: '월간 처리 완료',
     cancelled: '취소됨',
   }[summary.kind];
   const headline = {
-    'on-time': `${month} 리포트 배치에서 장부가 도착한 회사의 처리가 모두 끝났습니다.${counts.waitingForLedger > 0 ? ` ${counts.waitingForLedger}개 회사는 아직 장부를 기다리고 있습니다.` : ''}`,
+    'on-time': `${month} 리포트 배치에서 장부가 도착한 회사의 처리가 모두 끝났습니다.${counts.waitingForLedger > 0 ? ` ${counts.waitingForLedger}개 회사는 아직 장부를 기다리고 있습니다.` : ''}${reviewing > 0 ? ` ${reviewing}개 회사의 리포트는 담당 세무사의 승인을 기다리고 있습니다.` : ''}`,
     final: `${month} 리포트 배치의 모든 회사 처리가 끝났습니다.`,
     cancelled: `${month} 리포트 배치가 운영자에 의해 취소되었습니다. 시작되지 않았거나 취소된 회사는 리포트를 받지 못했습니다.`,
   }[summary.kind];
@@ -227,6 +262,7 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
   if (counts.alreadyRunning > 0) subjectCounts.push(`이미 실행 중 ${counts.alreadyRunning}`);
   // The on-time label already says how many wait.
   if (counts.waitingForLedger > 0 && summary.kind !== 'on-time') subjectCounts.push(`장부 대기 ${counts.waitingForLedger}`);
+  if (reviewing > 0 && summary.kind !== 'on-time') subjectCounts.push(`검토 대기 ${reviewing}`);
 
   const section = (title: string, total: number, lines: string[], status: 'Failed' | 'Running'): string[] => {
     if (total === 0 && lines.length === 0) return [];
@@ -251,6 +287,7 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
     `취소: ${counts.cancelled}`,
     `이미 실행 중(수동 실행·백필): ${counts.alreadyRunning}`,
     `장부 대기: ${counts.waitingForLedger}`,
+    ...(summary.awaitingReview ? [`검토 대기(담당 세무사 승인 전): ${reviewing}`] : []),
     ...section(
       '실패',
       counts.failed,
@@ -260,6 +297,7 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
     // Quoted (JSON escapes every control character): a folder name is whatever someone typed, newlines included.
     ...(skipped.length > 0 ? ['', `건너뛴 폴더 (${skipped.length}건, 리포트 없음):`, ...skipped.map((f) => `- ${JSON.stringify(f.name)}: ${clip(f.reason, MAX_LISTED_CAUSE_CHARS)}`)] : []),
     ...section('장부 대기', counts.waitingForLedger, summary.waitingForLedger.map((id) => `- ${name(id)}`), 'Running'),
+    ...section('검토 대기', reviewing, (summary.awaitingReview ?? []).map((id) => `- ${name(id)}`), 'Running'),
     ...section('이미 실행 중', counts.alreadyRunning, summary.alreadyRunning.map((id) => `- ${name(id)}`), 'Running'),
     ...(counts.cancelled > 0 ? ['', `취소된 실행 (${counts.cancelled}건):`, visibilityQuery(period, 'Canceled')] : []),
     '',
@@ -288,7 +326,10 @@ function nextSteps(summary: BatchSummary, period: string): string[] {
     if (summary.counts.waitingForLedger > 0) {
       steps.push('장부를 기다리는 회사는 파일이 올라오면 이어서 처리되고, 기한까지 오지 않으면 장부 미제출 메일을 보냅니다.');
     }
-    steps.push('장부를 기다리거나 이미 실행 중인 회사가 모두 끝나면 최종 요약을 다시 보냅니다.');
+    if ((summary.counts.awaitingReview ?? 0) > 0) {
+      steps.push('검토를 기다리는 리포트는 콘솔의 월간 현황(상태: 검토 대기)에서 담당 세무사가 승인하면 발송됩니다.');
+    }
+    steps.push('장부·검토를 기다리거나 이미 실행 중인 회사가 모두 끝나면 최종 요약을 다시 보냅니다.');
   }
   if (summary.kind === 'cancelled') {
     steps.push('이 달을 다시 처리하려면 백필로 배치를 다시 시작해 주십시오(이미 발송된 리포트는 다시 보내지 않습니다):');

@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export type ReportStatus = 'success' | 'failed' | 'data_error' | 'cancelled';
+export type ReviewEvent = 'draft' | 'overdue' | 'sent_unapproved';
 /** The five steps of a monthly run, as the seed names its agents. */
 export type AgentName = 'data' | 'validation' | 'analysis' | 'report' | 'delivery';
 
@@ -12,6 +13,12 @@ export class TaxMetrics {
     name: 'tax_report_total',
     help: 'Company-month reports finished, by outcome',
     labelNames: ['company_id', 'status'],
+    registers: [this.registry],
+  });
+  private readonly reviewEvents = new Counter({
+    name: 'tax_report_review_total',
+    help: 'Review before sending: drafts that reached review (draft), were past the review deadline (overdue) and were sent unapproved by policy (sent_unapproved)',
+    labelNames: ['event'],
     registers: [this.registry],
   });
   private readonly reportDuration = new Histogram({
@@ -108,6 +115,7 @@ export class TaxMetrics {
     collectDefaultMetrics({ register: this.registry });
     // The offline series exist from the start, so an alert on their increase sees the first one.
     for (const task of ['insights', 'summary']) this.llmNarratives.inc({ task, model: 'offline', fallback: 'true' }, 0);
+    for (const event of ['draft', 'overdue', 'sent_unapproved'] as const) this.reviewEvents.inc({ event }, 0);
   }
 
   reportStarted(runId: string): void {
@@ -120,6 +128,10 @@ export class TaxMetrics {
     if (this.running.delete(runId)) this.inProgress.dec();
     this.reports.inc({ company_id: companyId, status });
     this.reportDuration.observe({ company_id: companyId }, durationSeconds);
+  }
+
+  reviewEvent(event: ReviewEvent): void {
+    this.reviewEvents.inc({ event });
   }
 
   agentFinished(agent: AgentName, seconds: number): void {

@@ -6,10 +6,12 @@ import { offlineInsights } from '../analysis/offline-insights';
 import { offlineNarrative } from '../analysis/offline-narrative';
 import { reportFigures } from '../analysis/report-figures';
 import type { Company } from '../domain/company';
-import { overallRiskLevel, type DataQualityViolation, type FindingsDocument } from '../domain/findings';
+import type { DataQualityViolation, FindingsDocument } from '../domain/findings';
 import { fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
+import { ledgerPeriods, loadCompany } from '../erp/company';
 import type { AppConfig } from '../config';
+import { applyReviews } from '../review/carry-over';
 import { TaxRuleEngine } from '../rules/tax-rule-engine';
 import { loadKeyWrapper } from '../security/keyring';
 import { LedgerValidator } from '../validation/ledger-validator';
@@ -23,6 +25,8 @@ export interface AnalysisDeps {
   shapesDir: string;
   /** ERP_DATA_DIR: where undated opening balances find the company's first ledger. */
   dataDir: string;
+  /** FALSE_POSITIVE_MARGIN: how much a finding marked 오탐 must grow to be raised again. */
+  falsePositiveMargin: number;
 }
 
 /** What analyzeLedgerFile needs, with the shapes of config.SHAPES_DIR loaded once. */
@@ -32,40 +36,50 @@ export async function loadAnalysisDeps(config: AppConfig, graph: GraphStore): Pr
     TaxRuleEngine.load(config.SHAPES_DIR),
     loadKeyWrapper(config),
   ]);
-  return { config, graph, validator, rules, shapesDir: config.SHAPES_DIR, dataDir: config.ERP_DATA_DIR, keys };
+  return {
+    config,
+    graph,
+    validator,
+    rules,
+    shapesDir: config.SHAPES_DIR,
+    dataDir: config.ERP_DATA_DIR,
+    falsePositiveMargin: config.FALSE_POSITIVE_MARGIN,
+    keys,
+  };
 }
 
 export async function analyzeCompanyMonth(
-  { graph, rules, shapesDir, dataDir }: AnalysisDeps,
+  { graph, rules, shapesDir, dataDir, falsePositiveMargin }: AnalysisDeps,
   company: Company,
   period: string,
   warnings: DataQualityViolation[],
 ): Promise<FindingsDocument> {
   const opening = await fiscalYearOpening(graph, company, period, await companyBalances(dataDir, company, period));
-  const [metrics, findings] = await Promise.all([
+  const [metrics, evaluated] = await Promise.all([
     ledgerMetrics(graph, shapesDir, company.id, period, company.fiscalYearStartMonth),
     rules.evaluate(graph, { company, period, balances: opening.balances }),
   ]);
+  const month = { companyId: company.id, period, fiscalYearStart: fiscalYearStart(period, company.fiscalYearStartMonth) };
+  // The accountants' earlier decisions: findings marked 오탐 leave the customer's findings, last month's get their status.
+  const reviewed = await applyReviews(graph, month, evaluated, falsePositiveMargin);
   // Only now: the figures read the derived graph that evaluate has just written.
   const figures = await reportFigures(graph, shapesDir, company, period);
   // Beside the ledger's own warnings: a fiscal year without opening balances, deadlines the holiday calendar could not settle.
   const dataWarnings = [...warnings, ...opening.warnings, ...calendarWarnings(rules.deadlines(company, period))];
   const base: Omit<FindingsDocument, 'narrative'> = {
     schemaVersion: 1,
-    companyId: company.id,
+    ...month,
     companyName: company.name,
     companyBizRegNo: company.bizRegNo,
-    period,
-    fiscalYearStart: fiscalYearStart(period, company.fiscalYearStartMonth),
+    ...(company.accountant && { accountant: company.accountant }),
     generatedAt: new Date().toISOString(),
-    riskLevel: overallRiskLevel(findings),
     dataQuality: { conforms: true, violations: 0, warnings: dataWarnings.length, details: dataWarnings },
-    findings,
     metrics,
     figures,
+    ...reviewed,
   };
   const offline = { model: 'offline', fallbackUsed: false, cached: false };
-  return { ...base, narrative: { ...offline, text: offlineNarrative(base), insights: { ...offline, ...offlineInsights(findings) } } };
+  return { ...base, narrative: { ...offline, text: offlineNarrative(base), insights: { ...offline, ...offlineInsights(base.findings) } } };
 }
 
 /**
@@ -78,4 +92,31 @@ export async function analyzeLedgerFile(deps: LoadingDeps & AnalysisDeps, compan
   if (!outcome.conforms) return dataQualityFindings(company, period, outcome);
   await loadContextMonths(deps, company, period);
   return analyzeCompanyMonth(deps, company, period, outcome.warnings);
+}
+
+/** A month of analyzeMonths: its findings document, or the data error (LedgerFormatError) that stopped it. */
+export type AnalyzedMonth = { company: Company; period: string } & ({ doc: FindingsDocument } | { error: Error });
+
+/**
+ * Every ledger month of the companies that `inRange` selects, oldest first per company, analysed one after another
+ * in `deps.graph`: `npm run analyze`, and the rule feedback's re-run of last year under proposed parameters.
+ */
+export async function* analyzeMonths(
+  deps: LoadingDeps & AnalysisDeps,
+  companyIds: readonly string[],
+  inRange: (period: string) => boolean,
+): AsyncGenerator<AnalyzedMonth> {
+  for (const companyId of companyIds) {
+    const company = await loadCompany(deps.dataDir, companyId);
+    for (const period of (await ledgerPeriods(deps.dataDir, companyId)).filter(inRange)) {
+      let month: AnalyzedMonth;
+      try {
+        month = { company, period, doc: await analyzeLedgerFile(deps, company, period) };
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'LedgerFormatError')) throw err;
+        month = { company, period, error: err };
+      }
+      yield month;
+    }
+  }
 }

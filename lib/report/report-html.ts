@@ -4,6 +4,7 @@
  * escapes it; charts are inline SVG (svg-charts.ts).
  */
 import type {
+  CarriedFinding,
   DataQualityViolation,
   EvidenceLine,
   Finding,
@@ -20,6 +21,7 @@ import type { LawArticleRef, NarrativeAuthor } from '../domain/findings';
 import { OPENING_RULE_ID } from '../domain/balances';
 import { assertPeriod } from '../domain/ids';
 import { CONCLUSION } from '../analysis/offline-insights';
+import { REVIEW_STATUS_LABELS } from '../review/finding-reviews';
 import { html, rawHtml, type SafeHtml } from './escape-html';
 import { CHART_COLOURS, groupedBarChart, limitGauge } from './svg-charts';
 
@@ -131,6 +133,7 @@ export function renderReportHtml(doc: FindingsDocument, opts: ReportHtmlOptions)
     proofGaps(risks),
     filingCalendar(doc.period, deadlines),
     findingsSection(doc, risks),
+    doc.carryOver && carryOverSection(doc.carryOver),
     narrativeSection(doc.narrative),
     disclaimer(),
   ]);
@@ -529,6 +532,23 @@ function evidenceTable(lines: readonly EvidenceLine[]): SafeHtml {
       html`<tr><td class="nowrap">${l.date}</td><td>${l.voucher ?? '-'}</td><td>${l.account}</td><td class="num">${formatKrw(l.amount)}</td><td class="memo">${l.memo ?? ''}</td></tr>`,
   )}</tbody>
 </table>`;
+}
+
+/**
+ * 조치 현황: last month's findings and what the firm made of them. Findings marked 오탐 that recurred are not
+ * raised again (FindingsDocument.suppressed): the firm sees them in the console, the customer only here as 오탐.
+ */
+function carryOverSection({ previousPeriod, items }: NonNullable<FindingsDocument['carryOver']>): SafeHtml {
+  const row = (c: CarriedFinding) =>
+    html`<tr><td class="nowrap">${c.ruleId}</td><td>${c.message}</td><td class="num">${c.amount === undefined ? '-' : formatKrw(c.amount)}</td><td class="nowrap">${REVIEW_STATUS_LABELS[c.status]}</td><td>${c.note ?? ''}</td><td class="nowrap">${c.recurring ? '재발' : '-'}</td></tr>`;
+  return html`<section>
+<h2>조치 현황</h2>
+<p class="meta">${formatReportMonth(previousPeriod)} 발견 사항의 검토·조치 상태입니다. '재발'은 이번 달에 같은 사항이 다시 발견되었다는 뜻입니다.</p>
+<table>
+<thead><tr><th>규칙</th><th>내용</th><th class="num">금액</th><th>상태</th><th>메모</th><th>이번 달</th></tr></thead>
+<tbody>${items.map(row)}</tbody>
+</table>
+</section>`;
 }
 
 function narrativeSection(narrative: Narrative): SafeHtml {

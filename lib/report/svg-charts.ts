@@ -3,6 +3,7 @@
  * escaped, coordinates are finite numbers rounded here, colours are constants. No scripts, no external
  * resources, so the page's CSP (default-src 'none') and the renderer's request blocking stay intact.
  */
+import type { RiskLevel } from '../domain/findings';
 import { html, type SafeHtml } from './escape-html';
 
 export const CHART_COLOURS = { ok: '#2e7d32', warn: '#f59e0b', over: '#d32f2f', ink: '#1f2328', grid: '#c9d1d9', track: '#eef2f6' };
@@ -97,5 +98,31 @@ ${ticks.map(
 )}
 ${bars}
 ${legend}
+</svg>`;
+}
+
+const SPARK = { slot: 8, gap: 2, height: 20 };
+const SPARK_RISK: Record<RiskLevel, { rank: number; colour: string }> = {
+  NONE: { rank: 1, colour: CHART_COLOURS.grid },
+  LOW: { rank: 2, colour: CHART_COLOURS.ok },
+  MEDIUM: { rank: 3, colour: CHART_COLOURS.warn },
+  HIGH: { rank: 4, colour: CHART_COLOURS.over },
+};
+
+/**
+ * A row-sized risk history: one bar per month, its height and colour the risk level, oldest left. The bars stand
+ * right-aligned in `slots` places, so the months of rows one above the other line up. `label` is each bar's tooltip.
+ */
+export function riskSparkline(title: string, marks: ReadonlyArray<{ risk: RiskLevel; label: string }>, slots = 12): SafeHtml {
+  const { slot, gap, height } = SPARK;
+  const shown = marks.slice(-slots);
+  const offset = slots - shown.length;
+  return html`<svg class="chart sparkline" viewBox="0 0 ${slots * slot} ${height}" width="${slots * slot}" height="${height}" role="img" aria-label="${title}" xmlns="http://www.w3.org/2000/svg">
+<title>${title}</title>
+${shown.map((mark, i) => {
+  const { rank, colour } = SPARK_RISK[mark.risk];
+  const h = n((rank / 4) * height);
+  return html`<rect class="mark" x="${(offset + i) * slot}" y="${n(height - h)}" width="${slot - gap}" height="${h}" fill="${colour}"><title>${mark.label}</title></rect>`;
+})}
 </svg>`;
 }

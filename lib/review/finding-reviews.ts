@@ -35,7 +35,7 @@ export interface FindingReview {
   ruleId: string;
   status: ReviewStatus;
   note?: string;
-  /** The principal's name as the audit log records it. */
+  /** The signed-in principal's name (token name or OIDC subject); the audit log adds which credential. */
   reviewer: string;
   /** ISO 8601. */
   reviewedAt: string;
@@ -97,7 +97,8 @@ WHERE { FILTER NOT EXISTS { GRAPH ${g} { ${node} tax:reviewVersion ?v } } }`,
   );
   const [stored] = await graph.select(`PREFIX tax: <${TAX}>
 SELECT ?reviewer ?at WHERE { GRAPH ${g} { ${node} tax:reviewer ?reviewer ; tax:reviewedAt ?at } }`);
-  if (stored?.reviewer?.value !== review.reviewer || stored.at?.value !== review.reviewedAt) {
+  // Compared as instants: a store may write the dateTime in a shorter canonical form (…00.000Z → …00Z).
+  if (stored?.reviewer?.value !== review.reviewer || Date.parse(stored.at?.value ?? '') !== Date.parse(review.reviewedAt)) {
     throw new ReviewConflictError(
       `${review.companyId} ${review.period} ${review.findingKey}: version ${review.version} was just saved by ${stored?.reviewer?.value ?? 'someone else'}`,
     );

@@ -8,6 +8,8 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
   'reports:read',
+  /** Approve a report before it is sent, edit its narrative, mark findings (확인/조치완료/오탐): the 담당 세무사's work. */
+  'reports:review',
   'runs:start',
   'costs:read',
   'config:read',
@@ -19,7 +21,7 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 const VIEWER: readonly Permission[] = ['reports:read'];
-const ANALYST: readonly Permission[] = [...VIEWER, 'runs:start', 'costs:read', 'config:read'];
+const ANALYST: readonly Permission[] = [...VIEWER, 'reports:review', 'runs:start', 'costs:read', 'config:read'];
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: VIEWER,
@@ -69,6 +71,6 @@ export interface Principal {
   expiresAt?: number;
 }
 
-export function canSeeCompany(principal: Principal, companyId: string): boolean {
+export function canSeeCompany(principal: Pick<Principal, 'companies'>, companyId: string): boolean {
   return principal.companies === undefined || principal.companies.includes(companyId);
 }

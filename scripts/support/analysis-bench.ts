@@ -78,7 +78,7 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
     // Every run starts from an empty store, as a worker does for a company it has not seen.
     await graph.close();
     graph = new OxigraphStore();
-    const deps = { config, graph, validator, rules, shapesDir, dataDir: config.ERP_DATA_DIR };
+    const deps = { config, graph, validator, rules, shapesDir, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN };
 
     const start = performance.now();
     const staged = await stageLedger(deps, companyId, period);

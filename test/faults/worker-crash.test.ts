@@ -3,7 +3,6 @@
 // Real Temporal dev server, real RDF4J server (the graph outlives the worker, as GraphDB does), real SMTP server,
 // the worker as a child process.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../lib/config';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';

@@ -2,6 +2,7 @@
 // batch, re-runs of a delivered month. Real dev server and worker; only the ledgers are arranged.
 import assert from 'node:assert/strict';
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -12,6 +13,7 @@ import { reportKeys } from '../../lib/storage/object-store';
 import { ledgerUploadedSignal } from '../../workflows/ledger-arrival';
 import { reportStageQuery, type MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import { batchProgressQuery, type MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
+import { approveReportUpdate, reviewDraftQuery } from '../../workflows/report-review';
 import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
@@ -151,6 +153,44 @@ test('a late ledger in the first page holds no one up: every other company of ev
   const runs = await batchRuns(batch);
   assert.ok(runs.length >= 3, `pages of 2 of 6 companies: ${runs.length} runs`);
   assert.ok(mostSlotsHeld(runs, new Set()) <= 2, 'never more than `concurrency` runs hold a slot');
+});
+
+test('a report waiting for its accountant frees its slot; the batch counts it as 검토 대기, not 장부 대기, until it is approved', async () => {
+  const period = '2024-01';
+  const companyId = 'c01-가람';
+  const master = path.join(h.config.ERP_DATA_DIR, 'companies', companyId, 'company.json');
+  const original = await readFile(master, 'utf8');
+  await writeFile(master, JSON.stringify({ ...JSON.parse(original), reviewRequired: true }));
+  try {
+    // Late first, then waiting for review: the batch moves it from one count to the other.
+    const upload = await holdBackLedger(companyId, period);
+    const batch = await h.client.workflow.start('monthlyReportBatch', {
+      taskQueue: h.config.TASK_QUEUE,
+      workflowId: 'batch-review-2024-01',
+      args: [{ period, concurrency: 2, pageSize: 10 }],
+    });
+    for (const other of COMPANIES.filter((c) => c !== companyId)) {
+      assert.equal(await until(() => closedStatus(other, period), `${other} done`, { timeoutMs: 240_000, intervalMs: 500 }), 'COMPLETED');
+    }
+    const onTime = await until(async () => (await adminMails(/2024년 1월 배치/)).at(0), 'the on-time batch summary');
+    assert.match(onTime.text ?? '', /장부 대기 \(1건\):\n- \(주\)가람제조 \(c01-가람\)/);
+    await waitingForLedger(companyId, period);
+    await upload();
+    const moved = await until(async () => {
+      const { counts } = await batch.query(batchProgressQuery);
+      return counts.awaitingReview === 1 ? counts : undefined;
+    }, 'the batch to count the draft as awaiting review');
+    assert.equal(moved.waitingForLedger, 0);
+
+    await until(async () => (await runOf(companyId, period).query(reviewDraftQuery).catch(() => undefined))?.stage === 'awaiting-review', 'the draft');
+    await runOf(companyId, period).executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'analyst-lee', role: 'analyst' }, draftVersion: 1 }] });
+    const result = (await batch.result()) as MonthlyReportBatchResult;
+    assert.deepEqual([result.counts.succeeded, result.counts.awaitingReview, result.counts.waitingForLedger, result.awaitingReview], [6, 0, 0, []]);
+    const final = await until(async () => (await adminMails(/2024년 1월 배치 요약 \(월간 처리 완료\)/)).at(0), 'the final summary');
+    assert.doesNotMatch(final.text ?? '', /검토 대기 \(/);
+  } finally {
+    await writeFile(master, original);
+  }
 });
 
 test('cancelling a batch stops it starting companies; the runs it started finish, and the admin is told', async () => {

@@ -21,6 +21,7 @@ interface Case {
 
 const C = encodeURIComponent(REPORT_COMPANY);
 const report = `/reports/${C}/${REPORT_PERIOD}`;
+const review = `/review/${C}/${REPORT_PERIOD}`;
 // Runs started here go to an idle task queue (the console's TASK_QUEUE below): each caller its own month.
 const monthOf: Record<Who, string> = { anonymous: '2023-01', viewer: '2023-02', analyst: '2023-03', admin: '2023-04' };
 const backfillOf: Record<Who, [string, string]> = {
@@ -63,6 +64,44 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/reports/:companyId/:period', url: () => `/api${report}`, expect: [401, 200, 200, 200] },
   { method: 'GET', route: '/reports/:companyId/:period/report.pdf', url: () => `${report}/report.pdf`, expect: [303, 200, 200, 200] },
   { method: 'GET', route: '/api/reports/:companyId/:period/report.pdf', url: () => `/api${report}/report.pdf`, expect: [401, 200, 200, 200] },
+  { method: 'GET', route: '/months', expect: [303, 403, 303, 303] },
+  { method: 'GET', route: '/months/:period', url: () => `/months/${REPORT_PERIOD}`, expect: [303, 403, 200, 200] },
+  { method: 'GET', route: '/api/months/:period', url: () => `/api/months/${REPORT_PERIOD}`, expect: [401, 403, 200, 200] },
+  // The stack's report was sent without review: there is no draft to decide on (409), and without a graph server
+  // the console cannot record finding reviews (503).
+  { method: 'GET', route: '/review/:companyId/:period', url: () => review, expect: [303, 200, 200, 200] },
+  { method: 'GET', route: '/api/review/:companyId/:period', url: () => `/api${review}`, expect: [401, 200, 200, 200] },
+  { method: 'GET', route: '/review/:companyId/:period/draft.pdf', url: () => `${review}/draft.pdf`, expect: [303, 404, 404, 404] },
+  { method: 'GET', route: '/api/review/:companyId/:period/draft.pdf', url: () => `/api${review}/draft.pdf`, expect: [401, 404, 404, 404] },
+  { method: 'POST', route: '/review/:companyId/:period/approve', url: () => `${review}/approve`, form: true, body: () => ({ draftVersion: '1' }), expect: [303, 403, 409, 409] },
+  { method: 'POST', route: '/api/review/:companyId/:period/approve', url: () => `/api${review}/approve`, body: () => ({ draftVersion: 1 }), expect: [401, 403, 409, 409] },
+  {
+    method: 'POST',
+    route: '/review/:companyId/:period/changes',
+    url: () => `${review}/changes`,
+    form: true,
+    body: () => ({ draftVersion: '1', comment: '요약 수정' }),
+    expect: [303, 403, 409, 409],
+  },
+  { method: 'POST', route: '/api/review/:companyId/:period/changes', url: () => `/api${review}/changes`, body: () => ({ draftVersion: 1, comment: '요약 수정' }), expect: [401, 403, 409, 409] },
+  {
+    method: 'POST',
+    route: '/review/:companyId/:period/findings',
+    url: () => `${review}/findings`,
+    form: true,
+    body: () => ({ findingKey: 'DEADLINE|due|2024-04-10', status: 'acknowledged', seenVersion: '0' }),
+    expect: [303, 403, 503, 503],
+  },
+  {
+    method: 'POST',
+    route: '/api/review/:companyId/:period/findings',
+    url: () => `/api${review}/findings`,
+    body: () => ({ findingKey: 'DEADLINE|due|2024-04-10', status: 'acknowledged', seenVersion: 0 }),
+    expect: [401, 403, 503, 503],
+  },
+  // Firm-wide statistics; the stack has no graph server to read the reviews from (the page says so, the API 503s).
+  { method: 'GET', route: '/rule-feedback', expect: [303, 403, 200, 200] },
+  { method: 'GET', route: '/api/rule-feedback', expect: [401, 403, 503, 503] },
   { method: 'GET', route: '/costs', url: () => '/costs?month=2024-03', expect: [303, 403, 200, 200] },
   { method: 'GET', route: '/api/costs', url: () => '/api/costs?month=2024-03', expect: [401, 403, 200, 200] },
   { method: 'GET', route: '/settings', expect: [303, 403, 200, 200] },

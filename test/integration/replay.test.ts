@@ -2,19 +2,35 @@
 // histories in test/histories/ do too, and an unguarded change to the workflow code is caught.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery } from '../../workflows/report-review';
 import { TEMPORAL_BIN } from '../../scripts/support/paths';
 import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../support/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
+import { until } from '../support/until';
 
 const run = promisify(execFile);
 
+/**
+ * A copy of c04 whose company.json asks for review, added after the batch recordings (which must not wait on a
+ * person for one of their companies).
+ */
+const REVIEWED_COMPANY = 'c09-검토';
+
+async function addReviewedCompany(): Promise<void> {
+  const companies = path.join(h.config.ERP_DATA_DIR, 'companies');
+  await cp(path.join(companies, 'c04-미르'), path.join(companies, REVIEWED_COMPANY), { recursive: true });
+  const file = path.join(companies, REVIEWED_COMPANY, 'company.json');
+  const company = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  await writeFile(file, JSON.stringify({ ...company, id: REVIEWED_COMPANY, reviewRequired: true }));
+}
 const HISTORIES = path.join(__dirname, '..', 'histories');
 const WORKFLOWS = require.resolve('../../workflows');
 let h: Harness;
@@ -25,7 +41,18 @@ let llm: FakeOpenAi;
  * versions stay in test/histories/ and keep replaying: they prove the patches keep old runs working. A missing
  * file fails the run; `RECORD_HISTORIES=1 npm test` writes missing files (never overwrites one).
  */
-const RECORDINGS: Array<{ file: string; type: string; args: unknown[]; workflowId?: string; fails?: boolean; runs?: 'first' }> = [
+const RECORDINGS: Array<{
+  file: string;
+  type: string;
+  args: unknown[];
+  workflowId?: string;
+  fails?: boolean;
+  runs?: 'first';
+  /** Data the recording needs, put in place just before it. */
+  prepare?: () => Promise<void>;
+  /** What people do to the run while it is open (review decisions). */
+  drive?: (handle: WorkflowHandle) => Promise<void>;
+}> = [
   // The sliding window: pages of 2, concurrency 2; its first run ends in continue-as-new, its last in the result.
   { file: 'monthlyReportBatch-v3-window-first-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-window', args: [{ period: '2024-05', concurrency: 2, pageSize: 2 }], runs: 'first' },
   { file: 'monthlyReportBatch-v3-window-last-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-window', args: [] },
@@ -35,6 +62,19 @@ const RECORDINGS: Array<{ file: string; type: string; args: unknown[]; workflowI
   { file: 'monthlyCompanyReport-v5-failure-notice.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c99-없음', period: '2024-05' }], fails: true },
   // Grounding searched by meaning on the LLM queue: texts in, neighbours out, applied and metered beside the workflows.
   { file: 'monthlyCompanyReport-v6-semantic-on-llm-queue.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c03-다솜', period: '2024-04' }] },
+  // Review before sending: the draft waits, the accountant rewrites the summary (draft 2), then approves it.
+  {
+    file: 'monthlyCompanyReport-v7-review.json',
+    type: 'monthlyCompanyReport',
+    args: [{ companyId: REVIEWED_COMPANY, period: '2024-03' }],
+    prepare: addReviewedCompany,
+    drive: async (handle) => {
+      const reviewer = { name: 'analyst-lee', role: 'analyst' as const };
+      await until(async () => (await handle.query(reviewDraftQuery).catch(() => undefined))?.stage === 'awaiting-review', 'the draft', { timeoutMs: 120_000 });
+      await handle.executeUpdate(requestChangesUpdate, { args: [{ reviewer, draftVersion: 1, comment: '요약 수정', narrative: '세무사가 고쳐 쓴 요약입니다.' }] });
+      await handle.executeUpdate(approveReportUpdate, { args: [{ reviewer, draftVersion: 2 }] });
+    },
+  },
 ];
 
 const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
@@ -45,14 +85,21 @@ before(async () => {
   llm.script('strong', () => ({ status: 401 }));
   for (const model of ['strong-b', 'cheap']) llm.script(model, (_, r) => ({ text: narrativeReply(r) }));
   llm.scriptEmbeddings('embed', taxWordEmbedding);
-  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'strong,strong-b', LLM_SUMMARY_MODELS: 'cheap', LLM_EMBEDDING_MODEL: 'embed' });
+  h = await startHarness({
+    OPENAI_BASE_URL: llm.baseURL,
+    LLM_INSIGHT_MODELS: 'strong,strong-b',
+    LLM_SUMMARY_MODELS: 'cheap',
+    LLM_EMBEDDING_MODEL: 'embed',
+  });
   await mkdir(HISTORIES, { recursive: true });
   const started = new Map<string, string>();
   for (const rec of RECORDINGS) {
     const workflowId = rec.workflowId ?? `replay-${rec.file.replace(/\.json$/, '')}`;
     if (rec.args.length > 0) {
+      await rec.prepare?.();
       const handle = await h.client.workflow.start(rec.type, { taskQueue: h.config.TASK_QUEUE, workflowId, args: rec.args });
       started.set(workflowId, handle.firstExecutionRunId);
+      await rec.drive?.(handle);
       await (rec.fails ? assert.rejects(handle.result()) : handle.result());
     } else {
       // Started by an earlier recording (the batch's child, the batch's last run): wait for it to close.

@@ -112,10 +112,28 @@ const doc = sampleFindings(company, {
   },
   narrative: { model: 'offline', fallbackUsed: false, cached: false, text: '이번 달 요약입니다.' },
   figures,
+  carryOver: {
+    previousPeriod: '2024-11',
+    items: [
+      {
+        findingKey: 'LOAN-INSIDER|fy|2024-01',
+        ruleId: 'LOAN-INSIDER',
+        category: 'PROVISIONAL_PAYMENT',
+        severity: 'MEDIUM',
+        message: '가지급금 잔액 68,000,000원',
+        amount: 68_000_000,
+        status: 'resolved',
+        note: '일부 상환 약정서 수취',
+        reviewer: '김세무',
+        reviewedAt: '2024-12-04T01:00:00Z',
+        recurring: true,
+      },
+    ],
+  },
 });
 
 /** Section headings in the order of TAX-RULES.md "Report layout". */
-const HEADINGS = ['요약', '월간 손익', '한도 관리', '가지급금·가수금', '적격증빙 누락', '다음 달 신고·납부 일정', '발견 사항', '종합 의견'];
+const HEADINGS = ['요약', '월간 손익', '한도 관리', '가지급금·가수금', '적격증빙 누락', '다음 달 신고·납부 일정', '발견 사항', '조치 현황', '종합 의견'];
 
 /** Text extraction breaks lines wherever the layout wrapped them. */
 const squash = (s: string) => s.replace(/\s+/g, '');
@@ -172,6 +190,8 @@ describe('report sections', () => {
       HOSTILE_MEMO, // proof gap line
       '1,250,000원',
       '2건,합계1,335,000원',
+      '일부 상환 약정서 수취', // 조치 현황
+      '조치완료',
       '최종 판단은 담당 세무사가 합니다.',
     ]) {
       assert.ok(text.includes(squash(expected)), `PDF text lacks ${JSON.stringify(expected)}`);

@@ -25,9 +25,9 @@ export interface ConsoleStack {
   stop(): Promise<void>;
 }
 
-/** `consoleEnv` overrides the console's settings (the worker keeps the harness's). */
-export async function startConsoleStack(consoleEnv: Record<string, string> = {}): Promise<ConsoleStack> {
-  const h = await startHarness();
+/** `consoleEnv` overrides the console's settings, `workerEnv` the worker's (both run on the harness's otherwise). */
+export async function startConsoleStack(consoleEnv: Record<string, string> = {}, workerEnv: Record<string, string> = {}): Promise<ConsoleStack> {
+  const h = await startHarness(workerEnv);
   await h.client.workflow.execute('monthlyCompanyReport', {
     taskQueue: h.config.TASK_QUEUE,
     workflowId: `tax-report-${REPORT_COMPANY}-${REPORT_PERIOD}`,

@@ -32,6 +32,8 @@ export interface FaultStack {
   graph: HttpGraphStore;
   client: Client;
   worker: WorkerProcess;
+  /** The worker's settings, for a test that starts another worker with some of them changed. */
+  workerEnv: Record<string, string>;
   /** Stops the Temporal server and starts it again on the same port and database. */
   restartTemporal(): Promise<void>;
   stop(): Promise<void>;
@@ -53,7 +55,7 @@ export async function startFaultStack(name: string, env: Record<string, string> 
   await run(path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(PROJECT_ROOT, 'scripts', 'build-workflow-bundle.ts'), bundle]);
   const taskQueue = `faults-${name}`;
   const erpDir = path.join(dir, 'erp');
-  const worker = workerProcess({
+  const workerEnv = {
     TEMPORAL_ADDRESS: server.address,
     TASK_QUEUE: taskQueue,
     WORKFLOW_BUNDLE_PATH: bundle,
@@ -66,7 +68,8 @@ export async function startFaultStack(name: string, env: Record<string, string> 
     GRAPHDB_URL: graphUrl.toString(),
     SMTP_URL: smtpUrl.toString(),
     ...env,
-  });
+  };
+  const worker = workerProcess(workerEnv);
   const temporal = { address: server.address, port, dbFile, server };
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
   const stack: FaultStack = {
@@ -81,6 +84,7 @@ export async function startFaultStack(name: string, env: Record<string, string> 
     graph: new HttpGraphStore({ repositoryUrl: graphUrl.toString(), timeoutMs: 60_000 }),
     client,
     worker,
+    workerEnv,
     async restartTemporal() {
       await temporal.server.stop();
       temporal.server = await startDevServer({ port, dbFile });

@@ -89,6 +89,20 @@ describe('claims are judged against the findings they are about', () => {
     assert.match(problemOf({ finding: 'F3', text: '이 항목은 경미하지만 종합 위험은 낮습니다.' })!, /says LOW, findings HIGH/);
   });
 
+  test('last month’s findings the accountants resolved may be called settled; this month’s open ones still may not', () => {
+    const loan = fixture.document.findings.find((f) => f.ruleId === 'LOAN-INSIDER')!;
+    const carried = (recurring: boolean): FindingsDocument => ({
+      ...fixture.document,
+      carryOver: {
+        previousPeriod: '2024-02',
+        items: [{ findingKey: 'LOAN-INSIDER|fy|2024-01', ruleId: loan.ruleId, category: loan.category, severity: loan.severity, message: loan.message, status: 'resolved', note: '상환 완료', recurring }],
+      },
+    });
+    assert.equal(problemOf({ summary: '지난달 지적 사항 1건은 조치가 완료되었습니다.' }, carried(false)), undefined);
+    assert.match(problemOf({ summary: '지난달 지적 사항 1건은 조치가 완료되었습니다.' })!, /claims the findings contradict/, 'no carry-over: nothing to call settled');
+    assert.match(problemOf({ summary: '지난달 가지급금은 상환 완료되었습니다.' }, carried(true))!, /claims the findings contradict/, 'the 가지급금 finding is open this month');
+  });
+
   test('a condition, a question or a change claims nothing', () => {
     for (const text of ['문제가 없는지 확인하십시오.', '상환했는지 확인하십시오.', '위험이 낮아지도록 상환 계획을 세우십시오.', '증빙이 없으면 손금불산입됩니다.', '해소될 때까지 매월 점검하십시오.']) {
       assert.equal(problemOf({ finding: 'F1', text }), undefined, text);

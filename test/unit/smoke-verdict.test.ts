@@ -16,6 +16,7 @@ function result(counts: Partial<Counts>, lists: Partial<Pick<MonthlyReportBatchR
     counts: { listed: 0, started: 0, succeeded: 0, unchanged: 0, failed: 0, cancelled: 0, alreadyRunning: 0, waitingForLedger: 0, ...counts },
     failed: [],
     waitingForLedger: [],
+    awaitingReview: [],
     alreadyRunning: [],
     ...lists,
   };
