@@ -79,14 +79,16 @@ export function monthStatus(run: RunSummary | undefined): MonthStatus {
 
 /**
  * New: this month's findings that were not last month's. Recurring: last month's the rules found again. Resolved:
- * last month's that are gone, or that an accountant marked 조치완료.
+ * last month's that are gone, or that an accountant marked 조치완료. Filing deadlines are the calendar, not risks:
+ * each month has its own, so they would count as new and resolved every month.
  */
 export function monthChanges(doc: FindingsDocument): MonthChanges | undefined {
   if (!doc.carryOver) return undefined;
-  const { items } = doc.carryOver;
+  const risk = ({ category }: { category: FindingCategory }) => category !== 'FILING_DEADLINE';
+  const items = doc.carryOver.items.filter(risk);
   const carried = new Set(items.map((item) => item.findingKey));
   return {
-    new: doc.findings.filter((f) => !carried.has(findingKey(f, doc))).length,
+    new: doc.findings.filter((f) => risk(f) && !carried.has(findingKey(f, doc))).length,
     resolved: items.filter((item) => !item.recurring || item.status === 'resolved').length,
     recurring: items.filter((item) => item.recurring).length,
   };

@@ -41,17 +41,35 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),
     ...Object.entries(searchAttributes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
+  // The CLI picks its HTTP API port itself; another process may take it between its pick and its bind. That start
+  // fails at once and a second one picks again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(args, address, uiUrl, deadline, opts.readyTimeoutMs ?? 120_000);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt === PORT_RACE_ATTEMPTS) throw err;
+    }
+  }
+}
+
+const PORT_RACE_ATTEMPTS = 3;
+
+class PortTakenError extends Error {}
+
+async function launch(args: string[], address: string, uiUrl: string | undefined, deadline: number, timeoutMs: number): Promise<DevServer> {
   const child = spawn(TEMPORAL_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 120_000);
   while (!(await namespaceReady(address))) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}):\n${stderr}`);
+    if (child.exitCode !== null) {
+      const message = `temporal dev server exited (${child.exitCode}):\n${stderr}`;
+      throw /failed listening for HTTP API .*address already in use/.test(stderr) ? new PortTakenError(message) : new Error(message);
+    }
     if (Date.now() > deadline) {
       await stopChild(child, exited);
-      throw new Error(`temporal dev server not ready on ${address} after ${opts.readyTimeoutMs ?? 120_000} ms:\n${stderr}`);
+      throw new Error(`temporal dev server not ready on ${address} after ${timeoutMs} ms:\n${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -325,6 +325,8 @@ describe('helm chart', () => {
       assert.equal(consoleEnv.CONSOLE_SESSION_SECRET.valueFrom.secretKeyRef.optional, false);
       assert.equal(consoleEnv.OPENAI_API_KEY, undefined, 'the console does not call the model');
       assert.equal(consoleEnv.SMTP_URL, undefined, 'the console sends no mail');
+      const graphCredential = consoleEnv.GRAPHDB_PASSWORD ?? consoleEnv.GRAPHDB_TOKEN;
+      assert.ok(graphCredential?.valueFrom?.secretKeyRef, 'the console writes finding reviews to the graph');
     }
     assert.equal(envOf(podOf(one(defaults, 'Deployment', 'tax-reports-console')).containers[0]).ENCRYPTION_KEY_ID.value, '2026-01');
   });
@@ -656,9 +658,10 @@ describe('helm chart', () => {
     assert.ok(ports('tax-reports-orchestration').has(7200) && ports('tax-reports-orchestration').has(587));
     assert.deepEqual([...ports('tax-reports-setup')].sort(), [53, 5432, 7233].sort());
     assert.deepEqual([...ports('tax-reports-audit')].sort(), [53, 5432].sort());
-    // The console: Temporal, PostgreSQL, Redis, object storage (OIDC when enabled), never SMTP, GraphDB or the LLM.
-    assert.deepEqual([...ports('tax-reports-console')].sort(), [443, 53, 5432, 6379, 7233].sort());
-    assert.deepEqual([...ports('tax-reports-console', production)].sort(), [443, 4318, 53, 5432, 6379, 7233].sort());
+    // The console: Temporal, GraphDB (the accountants' finding reviews), PostgreSQL, Redis, object storage (OIDC when
+    // enabled), never SMTP or the LLM.
+    assert.deepEqual([...ports('tax-reports-console')].sort(), [443, 53, 5432, 6379, 7200, 7233].sort());
+    assert.deepEqual([...ports('tax-reports-console', production)].sort(), [443, 4318, 53, 5432, 6379, 7200, 7233].sort());
     for (const docs of [defaults, production]) {
       const np = one(docs, 'NetworkPolicy', 'tax-reports-console');
       assert.equal(np.spec.podSelector.matchLabels['tax-reports/role'], 'console');

@@ -73,10 +73,16 @@ before(async () => {
   await writeFindingsDoc(s.deps.objects, reportKeys(CARRIED_COMPANY, REPORT_PERIOD).findings, sampleFindings(company, {
     period: REPORT_PERIOD,
     riskLevel: 'MEDIUM',
-    findings: [finding('ENT-LIMIT'), finding('EXP-PROOF')],
+    // Filing deadlines are the calendar: last month's (gone) and this month's (new) count as no change.
+    findings: [finding('ENT-LIMIT'), finding('EXP-PROOF'), { ...finding('DEADLINE'), category: 'FILING_DEADLINE', dueDate: '2024-04-10' }],
     carryOver: {
       previousPeriod: '2024-02',
-      items: [carried('ENT-LIMIT|fy|2024', true, 'open'), carried('SPIKE|2024-02|811', false, 'open'), carried('DEADLINE|due|2024-03-10', true, 'resolved')],
+      items: [
+        carried('ENT-LIMIT|fy|2024', true, 'open'),
+        carried('SPIKE|2024-02|811', false, 'open'),
+        carried('DEADLINE|due|2024-03-10', true, 'resolved'),
+        { ...carried('DEADLINE|due|2024-03-11', false, 'open'), ruleId: 'DEADLINE', category: 'FILING_DEADLINE' },
+      ],
     },
     trend: [
       { period: '2024-01', riskLevel: 'NONE', findings: 0 },

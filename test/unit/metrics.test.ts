@@ -130,6 +130,14 @@ test('the last year of the holiday calendar is exported for the early alert (0 u
   assert.equal(valueOf(await scrape(), 'tax_deadline_calendar_last_year'), 2027);
 });
 
+test('review before sending: drafts, overdue drafts and unapproved sends, each from 0 so the first one alerts', async () => {
+  const reviews = async () => (await scrape()).filter((s) => s.name === 'tax_report_review_total');
+  assert.deepEqual((await reviews()).map((s) => [s.labels.event, s.value]).sort(), [['draft', 0], ['overdue', 0], ['sent_unapproved', 0]]);
+  metrics.reviewEvent('draft');
+  metrics.reviewEvent('overdue');
+  assert.equal((await reviews()).find((s) => s.labels.event === 'overdue')?.value, 1);
+});
+
 test('exactly the seed metrics plus unprefixed default process metrics', async () => {
   const names = new Set((await scrape()).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')));
   const ours = [...names].filter((n) => n.startsWith('tax_')).sort();
@@ -147,6 +155,7 @@ test('exactly the seed metrics plus unprefixed default process metrics', async (
     'tax_llm_narrative_total',
     'tax_llm_tokens_total',
     'tax_report_duration_seconds',
+    'tax_report_review_total',
     'tax_report_total',
     'tax_reports_in_progress',
     'tax_scheduler_heartbeat_timestamp_seconds',
