@@ -14,7 +14,7 @@ export interface PageContext {
 const NAV: { href: string; label: string; permission: Permission; firmWide?: boolean }[] = [
   { href: '/', label: '기업·리포트', permission: 'reports:read' },
   { href: '/months', label: '월간 현황', permission: 'runs:start' },
-  { href: '/rule-feedback', label: '규칙 개선', permission: 'config:read', firmWide: true },
+  { href: '/rule-feedback', label: '규칙 피드백', permission: 'config:read', firmWide: true },
   { href: '/costs', label: 'LLM 비용', permission: 'costs:read' },
   { href: '/settings', label: '설정', permission: 'config:read' },
   { href: '/audit', label: '감사 로그', permission: 'audit:read' },
