@@ -1,7 +1,7 @@
 // Authentication and authorization for every console route: deny by default, 401 for "who are you", 403 for "not you".
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../lib/auth/auth-error';
-import { assertCompanyId } from '../../lib/domain/ids';
+import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
 import { can, canSeeCompany, type Permission, type Principal } from '../../lib/security/roles';
 import type { ConsoleDeps } from '../deps';
 import { signIn } from './sign-in';
@@ -100,6 +100,12 @@ export async function requireCompany(deps: ConsoleDeps, request: FastifyRequest,
   const principal = request.principal;
   if (principal && !canSeeCompany(principal, companyId)) await deny(deps, request, `not allowed to see ${companyId}`);
   return companyId;
+}
+
+/** The validated company id and period of a `/:companyId/:period` URL; a company outside the principal's scope is refused. */
+export async function requireCompanyMonth(deps: ConsoleDeps, request: FastifyRequest): Promise<{ companyId: string; period: string }> {
+  const params = request.params as { companyId: string; period: string };
+  return { companyId: await requireCompany(deps, request, params.companyId), period: assertPeriod(params.period) };
 }
 
 function lacking(principal: Principal, permission: Permission): string {

@@ -1,12 +1,12 @@
 // Companies, runs (list, start, backfill) and reports (view, download).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assertPeriod } from '../../lib/domain/ids';
 import { loadCompany } from '../../lib/erp/company';
 import { readFindingsDoc } from '../../lib/storage/findings-json';
 import { reportKeys } from '../../lib/storage/object-store';
 import type { ConsoleDeps } from '../deps';
-import { requestParty, requireCompany } from '../http/access';
+import { requestParty, requireCompany, requireCompanyMonth } from '../http/access';
 import { companyPage, overviewPage, reportPage } from '../pages/report-pages';
 import { visibleCompanies } from '../services/companies';
 import { listRuns, startBackfill, startCompanyRun } from '../services/runs';
@@ -19,12 +19,6 @@ const BackfillRequest = z.object({
   from: z.string().transform(assertPeriod),
   to: z.string().transform(assertPeriod),
 });
-
-/** Validated company id and period from the URL; a company outside the principal's scope is refused. */
-async function companyMonth(deps: ConsoleDeps, request: FastifyRequest): Promise<{ companyId: string; period: string }> {
-  const params = request.params as { companyId: string; period: string };
-  return { companyId: await requireCompany(deps, request, params.companyId), period: assertPeriod(params.period) };
-}
 
 export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { config, temporal } = deps;
@@ -86,14 +80,14 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   });
 
   pageAndApi(app, 'GET', '/reports/:companyId/:period', 'reports:read', (kind) => async (request, reply) => {
-    const { companyId, period } = await companyMonth(deps, request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const doc = await readFindingsDoc(deps.objects, reportKeys(companyId, period).findings);
     await deps.audit.append({ action: 'report.viewed', ...requestParty(request), target: `${companyId}/${period}`, outcome: 'success' });
     return kind === 'page' ? sendPage(reply, reportPage(pageContext(deps, request), doc)) : doc;
   });
 
   pageAndApi(app, 'GET', '/reports/:companyId/:period/report.pdf', 'reports:read', () => async (request, reply) => {
-    const { companyId, period } = await companyMonth(deps, request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const pdf = await deps.objects.get(reportKeys(companyId, period).pdf);
     await deps.audit.append({
       action: 'report.downloaded',

@@ -2,12 +2,11 @@
 // decision is audited with its outcome, the refused ones too: who tried to approve what, and why it was refused.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditAction } from '../../lib/audit/audit-log';
-import { assertPeriod } from '../../lib/domain/ids';
 import { readFindingsDoc } from '../../lib/storage/findings-json';
 import { ObjectNotFoundError, reportKeys } from '../../lib/storage/object-store';
 import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import type { ConsoleDeps } from '../deps';
-import { requestParty, requireCompany } from '../http/access';
+import { requestParty, requireCompanyMonth } from '../http/access';
 import { reviewPage } from '../pages/review-page';
 import {
   ApproveRequest,
@@ -26,11 +25,6 @@ import { pageAndApi, pageContext, sendPage } from './route';
 export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { temporal } = deps;
 
-  async function companyMonth(request: FastifyRequest): Promise<{ companyId: string; period: string }> {
-    const params = request.params as { companyId: string; period: string };
-    return { companyId: await requireCompany(deps, request, params.companyId), period: assertPeriod(params.period) };
-  }
-
   /** Runs a decision and audits it, refused or not, with the draft version it was about. */
   async function audited<T>(request: FastifyRequest, action: AuditAction, target: string, details: Record<string, unknown>, decide: () => Promise<T>): Promise<T> {
     const party = requestParty(request);
@@ -48,7 +42,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     reply.redirect(`/review/${encodeURIComponent(companyId)}/${period}?notice=${encodeURIComponent(notice)}`, 303);
 
   pageAndApi(app, 'GET', '/review/:companyId/:period', 'reports:read', (kind) => async (request, reply) => {
-    const { companyId, period } = await companyMonth(request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const [doc, draft] = await Promise.all([readFindingsDoc(deps.objects, reportKeys(companyId, period).findings), readDraft(temporal, companyId, period)]);
     const findings = await reviewedFindings(deps.graph, doc);
     if (kind === 'api') return { draft, findings };
@@ -58,7 +52,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
 
   // The PDF the reviewer decides on: the run's current draft (report.pdf is overwritten by each revision).
   pageAndApi(app, 'GET', '/review/:companyId/:period/draft.pdf', 'reports:read', () => async (request, reply) => {
-    const { companyId, period } = await companyMonth(request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const draft = await readDraft(temporal, companyId, period);
     if (!draft) throw new ObjectNotFoundError(`${companyId}/${period}/draft`);
     const pdf = await deps.objects.get(draft.pdfKey);
@@ -67,7 +61,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   });
 
   pageAndApi(app, 'POST', '/review/:companyId/:period/approve', 'reports:review', (kind) => async (request, reply) => {
-    const { companyId, period } = await companyMonth(request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const body = ApproveRequest.parse(request.body);
     const target = `${companyId}/${period}`;
     const result = await audited(request, 'report.approved', target, { draftVersion: body.draftVersion, workflowId: companyReportWorkflowId(companyId, period) }, () =>
@@ -78,7 +72,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   });
 
   pageAndApi(app, 'POST', '/review/:companyId/:period/changes', 'reports:review', (kind) => async (request, reply) => {
-    const { companyId, period } = await companyMonth(request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const body = ChangesRequest.parse(request.body);
     // The form posts the summary as shown: only a changed text is an edit.
     const current = (await readFindingsDoc(deps.objects, reportKeys(companyId, period).findings)).narrative.text.trim();
@@ -92,7 +86,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   });
 
   pageAndApi(app, 'POST', '/review/:companyId/:period/findings', 'reports:review', (kind) => async (request, reply) => {
-    const { companyId, period } = await companyMonth(request);
+    const { companyId, period } = await requireCompanyMonth(deps, request);
     const body = FindingReviewRequest.parse(request.body);
     const doc = await readFindingsDoc(deps.objects, reportKeys(companyId, period).findings);
     const review = await reviewFinding(deps.graph, doc, request.principal!.subject, body);
