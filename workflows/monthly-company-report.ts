@@ -179,7 +179,7 @@ async function runReport(
     step('awaiting-review');
     // A report waiting for a person holds no slot of the batch's window.
     await membership?.waiting('review');
-    const draft = { companyId, period, findingsKey: analysis.findingsKey, pdfKey: rendered.pdfKey, pdfSha256: rendered.sha256! };
+    const draft = { period, findingsKey: analysis.findingsKey, pdfKey: rendered.pdfKey, pdfSha256: rendered.sha256! };
     await review.awaitDecision(draft, analysis.review, (waiting) => noticeOfOverdueReview(companyId, period, waiting));
   }
   step('delivering');

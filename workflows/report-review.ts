@@ -64,8 +64,8 @@ export const MAX_NARRATIVE_CHARS = 20_000;
 export const MAX_REVISIONS = 20;
 const MAX_LOGGED_REQUESTS = 10;
 
+/** The draft the run rendered: the month's keys and the PDF's digest. */
 export interface DraftRefs {
-  companyId: string;
   period: string;
   findingsKey: string;
   pdfKey: string;
@@ -80,7 +80,7 @@ export interface ReportReview {
 /** Registers the handlers at the run's start, so an early decision is refused with a reason rather than lost. */
 export function reportReview(companyId: string): ReportReview {
   let draft: ReviewDraft | undefined;
-  let refs: DraftRefs | undefined;
+  let period: string | undefined;
   let recorded = false;
 
   setHandler(reviewDraftQuery, () => draft);
@@ -140,17 +140,17 @@ export function reportReview(companyId: string): ReportReview {
       const before = current.stage;
       current.stage = 'revising';
       const next = draftVersion + 1;
-      const { companyId: id, period, findingsKey, pdfKey } = refs!;
+      const month = { companyId, period: period!, findingsKey: current.findingsKey };
+      let rendered: { pdfKey: string; sha256?: string };
       try {
-        await reviewActivities().reviseNarrative({ companyId: id, period, findingsKey, pdfKey, text: narrative, reviewer: reviewer.name, draftVersion: next });
-        const rendered = await renderActivities().renderReport({ companyId: id, period, findingsKey });
-        refs = { ...refs!, pdfKey: rendered.pdfKey, pdfSha256: rendered.sha256! };
+        await reviewActivities().reviseNarrative({ ...month, pdfKey: current.pdfKey, text: narrative, reviewer: reviewer.name, draftVersion: next });
+        rendered = await renderActivities().renderReport(month);
       } catch (err) {
         // The draft under review is still the one before: its PDF was not replaced, so it may still be approved.
         current.stage = before;
         throw err;
       }
-      Object.assign(current, { stage: 'awaiting-review', draftVersion: next, pdfKey: refs.pdfKey, pdfSha256: refs.pdfSha256 });
+      Object.assign(current, { stage: 'awaiting-review', draftVersion: next, pdfKey: rendered.pdfKey, pdfSha256: rendered.sha256! });
       return { draftVersion: next };
     },
     {
@@ -166,7 +166,7 @@ export function reportReview(companyId: string): ReportReview {
 
   return {
     async awaitDecision(start, policy, onEscalate) {
-      refs = start;
+      period = start.period;
       const deadline = Date.now() + policy.deadlineMs;
       draft = {
         stage: 'awaiting-review',
@@ -202,10 +202,10 @@ export function reportReview(companyId: string): ReportReview {
         at: new Date().toISOString(),
         pdfSha256: draft.pdfSha256,
       };
-      const { companyId: id, period, findingsKey, pdfKey } = refs;
-      await reviewActivities().recordApproval({ companyId: id, period, findingsKey, pdfKey, approval });
+      const { findingsKey, pdfKey } = draft;
+      await reviewActivities().recordApproval({ companyId, period, findingsKey, pdfKey, approval });
       recorded = true;
-      return { pdfKey: refs.pdfKey };
+      return { pdfKey };
     },
   };
 }
