@@ -1,7 +1,7 @@
 // Rules that learn, the proposing half: from a year's review feedback, new values for the firm's own thresholds in
 // shapes/tax/parameters.ttl, as the edited file and its diff. A proposal only: a tax expert reviews it and edits
 // the file by hand (docs/rule-feedback.md); nothing here writes shapes/.
-import { lineDiff } from './rule-feedback-diff';
+import { FILE_HEADERS_ONLY, createTwoFilesPatch } from 'diff';
 import { reviewedCount, type ReviewCounts, type RuleFeedback } from './rule-feedback';
 
 /**
@@ -62,7 +62,9 @@ export function proposeThresholds(feedback: RuleFeedback, parameters: string, fi
     proposals.push({ ruleId, parameter, current: at.value, proposed, evidence: counts });
   }
   const edited = lines.join('\n');
-  return { proposals, parameters: edited, diff: lineDiff(file, parameters, edited) };
+  // The `--- a/… +++ b/…` form `git apply` takes from the repository root.
+  const diff = edited === parameters ? '' : createTwoFilesPatch(`a/${file}`, `b/${file}`, parameters, edited, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+  return { proposals, parameters: edited, diff };
 }
 
 /** The line of `rule:<ruleId>`'s statement that sets `tax:<parameter>` to a number, and that number. */

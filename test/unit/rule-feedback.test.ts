@@ -11,7 +11,6 @@ import { recordFindings } from '../../lib/llm/findings-graph';
 import { findingKey } from '../../lib/review/finding-key';
 import { appendReview } from '../../lib/review/finding-reviews';
 import { bandOf, lastTwelveMonths, reviewRates, ruleFeedback, type FeedbackRow, type RuleFeedback } from '../../lib/review/rule-feedback';
-import { lineDiff } from '../../lib/review/rule-feedback-diff';
 import { proposeThresholds } from '../../lib/review/rule-feedback-proposal';
 import { sampleCompany, sampleFindings } from '../support/sample-documents';
 
@@ -192,23 +191,23 @@ describe('rule feedback', { timeout: 60_000 }, () => {
     );
   });
 
-  test('amounts are rounded to two significant digits, and a policy met twice makes one hunk per place', () => {
+  test('amounts are rounded to two significant digits, and a policy met twice edits both places in one diff', () => {
     const counts = { findings: 5, open: 0, acknowledged: 1, resolved: 0, dismissed: 4 };
     const rows: FeedbackRow[] = ['DEPOSIT-INSIDER', 'EXP-PROOF'].map((ruleId) => ({ ruleId, band: 'up-to-1.5x', counts }));
     const parameters = ['rule:EXP-PROOF', '  tax:lineLimit 30000 ;', '  tax:monthTotalLimit 1100000 .', '', 'rule:DEPOSIT-INSIDER', '  tax:triggerLevel 0 ;', '  tax:threshold 50000000 .', ''].join('\n');
     const proposal = proposeThresholds({ ...feedback, firmWide: rows }, parameters, 'p.ttl');
     assert.deepEqual(proposal.proposals.map((p) => `${p.ruleId} ${p.current}→${p.proposed}`), ['DEPOSIT-INSIDER 50000000→75000000', 'EXP-PROOF 1100000→1700000']);
-    assert.equal(proposal.diff, lineDiff('p.ttl', parameters, proposal.parameters));
     assert.equal(
-      lineDiff('p.ttl', parameters, proposal.parameters, 1),
+      proposal.diff,
       `--- a/p.ttl
 +++ b/p.ttl
-@@ -2,3 +2,3 @@
+@@ -1,7 +1,7 @@
+ rule:EXP-PROOF
    tax:lineLimit 30000 ;
 -  tax:monthTotalLimit 1100000 .
 +  tax:monthTotalLimit 1700000 .
  
-@@ -6,2 +6,2 @@
+ rule:DEPOSIT-INSIDER
    tax:triggerLevel 0 ;
 -  tax:threshold 50000000 .
 +  tax:threshold 75000000 .
