@@ -60,7 +60,7 @@ COPY activities ./activities
 COPY workflows ./workflows
 COPY workers ./workers
 COPY console ./console
-COPY scripts ./scripts
+COPY cli ./cli
 COPY ontology ./ontology
 COPY shapes ./shapes
 COPY config ./config

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suites of `npm test`, then the redaction check over every log line they wrote.
 # Every test has a deadline (--test-timeout; TEST_TIMEOUT_MS overrides): a hung test fails, never stalls CI.
-# Tests register the secrets they create (test/support/test-secrets.ts); no registered value, and nothing shaped
+# Tests register the secrets they create (dev/test-secrets.ts); no registered value, and nothing shaped
 # like a token or a URL with a password, may appear in the log file.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,4 +1,4 @@
-// Times every activity as a step ("agent") of the run and counts failed attempts by error type.
+// Times every activity under its agent (AgentName) and counts its failed attempts by agent and error type.
 import type { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
@@ -42,8 +42,8 @@ export function activityMetrics(metrics: TaxMetrics): ActivityInterceptorsFactor
           metrics.agentFinished(agent, (performance.now() - started) / 1000);
           return result;
         } catch (err) {
-          // A cancelled step was stopped on purpose: no failure to count or alert on.
-          if (!(err instanceof CancelledFailure)) metrics.stepFailed(agent, errorType(err));
+          // A cancelled activity was stopped on purpose: no failure to count or alert on.
+          if (!(err instanceof CancelledFailure)) metrics.agentFailed(agent, errorType(err));
           throw err;
         }
       },

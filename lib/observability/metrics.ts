@@ -4,7 +4,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export type ReportStatus = 'success' | 'failed' | 'data_error' | 'cancelled';
 export type ReviewEvent = 'draft' | 'overdue' | 'sent_unapproved';
-/** The five steps of a monthly run, as the seed names its agents. */
+/**
+ * The five agents of a run (data, validation, analysis, report, delivery): every activity is timed and its failures
+ * counted under one of them (workers/activity-metrics.ts), as the label agent_name of tax_agent_execution_seconds and
+ * agent of tax_error_total.
+ */
 export type AgentName = 'data' | 'validation' | 'analysis' | 'report' | 'delivery';
 
 export class TaxMetrics {
@@ -138,7 +142,7 @@ export class TaxMetrics {
     this.agentSeconds.observe({ agent_name: agent }, seconds);
   }
 
-  stepFailed(agent: AgentName, errorType: string): void {
+  agentFailed(agent: AgentName, errorType: string): void {
     this.errors.inc({ error_type: errorType, agent });
   }
 

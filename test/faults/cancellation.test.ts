@@ -12,11 +12,11 @@ import { after, before, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { reportKeys } from '../../lib/storage/object-store';
-import { writeSyntheticCompany } from '../../scripts/support/synthetic-ledger';
-import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { writeSyntheticCompany } from '../../dev/synthetic-ledger';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../../dev/servers/fake-openai';
 import { startFaultStack, waitUntilRunning, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const EventType = temporal.api.enums.v1.EventType;
 /** Long enough on RDF4J that each graph step runs for many seconds: a cancellation arrives with a heartbeat (5 s). */

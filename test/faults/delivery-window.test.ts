@@ -17,9 +17,9 @@ import { reportDeliveryKey } from '../../lib/mail/compose-report-mail';
 import { deliveryKeyHash, deliveryMessageId } from '../../lib/mail/mail-transport';
 import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import { startFaultStack, type FaultStack } from '../support/fault-stack';
-import type { Received } from '../support/smtp-server';
+import type { Received } from '../../dev/servers/smtp-server';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const COMPANY = 'c03-다솜';
 const CEO = 'ceo3@example.kr';

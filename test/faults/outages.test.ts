@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
-import { writeSyntheticCompany } from '../../scripts/support/synthetic-ledger';
+import { writeSyntheticCompany } from '../../dev/synthetic-ledger';
 import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
 import { batchProgressQuery } from '../../workflows/monthly-report-batch';
@@ -17,7 +17,7 @@ import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { pdfText } from '../support/artifacts';
 import { startFaultStack, waitUntilRunning, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const COMPANIES = ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄'];
 

@@ -9,7 +9,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { checkAndPromote, stageLedger } from '../../lib/pipeline/ledger-loading';
 import { ledgerGraphIri, stagingGraphIri } from '../../lib/rdf/iris';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
-import { writeSyntheticCompany } from '../../scripts/support/synthetic-ledger';
+import { writeSyntheticCompany } from '../../dev/synthetic-ledger';
 import { startFaultStack, waitUntilRunning, type FaultStack } from '../support/fault-stack';
 
 const PERIOD = '2024-03';

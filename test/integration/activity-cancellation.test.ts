@@ -27,7 +27,7 @@ import {
   cancellableRenderer,
   currentActivitySignal,
 } from '../../workers/activity-cancellation';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../scripts/support/free-port';
-import { until } from '../support/until';
+import { freePort } from '../../dev/free-port';
+import { until } from '../../dev/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const OPS_CONFIG = path.join(ROOT, 'ops', 'alertmanager', 'alertmanager.yml');

@@ -12,7 +12,7 @@ import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const ANALYZE = path.join(PROJECT_ROOT, 'scripts', 'analyze.ts');
+const ANALYZE = path.join(PROJECT_ROOT, 'cli', 'analyze.ts');
 
 interface Expected {
   companyId: string;

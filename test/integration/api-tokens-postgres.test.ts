@@ -15,10 +15,10 @@ import { createSessionRevocations } from '../../lib/auth/session-revocations';
 import { PROJECT_ROOT } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
 import { apiTokenSuite, type TokenPlace } from '../support/api-token-suite';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
-import { registerTestSecret } from '../support/test-secrets';
+import { startPostgresServer, type PostgresServer } from '../../dev/servers/postgres-server';
+import { registerTestSecret } from '../../dev/test-secrets';
 
-const CLI = path.join(PROJECT_ROOT, 'scripts', 'console-token.ts');
+const CLI = path.join(PROJECT_ROOT, 'cli', 'console-token.ts');
 const log = createLogger('silent');
 let server: PostgresServer;
 let dir: string;

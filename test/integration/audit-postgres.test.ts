@@ -18,8 +18,8 @@ import { PgTokenBackend } from '../../lib/auth/pg-token-backend';
 import { PROJECT_ROOT } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
 import { HEAP_CAP_MB, probeInChild, writeLongLog } from '../support/audit-bulk';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
-import { registerTestSecret } from '../support/test-secrets';
+import { startPostgresServer, type PostgresServer } from '../../dev/servers/postgres-server';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -156,11 +156,11 @@ test('two pools appending at once (schema created by whichever comes first) leav
   assert.deepEqual((await first.list({ limit: 100 })).map((r) => r.seq), Array.from({ length: 100 }, (_, i) => 100 - i));
 });
 
-test('scripts/audit.ts verifies the table named by DATABASE_URL, and the password never reaches a log', async (t) => {
+test('cli/audit.ts verifies the table named by DATABASE_URL, and the password never reaches a log', async (t) => {
   const { url } = await freshDatabase(t);
   const audit = openLog(t, url);
   for (let i = 1; i <= 2; i++) await audit.append(event(i));
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/audit.ts', 'verify'], {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/audit.ts', 'verify'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'debug' },
   });
@@ -177,7 +177,7 @@ const T_OLD = Date.parse('2020-01-01T00:00:00.000Z');
 
 /**
  * A database owned by an owner login, with a login per application role (passwords registered as test secrets);
- * `setup` runs scripts/db-setup.ts as the owner, granting console, worker and audit.
+ * `setup` runs cli/db-setup.ts as the owner, granting console, worker and audit.
  */
 async function rolesDatabase(t: { after(fn: () => Promise<unknown>): void }) {
   const n = ++databases;
@@ -189,7 +189,7 @@ async function rolesDatabase(t: { after(fn: () => Promise<unknown>): void }) {
   await superuser.connect();
   t.after(() => superuser.end());
   const setup = () =>
-    run(process.execPath, ['--import', 'tsx', 'scripts/db-setup.ts'], {
+    run(process.execPath, ['--import', 'tsx', 'cli/db-setup.ts'], {
       cwd: PROJECT_ROOT,
       env: {
         ...process.env,
@@ -322,7 +322,7 @@ test('a cut tail with the head mark rewritten to match passes a plain verify, bu
   for (let i = 1; i <= 6; i++) await app.append(event(i));
   const key = registerTestSecret(randomBytes(24).toString('hex'));
   const auditJob = async (command: string, env: Record<string, string> = {}) => {
-    const args = ['--import', 'tsx', 'scripts/audit.ts', command];
+    const args = ['--import', 'tsx', 'cli/audit.ts', command];
     const options = { cwd: PROJECT_ROOT, env: { ...process.env, DATABASE_URL: db.urls.audit, AUDIT_CHECKPOINT_KEY: key, ...env } };
     return run(process.execPath, args, options).then(
       ({ stdout }) => ({ code: 0, stdout }),

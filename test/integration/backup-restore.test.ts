@@ -1,7 +1,7 @@
 // Backup and restore end to end, on the production shape: a month of three companies on an RDF4J server, sealed
-// reports, the audit log in PostgreSQL. `scripts/backup.ts` writes a set; a FRESH RDF4J server, report directory
-// and database receive it through `scripts/restore.ts`; then the console serves the restored reports, the audit
-// log verifies (also through `scripts/audit.ts verify`), every graph holds the same statements, and analysing a
+// reports, the audit log in PostgreSQL. `cli/backup.ts` writes a set; a FRESH RDF4J server, report directory
+// and database receive it through `cli/restore.ts`; then the console serves the restored reports, the audit
+// log verifies (also through `cli/audit.ts verify`), every graph holds the same statements, and analysing a
 // restored month again gives the same findings.json apart from its timestamp. Restore refuses a stack that holds
 // data, a set with a tampered file and a set without its manifest, before writing anything.
 import assert from 'node:assert/strict';
@@ -30,14 +30,14 @@ import { loadKeyWrapper } from '../../lib/security/keyring';
 import { createObjectStore } from '../../lib/storage/create-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
-import { startPostgresServer, type PostgresServer } from '../support/postgres-server';
-import { startRdf4jServer, type Rdf4jServer } from '../support/rdf4j-server';
+import { startPostgresServer, type PostgresServer } from '../../dev/servers/postgres-server';
+import { startRdf4jServer, type Rdf4jServer } from '../../dev/servers/rdf4j-server';
 import { startHarness, type Harness } from '../support/temporal-harness';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const script = (name: string) => path.join(PROJECT_ROOT, 'scripts', name);
+const script = (name: string) => path.join(PROJECT_ROOT, 'cli', name);
 const PERIOD = '2024-03';
 const COMPANIES = ['c01-가람', 'c02-누리', 'c03-다솜'];
 /** The only fields of findings.json that differ between two analyses of the same graph: when each one ran. */

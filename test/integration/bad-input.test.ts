@@ -1,4 +1,4 @@
-// The bad-input corpus (test/fixtures/bad, made by scripts/generate-bad-corpus.ts) through the real workflow and
+// The bad-input corpus (test/fixtures/bad, made by dev/generate-bad-corpus.ts) through the real workflow and
 // `npm run analyze`: every bad file or id fails the run once and non-retryably, with an error naming file and line,
 // and leaves the graph, the report store and the company's inbox as they were. Hostile memo text is plain data.
 import assert from 'node:assert/strict';
@@ -26,14 +26,14 @@ import {
   testTimeFile,
   validLedger,
   type BadInputCase,
-} from '../../scripts/support/bad-corpus';
+} from '../../dev/bad-corpus';
 import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import { outboxMails, pdfText, readFindings, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const ANALYZE = path.join(PROJECT_ROOT, 'scripts', 'analyze.ts');
+const ANALYZE = path.join(PROJECT_ROOT, 'cli', 'analyze.ts');
 
 /** Where a hostile id would lead if it were used as a path: a valid company whose report must never go out. */
 const DECOY_RECIPIENT = 'decoy@example.kr';
@@ -314,7 +314,7 @@ test('the committed corpus is what the generator writes, with 40 files or more',
   const committed = (await readdir(BAD_CORPUS_DIR, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => path.relative(BAD_CORPUS_DIR, path.join(e.parentPath, e.name)));
-  const hint = 'run `npx tsx scripts/generate-bad-corpus.ts`';
+  const hint = 'run `npx tsx dev/generate-bad-corpus.ts`';
   assert.deepEqual(committed.sort(), [...generated.keys()].sort(), hint);
   for (const [file, content] of generated) {
     assert.ok(content.equals(await readFile(path.join(BAD_CORPUS_DIR, file))), `${file} differs: ${hint}`);

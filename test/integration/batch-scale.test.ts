@@ -2,7 +2,7 @@
 // grow with the firm: the input each run hands to the next, and each run's history. Asserted in bytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { benchBatchState } from '../../scripts/support/batch-state-bench';
+import { benchBatchState } from '../../bench/batch-state-bench';
 
 const COMPANIES = Number(process.env.BATCH_SCALE_COMPANIES ?? 10_000);
 /** Bounds that hold at any firm size: state is counters, the window's ids and capped lists; a run starts ≤ 200 children. */

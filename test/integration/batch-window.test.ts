@@ -17,7 +17,7 @@ import { approveReportUpdate, reviewDraftQuery } from '../../workflows/report-re
 import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const COMPANIES = ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄'];
 const EventType = temporal.api.enums.v1.EventType;

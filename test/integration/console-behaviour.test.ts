@@ -8,7 +8,7 @@ import type { CostReport } from '../../lib/llm/cost-report';
 import { usageRecord } from '../../lib/llm/usage-ledger';
 import { REPORT_COMPANY, REPORT_PERIOD, OTHER_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
 import { startJwksServer, type JwksServer } from '../support/jwks-server';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 let s: ConsoleStack;
 let idp: JwksServer;

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { AuditRecord } from '../../lib/audit/audit-log';
 import { OTHER_COMPANY, REPORT_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 let s: ConsoleStack;
 

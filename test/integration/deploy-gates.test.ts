@@ -1,6 +1,6 @@
 // The deploy gates: the PromQL of ops/gates/canary-gates.yml under the real promtool (valid, its unit tests pass,
 // and copies with a threshold changed fail them, so a pass means the expectations were compared); deploy.yml asks
-// exactly those expressions, through scripts/prometheus-gate.mjs, and no longer the severity=~"P1|P2" query that
+// exactly those expressions, through cli/prometheus-gate.mjs, and no longer the severity=~"P1|P2" query that
 // never matched; the script sends the file's text unchanged (a fake Prometheus records it), fails on a non-empty
 // answer, waits with a deadline, never passes on an error, and a real Prometheus accepts every expression.
 import assert from 'node:assert/strict';
@@ -11,15 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { freePort } from '../../scripts/support/free-port';
-import { until } from '../support/until';
+import { freePort } from '../../dev/free-port';
+import { until } from '../../dev/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const GATES = path.join(ROOT, 'ops', 'gates', 'canary-gates.yml');
 const GATE_TESTS = path.join(ROOT, 'ops', 'gates', 'gates.test.yml');
 const ALERT_RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
 const DEPLOY = path.join(ROOT, '.github', 'workflows', 'deploy.yml');
-const GATE_SCRIPT = path.join(ROOT, 'scripts', 'prometheus-gate.mjs');
+const GATE_SCRIPT = path.join(ROOT, 'cli', 'prometheus-gate.mjs');
 const onPath = (bin: string, fallback: string) =>
   [...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, bin)), fallback].find((c) => existsSync(c)) ?? bin;
 /** promtool and prometheus from the Debian package (scripts/provision.sh). */
@@ -159,7 +159,7 @@ describe('deploy.yml asks the ops/gates expressions', () => {
     return { text: readFileSync(DEPLOY, 'utf8'), jobs: ((await yamlFile(DEPLOY)) as { jobs: Record<string, { steps: Step[] }> }).jobs };
   }
 
-  /** Every `node scripts/prometheus-gate.mjs …` command of every run script, with its arguments. */
+  /** Every `node cli/prometheus-gate.mjs …` command of every run script, with its arguments. */
   function invocations(jobs: Record<string, { steps: Step[] }>): Invocation[] {
     const found: Invocation[] = [];
     for (const [job, { steps }] of Object.entries(jobs)) {
@@ -215,18 +215,18 @@ describe('deploy.yml asks the ops/gates expressions', () => {
     assert.ok(all.some((i) => i.job === 'production' && i.gates.includes('canary:gate_firing_alerts')), 'the 30-minute watch gates on P1/P2 alerts');
   });
 
-  test('the staging smoke starts the batch and runs scripts/smoke-batch.ts on the same workflow id', async () => {
+  test('the staging smoke starts the batch and runs cli/smoke-batch.ts on the same workflow id', async () => {
     const { jobs } = await deploy();
-    const script = jobs.staging!.steps.map((s) => s.run ?? '').find((r) => r.includes('scripts/smoke-batch.ts'));
-    assert.ok(script, 'a staging step runs scripts/smoke-batch.ts');
+    const script = jobs.staging!.steps.map((s) => s.run ?? '').find((r) => r.includes('cli/smoke-batch.ts'));
+    assert.ok(script, 'a staging step runs cli/smoke-batch.ts');
     assert.doesNotMatch(script, /workflow execute/, 'the completed batch alone proves nothing');
     const started = /temporal workflow start --type monthlyReportBatch[^\n]*--workflow-id "(\$\w+)"/.exec(script);
     assert.ok(started, script);
-    assert.match(script, new RegExp(`scripts/smoke-batch\\.ts --workflow-id "\\$${started[1]!.slice(1)}" --timeout \\d+m`));
+    assert.match(script, new RegExp(`cli/smoke-batch\\.ts --workflow-id "\\$${started[1]!.slice(1)}" --timeout \\d+m`));
   });
 });
 
-describe('scripts/prometheus-gate.mjs', () => {
+describe('cli/prometheus-gate.mjs', () => {
   test('reads every expression exactly as a YAML parser does (--print)', async () => {
     for (const rule of await rulesOf(GATES)) {
       const r = await gate(['--print', nameOf(rule)]);

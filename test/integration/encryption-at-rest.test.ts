@@ -19,11 +19,11 @@ import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { FIXTURE_LEDGERS, startHarness, type Harness } from '../support/temporal-harness';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const ENCRYPTION = path.join(PROJECT_ROOT, 'scripts', 'encryption.ts');
+const ENCRYPTION = path.join(PROJECT_ROOT, 'cli', 'encryption.ts');
 
 const K1 = `k1:${registerTestSecret(randomBytes(32).toString('base64'))}`;
 const K2 = `k2:${registerTestSecret(randomBytes(32).toString('base64'))}`;

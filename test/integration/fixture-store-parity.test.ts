@@ -10,7 +10,7 @@ import type { LedgerLine } from '../../lib/domain/ledger';
 import { findLedger, ledgerPeriods, listCompanyIds } from '../../lib/erp/company';
 import { detectEncoding } from '../../lib/erp/decode';
 import { parseLedger } from '../../lib/erp/parse-ledger';
-import { writeSampleData } from '../../lib/erp/sample-data';
+import { writeSampleData } from '../../dev/sample-data';
 import { graphIriRef } from '../../lib/graph/graph-sparql';
 import type { GraphStore, RdfTerm, SelectRow } from '../../lib/graph/graph-store';
 import { GraphStoreHttpError, HttpGraphStore } from '../../lib/graph/http-graph-store';
@@ -18,7 +18,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { ledgerGraphIri, voucherIri } from '../../lib/rdf/iris';
 import { TAX } from '../../lib/rdf/vocabulary';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
-import { startRdf4jServer, type Rdf4jServer } from '../support/rdf4j-server';
+import { startRdf4jServer, type Rdf4jServer } from '../../dev/servers/rdf4j-server';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');

@@ -10,8 +10,8 @@ import { createGraphStore } from '../../lib/graph/create-graph-store';
 import type { GraphStore } from '../../lib/graph/graph-store';
 import { GraphStoreHttpError, HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
-import { freePort } from '../../scripts/support/free-port';
-import { startRdf4jServer } from '../support/rdf4j-server';
+import { freePort } from '../../dev/free-port';
+import { startRdf4jServer } from '../../dev/servers/rdf4j-server';
 
 const { namedNode, literal, quad } = DataFactory;
 const XSD = 'http://www.w3.org/2001/XMLSchema#';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig, taskQueues } from '../../lib/config';
-import { CHART, K8S_VERSION, parseYamlDocs } from '../support/topology/rendered-chart';
+import { CHART, K8S_VERSION, parseYamlDocs } from '../../dev/topology/rendered-chart';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, '.tools', 'bin');
@@ -172,7 +172,7 @@ describe('Dockerfile', () => {
     assert.match(df, /ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
     // What the workers and the setup Job read at run time is in the image, and not dockerignored.
     const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const dir of ['lib', 'activities', 'workflows', 'workers', 'console', 'scripts', 'ontology', 'shapes', 'config', 'temporal-config']) {
+    for (const dir of ['lib', 'activities', 'workflows', 'workers', 'console', 'cli', 'ontology', 'shapes', 'config', 'temporal-config']) {
       assert.match(df, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `${dir}/ not copied`);
       assert.ok(!ignored.includes(dir), `${dir} is dockerignored`);
     }
@@ -381,7 +381,7 @@ describe('helm chart', () => {
       .find((e: any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef.key, 'DATABASE_URL_BACKUP');
     const setup = one(defaults, 'Job', 'tax-reports-setup').spec.template.spec;
     const database = setup.initContainers.find((c: any) => c.name === 'database');
-    assert.deepEqual(database.command, ['node', '--import', 'tsx', 'scripts/db-setup.ts']);
+    assert.deepEqual(database.command, ['node', '--import', 'tsx', 'cli/db-setup.ts']);
     const env = envOf(database);
     assert.deepEqual(env.DATABASE_OWNER_URL.valueFrom.secretKeyRef, { name: 'tax-reports-secrets', key: 'DATABASE_OWNER_URL', optional: false });
     // The logins of the roles this release runs (no backup job by default); the config it loads is the app's.
@@ -684,7 +684,7 @@ describe('helm chart', () => {
     const pod = job.spec.template.spec;
     assert.deepEqual(pod.initContainers[0].command, ['bash', 'temporal-config/setup.sh']);
     assert.ok(pod.initContainers[0].args.includes('--skip-namespace'));
-    assert.deepEqual(pod.containers[0].command, ['node', '--import', 'tsx', 'scripts/schedule.ts']);
+    assert.deepEqual(pod.containers[0].command, ['node', '--import', 'tsx', 'cli/schedule.ts']);
     assert.equal(job.spec.template.metadata.labels['tax-reports/role'], 'setup', 'selected by its own NetworkPolicy');
   });
 

@@ -12,7 +12,7 @@ import { reportKeys } from '../../lib/storage/object-store';
 import { ledgerUploadedSignal } from '../../workflows/ledger-arrival';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { FIXTURE_LEDGERS, startHarness, type Harness } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 let h: Harness;
 before(async () => {

@@ -12,7 +12,7 @@ import { costReport } from '../../lib/llm/cost-report';
 import { callCostUsd, type PriceTable } from '../../lib/llm/llm-prices';
 import { FileUsageLedger, seoulDay } from '../../lib/llm/usage-ledger';
 import { pdfText, readFindings } from '../support/artifacts';
-import { insightsReply, promptData, startFakeOpenAi, summaryReply, taxWordEmbedding, type FakeOpenAi, type RecordedRequest, type ScriptedReply } from '../support/fake-openai';
+import { insightsReply, promptData, startFakeOpenAi, summaryReply, taxWordEmbedding, type FakeOpenAi, type RecordedRequest, type ScriptedReply } from '../../dev/servers/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const PRICES: PriceTable = {

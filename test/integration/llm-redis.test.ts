@@ -8,9 +8,9 @@ import { cacheKey, createLlmCache, RedisLlmCache } from '../../lib/llm/llm-cache
 import { connectRedis } from '../../lib/llm/redis-client';
 import { createUsageLedger, RedisUsageLedger } from '../../lib/llm/usage-ledger';
 import { createLogger } from '../../lib/logging';
-import { freePort } from '../../scripts/support/free-port';
+import { freePort } from '../../dev/free-port';
 import { llmCacheContract, usage, usageLedgerContract } from '../support/llm-store-contracts';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
+import { startRedisServer, type RedisServer } from '../../dev/servers/redis-server';
 
 let server: RedisServer;
 /** The test's own view of the server, to look at keys and TTLs directly. */

@@ -9,11 +9,11 @@ import { promisify } from 'node:util';
 import { PROJECT_ROOT } from '../../lib/config';
 import type { CostReport } from '../../lib/llm/cost-report';
 import { readFindings } from '../support/artifacts';
-import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
-import { startRedisServer, type RedisServer } from '../support/redis-server';
-import { TEMPORAL_BIN } from '../../scripts/support/paths';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../../dev/servers/fake-openai';
+import { startRedisServer, type RedisServer } from '../../dev/servers/redis-server';
+import { TEMPORAL_BIN } from '../../dev/paths';
 import { startHarness } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
@@ -61,7 +61,7 @@ test('a second worker finds the first one’s answers in Redis; the cost report 
   assert.equal(second.narrative.insights!.cached, true);
   assert.equal(second.narrative.text, first.narrative.text);
 
-  const { stdout } = await run(TSX, [path.join(PROJECT_ROOT, 'scripts', 'cost-report.ts'), '--month', '2024-03', '--json'], {
+  const { stdout } = await run(TSX, [path.join(PROJECT_ROOT, 'cli', 'cost-report.ts'), '--month', '2024-03', '--json'], {
     env: { ...process.env, REDIS_URL: redis.url, LOG_LEVEL: 'silent' },
   });
   const report = JSON.parse(stdout) as CostReport;
@@ -73,7 +73,7 @@ test('a second worker finds the first one’s answers in Redis; the cost report 
   assert.equal(report.cacheHitRate, 0.5);
   assert.deepEqual(report.byModel.map((l) => l.key), ['gpt-4.1-mini']);
 
-  const { stdout: table } = await run(TSX, [path.join(PROJECT_ROOT, 'scripts', 'cost-report.ts'), '--month', '2024-03'], {
+  const { stdout: table } = await run(TSX, [path.join(PROJECT_ROOT, 'cli', 'cost-report.ts'), '--month', '2024-03'], {
     env: { ...process.env, REDIS_URL: redis.url },
   });
   assert.match(table, /LLM cost report for 2024-03/);

@@ -3,9 +3,9 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../scripts/support/free-port';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
-import { startSmtpServer } from '../support/smtp-server';
+import { freePort } from '../../dev/free-port';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
+import { startSmtpServer } from '../../dev/servers/smtp-server';
 import { simpleParser } from 'mailparser';
 import {
   MailHeaderError,

@@ -2,8 +2,8 @@
 // names, labels and values.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
-import { startPrometheus, type PrometheusServer } from '../support/prometheus-server';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../../dev/servers/fake-openai';
+import { startPrometheus, type PrometheusServer } from '../../dev/servers/prometheus-server';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 let llm: FakeOpenAi;

@@ -10,8 +10,8 @@ import { ReportStageKey, CompanyIdKey, PeriodKey } from '../../workflows/search-
 import { previousMonthInSeoul } from '../../workflows/period';
 import type { MonthOverview } from '../../console/services/month-overview';
 import { OTHER_COMPANY, REPORT_COMPANY, REPORT_PERIOD, startConsoleStack, type ConsoleStack } from '../support/console-stack';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
-import { registerTestSecret } from '../support/test-secrets';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const IDLE_QUEUE = 'month-overview-idle';
 const REVIEW_COMPANY = 'c03-다솜';

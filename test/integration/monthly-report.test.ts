@@ -9,7 +9,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ledgerGraphIri, stagingGraphIri } from '../../lib/rdf/iris';
 import { reportKeys } from '../../lib/storage/object-store';
-import { TEMPORAL_BIN } from '../../scripts/support/paths';
+import { TEMPORAL_BIN } from '../../dev/paths';
 import { CompanyIdKey, PeriodKey, RiskLevelKey } from '../../workflows/search-attributes';
 import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';

@@ -11,7 +11,7 @@ import type { FindingsDocument } from '../../lib/domain/findings';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
 import { renderDataQualityReportHtml, renderReportHtml } from '../../lib/report/report-html';
 
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';

@@ -11,10 +11,10 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery } from '../../workflows/report-review';
-import { TEMPORAL_BIN } from '../../scripts/support/paths';
-import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../support/fake-openai';
+import { TEMPORAL_BIN } from '../../dev/paths';
+import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../../dev/servers/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const run = promisify(execFile);
 

@@ -18,7 +18,7 @@ import { ReportStageKey } from '../../workflows/search-attributes';
 import { pdfText } from '../support/artifacts';
 import { startFaultStack, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 import { workerProcess } from '../support/worker-process';
 
 const PERIOD = '2024-03';

@@ -9,7 +9,7 @@ import type { FindingsDocument, ReportFigures } from '../../lib/domain/findings'
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
 import { renderReportHtml } from '../../lib/report/report-html';
 
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 
 const run = promisify(execFile);
 const OPTS = { firmName: '한결세무법인', advisor: '김세무 세무사' };

@@ -17,8 +17,8 @@ import { approveReportUpdate, reviewDraftQuery } from '../../workflows/report-re
 import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, pdfText } from '../support/artifacts';
 import { REPORT_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
-import { startRdf4jServer, type Rdf4jServer } from '../support/rdf4j-server';
-import { until } from '../support/until';
+import { startRdf4jServer, type Rdf4jServer } from '../../dev/servers/rdf4j-server';
+import { until } from '../../dev/until';
 
 /** Reviewed here; the stack's own report (REPORT_COMPANY) goes out unreviewed when the stack starts. */
 const COMPANY = 'c04-미르';

@@ -13,12 +13,12 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { recordFindings } from '../../lib/llm/findings-graph';
 import { findingKey } from '../../lib/review/finding-key';
 import { appendReview } from '../../lib/review/finding-reviews';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(PROJECT_ROOT, 'scripts', 'rule-feedback.ts');
+const CLI = path.join(PROJECT_ROOT, 'cli', 'rule-feedback.ts');
 const COMPANIES = ['c04-미르', 'c05-새봄'];
 
 let dir: string;

@@ -8,8 +8,8 @@ import { recordFindings } from '../../lib/llm/findings-graph';
 import { findingKey } from '../../lib/review/finding-key';
 import { appendReview } from '../../lib/review/finding-reviews';
 import { REPORT_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
-import { registerTestSecret } from '../support/test-secrets';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 let s: ConsoleStack;
 let scopedAnalyst: string;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLogger } from '../../lib/logging';
-import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai';
+import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../../dev/servers/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const SECRET = 'sk-live-never-in-logs-4711';

@@ -13,7 +13,7 @@ import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { InvalidObjectKeyError, ObjectNotFoundError, reportKeys } from '../../lib/storage/object-store';
 import { S3ObjectStore, type S3ObjectStoreOptions } from '../../lib/storage/s3-object-store';
 import { HOSTILE_OBJECT_KEYS } from '../support/hostile-keys';
-import { S3_CREDENTIALS, startS3Server, type S3TestServer } from '../support/s3-server';
+import { S3_CREDENTIALS, startS3Server, type S3TestServer } from '../../dev/servers/s3-server';
 
 let server: S3TestServer;
 const stores: S3ObjectStore[] = [];

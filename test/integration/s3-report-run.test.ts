@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { reportKeys } from '../../lib/storage/object-store';
 import { S3ObjectStore } from '../../lib/storage/s3-object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
-import { S3_CREDENTIALS, startS3Server, type S3TestServer } from '../support/s3-server';
+import { S3_CREDENTIALS, startS3Server, type S3TestServer } from '../../dev/servers/s3-server';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 let s3: S3TestServer;

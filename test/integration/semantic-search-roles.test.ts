@@ -11,9 +11,9 @@ import type { ApplyGroundingInput } from '../../activities/types';
 import type { SemanticSearchReply, SemanticSearchRequest } from '../../lib/llm/semantic-search';
 import { FileUsageLedger } from '../../lib/llm/usage-ledger';
 import { readFindings } from '../support/artifacts';
-import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../support/fake-openai';
+import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../../dev/servers/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 import { workerProcess, type WorkerProcess } from '../support/worker-process';
 
 const LLM_KEY = registerTestSecret('sk-llm-role-only');

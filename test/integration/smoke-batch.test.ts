@@ -1,4 +1,4 @@
-// scripts/smoke-batch.ts, the staging smoke check of deploy.yml, run as deploy.yml runs it (a child process) against
+// cli/smoke-batch.ts, the staging smoke check of deploy.yml, run as deploy.yml runs it (a child process) against
 // a real Temporal dev server and worker on the fixture ledgers: a clean month passes; a month where one company's
 // ledger fails validation, or one company still waits for its ledger, fails naming that company; an unknown
 // batch and a batch that outlives the deadline give no pass either.
@@ -8,12 +8,12 @@ import { copyFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ledgerPath } from '../../lib/erp/company';
-import { TEMPORAL_BIN } from '../../scripts/support/paths';
+import { TEMPORAL_BIN } from '../../dev/paths';
 import { startHarness, type Harness } from '../support/temporal-harness';
-import { until } from '../support/until';
+import { until } from '../../dev/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SCRIPT = path.join(ROOT, 'scripts', 'smoke-batch.ts');
+const SCRIPT = path.join(ROOT, 'cli', 'smoke-batch.ts');
 const BAD_LEDGER = path.join(ROOT, 'test', 'fixtures', 'bad', 'ledger', 'balance', 'unbalanced-voucher.csv');
 /** The longest a smoke run may take here, batch included (the script gets a shorter --timeout of its own). */
 const CHILD_TIMEOUT_MS = 8 * 60_000;

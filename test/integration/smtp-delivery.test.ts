@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { simpleParser } from 'mailparser';
 import { createDeliveryActivities } from '../../activities/deliver-report';
 import { reportKeys } from '../../lib/storage/object-store';
-import { startSmtpServer } from '../support/smtp-server';
+import { startSmtpServer } from '../../dev/servers/smtp-server';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 let smtp: Awaited<ReturnType<typeof startSmtpServer>>;

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort } from '../../scripts/support/free-port';
-import { SEARCH_ATTRIBUTES_FILE, TEMPORAL_BIN } from '../../scripts/support/paths';
+import { freePort } from '../../dev/free-port';
+import { SEARCH_ATTRIBUTES_FILE, TEMPORAL_BIN } from '../../dev/paths';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SETUP = path.join(ROOT, 'temporal-config', 'setup.sh');

@@ -1,6 +1,6 @@
 // The production topology, run for real: the Helm chart rendered with its defaults (plus an overlay that only
 // points at local servers), each worker role and the console as its own process with exactly the environment,
-// secrets, volumes and user its manifest gives it (test/support/topology/), on RDF4J behind Basic auth, an
+// secrets, volumes and user its manifest gives it (dev/topology/), on RDF4J behind Basic auth, an
 // S3-compatible server, SMTP and PostgreSQL, encryption on. The scheduled month runs as operators run it
 // (setup Job, set-current-version, sealing the drop, `temporal schedule trigger`) and must pass.
 //
@@ -14,10 +14,10 @@ import { loadConfig } from '../../lib/config';
 import { loadKeyWrapper } from '../../lib/security/keyring';
 import { createObjectStore } from '../../lib/storage/create-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
-import { judgeBatchResult } from '../../scripts/smoke-batch';
+import { judgeBatchResult } from '../../cli/smoke-batch';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
-import { registerTestSecret } from '../support/test-secrets';
-import { startTopology, triggerSchedule, WORKLOADS, type Topology, type Workload } from '../support/topology/topology-stack';
+import { registerTestSecret } from '../../dev/test-secrets';
+import { startTopology, triggerSchedule, WORKLOADS, type Topology, type Workload } from '../../dev/topology/topology-stack';
 
 const COMPANIES = Number(process.env.TOPOLOGY_COMPANIES ?? 20);
 const BATCH_TIMEOUT_MS = Number(process.env.TOPOLOGY_BATCH_TIMEOUT_MS ?? 600_000);
@@ -64,7 +64,7 @@ describe(`the chart's topology runs the scheduled month for ${COMPANIES} compani
     assert.equal(result.period, t.period);
     assert.equal(result.counts.listed, COMPANIES);
     assert.equal(result.counts.succeeded, COMPANIES);
-    const smoke = await t.pods.orchestration.exec(['node', '--import', 'tsx', 'scripts/smoke-batch.ts', '--workflow-id', batchId, '--timeout', '2m']);
+    const smoke = await t.pods.orchestration.exec(['node', '--import', 'tsx', 'cli/smoke-batch.ts', '--workflow-id', batchId, '--timeout', '2m']);
     assert.equal(smoke.code, 0, `${smoke.stdout}${smoke.stderr}`);
   });
 

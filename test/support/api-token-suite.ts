@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { ApiTokenStore } from '../../lib/auth/api-tokens';
-import { registerTestSecret } from './test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 /** One place tokens are stored (a file, a database), fresh per test. */
 export interface TokenPlace {

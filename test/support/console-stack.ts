@@ -8,7 +8,7 @@ import { createConsoleDeps } from '../../console/console-deps';
 import type { ConsoleDeps } from '../../console/deps';
 import { buildConsoleServer, type ConsoleServer } from '../../console/server';
 import { startHarness, type Harness } from './temporal-harness';
-import { registerTestSecret } from './test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 export const REPORT_COMPANY = 'c01-가람';
 export const REPORT_PERIOD = '2024-03';

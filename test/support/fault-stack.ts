@@ -9,12 +9,12 @@ import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../../lib/config';
 import { HttpGraphStore } from '../../lib/graph/http-graph-store';
-import { freePort } from '../../scripts/support/free-port';
-import { startDevServer, type DevServer } from '../../scripts/support/temporal-dev-server';
-import { startRdf4jServer, type Rdf4jServer } from './rdf4j-server';
-import { startSmtpServer } from './smtp-server';
+import { freePort } from '../../dev/free-port';
+import { startDevServer, type DevServer } from '../../dev/temporal-dev-server';
+import { startRdf4jServer, type Rdf4jServer } from '../../dev/servers/rdf4j-server';
+import { startSmtpServer } from '../../dev/servers/smtp-server';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
-import { until } from './until';
+import { until } from '../../dev/until';
 import { workerProcess, type WorkerProcess } from './worker-process';
 
 const run = promisify(execFile);

@@ -2,8 +2,8 @@
 // 127.0.0.1, and a signer for tokens with any claims (or signed with a key the JWKS does not hold).
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { freePort } from '../../scripts/support/free-port';
-import { registerTestSecret } from './test-secrets';
+import { freePort } from '../../dev/free-port';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 export interface SignOptions {
   /** jose's setExpirationTime: `'5m'`, `'-2m'` (already expired), or epoch seconds; null: no `exp`. Default 5 minutes. */

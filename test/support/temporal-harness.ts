@@ -9,8 +9,8 @@ import type { Logger } from '../../lib/logging';
 import { TaxMetrics } from '../../lib/observability/metrics';
 import { startMetricsServer } from '../../lib/observability/metrics-server';
 import { setupTracing, type Tracing } from '../../lib/observability/tracing';
-import { freePort } from '../../scripts/support/free-port';
-import { startDevServer, type DevServer } from '../../scripts/support/temporal-dev-server';
+import { freePort } from '../../dev/free-port';
+import { startDevServer, type DevServer } from '../../dev/temporal-dev-server';
 import { createReportWorker, type ReportWorker } from '../../workers/report-worker';
 
 export const FIXTURE_LEDGERS = path.join(__dirname, '..', 'fixtures', 'ledgers');

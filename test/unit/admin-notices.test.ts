@@ -24,7 +24,7 @@ import {
 } from '../../lib/mail/compose-report-mail';
 import { createMailTransport, deliveryMessageId } from '../../lib/mail/mail-transport';
 import { outboxMails } from '../support/artifacts';
-import { sampleCompany, writeCompanyData } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const tmp = mkdtempSync(join(tmpdir(), 'admin-notices-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import { createAuditLog } from '../../lib/audit/create-audit-log';
 import { PROJECT_ROOT } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
 import { HEAP_CAP_MB, probeInChild, writeLongLog } from '../support/audit-bulk';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const run = promisify(execFile);
 const log = createLogger('silent');
@@ -257,7 +257,7 @@ test('two processes appending 50 records each leave 100 contiguous records', asy
 
 async function auditCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/audit.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/audit.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
     return { code: 0, stdout };
   } catch (err) {
     const failed = err as { code: number; stdout: string };
@@ -265,7 +265,7 @@ async function auditCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ 
   }
 }
 
-test('scripts/audit.ts verify exits 0 on an intact log and 1 naming the seq of a tampered one', async (t) => {
+test('cli/audit.ts verify exits 0 on an intact log and 1 naming the seq of a tampered one', async (t) => {
   const { file, audit } = await tempLog(t);
   await appendAll(audit, 3);
   assert.deepEqual(await auditCli(['verify', '--file', file]), { code: 0, stdout: 'audit log OK: 3 records, seq 1..3\n' });
@@ -275,7 +275,7 @@ test('scripts/audit.ts verify exits 0 on an intact log and 1 naming the seq of a
   assert.match(failed.stdout, /^audit log FAILED verification \(3 records\):\n {2}seq 2: hash does not match the content \(record edited\)\n$/);
 });
 
-test('scripts/audit.ts prune removes what is older than AUDIT_RETENTION and the log still verifies', async (t) => {
+test('cli/audit.ts prune removes what is older than AUDIT_RETENTION and the log still verifies', async (t) => {
   let clock = Date.now() - 10 * DAY;
   const { file, audit } = await tempLog(t, () => new Date(clock));
   for (let i = 1; i <= 4; i++, clock += 3 * DAY) await audit.append(event(i)); // 10, 7, 4 and 1 days old

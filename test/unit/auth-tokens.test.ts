@@ -11,10 +11,10 @@ import { ApiTokenStore } from '../../lib/auth/api-tokens';
 import { FileTokenBackend } from '../../lib/auth/file-token-backend';
 import { PROJECT_ROOT } from '../../lib/config';
 import { apiTokenSuite, type TokenPlace } from '../support/api-token-suite';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const run = promisify(execFile);
-const CLI = path.join(PROJECT_ROOT, 'scripts', 'console-token.ts');
+const CLI = path.join(PROJECT_ROOT, 'cli', 'console-token.ts');
 
 let dir: string;
 before(async () => {

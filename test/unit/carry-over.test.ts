@@ -16,7 +16,7 @@ import { findingKey } from '../../lib/review/finding-key';
 import { appendReview, type FindingReview } from '../../lib/review/finding-reviews';
 import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');

@@ -17,7 +17,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
 import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
 import { HOLIDAYS_TTL, buildHolidayTurtle } from '../../scripts/generate-holidays';
-import { sampleCompany, writeCompanyData } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
 const SHAPES_DIR = join(PROJECT_ROOT, 'shapes');

@@ -10,7 +10,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { loadAnalysisDeps, analyzeCompanyMonth } from '../../lib/pipeline/analyze-month';
 import { checkAndPromote, stageLedger } from '../../lib/pipeline/ledger-loading';
 import { NO_TRANSACTIONS, renderReportHtml } from '../../lib/report/report-html';
-import { sampleCompany, writeCompanyData } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const tmp = mkdtempSync(join(tmpdir(), 'empty-month-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

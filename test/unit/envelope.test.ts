@@ -17,7 +17,7 @@ import { loadKeyWrapper, type KeyWrapper } from '../../lib/security/keyring';
 import { EncryptedObjectStore } from '../../lib/storage/encrypted-object-store';
 import { FsObjectStore } from '../../lib/storage/fs-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 const FIXTURE_LEDGERS = join(__dirname, '..', 'fixtures', 'ledgers');
 
 const K1 = `k1:${registerTestSecret(randomBytes(32).toString('base64'))}`;

@@ -19,7 +19,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { createLogger } from '../../lib/logging';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
 import { renderReportHtml } from '../../lib/report/report-html';
-import { sampleCompany, writeCompanyData } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fiscal-years-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

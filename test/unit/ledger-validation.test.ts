@@ -15,7 +15,7 @@ import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
 import { tax } from '../../lib/rdf/vocabulary';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
 import { PROJECT_ROOT } from '../../lib/config';
-import { sampleCompany } from '../support/sample-documents';
+import { sampleCompany } from '../../dev/sample-documents';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
 const CHART = path.join(PROJECT_ROOT, 'ontology', 'accounts.csv');

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { Finding, FindingsDocument } from '../../lib/domain/findings';
 import { numbersOf } from '../../lib/llm/number-guardrail';
 import { MAX_PROMPT_FINDINGS, buildPrompt, compactInput, quotedBlock } from '../../lib/llm/prompts';
-import { promptTokenRows, tokenSaving } from '../../scripts/support/prompt-tokens';
+import { promptTokenRows, tokenSaving } from '../../bench/prompt-tokens';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
 const finding = (over: Partial<Finding>): Finding => ({

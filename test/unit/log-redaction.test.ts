@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../lib/config';
 import { createLogger } from '../../lib/logging';
 import { SECRET_SETTINGS } from '../../lib/security/secret-settings';
-import { registerTestSecret } from '../support/test-secrets';
+import { registerTestSecret } from '../../dev/test-secrets';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');

@@ -81,11 +81,11 @@ test('a run is in progress once, and a finish it never saw start leaves the gaug
   assert.equal(valueOf(await scrape(), 'tax_reports_in_progress'), 0);
 });
 
-test('steps, LLM usage and errors, and the scheduler heartbeat', async () => {
+test('agents, LLM usage and errors, and the scheduler heartbeat', async () => {
   metrics.agentFinished('analysis', 0.3);
   metrics.agentFinished('analysis', 1.5);
   metrics.agentFinished('delivery', 0.02);
-  metrics.stepFailed('delivery', 'MailRejected');
+  metrics.agentFailed('delivery', 'MailRejected');
   metrics.llmUsage('gpt-4.1', { inputTokens: 1000, cachedInputTokens: 200, outputTokens: 250 }, 0.004);
   metrics.llmUsage('gpt-4.1', { inputTokens: 500, cachedInputTokens: 0, outputTokens: 50 }, 0.0014);
   metrics.llmCache('hit');

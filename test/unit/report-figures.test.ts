@@ -13,7 +13,7 @@ import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
-import { sampleCompany, writeCompanyData } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');

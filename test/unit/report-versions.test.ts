@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decideVersion, findingsDigest, type DeliveredVersion } from '../../lib/storage/report-versions';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 
 const delivered = (over: Partial<DeliveredVersion> = {}): DeliveredVersion => ({
   version: 1,

@@ -12,7 +12,7 @@ import { findingKey } from '../../lib/review/finding-key';
 import { appendReview } from '../../lib/review/finding-reviews';
 import { bandOf, lastTwelveMonths, reviewRates, ruleFeedback, type FeedbackRow, type RuleFeedback } from '../../lib/review/rule-feedback';
 import { proposeThresholds } from '../../lib/review/rule-feedback-proposal';
-import { sampleCompany, sampleFindings } from '../support/sample-documents';
+import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 
 const COMPANIES = [
   { id: 'c10-가공', industry: '제조' },

@@ -13,7 +13,7 @@ import { findLedger, ledgerPeriods, listCompanyIds, loadCompany } from '../../li
 import { detectEncoding, readDecodedText } from '../../lib/erp/decode';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { addMonths, monthRange } from '../../lib/domain/periods';
-import { generateSampleData, writeSampleData } from '../../lib/erp/sample-data';
+import { generateSampleData, writeSampleData } from '../../dev/sample-data';
 
 const ROOT = resolve(__dirname, '../..');
 const STANDARD_CHART = join(ROOT, 'ontology/accounts.csv');
@@ -228,7 +228,7 @@ describe('determinism and the CLI', () => {
     const out = join(tmp, 'cli');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts/generate-sample-data.ts'), '--out', out, '--from', '2026-08', '--count', '3'],
+      ['--import', 'tsx', join(ROOT, 'dev/generate-sample-data.ts'), '--out', out, '--from', '2026-08', '--count', '3'],
       { cwd: ROOT },
     );
     assert.equal(stdout.trim().split('\n').length, 1);

@@ -1,8 +1,8 @@
-// The smoke verdict of scripts/smoke-batch.ts on batch results: only a month where every listed company succeeded
+// The smoke verdict of cli/smoke-batch.ts on batch results: only a month where every listed company succeeded
 // or was unchanged (and at least one did) passes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeBatchResult } from '../../scripts/smoke-batch';
+import { judgeBatchResult } from '../../cli/smoke-batch';
 import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
 
 type Counts = MonthlyReportBatchResult['counts'];

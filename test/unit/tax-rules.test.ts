@@ -9,7 +9,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { TaxRuleEngine, derivedGraphIri, ruleFactsGraphIri } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
-import { sampleCompany, writeCompanyData } from '../support/sample-documents';
+import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');

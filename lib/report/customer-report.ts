@@ -1,0 +1,31 @@
+/** The monthly report sent to the customer: its sections in the order of TAX-RULES.md "Report layout". */
+import type { FindingsDocument } from '../domain/findings';
+import { formatReportMonth } from './report-format';
+import { page, type ReportHtmlOptions } from './report-page';
+import { carryOverSection } from './sections/carry-over';
+import { filingCalendar } from './sections/filing-calendar';
+import { findingsSection, proofGaps } from './sections/findings';
+import { insiderBalances } from './sections/insider-balances';
+import { limitTrackers } from './sections/limit-trackers';
+import { disclaimer, narrativeSection } from './sections/narrative';
+import { profitAndLoss } from './sections/profit-and-loss';
+import { cover, scorecard } from './sections/summary';
+
+export function renderReportHtml(doc: FindingsDocument, opts: ReportHtmlOptions): string {
+  const deadlines = doc.findings.filter((f) => f.category === 'FILING_DEADLINE');
+  const risks = doc.findings.filter((f) => f.category !== 'FILING_DEADLINE');
+  return page(`${doc.companyName} ${formatReportMonth(doc.period)} 세무 리스크 리포트`, [
+    cover(doc, opts),
+    scorecard(doc),
+    profitAndLoss(doc),
+    // Older findings.json have no figures: their reports had neither section.
+    doc.figures && limitTrackers(doc.figures),
+    doc.figures && insiderBalances(doc.figures, doc),
+    proofGaps(risks),
+    filingCalendar(doc.period, deadlines),
+    findingsSection(doc, risks),
+    doc.carryOver && carryOverSection(doc.carryOver),
+    narrativeSection(doc.narrative),
+    disclaimer(),
+  ]);
+}
