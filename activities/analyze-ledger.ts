@@ -18,7 +18,7 @@ import { activityLogger, companyMonth, documentMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { AnalyzeInput, AnalyzeResult, ApplyGroundingInput, GroundingInput, GroundingResult } from './types';
 
-export function createAnalysisActivities({ config, graph, objects, rules, log, llmUsage, prices, metrics }: ActivityDeps) {
+export function createAnalysisActivities({ config, graph, objects, rules, queries, log, llmUsage, prices, metrics }: ActivityDeps) {
   // The search itself runs on the LLM role (activities/search-by-meaning.ts): this role only names the model.
   const embeddingModel = llmConfigured(config) ? config.LLM_EMBEDDING_MODEL : undefined;
 
@@ -52,7 +52,7 @@ export function createAnalysisActivities({ config, graph, objects, rules, log, l
       const period = assertPeriod(input.period);
       const company = await loadCompany(config.ERP_DATA_DIR, companyId);
       const doc = await analyzeCompanyMonth(
-        { graph, rules, shapesDir: config.SHAPES_DIR, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN },
+        { graph, rules, queries, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN },
         company,
         period,
         input.warnings,

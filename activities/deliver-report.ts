@@ -20,6 +20,7 @@ import { decideVersion, findingsDigest, readDeliveredVersion, recordDeliveredVer
 import { activityLogger, companyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { DeliverInput, DeliverResult, LedgerMissingInput } from './types';
+import { FailureType } from '../lib/temporal-contract';
 
 /** A reviewed report goes out only as the PDF its reviewer approved (or the deadline policy sent). */
 function assertApproved({ doc, pdf }: Letter): void {
@@ -29,7 +30,7 @@ function assertApproved({ doc, pdf }: Letter): void {
   if (digest !== approved) {
     throw ApplicationFailure.nonRetryable(
       `${doc.companyId} ${doc.period}: the PDF (sha256 ${digest}) is not the approved draft ${doc.approval!.draftVersion} (sha256 ${approved}); start the month again`,
-      'ApprovalMismatch',
+      FailureType.ApprovalMismatch,
     );
   }
 }

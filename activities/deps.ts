@@ -4,13 +4,14 @@ import type { LlmCache } from '../lib/llm/llm-cache';
 import type { PriceTable } from '../lib/llm/llm-prices';
 import type { UsageLedger } from '../lib/llm/usage-ledger';
 import type { AppConfig } from '../lib/config';
+import type { ErpSource } from '../lib/erp/erp-source';
 import type { GraphStore } from '../lib/graph/graph-store';
 import type { Logger } from '../lib/logging';
 import type { TaxMetrics } from '../lib/observability/metrics';
 import type { MailTransport } from '../lib/mail/mail-transport';
+import type { QueryCatalog } from '../lib/rdf/query-catalog';
 import type { PdfRenderer } from '../lib/report/pdf-renderer';
 import type { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
-import type { KeyWrapper } from '../lib/security/keyring';
 import type { ObjectStore } from '../lib/storage/object-store';
 import type { LedgerValidator } from '../lib/validation/ledger-validator';
 
@@ -21,6 +22,8 @@ export interface ActivityDeps {
   mail: MailTransport;
   validator: LedgerValidator;
   rules: TaxRuleEngine;
+  /** The pipeline's SPARQL of shapes/ (metrics, figures, account totals), read once. */
+  queries: QueryCatalog;
   metrics: TaxMetrics;
   /** USD per 1M tokens by model. */
   prices: PriceTable;
@@ -33,8 +36,11 @@ export interface ActivityDeps {
   log: Logger;
   /** Records every generated report (the console records views and downloads). */
   audit: AuditLog;
-  /** Set when encryption at rest is configured: opens sealed ERP ledgers (the object store seals on its own). */
-  keys?: KeyWrapper;
+  /**
+   * The ERP drop (ERP_DATA_DIR, STANDARD_CHART), with the keys when encryption at rest is configured: it seals and
+   * opens the ledgers (the object store seals on its own).
+   */
+  erp: ErpSource;
   /**
    * The running activity's cancellation signal (undefined outside an activity). `graph`, `mail` and `renderer`
    * already abort on it; this is for calls built from config in the activities, such as the LLM endpoint's `signal`.

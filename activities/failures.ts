@@ -1,14 +1,13 @@
 // Domain errors that no retry can fix become non-retryable ApplicationFailures named after the error.
 import { ApplicationFailure } from '@temporalio/activity';
+import { DATA_ERROR_TYPES } from '../lib/temporal-contract';
 
-// A sealed ledger that does not open (no keys, unknown key id, tampered) is as final as a malformed one.
-const DATA_ERRORS = new Set(['LedgerFormatError', 'InvalidIdError', 'UnknownCompanyError', 'LedgerMissingError', 'DecryptionError']);
 
 export async function failDataErrorsFast<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof Error && DATA_ERRORS.has(err.name)) {
+    if (err instanceof Error && DATA_ERROR_TYPES.has(err.name)) {
       const { file, sheet, line, column } = err as { file?: string; sheet?: string; line?: number; column?: string };
       throw ApplicationFailure.create({
         message: err.message,

@@ -11,7 +11,7 @@ export function createEarlierMonthsActivities(deps: ActivityDeps) {
     async loadEarlierMonths(input: CompanyMonth): Promise<ContextMonths> {
       const companyId = assertCompanyId(input.companyId);
       const period = assertPeriod(input.period);
-      const company = await loadCompany(deps.config.ERP_DATA_DIR, companyId);
+      const company = await loadCompany(deps.erp.dataDir, companyId);
       const result = await loadContextMonths(deps, company, period);
       activityLogger(deps.log, companyMonth(company, period)).info({ event: 'earlier_months_loaded', ...result }, 'context months ready');
       return result;

@@ -9,13 +9,14 @@ import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger, documentMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import type { DraftInput, RecordApprovalInput, ReviseNarrativeInput } from './types';
+import { FailureType } from '../lib/temporal-contract';
 
 export function createReviewActivities({ objects, audit, log }: ActivityDeps) {
   /** The draft's keys must be the company-month's own: a forged input cannot touch another company's report. */
   function checkKeys(input: DraftInput): void {
     const keys = reportKeys(assertCompanyId(input.companyId), assertPeriod(input.period));
     if (input.findingsKey !== keys.findings || input.pdfKey !== keys.pdf) {
-      throw ApplicationFailure.nonRetryable(`draft keys ${input.findingsKey}, ${input.pdfKey} are not those of ${input.companyId} ${input.period}`, 'InvalidIdError');
+      throw ApplicationFailure.nonRetryable(`draft keys ${input.findingsKey}, ${input.pdfKey} are not those of ${input.companyId} ${input.period}`, FailureType.InvalidId);
     }
   }
 
@@ -43,7 +44,7 @@ export function createReviewActivities({ objects, audit, log }: ActivityDeps) {
       if (digest !== input.approval.pdfSha256) {
         throw ApplicationFailure.nonRetryable(
           `${input.pdfKey} is not draft ${input.approval.draftVersion} as reviewed (sha256 ${digest}, approved ${input.approval.pdfSha256}); start the month again`,
-          'ApprovalMismatch',
+          FailureType.ApprovalMismatch,
         );
       }
       const doc = await readFindingsDoc(objects, input.findingsKey);

@@ -10,6 +10,7 @@ import { activityLogger, readCompanyMonth } from './activity-logger';
 import type { ActivityDeps } from './deps';
 import { checkAndPromote } from '../lib/pipeline/ledger-loading';
 import type { DataValidationDetails, ValidateInput, ValidateResult } from './types';
+import { FailureType } from '../lib/temporal-contract';
 
 export function createValidationActivities(deps: ActivityDeps) {
   const { config, objects, log } = deps;
@@ -50,7 +51,7 @@ export function createValidationActivities(deps: ActivityDeps) {
           sample: outcome.violations.slice(0, 10).map((v) => `${file}:${v.sourceLine ?? '?'}: ${v.ruleId} ${v.message}`),
         };
         throw ApplicationFailure.create({
-          type: 'DataValidationError',
+          type: FailureType.DataValidation,
           nonRetryable: true,
           message: `${companyId} ${period}: ${details.violations} data-quality violations (${details.sample[0] ?? ''})`,
           details: [details],

@@ -13,11 +13,13 @@ import { Parser } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import { loadConfig } from '../lib/config';
 import { loadCompany } from '../lib/erp/company';
+import { erpSource } from '../lib/erp/erp-source';
 import { graphIriRef } from '../lib/graph/graph-sparql';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
 import { checkAndPromote, loadContextMonths, stageLedger } from '../lib/pipeline/ledger-loading';
 import { ledgerGraphIri } from '../lib/rdf/iris';
+import { QueryCatalog } from '../lib/rdf/query-catalog';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import { LedgerValidator } from '../lib/validation/ledger-validator';
 import { measure, secondsSince, summarize, type Measurement } from './measure';
@@ -66,7 +68,7 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
   const companyId = `analysis-${lineCount}`;
   await writeSyntheticCompany(dataDir, companyId, period, lineCount);
   const config = loadConfig({ ERP_DATA_DIR: dataDir, STANDARD_CHART: options.standardChart, SHAPES_DIR: shapesDir });
-  const [validator, rules] = await Promise.all([LedgerValidator.load(shapesDir), TaxRuleEngine.load(shapesDir)]);
+  const [validator, rules, queries] = await Promise.all([LedgerValidator.load(shapesDir), TaxRuleEngine.load(shapesDir), QueryCatalog.load(shapesDir)]);
   const company = await loadCompany(dataDir, companyId);
   const findingsFile = join(dataDir, 'findings', companyId, period, 'findings.json');
   await mkdir(dirname(findingsFile), { recursive: true });
@@ -78,7 +80,7 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
     // Every run starts from an empty store, as a worker does for a company it has not seen.
     await graph.close();
     graph = new OxigraphStore();
-    const deps = { config, graph, validator, rules, shapesDir, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN };
+    const deps = { erp: erpSource(config), graph, validator, rules, queries, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN };
 
     const start = performance.now();
     const staged = await stageLedger(deps, companyId, period);

@@ -5,9 +5,9 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { BatchSummaryInput, CompanyPageInput } from '../activities/types';
-import type { MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
 import { freePort } from '../dev/free-port';
 import { startDevServer } from '../dev/temporal-dev-server';
+import { type MonthlyReportBatchResult, WORKFLOW_TYPES } from '../lib/temporal-contract';
 
 export interface BatchStateResult {
   companies: number;
@@ -48,7 +48,7 @@ export async function benchBatchState(companies: number, concurrency = 100): Pro
   const client = new Client({ connection });
   try {
     const started = performance.now();
-    const handle = await client.workflow.start('monthlyReportBatch', {
+    const handle = await client.workflow.start(WORKFLOW_TYPES.batch, {
       taskQueue: 'batch-state',
       workflowId: 'batch-state',
       args: [{ period: '2024-05', concurrency }],

@@ -1,12 +1,12 @@
 // `npm run bench` part `excel-parse`: the same synthetic month parsed from CSV and from .xlsx (as an ERP writes it:
-// title rows, date cells, numeric amounts; lib/erp/sample-workbook.ts), lines per second and peak RSS. Each format is
+// title rows, date cells, numeric amounts; dev/sample-workbook.ts), lines per second and peak RSS. Each format is
 // parsed in a child process of its own, so that its peak is its own and not the writer's or the other format's.
 import { fork } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseLedger } from '../lib/erp/parse-ledger';
-import { journalWorkbook } from '../lib/erp/sample-workbook';
+import { journalWorkbook } from '../dev/sample-workbook';
 import { measure, type Measurement } from './measure';
 import { syntheticLedgerCsv, syntheticLedgerRows } from '../dev/synthetic-ledger';
 

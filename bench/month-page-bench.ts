@@ -23,10 +23,10 @@ import { writeFindingsDoc } from '../lib/storage/findings-json';
 import { createObjectStore } from '../lib/storage/create-object-store';
 import { reportKeys } from '../lib/storage/object-store';
 import { sampleCompany, writeCompanyData } from '../dev/sample-documents';
-import { CompanyIdKey, PeriodKey, ReportStageKey } from '../workflows/search-attributes';
 import { freePort } from '../dev/free-port';
 import { secondsSince } from './measure';
 import { startDevServer } from '../dev/temporal-dev-server';
+import { CompanyIdKey, PeriodKey, ReportStageKey, WORKFLOW_TYPES } from '../lib/temporal-contract';
 
 export interface MonthPageBenchOptions {
   companies: number;
@@ -156,7 +156,7 @@ export async function benchMonthPage(options: MonthPageBenchOptions): Promise<Mo
     const started = performance.now();
     await inBatches(ids.entries(), START_CONCURRENCY, async ([i, id]) => {
       const stage = STAGES[i % STAGES.length];
-      await client.workflow.start('monthlyCompanyReport', {
+      await client.workflow.start(WORKFLOW_TYPES.companyReport, {
         taskQueue: config.TASK_QUEUE,
         workflowId: `tax-report-${id}-${period}`,
         args: [{ companyId: id, period }],
@@ -169,7 +169,7 @@ export async function benchMonthPage(options: MonthPageBenchOptions): Promise<Mo
     });
     const startRunsSeconds = secondsSince(started);
     // Visibility lags the starts: wait until every run is listed.
-    const query = `WorkflowType = 'monthlyCompanyReport' AND Period = '${period}'`;
+    const query = `WorkflowType = '${WORKFLOW_TYPES.companyReport}' AND Period = '${period}'`;
     while ((await client.workflow.count(query)).count < companies) await new Promise((r) => setTimeout(r, 250));
 
     const { deps, close } = await createConsoleDeps(config, client, createLogger('silent'));

@@ -14,12 +14,11 @@ import { TaxMetrics } from '../lib/observability/metrics';
 import { setupTracing } from '../lib/observability/tracing';
 import { narrativeReply, startFakeOpenAi } from '../dev/servers/fake-openai';
 import { createReportWorker } from '../workers/report-worker';
-import type { MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
-import { companyReportWorkflowId } from '../workflows/workflow-ids';
 import { batchRunSizes } from './batch-state-bench';
 import { freePort } from '../dev/free-port';
 import { writeSyntheticCompany } from '../dev/synthetic-ledger';
 import { startDevServer } from '../dev/temporal-dev-server';
+import { companyReportWorkflowId, type MonthlyReportBatchResult, WORKFLOW_TYPES } from '../lib/temporal-contract';
 
 export interface ScaleBenchOptions {
   companies: number;
@@ -90,7 +89,7 @@ export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchRes
     const client = new Client({ connection });
     try {
       const started = performance.now();
-      const handle = await client.workflow.start('monthlyReportBatch', {
+      const handle = await client.workflow.start(WORKFLOW_TYPES.batch, {
         taskQueue: config.TASK_QUEUE,
         workflowId: 'bench-scale-batch',
         args: [{ period: PERIOD, concurrency: opts.batchConcurrency }],

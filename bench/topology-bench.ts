@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
 import { startTopology, triggerSchedule, WORKLOADS, type Topology, type Workload } from '../dev/topology/topology-stack';
+import { type MonthlyReportBatchResult } from '../lib/temporal-contract';
 
 export interface TopologyBenchOptions {
   companies: number;

@@ -14,7 +14,7 @@ import { graphStoreFromConfig } from '../lib/graph/create-graph-store';
 import { lastTwelveMonths } from '../lib/review/rule-feedback';
 import { proposalEffect } from '../lib/review/rule-feedback-effect';
 import { feedbackMarkdown } from '../lib/review/rule-feedback-report';
-import { feedbackAndProposal } from '../lib/review/rule-feedback-run';
+import { feedbackAndProposal, rulesParametersFile } from '../lib/review/rule-feedback-run';
 
 const USAGE = 'usage: npm run rule-feedback -- [--from YYYY-MM --to YYYY-MM] [--data-dir DIR] [--out DIR] [--no-effect]';
 
@@ -32,9 +32,9 @@ async function main(): Promise<void> {
   const range = values.from && values.to ? { from: assertPeriod(values.from), to: assertPeriod(values.to) } : lastTwelveMonths();
   const config = loadConfig({ ...process.env, ...(values['data-dir'] && { ERP_DATA_DIR: path.resolve(values['data-dir']) }) });
 
-  const dirs = { dataDir: config.ERP_DATA_DIR, shapesDir: config.SHAPES_DIR };
+  const files = { dataDir: config.ERP_DATA_DIR, parametersFile: rulesParametersFile(config.SHAPES_DIR) };
   const graph = graphStoreFromConfig(config);
-  const { companies, feedback, proposal } = await feedbackAndProposal(graph, dirs, range).finally(() => graph.close());
+  const { companies, feedback, proposal } = await feedbackAndProposal(graph, files, range).finally(() => graph.close());
   // Without a proposal both runs would be the same run.
   const rerun = !values['no-effect'] && proposal.proposals.length > 0;
   const effect = rerun ? await proposalEffect(config, companies.map((c) => c.id), range, proposal.parameters) : undefined;

@@ -2,7 +2,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
-import { backfillPeriods, SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
+import { backfillPeriods, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
+import { SCHEDULE_ID } from '../lib/temporal-contract';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { trigger: { type: 'boolean' }, backfill: { type: 'string' } } });

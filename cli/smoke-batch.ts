@@ -28,7 +28,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { assertPeriod } from '../lib/domain/ids';
-import type { BatchProgress, MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
+import { type BatchProgress, COMPANY_REPORT_ID_PREFIX, type MonthlyReportBatchResult, WORKFLOW_TYPES } from '../lib/temporal-contract';
 
 export const EXIT = { pass: 0, fail: 1, usage: 2, noVerdict: 3 } as const;
 
@@ -94,10 +94,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Company runs of the month that wait for their ledger now (visibility + their `stage` query); best effort. */
 async function companiesWaitingForLedger(client: Client, period: string): Promise<string[]> {
   const waiting: string[] = [];
-  const prefix = 'tax-report-';
+  const prefix = COMPANY_REPORT_ID_PREFIX;
   const suffix = `-${period}`;
   try {
-    const query = `WorkflowType='monthlyCompanyReport' AND Period='${period}' AND ExecutionStatus='Running'`;
+    const query = `WorkflowType='${WORKFLOW_TYPES.companyReport}' AND Period='${period}' AND ExecutionStatus='Running'`;
     for await (const run of client.workflow.list({ query, pageSize: 100 })) {
       const stage = await client.workflow.getHandle(run.workflowId).query<string>('stage').catch(() => undefined);
       if (stage === 'waiting-for-ledger') {
@@ -166,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
     let handle: WorkflowHandle;
     if (period) {
       try {
-        handle = await client.workflow.start('monthlyReportBatch', {
+        handle = await client.workflow.start(WORKFLOW_TYPES.batch, {
           taskQueue,
           workflowId,
           args: [{ period, concurrency, ledgerWaitMs }],

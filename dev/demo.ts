@@ -9,16 +9,14 @@ import { loadConfig } from '../lib/config';
 import { TaxMetrics } from '../lib/observability/metrics';
 import { startMetricsServer } from '../lib/observability/metrics-server';
 import { setupTracing } from '../lib/observability/tracing';
-import { contextMonths } from '../lib/domain/periods';
+import { contextMonths, previousMonthInSeoul } from '../lib/domain/periods';
 import { writeSampleData } from './sample-data';
-import { SCHEDULE_ID, upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
-import type { MonthlyCompanyReportResult } from '../workflows/monthly-company-report';
-import { batchProgressQuery, type MonthlyReportBatchResult } from '../workflows/monthly-report-batch';
-import { companyReportWorkflowId } from '../workflows/workflow-ids';
-import { previousMonthInSeoul } from '../workflows/period';
+import { upsertMonthlySchedule } from '../lib/schedule/monthly-schedule';
 import { createReportWorker } from '../workers/report-worker';
 import { DATA_DIR } from './paths';
+import { describePortOwner, portFree } from './port-owner';
 import { startDevServer } from './temporal-dev-server';
+import { SCHEDULE_ID, type MonthlyCompanyReportResult, batchProgressQuery, type MonthlyReportBatchResult, companyReportWorkflowId } from '../lib/temporal-contract';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { keep: { type: 'boolean' } } });
@@ -30,13 +28,11 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 
   console.log('1/5 temporal dev server ...');
-  const server = await startDevServer({
-    port: Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233),
-    uiPort: 8233,
-    dbFile: path.join(DATA_DIR, 'temporal.db'),
-    reuseExisting: true,
-  });
-  console.log(`    ${server.owned ? 'started' : 'reusing'} ${server.address}, Web UI http://127.0.0.1:8233`);
+  const port = Number(config.TEMPORAL_ADDRESS.split(':')[1] ?? 7233);
+  const uiPort = port + 1000; // the CLI's own default: 8233 beside 7233
+  await checkTemporalPorts(port, uiPort, config.TEMPORAL_NAMESPACE);
+  const server = await startDevServer({ port, uiPort, dbFile: path.join(DATA_DIR, 'temporal.db'), reuseExisting: true });
+  console.log(`    ${server.owned ? 'started' : 'reusing'} ${server.address}, Web UI http://127.0.0.1:${uiPort}`);
 
   const period = previousMonthInSeoul(new Date());
   // The fiscal year so far and the 3 months before the report month: what its YTD and trailing rules read (for the
@@ -49,7 +45,16 @@ async function main(): Promise<void> {
   console.log('3/5 worker ...');
   const tracing = setupTracing(config);
   const metrics = new TaxMetrics();
-  const metricsServer = await startMetricsServer(metrics.registry, { port: config.METRICS_PORT, host: '127.0.0.1' });
+  // Beside a running stack (whose worker holds 9464), any free port: the URL below says which.
+  const metricsServer = await startMetricsServer(metrics.registry, { port: config.METRICS_PORT, host: '127.0.0.1' }).catch(
+    async (err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      const holder = describePortOwner(config.METRICS_PORT);
+      const free = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
+      console.log(`    metrics port ${config.METRICS_PORT} is held by ${holder}: using ${free.port} instead`);
+      return free;
+    },
+  );
   console.log(`    metrics on http://127.0.0.1:${metricsServer.port}/metrics`);
   const reportWorker = await createReportWorker(config, { tracing, metrics });
   const workerRun = reportWorker.run();
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     }),
   );
   console.table(rows);
-  console.log(`\nWeb UI: http://127.0.0.1:8233/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${batchId}`);
+  console.log(`\nWeb UI: http://127.0.0.1:${uiPort}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${batchId}`);
 
   if (values.keep) {
     console.log('--keep: dev server and worker keep running; Ctrl-C stops them.');
@@ -113,6 +118,35 @@ async function main(): Promise<void> {
   await tracing.shutdown();
   await server.stop();
   process.exitCode = result.counts.failed === 0 ? 0 : 1;
+}
+
+/** Stops the demo with its message alone (one line, no stack trace). */
+class DemoStop extends Error {}
+
+/** A dev server that already serves the namespace on the port is reused (startDevServer); anything else holding the
+ *  gRPC or the Web UI port stops the demo with one line naming the holder and what to do. */
+async function checkTemporalPorts(port: number, uiPort: number, namespace: string): Promise<void> {
+  if (await servesNamespace(`127.0.0.1:${port}`, namespace)) return;
+  for (const [p, what] of [[port, 'Temporal gRPC'], [uiPort, 'Temporal Web UI']] as const) {
+    if (await portFree(p)) continue;
+    throw new DemoStop(
+      `demo: port ${p} (${what}) is held by ${describePortOwner(p)}, which is not a Temporal dev server serving namespace ` +
+        `"${namespace}": stop it, or set TEMPORAL_ADDRESS=127.0.0.1:<free port> (the Web UI then takes that port + 1000)`,
+    );
+  }
+}
+
+async function servesNamespace(address: string, namespace: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => {});
+  }
 }
 
 /** The innermost message: a failed run's cause, not "Workflow execution failed". */
@@ -133,6 +167,6 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_00
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  console.error(err instanceof DemoStop ? err.message : err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -2,9 +2,8 @@
 // writes the synthetic ERP exports; without months, the 3 months before the current one in Asia/Seoul.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { addMonths, monthRange } from '../lib/domain/periods';
+import { addMonths, monthRange, previousMonthInSeoul } from '../lib/domain/periods';
 import { writeSampleData } from './sample-data';
-import { previousMonthInSeoul } from '../workflows/period';
 
 function requestedMonths(values: { months?: string; from?: string; count?: string }): string[] {
   if (values.months) return values.months.split(',').map((m) => m.trim());

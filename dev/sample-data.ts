@@ -1,5 +1,5 @@
-// Synthetic ERP exports (ERP-FORMAT.md) for demos and tests: deterministic for the same months, with
-// tax risks planted so that the rules of TAX-RULES.md fire, and the format's awkward corners exercised
+// Synthetic ERP exports (docs/spec/erp-input-format.md) for demos and tests: deterministic for the same months, with
+// tax risks planted so that the rules of docs/spec/tax-rules.md fire, and the format's awkward corners exercised
 // (one company's ERP exports Excel, docs/erp-input.md).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -10,7 +10,7 @@ import { addMonths, fiscalYearStart } from '../lib/domain/periods';
 import { bizRegNoCheckDigit } from '../lib/erp/biz-reg-no';
 import { companyJsonObject } from '../lib/erp/company';
 import type { SourceEncoding } from '../lib/erp/decode';
-import { journalWorkbook } from '../lib/erp/sample-workbook';
+import { journalWorkbook } from './sample-workbook';
 
 export interface SampleFile {
   /** Relative to the data directory, `/`-separated. */

@@ -1,4 +1,4 @@
-// Journal exports of any length for the benchmark, per ERP-FORMAT.md: balanced vouchers of 2-3 lines,
+// Journal exports of any length for the benchmark, per docs/spec/erp-input-format.md: balanced vouchers of 2-3 lines,
 // Hangul memos, counterparty codes with leading zeros, half the amounts quoted with thousands separators.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -245,11 +245,6 @@ export type AppConfig = Omit<z.infer<typeof envSchema>, 'CONSOLE_SECURE_COOKIES'
 
 export type WorkerRole = AppConfig['WORKER_ROLE'];
 
-/** The task queue of each kind of work (the workflow derives the same names from its own queue). */
-export function taskQueues(config: AppConfig): Record<Exclude<WorkerRole, 'all'>, string> {
-  return { orchestration: config.TASK_QUEUE, llm: `${config.TASK_QUEUE}-llm`, render: `${config.TASK_QUEUE}-render` };
-}
-
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }

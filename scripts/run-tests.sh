@@ -3,6 +3,10 @@
 # Every test has a deadline (--test-timeout; TEST_TIMEOUT_MS overrides): a hung test fails, never stalls CI.
 # Tests register the secrets they create (dev/test-secrets.ts); no registered value, and nothing shaped
 # like a token or a URL with a password, may appear in the log file.
+# Node: the suites run on Node 24. When the host's node is another major, .tools/node24/bin (scripts/provision.sh) goes
+# first on PATH, so node, tsx and every child a test spawns with process.execPath run on 24, and the unit tests then
+# run once more on the host's node as the compatibility check. TEST_NODE=host runs every suite on the host's node
+# (CI's Node 20 leg).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,6 +14,17 @@ out=.data/test-logs
 mkdir -p "$out"
 rm -f "$out/npm-test.jsonl" "$out/secrets.txt"
 export LOG_FILE="$ROOT/$out/npm-test.jsonl" TEST_SECRETS_FILE="$ROOT/$out/secrets.txt"
+host_node="$(command -v node)" host_version="$(node --version)" host_path="$PATH"
+compat=0
+if [[ "$host_version" != v24.* && "${TEST_NODE:-}" != host ]]; then
+  if [ ! -x "$ROOT/.tools/node24/bin/node" ]; then
+    echo "run-tests: the host's node is $host_version and .tools/node24 is missing: run bash scripts/provision.sh test" >&2
+    exit 1
+  fi
+  export PATH="$ROOT/.tools/node24/bin:$PATH"
+  compat=1
+fi
+echo "[run-tests] test suites on Node $(node --version) ($(command -v node))"
 run() { node --import tsx --test --test-concurrency="$1" --test-timeout="${TEST_TIMEOUT_MS:-900000}" "${@:2}"; }
 status=0
 if (($#)); then
@@ -25,6 +40,16 @@ else
   done
   run 2 "${files[@]}" || status=1
   run 1 "${alone[@]}" || status=1
+fi
+if ((compat)); then
+  # The compatibility check: the unit tests (of the files given, those under test/unit/) on the host's node.
+  units=()
+  if (($#)); then given=("$@"); else given=(test/unit/*.test.ts); fi
+  for f in "${given[@]}"; do [[ "$f" == *test/unit/* ]] && units+=("$f"); done
+  if ((${#units[@]})); then
+    echo "[run-tests] compatibility: ${#units[@]} unit test file(s) on the host's Node $host_version ($host_node)"
+    (export PATH="$host_path"; run 2 "${units[@]}") || status=1
+  fi
 fi
 npx tsx scripts/check-log-redaction.ts "$LOG_FILE" "$TEST_SECRETS_FILE" || status=1
 exit $status

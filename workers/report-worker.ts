@@ -2,11 +2,14 @@
 import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createAuditLog } from '../lib/audit/create-audit-log';
-import { taskQueues, type AppConfig, type WorkerRole } from '../lib/config';
+import type { AppConfig, WorkerRole } from '../lib/config';
+import { taskQueues } from '../lib/temporal-contract';
+import { erpSource } from '../lib/erp/erp-source';
 import { graphStoreFromConfig } from '../lib/graph/create-graph-store';
 import { withQueryLogging } from '../lib/graph/logged-graph-store';
 import { configuredLogger, type Logger } from '../lib/logging';
 import { createMailTransport } from '../lib/mail/mail-transport';
+import { QueryCatalog } from '../lib/rdf/query-catalog';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
 import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
 import { loadKeyWrapper } from '../lib/security/keyring';
@@ -56,7 +59,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
   const deps: ActivityDeps = {
     config,
     log,
-    keys,
+    erp: erpSource(config, keys),
     audit: createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log }),
     // Graph, mail and Chromium calls abort when the activity that makes them is cancelled (activity-cancellation.ts).
     graph: cancellableGraphStore(withQueryLogging(graphStoreFromConfig(config, log), log)),
@@ -70,6 +73,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
     llmUsage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log }),
     validator: await LedgerValidator.load(config.SHAPES_DIR),
     rules: await TaxRuleEngine.load(config.SHAPES_DIR),
+    queries: await QueryCatalog.load(config.SHAPES_DIR),
     renderer: () =>
       (renderer ??= PdfRenderer.launch({ executablePath: config.CHROMIUM_PATH, maxPages: config.RENDER_MAX_PAGES }).then((r) =>
         cancellableRenderer(r),
@@ -78,7 +82,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
   };
   metrics.deadlineCalendarCovers(deps.rules.calendarLastYear);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const queues = taskQueues(config);
+  const queues = taskQueues(config.TASK_QUEUE);
   const activities = createActivities(deps);
   const roles = config.WORKER_ROLE === 'all' ? (['orchestration', 'llm', 'render'] as const) : [config.WORKER_ROLE];
   const workers = await Promise.all(

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { NarrativeInput, NarrativeResult } from '../activities/types';
+import { NON_RETRYABLE_FAILURE_TYPES, taskQueueFor } from '../lib/temporal-contract';
 
 /**
  * Activities no worker of this build registers, still named by the code paths that replay runs of earlier builds
@@ -18,20 +19,6 @@ interface RetiredActivities {
   writeNarrative(input: NarrativeInput): Promise<NarrativeResult>;
 }
 
-/** Error types that no retry can fix: bad data, bad ids, unknown companies. */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'DataValidationError',
-  'LedgerFormatError',
-  'UnknownCompanyError',
-  'InvalidIdError',
-  'LedgerMissingError',
-  // A sealed file that does not open (wrong key, tampered bytes) opens no better on a retry.
-  'DecryptionError',
-  // The embedded graph store at its size limit: a retry finds it no emptier (the firm belongs on GRAPHDB_URL).
-  'EmbeddedGraphFullError',
-  // The PDF is not the one a reviewer approved: only a new draft and a new approval can fix that.
-  'ApprovalMismatch',
-];
 
 /**
  * Every activity heartbeats while its worker lives (workers/activity-heartbeat.ts): a crashed worker's attempt is
@@ -50,7 +37,7 @@ const retry = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
   initialInterval: '1s',
   backoffCoefficient: 2,
   maximumInterval: '1m',
-  nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   ...overrides,
 });
 
@@ -64,7 +51,7 @@ const stopBeforeEnding: Pick<ActivityOptions, 'cancellationType'> = {
  * workers scale and rate-limit separately. Runs recorded before the split keep the workflow's queue.
  */
 function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
-  return patched('split-task-queues') ? { taskQueue: `${workflowInfo().taskQueue}-${kind}` } : {};
+  return patched('split-task-queues') ? { taskQueue: taskQueueFor(workflowInfo().taskQueue, kind) } : {};
 }
 
 /** Graph reads and writes, and the analysis on them: a GraphDB restart or a failover (30 min) is waited out. */

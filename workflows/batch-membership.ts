@@ -1,7 +1,7 @@
 // A company run's side of the batch protocol (batch-signals.ts): tell the batch that started it when it waits
 // for its ledger, and tell it and every batch that joined it when it ends.
 import { getExternalWorkflowHandle, log, setHandler, workflowInfo, type SignalDefinition } from '@temporalio/workflow';
-import { companyFinishedSignal, companyWaitingSignal, joinBatchSignal, type CompanyRunStatus, type WaitReason } from './batch-signals';
+import { companyFinishedSignal, companyWaitingSignal, joinBatchSignal, type CompanyRunStatus, type WaitReason } from '../lib/temporal-contract';
 
 /** A month has one scheduled batch, maybe a hand-started one and a backfill: more joiners than this is a bug. */
 const MAX_JOINED_BATCHES = 8;

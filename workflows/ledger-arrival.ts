@@ -4,19 +4,14 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  defineSignal,
   patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CompanyMonth, ExtractResult } from '../activities/types';
 import { deliverLedgerMissingNotice, extractLedger } from './activity-proxies';
+import { DEFAULT_LEDGER_WAIT_MS, FailureType, ledgerUploadedSignal } from '../lib/temporal-contract';
 
-/** Sent (by an upload hook, or by hand: `temporal workflow signal --name ledgerUploaded`) once the file is in place. */
-export const ledgerUploadedSignal = defineSignal('ledgerUploaded');
-
-/** When the starter names no wait (a run started by hand): three days, the firm's usual grace period. */
-export const DEFAULT_LEDGER_WAIT_MS = 72 * 60 * 60 * 1000;
 
 /** `onWait` runs once, when the wait begins (the batch gives the run's slot to the next company). */
 export async function extractWhenUploaded(
@@ -45,7 +40,7 @@ export async function extractWhenUploaded(
         await deliverLedgerMissingNotice({ ...month, waitedMs: waitMs, deliveryId: `${workflowId}/${runId}/ledger-missing` });
         throw ApplicationFailure.nonRetryable(
           `${month.companyId} ${month.period}: no ledger arrived within ${Math.round(waitMs / 3_600_000)} h; the admin was told`,
-          'LedgerMissingError',
+          FailureType.LedgerMissing,
         );
       }
       uploaded = false;
@@ -54,5 +49,5 @@ export async function extractWhenUploaded(
 }
 
 function isLedgerMissing(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'LedgerMissingError';
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.LedgerMissing;
 }

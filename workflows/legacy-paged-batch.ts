@@ -11,9 +11,9 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import { listCompanies } from './activity-proxies';
-import { monthlyCompanyReport, type MonthlyCompanyReportResult } from './monthly-company-report';
+import { monthlyCompanyReport } from './monthly-company-report';
 import { reportMetrics } from './report-sinks';
-import { companyReportWorkflowId } from './workflow-ids';
+import { type MonthlyCompanyReportResult, companyReportWorkflowId } from '../lib/temporal-contract';
 
 export interface LegacyBatchInput {
   /** YYYY-MM; default: the month before the (scheduled) start time, in Asia/Seoul. */

@@ -3,7 +3,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   TemporalFailure,
-  defineQuery,
   isCancellation,
   log,
   patched,
@@ -12,71 +11,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AnalyzeResult, DataValidationDetails, GroundingInput, NarrativeInput } from '../activities/types';
-import type { RiskLevel } from '../lib/domain/findings';
-import {
-  analyzeLedger,
-  applyGrounding,
-  deliverDataQualityReport,
-  deliverReport,
-  deliverRunFailureNotice,
-  groundNarrative,
-  llmActivities,
-  loadEarlierMonths,
-  renderActivities,
-  reviewActivities,
-  applyNarrative,
-  prepareNarrative,
-  validateLedger,
-  writeOfflineNarrative,
-} from './activity-proxies';
+import { analyzeLedger, applyGrounding, deliverDataQualityReport, deliverReport, deliverRunFailureNotice, groundNarrative, llmActivities, loadEarlierMonths, renderActivities, reviewActivities, applyNarrative, prepareNarrative, validateLedger, writeOfflineNarrative } from './activity-proxies';
 import { batchMembership, type BatchMembership } from './batch-membership';
-import type { CompanyRunStatus } from './batch-signals';
 import { extractWhenUploaded } from './ledger-arrival';
 import { reportMetrics } from './report-sinks';
-import { reportReview, type ReportReview, type ReviewDraft } from './report-review';
-import { CompanyIdKey, PeriodKey, ReportStageKey, RiskLevelKey } from './search-attributes';
+import { reportReview, type ReportReview } from './report-review';
+import { CompanyIdKey, type CompanyRunStatus, FailureType, type MonthlyCompanyReportInput, type MonthlyCompanyReportResult, PeriodKey, type ReportStage, ReportStageKey, reportStageQuery, type ReviewDraft, RiskLevelKey, SELF_REPORTING_FAILURE_TYPES } from '../lib/temporal-contract';
 
-export interface MonthlyCompanyReportInput {
-  companyId: string;
-  /** YYYY-MM */
-  period: string;
-  /** How long to wait for a ledger that has not arrived (default: DEFAULT_LEDGER_WAIT_MS). */
-  ledgerWaitMs?: number;
-}
 
-export interface MonthlyCompanyReportResult {
-  companyId: string;
-  period: string;
-  riskLevel: RiskLevel;
-  findingCount: number;
-  narrativeModel: string;
-  graph: string;
-  findingsKey: string;
-  pdfKey: string;
-  outboxPaths: string[];
-  emailsSent: number;
-  /** The report version the customer has: 1, or higher after a re-run changed the findings (정정본). */
-  version?: number;
-  /** A re-run whose findings matched the delivered report: nothing was sent. */
-  unchanged?: boolean;
-  durationMs: number;
-}
-
-export type ReportStage =
-  | 'extracting'
-  | 'waiting-for-ledger'
-  | 'validating'
-  | 'analysing'
-  | 'writing-narrative'
-  | 'rendering'
-  | 'awaiting-review'
-  | 'delivering';
-
-/** Where the run is: `temporal workflow query --name stage`. */
-export const reportStageQuery = defineQuery<ReportStage>('stage');
-
-/** Failures whose own report already reached the admin (the data-quality report, the missing-ledger notice). */
-const SELF_REPORTING_FAILURES = new Set(['DataValidationError', 'LedgerMissingError']);
 
 /**
  * One company's month: ETL → SHACL validation → analysis → PDF → e-mail. Every way it can end is reported: to the
@@ -109,7 +51,7 @@ export async function monthlyCompanyReport(
   } catch (err) {
     const failure = describeFailure(err);
     const status: CompanyRunStatus = isCancellation(err) ? 'cancelled' : 'failed';
-    const dataError = SELF_REPORTING_FAILURES.has(failure.type);
+    const dataError = SELF_REPORTING_FAILURE_TYPES.has(failure.type);
     reportMetrics.finished(companyId, status === 'cancelled' ? 'cancelled' : dataError ? 'data_error' : 'failed', (Date.now() - startedAt) / 1000);
     if (membership) {
       // Shielded: a cancelled run still tells its batch, and a failed one the admin.
@@ -160,7 +102,7 @@ async function runReport(
       });
       throw ApplicationFailure.nonRetryable(
         `${companyId} ${period}: ledger failed data-quality validation (${details.violations} violations, first ${details.sample[0] ?? '-'}); the admin was sent an error report`,
-        'DataValidationError',
+        FailureType.DataValidation,
         details,
       );
     },
@@ -285,7 +227,7 @@ async function writeWithModel(attempt: NarrativeInput): Promise<string> {
 
 function dataValidationDetails(err: unknown): DataValidationDetails | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  if (cause instanceof ApplicationFailure && cause.type === 'DataValidationError') {
+  if (cause instanceof ApplicationFailure && cause.type === FailureType.DataValidation) {
     return cause.details?.[0] as DataValidationDetails | undefined;
   }
   return undefined;

@@ -4,7 +4,6 @@ import {
   ParentClosePolicy,
   condition,
   continueAsNew,
-  defineQuery,
   getExternalWorkflowHandle,
   isCancellation,
   log,
@@ -16,13 +15,11 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchCounts, BatchSummaryInput, CompanyFailure } from '../activities/types';
 import { deliverBatchSummary, listCompanyPage } from './activity-proxies';
-import { type WaitReason, companyFinishedSignal, companyWaitingSignal, joinBatchSignal, type CompanyFinished } from './batch-signals';
 import { legacyPagedBatch, type LegacyBatchInput, type LegacyBatchResult } from './legacy-paged-batch';
 import { monthlyCompanyReport } from './monthly-company-report';
-import { previousMonthInSeoul } from './period';
+import { previousMonthInSeoul } from '../lib/domain/periods';
 import { reportMetrics } from './report-sinks';
-import { CompanyIdKey, PeriodKey, ScheduledStartTimeKey } from './search-attributes';
-import { companyReportWorkflowId } from './workflow-ids';
+import { type BatchProgress, batchProgressQuery, type CompanyFinished, companyFinishedSignal, CompanyIdKey, companyReportWorkflowId, companyWaitingSignal, DEFAULT_LEDGER_WAIT_MS, joinBatchSignal, type MonthlyReportBatchResult, PeriodKey, ScheduledStartTimeKey, type WaitReason } from '../lib/temporal-contract';
 
 export interface MonthlyReportBatchInput extends Omit<LegacyBatchInput, 'period'> {
   /** YYYY-MM; default: the month before the (scheduled) start time, in Asia/Seoul. */
@@ -58,25 +55,6 @@ export interface BatchState {
   outsideDeadline?: number;
 }
 
-export interface BatchProgress {
-  period: string;
-  counts: BatchCounts;
-  /** Runs holding a slot now. */
-  running: number;
-  /** Runs waited on outside the window (late ledgers, joined runs). */
-  outside: number;
-  exhausted: boolean;
-}
-
-export interface MonthlyReportBatchResult extends BatchProgress {
-  /** At most BATCH_LIST_CAP each; the counts are complete. */
-  failed: CompanyFailure[];
-  waitingForLedger: string[];
-  awaitingReview: string[];
-  alreadyRunning: string[];
-}
-
-export const batchProgressQuery = defineQuery<BatchProgress>('progress');
 
 const DEFAULT_CONCURRENCY = 4;
 /**
@@ -90,7 +68,6 @@ export const BATCH_LIST_CAP = 100;
 const MAX_WAITING_RUN_EVENTS = 2_000;
 /** How long after the last company started the batch still waits for late ledgers beyond LEDGER_WAIT. */
 const OUTSIDE_GRACE_MS = 6 * 60 * 60 * 1000;
-const DEFAULT_LEDGER_WAIT_MS = 72 * 60 * 60 * 1000;
 
 /**
  * The month's fan-out as a sliding window: at most `concurrency` company runs hold a slot; a run that waits for

@@ -3,60 +3,13 @@
 // enters the history, a decision from someone who may not review this company, on a draft that is not the current
 // one, or while the run is not waiting. The history holds only keys and versions, never the report itself.
 import { HandlerUnfinishedPolicy } from '@temporalio/common';
-import { condition, defineQuery, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, setHandler } from '@temporalio/workflow';
 import type { ReviewPolicy } from '../activities/types';
-import { can, canSeeCompany, isRole, type Role } from '../lib/security/roles';
+import { can, canSeeCompany, isRole } from '../lib/security/roles';
 import { renderActivities, reviewActivities } from './activity-proxies';
 import { reportMetrics } from './report-sinks';
+import { approveReportUpdate, requestChangesUpdate, type ReviewDraft, reviewDraftQuery, type Reviewer, type ReviewStage } from '../lib/temporal-contract';
 
-/** Who decides, as the console authenticated them (the Temporal API itself is for operators: docs/security.md). */
-export interface Reviewer {
-  name: string;
-  role: Role;
-  /** Absent: every company. */
-  companies?: string[];
-}
-
-export interface ApproveReportInput {
-  reviewer: Reviewer;
-  /** The draft the reviewer read: approving another one is refused. */
-  draftVersion: number;
-  note?: string;
-}
-
-export interface RequestChangesInput {
-  reviewer: Reviewer;
-  draftVersion: number;
-  /** Why: kept in the run's review log. */
-  comment: string;
-  /** The narrative summary as the accountant rewrote it; the report is re-rendered as the next draft. */
-  narrative?: string;
-}
-
-export type ReviewStage = 'awaiting-review' | 'changes-requested' | 'revising' | 'approved' | 'sent-unapproved';
-
-/** What `temporal workflow query --name draft` and the console's review page read. */
-export interface ReviewDraft {
-  stage: ReviewStage;
-  draftVersion: number;
-  findingsKey: string;
-  pdfKey: string;
-  /** sha256 of the draft's PDF: what an approval approves. */
-  pdfSha256: string;
-  /** ISO 8601: when the admin is told, and the deadline policy applies. */
-  deadlineAt: string;
-  onDeadline: ReviewPolicy['onDeadline'];
-  escalated: boolean;
-  /** The latest requests for changes, oldest first (at most MAX_LOGGED_REQUESTS). */
-  requests: Array<{ reviewer: string; at: string; comment: string; draftVersion: number }>;
-  approvedBy?: string;
-  approvalNote?: string;
-}
-
-export const approveReportUpdate = defineUpdate<{ approvedVersion: number }, [ApproveReportInput]>('approveReport');
-export const requestChangesUpdate = defineUpdate<{ draftVersion: number }, [RequestChangesInput]>('requestChanges');
-/** The draft under review; undefined before the run reaches review (or when its company needs none). */
-export const reviewDraftQuery = defineQuery<ReviewDraft | undefined>('draft');
 
 export const MAX_COMMENT_CHARS = 2_000;
 export const MAX_NARRATIVE_CHARS = 20_000;

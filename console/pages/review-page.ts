@@ -5,9 +5,9 @@ import { REVIEW_STATUSES } from '../../lib/domain/findings';
 import { html, type SafeHtml } from '../../lib/report/escape-html';
 import { REVIEW_STATUS_LABELS } from '../../lib/review/finding-reviews';
 import { can } from '../../lib/security/roles';
-import type { ReviewDraft } from '../../workflows/report-review';
 import type { ReviewedFinding } from '../services/report-review';
 import { csrfField, formatDateTime, layout, won, type PageContext } from './layout';
+import { type ReviewDraft } from '../../lib/temporal-contract';
 
 const STAGE_LABEL: Record<ReviewDraft['stage'], string> = {
   'awaiting-review': '검토 대기',

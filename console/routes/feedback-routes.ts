@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assertPeriod } from '../../lib/domain/ids';
 import { lastTwelveMonths } from '../../lib/review/rule-feedback';
-import { feedbackAndProposal } from '../../lib/review/rule-feedback-run';
+import { feedbackAndProposal, rulesParametersFile } from '../../lib/review/rule-feedback-run';
 import type { ConsoleDeps } from '../deps';
 import { deny } from '../http/access';
 import { NO_GRAPH_NOTICE, feedbackPage } from '../pages/feedback-page';
@@ -24,7 +24,8 @@ export function registerFeedbackRoutes(app: FastifyInstance, deps: ConsoleDeps):
       if (kind === 'api') return reply.code(503).send({ error: NO_GRAPH_NOTICE });
       return sendPage(reply, feedbackPage(pageContext(deps, request), { range }));
     }
-    const { feedback, proposal } = await feedbackAndProposal(graph, { dataDir: config.ERP_DATA_DIR, shapesDir: config.SHAPES_DIR }, range);
+    const files = { dataDir: config.ERP_DATA_DIR, parametersFile: rulesParametersFile(config.SHAPES_DIR) };
+    const { feedback, proposal } = await feedbackAndProposal(graph, files, range);
     if (kind === 'api') return { feedback, proposals: proposal.proposals, diff: proposal.diff };
     return sendPage(reply, feedbackPage(pageContext(deps, request), { range, result: { feedback, proposal } }));
   });

@@ -1,8 +1,7 @@
 // The month overview, as a page and as JSON; /months opens the month the last batch reported on.
 import type { FastifyInstance } from 'fastify';
 import { assertPeriod } from '../../lib/domain/ids';
-import { addMonths } from '../../lib/domain/periods';
-import { previousMonthInSeoul } from '../../workflows/period';
+import { addMonths, previousMonthInSeoul } from '../../lib/domain/periods';
 import type { ConsoleDeps } from '../deps';
 import { monthPage } from '../pages/month-page';
 import { monthOverview, parseMonthFilter } from '../services/month-overview';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../lib/audit/audit-log';
 import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
 import { costReport } from '../../lib/llm/cost-report';
-import { seoulDay } from '../../lib/llm/usage-ledger';
+import { monthInSeoul } from '../../lib/domain/periods';
 import {
   changeMonthlySchedule,
   describeMonthlySchedule,
@@ -63,7 +63,7 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
 
   pageAndApi(app, 'GET', '/costs', 'costs:read', (kind) => async (request, reply) => {
     const { month } = request.query as { month?: string };
-    const period = month === undefined || month === '' ? seoulDay(new Date()).slice(0, 7) : assertPeriod(month);
+    const period = month === undefined || month === '' ? monthInSeoul(new Date()) : assertPeriod(month);
     // A principal scoped to some companies sees their use only, totals included.
     const principal = request.principal!;
     const report = costReport(period, (await deps.usage.recordsFor(period)).filter((r) => canSeeCompany(principal, r.companyId)));

@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditAction } from '../../lib/audit/audit-log';
 import { readFindingsDoc } from '../../lib/storage/findings-json';
 import { ObjectNotFoundError, reportKeys } from '../../lib/storage/object-store';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import type { ConsoleDeps } from '../deps';
 import { requestParty, requireCompanyMonth } from '../http/access';
 import { reviewPage } from '../pages/review-page';
@@ -21,6 +20,7 @@ import {
   reviewerOf,
 } from '../services/report-review';
 import { pageAndApi, pageContext, sendPage } from './route';
+import { companyReportWorkflowId } from '../../lib/temporal-contract';
 
 export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { temporal } = deps;

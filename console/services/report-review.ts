@@ -7,16 +7,8 @@ import type { GraphStore } from '../../lib/graph/graph-store';
 import { findingKey } from '../../lib/review/finding-key';
 import { appendReview, findingIri, latestReviews, noteRequired, readReviews, reviewKey, type FindingReview } from '../../lib/review/finding-reviews';
 import type { Principal } from '../../lib/security/roles';
-import {
-  MAX_COMMENT_CHARS,
-  MAX_NARRATIVE_CHARS,
-  approveReportUpdate,
-  requestChangesUpdate,
-  reviewDraftQuery,
-  type Reviewer,
-  type ReviewDraft,
-} from '../../workflows/report-review';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
+import { MAX_COMMENT_CHARS, MAX_NARRATIVE_CHARS } from '../../workflows/report-review';
+import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery, type Reviewer, type ReviewDraft, companyReportWorkflowId } from '../../lib/temporal-contract';
 
 /** The run refused the decision (not waiting, another draft, not this reviewer's company) or has ended. */
 export class ReviewRefusedError extends Error {

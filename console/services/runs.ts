@@ -1,9 +1,9 @@
 // Company-month runs from Temporal visibility (by the CompanyId / Period / RiskLevel search attributes), and starting them.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
+import { monthsBetween } from '../../lib/domain/periods';
 import type { monthlyCompanyReport } from '../../workflows/monthly-company-report';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
-import { CompanyIdKey, PeriodKey, ReportStageKey, RiskLevelKey } from '../../workflows/search-attributes';
+import { CompanyIdKey, companyReportWorkflowId, PeriodKey, ReportStageKey, RiskLevelKey, WORKFLOW_TYPES } from '../../lib/temporal-contract';
 
 export interface RunSummary {
   workflowId: string;
@@ -38,7 +38,7 @@ export class RunAlreadyRunningError extends Error {
 /** Newest first. Ids and periods are validated before they reach the visibility query. */
 export async function listRuns(client: Client, filter: RunFilter): Promise<RunSummary[]> {
   if (filter.scope?.length === 0) return [];
-  const clauses = [`WorkflowType = 'monthlyCompanyReport'`];
+  const clauses = [`WorkflowType = '${WORKFLOW_TYPES.companyReport}'`];
   if (filter.companyId !== undefined) clauses.push(`CompanyId = '${assertCompanyId(filter.companyId)}'`);
   if (filter.period !== undefined) clauses.push(`Period = '${assertPeriod(filter.period)}'`);
   if (filter.scope) clauses.push(`CompanyId IN (${filter.scope.map((id) => `'${assertCompanyId(id)}'`).join(', ')})`);
@@ -73,7 +73,7 @@ export async function startCompanyRun(
 ): Promise<{ workflowId: string; runId: string }> {
   const workflowId = companyReportWorkflowId(assertCompanyId(companyId), assertPeriod(period));
   try {
-    const handle = await client.workflow.start<typeof monthlyCompanyReport>('monthlyCompanyReport', {
+    const handle = await client.workflow.start<typeof monthlyCompanyReport>(WORKFLOW_TYPES.companyReport, {
       taskQueue,
       workflowId,
       args: [{ companyId, period }],
@@ -117,16 +117,8 @@ export async function startBackfill(
 
 /** Every month from `from` to `to`, both included. */
 export function periodsBetween(from: string, to: string): string[] {
-  const index = (p: string) => {
-    const [year, month] = assertPeriod(p).split('-').map(Number) as [number, number];
-    return year * 12 + month - 1;
-  };
-  const first = index(from);
-  const last = index(to);
-  if (last < first) throw new RangeError(`the range ${from}..${to} ends before it starts`);
-  if (last - first + 1 > MAX_BACKFILL_MONTHS) throw new RangeError(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
-  return Array.from({ length: last - first + 1 }, (_, i) => {
-    const n = first + i;
-    return `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`;
-  });
+  const months = monthsBetween(assertPeriod(from), assertPeriod(to));
+  if (months.length === 0) throw new RangeError(`the range ${from}..${to} ends before it starts`);
+  if (months.length > MAX_BACKFILL_MONTHS) throw new RangeError(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
+  return months;
 }

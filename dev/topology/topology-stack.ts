@@ -9,14 +9,14 @@ import { Client, Connection } from '@temporalio/client';
 import { PROJECT_ROOT } from '../../lib/config';
 import { TEMPORAL_BIN } from '../paths';
 import { writeSyntheticCompany } from '../synthetic-ledger';
-import { SCHEDULE_ID } from '../../lib/schedule/monthly-schedule';
-import { previousMonthInSeoul } from '../../workflows/period';
+import { previousMonthInSeoul } from '../../lib/domain/periods';
 import { until } from '../until';
 import { readImage } from './image';
 import { NAMESPACE, scriptModels, startLocalServices, type LocalServices, type LocalServicesOptions } from './local-services';
 import { startPod, type HostLayout, type PodProcess } from './pod-process';
 import { containersOf, type ContainerSpec } from './pod-spec';
 import { findManifest, renderChart, type Manifest } from './rendered-chart';
+import { SCHEDULE_ID, WORKFLOW_TYPES } from '../../lib/temporal-contract';
 
 export const RELEASE = 'tax-reports';
 /** The Deployments the harness runs, as the chart names them. */
@@ -182,7 +182,7 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
 export async function triggerSchedule(topology: Topology): Promise<string> {
   const { services, client } = topology;
   const before = new Set<string>();
-  for await (const w of client.workflow.list({ query: `WorkflowType = 'monthlyReportBatch'` })) before.add(w.workflowId);
+  for await (const w of client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPES.batch}'` })) before.add(w.workflowId);
   const child = spawn(TEMPORAL_BIN, ['schedule', 'trigger', '--schedule-id', SCHEDULE_ID, '--address', services.temporal.address, '--namespace', NAMESPACE], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -193,7 +193,7 @@ export async function triggerSchedule(topology: Topology): Promise<string> {
   if (code !== 0) throw new Error(`temporal schedule trigger exited ${code}:\n${output}`);
   return until(
     async () => {
-      for await (const w of client.workflow.list({ query: `WorkflowType = 'monthlyReportBatch'` })) {
+      for await (const w of client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPES.batch}'` })) {
         if (!before.has(w.workflowId)) return w.workflowId;
       }
       return undefined;

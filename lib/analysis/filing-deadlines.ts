@@ -1,5 +1,6 @@
 // DEADLINE rule: statutory filing and payment dates that fall in the month after the report month.
 import type { DataQualityViolation, Finding } from '../domain/findings';
+import { nextMonth, parsePeriod } from '../domain/periods';
 import { nextBusinessDay, type BusinessDay, type HolidayCalendar } from './holiday-calendar';
 
 /** A filing date: `date` past weekends and holidays, or `uncoveredYear` when that needs a year the calendar lacks. */
@@ -15,8 +16,8 @@ export const CALENDAR_RULE_ID = 'DQ-CALENDAR';
 
 /** Filing dates whose nominal day is in the month after `period`, moved past weekends and holidays. */
 export function filingDeadlines(period: string, fiscalYearStartMonth: number, calendar: HolidayCalendar): Deadline[] {
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  const next = month === 12 ? { y: year + 1, m: 1 } : { y: year, m: month + 1 };
+  const { year: y, month: m } = parsePeriod(nextMonth(period));
+  const next = { y, m };
   const fyEndMonth = ((fiscalYearStartMonth + 10) % 12) + 1;
   const halfEndMonth = ((fiscalYearStartMonth + 4) % 12) + 1;
   const monthsAfter = (base: number, n: number) => ((base - 1 + n) % 12) + 1;

@@ -1,23 +1,21 @@
 // Month and year-to-date revenue and expense of a company, read from every month of it in the graph.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { emptyMetrics, type FindingsDocument } from '../domain/findings';
 import { addMonths, fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { companyIri } from '../rdf/iris';
+import type { QueryCatalog } from '../rdf/query-catalog';
 
 export type LedgerMetrics = FindingsDocument['metrics'];
 
 export async function ledgerMetrics(
   store: GraphStore,
-  shapesDir: string,
+  queries: Pick<QueryCatalog, 'periodTotals'>,
   companyId: string,
   period: string,
   fiscalYearStartMonth: number,
 ): Promise<LedgerMetrics> {
-  const query = await readFile(path.join(shapesDir, 'metrics', 'period-totals.rq'), 'utf8');
-  const rows = await store.select(bindIri(query, 'company', companyIri(companyId)));
+  const rows = await store.select(bindIri(queries.periodTotals, 'company', companyIri(companyId)));
   const start = fiscalYearStart(period, fiscalYearStartMonth);
   const metrics: LedgerMetrics = emptyMetrics();
   for (const row of rows) {

@@ -1,14 +1,15 @@
 // The deterministic narrative used when no LLM is configured or every model failed.
 import type { FindingsDocument } from '../domain/findings';
+import { parsePeriod } from '../domain/periods';
 import { NO_TRANSACTIONS, RISK_LEVEL_LABEL, formatKrw } from '../report/report-html';
 
 export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): string {
-  const [year, month] = doc.period.split('-');
+  const { year, month } = parsePeriod(doc.period);
   const risks = doc.findings.filter((f) => f.severity !== 'INFO');
   const deadlines = doc.findings.filter((f) => f.category === 'FILING_DEADLINE');
   const m = doc.metrics;
   const parts = [
-    `${doc.companyName}의 ${year}년 ${Number(month)}월 세무 위험 수준은 '${RISK_LEVEL_LABEL[doc.riskLevel]}'입니다.`,
+    `${doc.companyName}의 ${year}년 ${month}월 세무 위험 수준은 '${RISK_LEVEL_LABEL[doc.riskLevel]}'입니다.`,
     ...(m.lineCount === 0 ? [NO_TRANSACTIONS] : []),
     `이번 달 매출은 ${formatKrw(m.revenueMonth)}, 비용은 ${formatKrw(m.expenseMonth)}이며, ` +
       `사업연도 누계 매출은 ${formatKrw(m.revenueYtd)}, 누계 비용은 ${formatKrw(m.expenseYtd)}입니다.`,

@@ -2,17 +2,16 @@
 // up the company's ledger graphs; the limits, the report month's balances and 인정이자 are read from the facts
 // the rule engine derived for the month, so the charts cite exactly the findings' numbers. Call it after
 // TaxRuleEngine.evaluate: it reads the derived graph that evaluate writes.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Company } from '../domain/company';
 import type { InsiderBalance, MonthlyPnl, PnlAccount, ReportFigures } from '../domain/findings';
 import { addMonths, fiscalYearStart } from '../domain/periods';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
 import { bindIri } from '../rdf/bind-iri';
 import { companyIri, ledgerGraphIri } from '../rdf/iris';
+import type { QueryCatalog } from '../rdf/query-catalog';
 import { derivedGraphIri } from '../rules/tax-rule-engine';
 
-/** Inclusive account-code ranges of the P&L groups (ERP-FORMAT.md account classes). */
+/** Inclusive account-code ranges of the P&L groups (account classes of docs/spec/chart-of-accounts.md). */
 const PNL_GROUPS = {
   revenue: [401, 450],
   costOfSales: [451, 500],
@@ -21,9 +20,9 @@ const PNL_GROUPS = {
   nonOperatingIncome: [901, 930],
   nonOperatingExpense: [931, 997],
 } as const satisfies Record<string, readonly [number, number]>;
-/** Vehicle cost accounts (TAX-RULES.md Terms), for the YTD cost when no vehicle lacks a mileage log. */
+/** Vehicle cost accounts (docs/spec/tax-rules.md, Terms), for the YTD cost when no vehicle lacks a mileage log. */
 const VEHICLE_COST_CODES: ReadonlySet<string> = new Set(['822', '522']);
-/** Highest asset code: above it (251-330) a balance is Σcredit − Σdebit (ERP-FORMAT.md). */
+/** Highest asset code: above it (251-330) a balance is Σcredit − Σdebit (docs/spec/tax-rules.md, Terms). */
 const LAST_ASSET_CODE = 250;
 
 /** The numbers of one derived fact (shapes/tax/derive/*.rq). */
@@ -37,13 +36,16 @@ interface Fact {
   account?: string;
 }
 
-export async function reportFigures(store: GraphStore, shapesDir: string, company: Company, period: string): Promise<ReportFigures> {
-  const read = (file: string) => readFile(path.join(shapesDir, 'metrics', file), 'utf8');
-  const [movementQuery, factQuery] = await Promise.all([read('account-movements.rq'), read('rule-figures.rq')]);
+export async function reportFigures(
+  store: GraphStore,
+  queries: Pick<QueryCatalog, 'accountMovements' | 'ruleFigures'>,
+  company: Company,
+  period: string,
+): Promise<ReportFigures> {
   const derivedGraph = derivedGraphIri(ledgerGraphIri(company.id, period));
   const [movementRows, factRows] = await Promise.all([
-    store.select(bindIri(movementQuery, 'company', companyIri(company.id))),
-    store.select(bindIri(factQuery, 'derivedGraph', derivedGraph)),
+    store.select(bindIri(queries.accountMovements, 'company', companyIri(company.id))),
+    store.select(bindIri(queries.ruleFigures, 'derivedGraph', derivedGraph)),
   ]);
   const months = movementsByMonth(movementRows);
   const facts = new Map(factRows.map((row) => [row.ruleId!.value, fact(row)]));

@@ -1,9 +1,9 @@
 /** The stores `npm run backup` reads and `npm run restore` writes, and the backup store, as the configuration names them. */
 import { createAuditLog } from '../audit/create-audit-log';
 import type { AppConfig } from '../config';
-import { graphStoreFromConfig } from '../graph/create-graph-store';
+import { graphStoreFromConfig, type GraphStoreSettings } from '../graph/create-graph-store';
 import type { Logger } from '../logging';
-import { createObjectStore, s3StoreOptions } from '../storage/create-object-store';
+import { createObjectStore, s3StoreOptions, type ObjectStoreSettings, type S3Settings } from '../storage/create-object-store';
 import { FsObjectStore } from '../storage/fs-object-store';
 import type { ObjectStore } from '../storage/object-store';
 import { S3ObjectStore } from '../storage/s3-object-store';
@@ -12,14 +12,16 @@ import type { RestoreTargets } from './restore-backup';
 
 export type Stack = BackupSources & RestoreTargets & { close(): Promise<void> };
 
+type BackupStoreSettings = Pick<AppConfig, 'BACKUP_S3_BUCKET' | 'BACKUP_S3_PREFIX' | 'BACKUP_DIR'>;
+
 /** BACKUP_S3_BUCKET under BACKUP_S3_PREFIX, else BACKUP_DIR. */
-export function createBackupStore(config: AppConfig): ObjectStore {
+export function createBackupStore(config: BackupStoreSettings & S3Settings): ObjectStore {
   return config.BACKUP_S3_BUCKET
     ? new S3ObjectStore(s3StoreOptions(config, config.BACKUP_S3_BUCKET, config.BACKUP_S3_PREFIX))
     : new FsObjectStore(config.BACKUP_DIR);
 }
 
-export function describeBackupStore(config: AppConfig): string {
+export function describeBackupStore(config: BackupStoreSettings): string {
   return config.BACKUP_S3_BUCKET ? `s3://${config.BACKUP_S3_BUCKET}/${config.BACKUP_S3_PREFIX}` : config.BACKUP_DIR;
 }
 
@@ -28,7 +30,7 @@ export function describeBackupStore(config: AppConfig): string {
  * job gets no encryption keys) and the audit log. An embedded graph without GRAPH_PERSIST_FILE lives only in
  * the process that holds it, so there is nothing to back up or restore into: refused.
  */
-export function openStack(config: AppConfig, log: Logger): Stack {
+export function openStack(config: GraphStoreSettings & ObjectStoreSettings & Pick<AppConfig, 'AUDIT_LOG_FILE' | 'DATABASE_URL'>, log: Logger): Stack {
   if (!config.GRAPHDB_URL && !config.GRAPH_PERSIST_FILE) {
     throw new Error('the graph is in no store a backup can reach: set GRAPHDB_URL (or GRAPH_PERSIST_FILE for the embedded store)');
   }

@@ -1,5 +1,5 @@
-// Opening balances as the balance rules read them (TAX-RULES.md Terms): an account's balance at a month's end is
-// its stated balance plus every movement since the month that balance is as of, across fiscal years.
+// Opening balances as the balance rules read them (docs/spec/tax-rules.md, Terms): an account's balance at a month's
+// end is its stated balance plus every movement since the month that balance is as of, across fiscal years.
 import type { Company } from './company';
 
 /** The data-quality warning of a fiscal year whose opening balances are unknown (lib/pipeline/fiscal-year-opening.ts). */

@@ -1,4 +1,4 @@
-/** Company master data (company.json), per ../shared/domain/ERP-FORMAT.md. */
+/** Company master data (company.json), per docs/spec/erp-input-format.md. */
 export interface Vehicle {
   plate: string;
   businessInsurance: boolean;

@@ -1,4 +1,4 @@
-/** findings.json, the machine-readable result of one company-month (../shared/domain/FINDINGS.md). */
+/** findings.json, the machine-readable result of one company-month (docs/spec/findings.md). */
 export type RiskLevel = 'HIGH' | 'MEDIUM' | 'LOW' | 'NONE';
 export type Severity = 'HIGH' | 'MEDIUM' | 'LOW' | 'INFO';
 /** The closed category vocabulary of findings.json. */
@@ -189,8 +189,8 @@ export interface PnlAccount {
 }
 
 /**
- * A month's profit and loss by account group (ERP-FORMAT.md classes). Income groups are Σcredit − Σdebit,
- * cost groups Σdebit − Σcredit, so every group is positive in the usual case.
+ * A month's profit and loss by account group (classes of docs/spec/chart-of-accounts.md). Income groups are
+ * Σcredit − Σdebit, cost groups Σdebit − Σcredit, so every group is positive in the usual case.
  */
 export interface MonthlyPnl {
   period: string;
@@ -198,7 +198,7 @@ export interface MonthlyPnl {
   revenue: number;
   /** 451-500 매출원가. */
   costOfSales: number;
-  /** 501-700 제조원가, expensed in the month like the other expense accounts (TAX-RULES.md Terms). */
+  /** 501-700 제조원가, expensed in the month like the other expense accounts (docs/spec/tax-rules.md, Terms). */
   manufacturingCost: number;
   /** 801-900 판매비와관리비, one entry per account with lines, by code. */
   sga: PnlAccount[];

@@ -1,4 +1,5 @@
 /** One journal line (분개장 row) after parsing, amounts in integer KRW. */
+import { FailureType } from '../temporal-contract';
 export interface LedgerLine {
   /** 1-based line number in the source file where the record starts; in a workbook, the row number on the journal's sheet. */
   sourceLine: number;
@@ -36,7 +37,7 @@ export interface ChartAccount {
  * workbook `file sheet "name" row N [column]`.
  */
 export class LedgerFormatError extends Error {
-  override readonly name = 'LedgerFormatError';
+  override readonly name = FailureType.LedgerFormat;
   constructor(
     readonly file: string,
     readonly line: number | undefined,

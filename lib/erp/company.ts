@@ -7,10 +7,11 @@ import { assertCompanyId, assertPeriod } from '../domain/ids';
 import { LedgerFormatError } from '../domain/ledger';
 import { isPlainDataFile } from './data-file';
 import { readDecodedText } from './decode';
+import { FailureType } from '../temporal-contract';
 
 /** No company folder (or no company.json in it) for this id under the data directory. */
 export class UnknownCompanyError extends Error {
-  override readonly name = 'UnknownCompanyError';
+  override readonly name = FailureType.UnknownCompany;
   constructor(readonly companyId: string) {
     super(`unknown company ${JSON.stringify(companyId)}: no companies/${companyId}/company.json`);
   }
@@ -76,8 +77,8 @@ async function hasEntry(path: string): Promise<boolean> {
 }
 
 /**
- * The company master of `<dataDir>/companies/<id>/company.json`, validated against ERP-FORMAT.md. Plaintext,
- * never sealed: it is master data (name, recipients, settings), not the journal; the optional
+ * The company master of `<dataDir>/companies/<id>/company.json`, validated against docs/spec/erp-input-format.md.
+ * Plaintext, never sealed: it is master data (name, recipients, settings), not the journal; the optional
  * openingBalances are the one financial figure in it.
  */
 export async function loadCompany(dataDir: string, companyId: string): Promise<Company> {

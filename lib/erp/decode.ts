@@ -135,11 +135,15 @@ async function* decodedText(path: string, bytes: ByteSource, encoding: SourceEnc
 
 /**
  * Detects the encoding in a first pass, then streams the decoded text in a second one, so a large
- * plaintext export is never held in memory as a whole (a sealed one is, see sealed-file.ts). Without
+ * plaintext file is never held in memory as a whole (a sealed one is, see sealed-file.ts). Without
  * `unsealing.keys` a sealed file fails with DecryptionError.
  */
 export async function openDecodedStream(path: string, unsealing?: Unsealing): Promise<DecodedFile> {
-  const bytes = await fileBytes(path, unsealing);
+  return decodeBytes(path, await fileBytes(path, unsealing));
+}
+
+/** The same two passes over bytes already read (bufferBytes): a staged ledger is read once (ledger-loading.ts). */
+export async function decodeBytes(path: string, bytes: ByteSource): Promise<DecodedFile> {
   const encoding = await detect(path, bytes);
   return { encoding, stream: Readable.from(decodedText(path, bytes, encoding)) };
 }

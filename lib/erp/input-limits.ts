@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { LedgerFormatError } from '../domain/ledger';
 
 /**
@@ -17,8 +17,27 @@ export const INPUT_LIMITS = {
 
 export const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
+function assertSize(path: string, size: number): void {
+  if (size > INPUT_LIMITS.bytes) throw new LedgerFormatError(path, undefined, undefined, `file is ${mib(size)} MiB, past the limit of ${mib(INPUT_LIMITS.bytes)} MiB`);
+}
+
 /** Refuses a file past the byte limit from its size, before a byte of it is read. */
 export async function assertFileSize(path: string): Promise<void> {
-  const { size } = await stat(path);
-  if (size > INPUT_LIMITS.bytes) throw new LedgerFormatError(path, undefined, undefined, `file is ${mib(size)} MiB, past the limit of ${mib(INPUT_LIMITS.bytes)} MiB`);
+  assertSize(path, (await stat(path)).size);
+}
+
+/**
+ * The whole file, through one open handle: refused past the byte limit from its size before a byte of it is read
+ * (and again if it grew while read), so what is held in memory is bounded like what is parsed.
+ */
+export async function readFileWithinLimit(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    assertSize(path, (await handle.stat()).size);
+    const bytes = await handle.readFile();
+    assertSize(path, bytes.length);
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }

@@ -42,10 +42,11 @@ function parseDate(text: string): string | undefined {
 }
 
 /**
- * Turns the rows of one table, a CSV file or a sheet, into journal lines (ERP-FORMAT.md), whatever the file format:
- * rows above the header are the export's title; the header (one row or two: header-rows.ts) maps the columns;
- * subtotal rows are dropped. Structural errors throw LedgerFormatError; semantic ones (date outside the month, both
- * or neither amount set, unknown account, unbalanced voucher) pass through for the data-quality rules to report.
+ * Turns the rows of one table, a CSV file or a sheet, into journal lines (docs/spec/erp-input-format.md), whatever
+ * the file format: rows above the header are the export's title; the header (one row or two: header-rows.ts) maps
+ * the columns; subtotal rows are dropped. Structural errors throw LedgerFormatError; semantic ones (date outside the
+ * month, both or neither amount set, unknown account, unbalanced voucher) pass through for the data-quality rules to
+ * report.
  * A CSV record must have the header's fields; a sheet row, whose empty trailing cells are not stored, may have fewer.
  */
 export class JournalReader {

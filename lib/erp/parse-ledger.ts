@@ -1,8 +1,8 @@
 import { CsvError, parse, type Info, type Options } from 'csv-parse';
 import { LedgerFormatError, type LedgerLine } from '../domain/ledger';
 import { assertPeriod } from '../domain/ids';
-import type { Unsealing } from '../security/sealed-file';
-import { openDecodedStream } from './decode';
+import { bufferBytes, type Unsealing } from '../security/sealed-file';
+import { decodeBytes, openDecodedStream } from './decode';
 import { assertFileSize, INPUT_LIMITS } from './input-limits';
 import { JournalReader, type SourceRow } from './journal-reader';
 import { isWorkbookFile } from './workbook';
@@ -40,15 +40,16 @@ function csvProblem(err: CsvError, header: string[] | undefined): string {
  * surface in file order: the error reported is always the first one in the file. Malformed CSV is reported
  * at the line where the broken record starts. Every record has the first one's fields, which is the header;
  * with `preamble`, title records may come first and `read` checks the field count against the header it finds.
+ * With `plaintext` (the file's bytes, read within the limit), the file is not opened.
  */
 export async function* readCsv<T>(
   path: string,
   read: (row: SourceRow) => T | undefined,
   unsealing?: Unsealing,
-  { preamble = false } = {},
+  { preamble = false, plaintext }: { preamble?: boolean; plaintext?: Buffer } = {},
 ): AsyncGenerator<T> {
-  await assertFileSize(path);
-  const { stream } = await openDecodedStream(path, unsealing);
+  if (!plaintext) await assertFileSize(path);
+  const { stream } = plaintext ? await decodeBytes(path, bufferBytes(plaintext)) : await openDecodedStream(path, unsealing);
   let header: string[] | undefined;
   let records = 0;
   // Lines are tallied from the records because csv-parse counts a CRLF inside quotes twice.
@@ -97,23 +98,28 @@ export interface ParseLedgerOptions {
   period: string;
   /** Keys and AAD (ledgerAad) for a sealed export. */
   unsealing?: Unsealing;
+  /**
+   * The export's bytes, already read (and opened, if sealed) within INPUT_LIMITS.bytes: then the file is not opened
+   * again and `unsealing` is not used. stageLedger reads a ledger once for its digest and its lines.
+   */
+  plaintext?: Buffer;
 }
 
 /**
- * Streams the journal lines of one monthly ERP export (see ERP-FORMAT.md and docs/erp-input.md): a CSV, or an
- * .xlsx/.xls workbook whose journal sheet is found by its header. Both give their rows to one JournalReader, so
- * the lines and the errors are the same whatever the format. A header with no journal lines after it (subtotal rows
- * at most) is a month without transactions, a dormant or new company's: no lines, no error.
+ * Streams the journal lines of one monthly ERP export (see docs/spec/erp-input-format.md and docs/erp-input.md): a
+ * CSV, or an .xlsx/.xls workbook whose journal sheet is found by its header. Both give their rows to one
+ * JournalReader, so the lines and the errors are the same whatever the format. A header with no journal lines after
+ * it (subtotal rows at most) is a month without transactions, a dormant or new company's: no lines, no error.
  */
 export function parseLedger(path: string, opts: ParseLedgerOptions): AsyncGenerator<LedgerLine> {
   assertPeriod(opts.period);
-  return isWorkbookFile(path) ? workbookJournal(path, opts.unsealing) : csvJournal(path, opts.unsealing);
+  return isWorkbookFile(path) ? workbookJournal(path, opts.unsealing, opts.plaintext) : csvJournal(path, opts.unsealing, opts.plaintext);
 }
 
-async function* csvJournal(path: string, unsealing: Unsealing | undefined): AsyncGenerator<LedgerLine> {
+async function* csvJournal(path: string, unsealing: Unsealing | undefined, plaintext: Buffer | undefined): AsyncGenerator<LedgerLine> {
   const journal = new JournalReader(path);
   try {
-    yield* readCsv(path, (row) => journal.read(row), unsealing, { preamble: true });
+    yield* readCsv(path, (row) => journal.read(row), unsealing, { preamble: true, plaintext });
   } catch (err) {
     if (err instanceof MalformedCsvError) journal.brokeOff(err);
     throw err;

@@ -24,8 +24,8 @@ function rejectMergedLines(file: string, sheet: Sheet, journal: JournalReader): 
   );
 }
 
-export async function* workbookJournal(file: string, unsealing: Unsealing | undefined): AsyncGenerator<LedgerLine> {
-  const sheets = await readWorkbook(file, unsealing);
+export async function* workbookJournal(file: string, unsealing: Unsealing | undefined, plaintext?: Buffer): AsyncGenerator<LedgerLine> {
+  const sheets = await readWorkbook(file, unsealing, plaintext);
   if (sheets.length === 0) throw new LedgerFormatError(file, undefined, undefined, 'the workbook has no worksheet');
   const notJournal: LedgerFormatError[] = [];
   let journalSheet: string | undefined;

@@ -62,10 +62,10 @@ function checked(file: string, sheets: Sheet[]): Sheet[] {
   }));
 }
 
-/** The sheets of an .xlsx or .xls export, in tab order. */
-export async function readWorkbook(path: string, unsealing?: Unsealing): Promise<Sheet[]> {
-  await assertFileSize(path);
-  const bytes = await readAll(path, unsealing);
+/** The sheets of an .xlsx or .xls export, in tab order; from `plaintext` when the file's bytes are already read (parse-ledger.ts). */
+export async function readWorkbook(path: string, unsealing?: Unsealing, plaintext?: Buffer): Promise<Sheet[]> {
+  if (!plaintext) await assertFileSize(path);
+  const bytes = plaintext ?? (await readAll(path, unsealing));
   if (bytes.subarray(0, ZIP.length).equals(ZIP)) {
     try {
       return checked(path, await xlsxSheets(path, await ZipParts.open(bytes)));

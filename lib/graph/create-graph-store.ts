@@ -32,8 +32,21 @@ export function createGraphStore(opts: GraphStoreConfig): GraphStore {
   return new OxigraphStore({ persistFile: opts.persistFile, maxQuads: opts.maxQuads, log: opts.log });
 }
 
+/** What of the configuration names the graph store. */
+export type GraphStoreSettings = Pick<
+  AppConfig,
+  | 'GRAPHDB_URL'
+  | 'GRAPHDB_ALLOW_INSECURE'
+  | 'GRAPHDB_USERNAME'
+  | 'GRAPHDB_PASSWORD'
+  | 'GRAPHDB_TOKEN'
+  | 'GRAPHDB_TIMEOUT_MS'
+  | 'GRAPH_PERSIST_FILE'
+  | 'GRAPH_EMBEDDED_MAX_QUADS'
+>;
+
 /** The graph store the configuration names (worker, backup and restore alike). */
-export function graphStoreFromConfig(config: AppConfig, log?: OxigraphStoreLog): GraphStore {
+export function graphStoreFromConfig(config: GraphStoreSettings, log?: OxigraphStoreLog): GraphStore {
   if (config.GRAPHDB_URL?.startsWith('http:') && config.GRAPHDB_ALLOW_INSECURE) {
     log?.warn({ event: 'graphdb_cleartext_allowed', url: config.GRAPHDB_URL }, 'GRAPHDB_ALLOW_INSECURE: graph data and credentials go over plain HTTP; only the network protects them');
   }

@@ -1,3 +1,5 @@
+import { FailureType } from '../temporal-contract';
+
 /**
  * The embedded store's memory bound, counted in quads. oxigraph's in-memory store keeps every quad it was given until
  * it is rebuilt: a removed quad stays behind as an old version (measured: loading and dropping 2 million quads of fresh
@@ -20,7 +22,7 @@ const NEARLY_FULL_REMOVED_SHARE = 0.05;
 
 /** A write the embedded store refuses because it would hold more quads than its limit; no retry changes that. */
 export class EmbeddedGraphFullError extends Error {
-  override readonly name = 'EmbeddedGraphFullError';
+  override readonly name = FailureType.EmbeddedGraphFull;
 }
 
 export class QuadBudget {

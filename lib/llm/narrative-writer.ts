@@ -15,7 +15,8 @@ import { cacheKey, type LlmCache } from './llm-cache';
 import { classifyLlmError } from './llm-errors';
 import { callCostUsd, type PriceTable } from './llm-prices';
 import { PROMPT_VERSION, buildPrompt, compactInput, promptFindings, quotedBlock, type CompactInput, type LlmTask, type QuotedBlock } from './prompts';
-import { seoulDay, usageRecord, type UsageLedger, type UsageRecord } from './usage-ledger';
+import { seoulDay } from '../domain/periods';
+import { usageRecord, type UsageLedger, type UsageRecord } from './usage-ledger';
 
 export interface NarrativeWriterDeps {
   endpoint: LlmEndpoint;

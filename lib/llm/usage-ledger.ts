@@ -3,6 +3,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { assertPeriod, InvalidIdError } from '../domain/ids';
+import { seoulDay } from '../domain/periods';
 import type { Logger } from '../logging';
 import { connectRedis, quitRedis } from './redis-client';
 
@@ -51,13 +52,6 @@ export interface UsageLedger {
   close(): Promise<void>;
 }
 
-// Korea has kept UTC+9 without DST since 1988.
-const SEOUL_OFFSET_MS = 9 * 60 * 60 * 1000;
-
-/** YYYY-MM-DD in Asia/Seoul, whatever the host's time zone. */
-export function seoulDay(instant: Date): string {
-  return new Date(instant.getTime() + SEOUL_OFFSET_MS).toISOString().slice(0, 10);
-}
 
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 

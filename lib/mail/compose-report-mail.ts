@@ -11,6 +11,7 @@ import type { Finding, FindingsDocument, Severity } from '../domain/findings';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
 import { DISCLAIMER, RISK_LEVEL_LABEL, SEVERITY_LABEL, formatReportMonth } from '../report/report-html';
 import { deliveryMessageId } from './mail-transport';
+import { WORKFLOW_TYPES } from '../temporal-contract';
 
 export interface MailOptions {
   firmName: string;
@@ -162,7 +163,7 @@ function rerunCommand(workflowId: string, companyId: string, period: string, tas
 
 /** `temporal workflow list` of the month's company runs in one execution status. */
 function visibilityQuery(period: string, status: 'Failed' | 'Running' | 'Canceled'): string {
-  return `  temporal workflow list --query "WorkflowType='monthlyCompanyReport' AND Period='${assertPeriod(period)}' AND ExecutionStatus='${status}'"`;
+  return `  temporal workflow list --query "WorkflowType='${WORKFLOW_TYPES.companyReport}' AND Period='${assertPeriod(period)}' AND ExecutionStatus='${status}'"`;
 }
 
 /** Longest error message quoted in a mail: the rest is in the run's history. */

@@ -10,7 +10,9 @@ import type { DataQualityViolation, FindingsDocument } from '../domain/findings'
 import { fiscalYearStart } from '../domain/periods';
 import type { GraphStore } from '../graph/graph-store';
 import { ledgerPeriods, loadCompany } from '../erp/company';
+import { erpSource } from '../erp/erp-source';
 import type { AppConfig } from '../config';
+import { QueryCatalog } from '../rdf/query-catalog';
 import { applyReviews } from '../review/carry-over';
 import { TaxRuleEngine } from '../rules/tax-rule-engine';
 import { loadKeyWrapper } from '../security/keyring';
@@ -18,52 +20,57 @@ import { LedgerValidator } from '../validation/ledger-validator';
 import { dataQualityFindings } from './data-quality-findings';
 import { companyBalances, fiscalYearOpening } from './fiscal-year-opening';
 import { checkAndPromote, loadContextMonths, stageLedger, type LoadingDeps } from './ledger-loading';
+import { FailureType } from '../temporal-contract';
 
 export interface AnalysisDeps {
   graph: GraphStore;
   rules: TaxRuleEngine;
-  shapesDir: string;
+  /** The metrics' and figures' queries. */
+  queries: Pick<QueryCatalog, 'periodTotals' | 'accountMovements' | 'ruleFigures'>;
   /** ERP_DATA_DIR: where undated opening balances find the company's first ledger. */
   dataDir: string;
   /** FALSE_POSITIVE_MARGIN: how much a finding marked 오탐 must grow to be raised again. */
   falsePositiveMargin: number;
 }
 
-/** What analyzeLedgerFile needs, with the shapes of config.SHAPES_DIR loaded once. */
+/**
+ * What analyzeLedgerFile needs, with the shapes and queries of config.SHAPES_DIR loaded once. The whole configuration,
+ * as loadKeyWrapper hands it to a KMS module.
+ */
 export async function loadAnalysisDeps(config: AppConfig, graph: GraphStore): Promise<LoadingDeps & AnalysisDeps> {
-  const [validator, rules, keys] = await Promise.all([
+  const [validator, rules, queries, keys] = await Promise.all([
     LedgerValidator.load(config.SHAPES_DIR),
     TaxRuleEngine.load(config.SHAPES_DIR),
+    QueryCatalog.load(config.SHAPES_DIR),
     loadKeyWrapper(config),
   ]);
   return {
-    config,
+    erp: erpSource(config, keys),
     graph,
     validator,
     rules,
-    shapesDir: config.SHAPES_DIR,
+    queries,
     dataDir: config.ERP_DATA_DIR,
     falsePositiveMargin: config.FALSE_POSITIVE_MARGIN,
-    keys,
   };
 }
 
 export async function analyzeCompanyMonth(
-  { graph, rules, shapesDir, dataDir, falsePositiveMargin }: AnalysisDeps,
+  { graph, rules, queries, dataDir, falsePositiveMargin }: AnalysisDeps,
   company: Company,
   period: string,
   warnings: DataQualityViolation[],
 ): Promise<FindingsDocument> {
   const opening = await fiscalYearOpening(graph, company, period, await companyBalances(dataDir, company, period));
   const [metrics, evaluated] = await Promise.all([
-    ledgerMetrics(graph, shapesDir, company.id, period, company.fiscalYearStartMonth),
+    ledgerMetrics(graph, queries, company.id, period, company.fiscalYearStartMonth),
     rules.evaluate(graph, { company, period, balances: opening.balances }),
   ]);
   const month = { companyId: company.id, period, fiscalYearStart: fiscalYearStart(period, company.fiscalYearStartMonth) };
   // The accountants' earlier decisions: findings marked 오탐 leave the customer's findings, last month's get their status.
   const reviewed = await applyReviews(graph, month, evaluated, falsePositiveMargin);
   // Only now: the figures read the derived graph that evaluate has just written.
-  const figures = await reportFigures(graph, shapesDir, company, period);
+  const figures = await reportFigures(graph, queries, company, period);
   // Beside the ledger's own warnings: a fiscal year without opening balances, deadlines the holiday calendar could not settle.
   const dataWarnings = [...warnings, ...opening.warnings, ...calendarWarnings(rules.deadlines(company, period))];
   const base: Omit<FindingsDocument, 'narrative'> = {
@@ -113,7 +120,7 @@ export async function* analyzeMonths(
       try {
         month = { company, period, doc: await analyzeLedgerFile(deps, company, period) };
       } catch (err) {
-        if (!(err instanceof Error && err.name === 'LedgerFormatError')) throw err;
+        if (!(err instanceof Error && err.name === FailureType.LedgerFormat)) throw err;
         month = { company, period, error: err };
       }
       yield month;

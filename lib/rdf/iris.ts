@@ -19,7 +19,7 @@ export function stagingGraphIri(companyId: string, period: string): string {
 }
 
 export function voucherIri(companyId: string, date: string, voucher: string | undefined): string {
-  // Without voucher numbers the whole day is one balancing unit (ERP-FORMAT.md).
+  // Without voucher numbers the whole day is one balancing unit (docs/spec/erp-input-format.md).
   return `${companyIri(companyId)}/voucher/${seg(date)}/${voucher === undefined ? 'day' : `no-${seg(voucher)}`}`;
 }
 

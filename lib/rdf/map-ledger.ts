@@ -1,6 +1,7 @@
 // Maps parsed ledger lines to N-Triples. File text (memo, counterparty) only ever becomes a literal.
 import { DataFactory, Writer, type Quad } from 'n3';
 import type { Company } from '../domain/company';
+import { lastDayOfMonth } from '../domain/periods';
 import type { ChartAccount, LedgerLine } from '../domain/ledger';
 import { accountIri, companyIri, counterpartyIri, ledgerGraphIri, lineIri, voucherIri } from './iris';
 import { RDF_TYPE, RDFS_LABEL, XSD, tax } from './vocabulary';
@@ -30,8 +31,6 @@ export async function* ledgerToNTriples(
   const { company, period } = ctx;
   const companyNode = namedNode(companyIri(company.id));
   const ledgerNode = namedNode(ledgerGraphIri(company.id, period));
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
 
   yield serialize([
     quad(companyNode, a, p('Company')),
@@ -44,7 +43,7 @@ export async function* ledgerToNTriples(
     quad(ledgerNode, p('company'), companyNode),
     quad(ledgerNode, p('period'), literal(period)),
     quad(ledgerNode, p('periodStart'), date(`${period}-01`)),
-    quad(ledgerNode, p('periodEnd'), date(`${period}-${String(lastDay).padStart(2, '0')}`)),
+    quad(ledgerNode, p('periodEnd'), date(lastDayOfMonth(period))),
     ...(ctx.sourceSha256 ? [quad(ledgerNode, p('sourceSha256'), literal(ctx.sourceSha256))] : []),
   ]);
 

@@ -1,4 +1,4 @@
-/** The monthly report sent to the customer: its sections in the order of TAX-RULES.md "Report layout". */
+/** The monthly report sent to the customer: its sections in the order of docs/spec/tax-rules.md "Report layout". */
 import type { FindingsDocument } from '../domain/findings';
 import { formatReportMonth } from './report-format';
 import { page, type ReportHtmlOptions } from './report-page';

@@ -4,7 +4,7 @@ import { html, type SafeHtml } from './escape-html';
 import { formatReportMonth } from './report-format';
 import { page, type ReportHtmlOptions, statusBadge, titleBlock } from './report-page';
 
-/** What each data-quality rule checks (TAX-RULES.md), so the admin sees the rule, not just its id. */
+/** What each data-quality rule checks (docs/spec/tax-rules.md), so the admin sees the rule, not just its id. */
 const DQ_RULE_DESCRIPTION: Partial<Record<string, string>> = {
   'DQ-REQUIRED': '일자, 계정코드, 금액(차변 또는 대변 하나)이 있어야 합니다',
   'DQ-DATE': '일자가 올바르고 원장 파일의 월에 속해야 합니다',

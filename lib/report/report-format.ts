@@ -1,18 +1,12 @@
 /** How the reports write months, dates, amounts and changes (Korean conventions, Seoul time). */
-import { assertPeriod } from '../domain/ids';
+import { parsePeriod } from '../domain/periods';
 
 const WEEKDAY = ['일', '월', '화', '수', '목', '금', '토'];
 
 /** "2024-12" → "2024년 12월". */
 export function formatReportMonth(period: string): string {
-  const [year, month] = assertPeriod(period).split('-');
-  return `${year}년 ${Number(month)}월`;
-}
-
-/** "2024-12" → "2025-01". */
-export function nextReportMonth(period: string): string {
-  const [year, month] = assertPeriod(period).split('-').map(Number);
-  return month === 12 ? `${year! + 1}-01` : `${year}-${String(month! + 1).padStart(2, '0')}`;
+  const { year, month } = parsePeriod(period);
+  return `${year}년 ${month}월`;
 }
 
 const KRW = new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 });

@@ -1,6 +1,6 @@
 /**
- * The monthly report and the admin's data-quality report as self-contained A4 HTML (TAX-RULES.md, "Report layout"):
- * the entry point callers import. Every data value goes through the `html` tag (escape-html.ts), which escapes it;
+ * The monthly report and the admin's data-quality report as self-contained A4 HTML (docs/spec/tax-rules.md, "Report
+ * layout"): the entry point callers import. Every data value goes through the `html` tag (escape-html.ts), which escapes it;
  * charts are inline SVG (svg-charts.ts). Where the parts live:
  *   customer-report.ts      the monthly report, its sections in order (sections/, one file per section or pair)
  *   data-quality-report.ts  the admin's data-quality report

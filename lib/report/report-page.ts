@@ -1,6 +1,6 @@
 /**
- * The HTML document both reports are printed from (self-contained A4, TAX-RULES.md "Report layout"): the page with
- * its stylesheet, and the parts both reports share (title block, status badge).
+ * The HTML document both reports are printed from (self-contained A4, docs/spec/tax-rules.md "Report layout"): the
+ * page with its stylesheet, and the parts both reports share (title block, status badge).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

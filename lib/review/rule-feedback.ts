@@ -2,7 +2,7 @@
 // (확인 / 조치완료 / 오탐, or still 미검토), firm-wide and per industry. Read from the knowledge graph: each month's
 // findings graph (lib/llm/findings-graph.ts) and each company's latest reviews (finding-reviews.ts).
 import type { ReviewStatus } from '../domain/findings';
-import { addMonths, monthRange } from '../domain/periods';
+import { addMonths, monthRange, previousMonthInSeoul } from '../domain/periods';
 import { loadCompany, scanCompanyDirs } from '../erp/company';
 import type { GraphStore } from '../graph/graph-store';
 import { graphIriRef } from '../graph/graph-sparql';
@@ -102,8 +102,7 @@ export function reviewRates(c: ReviewCounts): ReviewRates {
 
 /** The 12 months up to the month before `now`'s (Asia/Seoul), the default range. */
 export function lastTwelveMonths(now = new Date()): { from: string; to: string } {
-  const seoul = new Date(now.getTime() + 9 * 3_600_000).toISOString().slice(0, 7);
-  const to = addMonths(seoul, -1);
+  const to = previousMonthInSeoul(now);
   return { from: addMonths(to, -11), to };
 }
 

@@ -1,4 +1,4 @@
-// Turns SHACL results over a run's derived facts into findings (FINDINGS.md), as the annotations of
+// Turns SHACL results over a run's derived facts into findings (docs/spec/findings.md), as the annotations of
 // shapes/tax/rules.ttl say: one finding per fact, at the highest severity among the shapes it fails.
 import rdf from '@zazuko/env';
 import { objectOf, type Dataset } from '../rdf/dataset';

@@ -1,6 +1,6 @@
-// Tax-risk rules of TAX-RULES.md, kept as data in shapes/tax: the SPARQL of derive/ writes compact facts of one
-// company-month (reading it and the earlier months of the company in the store) into a derived graph, core SHACL
-// (rules.ttl) tests them with the thresholds of parameters.ttl, and each result becomes a finding. DEADLINE
+// Tax-risk rules of docs/spec/tax-rules.md, kept as data in shapes/tax: the SPARQL of derive/ writes compact facts
+// of one company-month (reading it and the earlier months of the company in the store) into a derived graph, core
+// SHACL (rules.ttl) tests them with the thresholds of parameters.ttl, and each result becomes a finding. DEADLINE
 // findings come from the calendar with the holidays of holidays.ttl (undated past the years it covers).
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';

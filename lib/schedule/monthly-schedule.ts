@@ -6,8 +6,9 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { assertPeriod } from '../domain/ids';
+import { parsePeriod } from '../domain/periods';
+import { BATCH_WORKFLOW_ID, SCHEDULE_ID, WORKFLOW_TYPES } from '../temporal-contract';
 
-export const SCHEDULE_ID = 'monthly-tax-reports';
 
 export interface ScheduleSettings {
   taskQueue: string;
@@ -21,8 +22,8 @@ function scheduleOptions({ taskQueue, concurrency, ledgerWaitMs }: ScheduleSetti
     spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: 'Asia/Seoul' },
     action: {
       type: 'startWorkflow',
-      workflowType: 'monthlyReportBatch',
-      workflowId: 'monthly-report-batch',
+      workflowType: WORKFLOW_TYPES.batch,
+      workflowId: BATCH_WORKFLOW_ID,
       taskQueue,
       args: [{ concurrency, ledgerWaitMs }],
     },
@@ -55,7 +56,7 @@ export async function upsertMonthlySchedule(client: Client, settings: ScheduleSe
 
 /** The nominal fire time of the run that reports `period`: the 1st of the next month, 09:00 KST (00:00 UTC). */
 export function fireTimeForPeriod(period: string): Date {
-  const [year, month] = assertPeriod(period).split('-').map(Number) as [number, number];
+  const { year, month } = parsePeriod(period);
   return new Date(Date.UTC(year, month, 1, 0, 0));
 }
 

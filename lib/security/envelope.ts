@@ -11,6 +11,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { KeyWrapper } from './keyring';
+import { FailureType } from '../temporal-contract';
 
 export const SEAL_MAGIC = Buffer.from('TXENC1\n', 'latin1');
 const ALG = 'AES-256-GCM';
@@ -21,7 +22,7 @@ const LENGTH_BYTES = 4;
 
 /** A sealed object that cannot be opened: wrong or unknown key, wrong AAD, tampered or truncated bytes. */
 export class DecryptionError extends Error {
-  override readonly name = 'DecryptionError';
+  override readonly name = FailureType.Decryption;
 }
 
 interface Header {

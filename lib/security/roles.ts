@@ -1,6 +1,7 @@
 /**
- * The access model of the seed as one table: Viewer reads reports; Analyst also starts runs and reads
- * configuration; Admin may do everything, including configuration changes and secrets (metadata only).
+ * The access model of the operations design (docs/spec/design.md) as one table: Viewer reads reports; Analyst
+ * also starts runs and reads configuration; Admin may do everything, including configuration changes and secrets
+ * (metadata only).
  * Anything not granted here is denied.
  */
 export const ROLES = ['viewer', 'analyst', 'admin'] as const;

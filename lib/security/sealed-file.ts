@@ -19,17 +19,37 @@ export interface Unsealing {
 /** The file's bytes, re-readable: every call starts again from the first byte. */
 export type ByteSource = () => AsyncIterable<Buffer> | Iterable<Buffer>;
 
+// Sealed just before, so replaced since by a new upload: a retry seals that one first.
+const plaintextWithKeys = (path: string) =>
+  new Error(`${path} is plaintext, but encryption at rest is on and ledgers are read sealed only: the file changed after it was sealed`);
+const sealedWithoutKeys = (path: string) =>
+  new DecryptionError(`${path} is sealed, but this process has no encryption keys (ENCRYPTION_KEYS or ENCRYPTION_KMS_MODULE)`);
+
 export async function fileBytes(path: string, { keys, aad }: Unsealing = {}): Promise<ByteSource> {
   if (!(await isSealedFile(path))) {
     if (!keys) return () => createReadStream(path);
-    // Sealed just before, so replaced since by a new upload: a retry seals that one first.
-    throw new Error(`${path} is plaintext, but encryption at rest is on and ledgers are read sealed only: the file changed after it was sealed`);
+    throw plaintextWithKeys(path);
   }
-  if (!keys) {
-    throw new DecryptionError(`${path} is sealed, but this process has no encryption keys (ENCRYPTION_KEYS or ENCRYPTION_KMS_MODULE)`);
-  }
+  if (!keys) throw sealedWithoutKeys(path);
   const plaintext = await open(await readFile(path), keys, aad);
   return () => [plaintext];
+}
+
+/** The plaintext of a file already read whole (`bytes`, as on disk), on fileBytes' terms: sealed exactly when there are keys. */
+export async function unsealedBytes(path: string, bytes: Buffer, { keys, aad }: Unsealing = {}): Promise<Buffer> {
+  if (!isSealed(bytes)) {
+    if (!keys) return bytes;
+    throw plaintextWithKeys(path);
+  }
+  if (!keys) throw sealedWithoutKeys(path);
+  return open(bytes, keys, aad);
+}
+
+/** Bytes in memory as a ByteSource, in chunks the size of a file stream's, so that they decode as incrementally. */
+export function bufferBytes(bytes: Buffer, chunkSize = 64 * 1024): ByteSource {
+  return function* () {
+    for (let start = 0; start < bytes.length; start += chunkSize) yield bytes.subarray(start, start + chunkSize);
+  };
 }
 
 /** Whether the file starts like a sealed one, from its first bytes only. */

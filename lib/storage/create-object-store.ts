@@ -11,7 +11,16 @@ import { FsObjectStore } from './fs-object-store';
 import type { ObjectStore } from './object-store';
 import { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store';
 
-export function createObjectStore(config: AppConfig, keys?: KeyWrapper): ObjectStore {
+/** The S3 endpoint, region, credentials and encryption settings, whichever bucket they serve. */
+export type S3Settings = Pick<
+  AppConfig,
+  'S3_REGION' | 'S3_ENDPOINT' | 'S3_FORCE_PATH_STYLE' | 'S3_SSE' | 'S3_KMS_KEY_ID' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY' | 'S3_TIMEOUT_MS'
+>;
+
+/** What of the configuration names the report store. */
+export type ObjectStoreSettings = S3Settings & Pick<AppConfig, 'S3_BUCKET' | 'S3_PREFIX' | 'REPORT_STORE_DIR'>;
+
+export function createObjectStore(config: ObjectStoreSettings, keys?: KeyWrapper): ObjectStore {
   const store = config.S3_BUCKET
     ? new S3ObjectStore(s3StoreOptions(config, config.S3_BUCKET, config.S3_PREFIX))
     : new FsObjectStore(config.REPORT_STORE_DIR);
@@ -19,7 +28,7 @@ export function createObjectStore(config: AppConfig, keys?: KeyWrapper): ObjectS
 }
 
 /** A bucket (and key prefix) on the S3 endpoint, region, credentials and encryption settings of the configuration. */
-export function s3StoreOptions(config: AppConfig, bucket: string, prefix: string): S3ObjectStoreOptions {
+export function s3StoreOptions(config: S3Settings, bucket: string, prefix: string): S3ObjectStoreOptions {
   return {
     bucket,
     region: config.S3_REGION,

@@ -15,11 +15,11 @@ import { simpleParser } from 'mailparser';
 import type { DeliverResult } from '../../activities/types';
 import { reportDeliveryKey } from '../../lib/mail/compose-report-mail';
 import { deliveryKeyHash, deliveryMessageId } from '../../lib/mail/mail-transport';
-import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import { startFaultStack, type FaultStack } from '../support/fault-stack';
 import type { Received } from '../../dev/servers/smtp-server';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 import { until } from '../../dev/until';
+import { type MonthlyCompanyReportResult } from '../../lib/temporal-contract';
 
 const COMPANY = 'c03-다솜';
 const CEO = 'ceo3@example.kr';

@@ -10,14 +10,11 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
 import { writeSyntheticCompany } from '../../dev/synthetic-ledger';
-import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
-import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
-import { batchProgressQuery } from '../../workflows/monthly-report-batch';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { pdfText } from '../support/artifacts';
 import { startFaultStack, waitUntilRunning, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 import { until } from '../../dev/until';
+import { type MonthlyCompanyReportResult, type MonthlyReportBatchResult, batchProgressQuery, companyReportWorkflowId } from '../../lib/temporal-contract';
 
 const COMPANIES = ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄'];
 

@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../lib/config';
+import { erpSource } from '../../lib/erp/erp-source';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { checkAndPromote, stageLedger } from '../../lib/pipeline/ledger-loading';
 import { ledgerGraphIri, stagingGraphIri } from '../../lib/rdf/iris';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
 import { writeSyntheticCompany } from '../../dev/synthetic-ledger';
 import { startFaultStack, waitUntilRunning, type FaultStack } from '../support/fault-stack';
@@ -38,7 +40,7 @@ function companyOf(step: string): string {
 async function cleanMonthTriples(companyId: string): Promise<number> {
   const store = new OxigraphStore();
   const config = loadConfig({ ERP_DATA_DIR: f.erpDir });
-  const deps = { config, graph: store, validator: await LedgerValidator.load(config.SHAPES_DIR) };
+  const deps = { erp: erpSource(config), graph: store, validator: await LedgerValidator.load(config.SHAPES_DIR), queries: await QueryCatalog.load(config.SHAPES_DIR) };
   await stageLedger(deps, companyId, PERIOD);
   await checkAndPromote(deps, companyId, PERIOD);
   const count = await store.countTriples(ledgerGraphIri(companyId, PERIOD));

@@ -1,12 +1,12 @@
-// Alert routing (ops/alertmanager/alertmanager.yml and its Helm forms) against the real Alertmanager tools of
-// Debian's prometheus-alertmanager package (installed by scripts/provision.sh): amtool accepts the ops file and the
-// plain config the chart renders; every alert of ops/prometheus/alert-rules.yml, with its labels, is routed by
-// `amtool config routes test` to the receiver of its priority (escalation matrix below); an alert without a
-// priority reaches the e-mail default. amtool cannot evaluate inhibitions: their structure is checked on the
-// parsed file (the cause and symptom alerts exist in the rules file), and then a real Alertmanager on loopback,
-// with receivers that send nothing, is given the alerts and asked which it suppresses. The AlertmanagerConfig
-// variant is checked for structure (kubeconform has no CRD schemas offline; helm-chart.test.ts skips CRDs too)
-// and converted back into a plain config that must equal the ops file.
+// Alert routing (helm/tax-reports/files/alertmanager.yml, the one copy, and the chart's forms of it) against the real
+// Alertmanager tools of Debian's prometheus-alertmanager package (installed by scripts/provision.sh): amtool accepts
+// the file and the plain config the chart renders; every alert of helm/tax-reports/files/alert-rules.yml, with its
+// labels, is routed by `amtool config routes test` to the receiver of its priority (escalation matrix below); an alert
+// without a priority reaches the e-mail default. amtool cannot evaluate inhibitions: their structure is checked on the
+// parsed file (the cause and symptom alerts exist in the rules file), and then a real Alertmanager on loopback, with
+// receivers that send nothing, is given the alerts and asked which it suppresses. The AlertmanagerConfig variant is
+// checked for structure (kubeconform has no CRD schemas offline; helm-chart.test.ts skips CRDs too) and converted
+// back into a plain config that must equal the file.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,10 +17,9 @@ import { freePort } from '../../dev/free-port';
 import { until } from '../../dev/until';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const OPS_CONFIG = path.join(ROOT, 'ops', 'alertmanager', 'alertmanager.yml');
-const RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
 const CHART = path.join(ROOT, 'helm', 'tax-reports');
-const CHART_COPY = path.join(CHART, 'files', 'alertmanager.yml');
+const CONFIG = path.join(CHART, 'files', 'alertmanager.yml');
+const RULES = path.join(CHART, 'files', 'alert-rules.yml');
 const BIN = path.join(ROOT, '.tools', 'bin');
 const HELM = path.join(BIN, 'helm');
 const KUBECONFORM = path.join(BIN, 'kubeconform');
@@ -47,13 +46,14 @@ function amtoolBin(): string {
 }
 
 // ---------------------------------------------------------------------------------------------------- the contract
-/** The escalation matrix (docs/runbooks/README.md, the seed's 에스컬레이션 매트릭스): receiver per alert. */
+/** The escalation matrix (docs/runbooks/README.md, docs/spec/design.md 에스컬레이션 매트릭스): receiver per alert. */
 function expectedReceiver(labels: Record<string, string>): string {
   switch (labels.priority) {
     case 'P1':
       return 'p1-pager';
     case 'P2':
-      // The seed's cost rule "> $30/day → PagerDuty": a critical P2 also pages, with P2's timings.
+      // The design's cost rule "> $30/day → PagerDuty" (docs/spec/design.md): a critical P2 also pages, with P2's
+      // timings.
       return labels.severity === 'critical' ? 'p2-pager' : 'p2-chat';
     case 'P3':
       return 'p3-chat';
@@ -171,7 +171,7 @@ function alertnamesOf(matchers: string[]): string[] {
 }
 const allRoutes = (route: any): any[] => [route, ...(route.routes ?? []).flatMap(allRoutes)];
 
-/** Which channel a receiver integration is, from its endpoint (placeholders in the ops file, values in a render). */
+/** Which channel a receiver integration is, from its endpoint (placeholders in the file, values in a render). */
 function channelsOf(receiver: any, endpoints: Record<'pager' | 'chat' | 'ticket', string> | 'placeholders'): string[] {
   const hooks: string[] = (receiver.webhook_configs ?? []).map((w: any) => {
     if (endpoints === 'placeholders') {
@@ -186,7 +186,7 @@ function channelsOf(receiver: any, endpoints: Record<'pager' | 'chat' | 'ticket'
   return [...hooks, ...(receiver.email_configs ?? []).map(() => 'email')].sort();
 }
 
-let ops: any;
+let amConfig: any;
 let rules: Rule[];
 let rendered: any[];
 let plain: any;
@@ -194,7 +194,7 @@ let plainFile: string;
 
 before(() => {
   execFileSync('bash', [path.join(ROOT, 'scripts', 'provision-helm-tools.sh')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  ops = parseYaml(readFileSync(OPS_CONFIG, 'utf8'));
+  amConfig = parseYaml(readFileSync(CONFIG, 'utf8'));
   rules = alertRules();
   const values = path.join(tmp, 'alerting-values.yaml');
   writeFileSync(values, TEST_VALUES);
@@ -212,7 +212,7 @@ before(() => {
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 // ------------------------------------------------------------------------------------------------------- tests
-describe('alert routing: ops/alertmanager/alertmanager.yml', () => {
+describe('alert routing: helm/tax-reports/files/alertmanager.yml', () => {
   test('amtool and the Alertmanager server are installed', () => {
     assert.ok(AMTOOL_PATH, `amtool not found: ${MISSING}`);
     assert.ok(ALERTMANAGER_PATH, `alertmanager (prometheus-alertmanager) not found: ${MISSING}`);
@@ -220,7 +220,7 @@ describe('alert routing: ops/alertmanager/alertmanager.yml', () => {
     assert.match(provision, /^APT_PACKAGES=\([^)]*\bprometheus-alertmanager\b[^)]*\)/m, 'provisioning installs it');
   });
 
-  test('amtool check-config accepts it', () => checkConfig(OPS_CONFIG));
+  test('amtool check-config accepts it', () => checkConfig(CONFIG));
 
   test('every alert of the rules file reaches the receiver of its priority', () => {
     assert.ok(rules.length >= 14, `alerts found: ${rules.map((r) => r.alert).join(', ')}`);
@@ -228,7 +228,7 @@ describe('alert routing: ops/alertmanager/alertmanager.yml', () => {
     for (const rule of rules) {
       assert.match(rule.labels.priority ?? '', /^P[1-4]$/, `${rule.alert}: priority P1–P4 (otherwise it only reaches the default e-mail)`);
       const labels = { alertname: rule.alert, ...rule.labels };
-      const got = routesTest(OPS_CONFIG, labels);
+      const got = routesTest(CONFIG, labels);
       if (got.join(',') !== expectedReceiver(labels)) wrong.push(`${rule.alert} ${JSON.stringify(rule.labels)}: ${got.join(',')} instead of ${expectedReceiver(labels)}`);
     }
     assert.deepEqual(wrong, []);
@@ -238,35 +238,35 @@ describe('alert routing: ops/alertmanager/alertmanager.yml', () => {
   });
 
   test('an alert without a (known) priority reaches the e-mail default', () => {
-    assert.deepEqual(routesTest(OPS_CONFIG, { alertname: 'SomethingNew' }), ['default-email']);
-    assert.deepEqual(routesTest(OPS_CONFIG, { alertname: 'SomethingNew', severity: 'critical' }), ['default-email']);
-    assert.deepEqual(routesTest(OPS_CONFIG, { alertname: 'SomethingNew', priority: 'P5' }), ['default-email']);
-    assert.equal(ops.route.receiver, 'default-email');
-    assert.deepEqual(channelsOf(ops.receivers.find((r: any) => r.name === 'default-email'), 'placeholders'), ['email']);
+    assert.deepEqual(routesTest(CONFIG, { alertname: 'SomethingNew' }), ['default-email']);
+    assert.deepEqual(routesTest(CONFIG, { alertname: 'SomethingNew', severity: 'critical' }), ['default-email']);
+    assert.deepEqual(routesTest(CONFIG, { alertname: 'SomethingNew', priority: 'P5' }), ['default-email']);
+    assert.equal(amConfig.route.receiver, 'default-email');
+    assert.deepEqual(channelsOf(amConfig.receivers.find((r: any) => r.name === 'default-email'), 'placeholders'), ['email']);
   });
 
   test('each receiver uses the channels of the escalation matrix; endpoints are .invalid placeholders', () => {
-    assert.deepEqual(ops.receivers.map((r: any) => r.name).sort(), Object.keys(CHANNELS).sort());
-    for (const receiver of ops.receivers) assert.deepEqual(channelsOf(receiver, 'placeholders'), CHANNELS[receiver.name], receiver.name);
-    for (const mail of ops.receivers.flatMap((r: any) => r.email_configs ?? [])) {
+    assert.deepEqual(amConfig.receivers.map((r: any) => r.name).sort(), Object.keys(CHANNELS).sort());
+    for (const receiver of amConfig.receivers) assert.deepEqual(channelsOf(receiver, 'placeholders'), CHANNELS[receiver.name], receiver.name);
+    for (const mail of amConfig.receivers.flatMap((r: any) => r.email_configs ?? [])) {
       assert.match(`${mail.to} ${mail.from} ${mail.smarthost}`, /^\S+\.invalid \S+\.invalid \S+\.invalid:\d+$/);
     }
   });
 
   test('timings follow the response times: P1 pages within seconds and repeats every 15 min, P4 once a day', () => {
     for (const [priority, expected] of Object.entries(TIMINGS)) {
-      const route = ops.route.routes.find((r: any) => (r.matchers ?? []).includes(`priority="${priority}"`));
+      const route = amConfig.route.routes.find((r: any) => (r.matchers ?? []).includes(`priority="${priority}"`));
       assert.ok(route, `no route for ${priority}`);
       const { receiver, group_wait, group_interval, repeat_interval } = route;
       assert.deepEqual({ receiver, group_wait, group_interval, repeat_interval }, expected, priority);
       assert.equal(route.continue, undefined, `${priority}: the first matching priority route is the only one`);
     }
     // A critical P2 pages with P2's timings (inherited).
-    const p2 = ops.route.routes.find((r: any) => r.receiver === 'p2-chat');
+    const p2 = amConfig.route.routes.find((r: any) => r.receiver === 'p2-chat');
     assert.deepEqual(p2.routes, [{ matchers: ['severity="critical"'], receiver: 'p2-pager' }]);
     // group_by: the alert, plus the company where alerts name one (a thread or ticket per company-month).
-    for (const route of allRoutes(ops.route).filter((r) => r.group_by)) assert.equal(route.group_by[0], 'alertname');
-    const companyRoutes = ops.route.routes.filter((r: any) => r.group_by?.includes('company_id')).map((r: any) => r.receiver);
+    for (const route of allRoutes(amConfig.route).filter((r) => r.group_by)) assert.equal(route.group_by[0], 'alertname');
+    const companyRoutes = amConfig.route.routes.filter((r: any) => r.group_by?.includes('company_id')).map((r: any) => r.receiver);
     assert.deepEqual(companyRoutes, ['p2-chat', 'p4-ticket']);
   });
 });
@@ -274,31 +274,31 @@ describe('alert routing: ops/alertmanager/alertmanager.yml', () => {
 describe('alert routing: inhibitions', () => {
   test('structure: TaxAllWorkersDown silences its symptom alerts; every name in the config is an alert of the rules file', () => {
     const names = new Set(rules.map((r) => r.alert));
-    const rule = ops.inhibit_rules.find((r: any) => alertnamesOf(r.source_matchers).includes('TaxAllWorkersDown'));
+    const rule = amConfig.inhibit_rules.find((r: any) => alertnamesOf(r.source_matchers).includes('TaxAllWorkersDown'));
     assert.ok(rule, 'no inhibit rule with TaxAllWorkersDown as its source');
     assert.deepEqual(alertnamesOf(rule.source_matchers), ['TaxAllWorkersDown']);
     assert.deepEqual(alertnamesOf(rule.target_matchers).sort(), ALL_WORKERS_DOWN_SYMPTOMS);
     assert.ok(!(rule.equal ?? []).includes('alertname') && !(rule.equal ?? []).includes('job'),
       'TaxAllWorkersDown (absent()) has no job label: equal on it would never match');
     // The month that did not start silences the stale heartbeat.
-    const month = ops.inhibit_rules.find((r: any) => alertnamesOf(r.source_matchers).includes('TaxNoSuccessfulReportBy0930'));
+    const month = amConfig.inhibit_rules.find((r: any) => alertnamesOf(r.source_matchers).includes('TaxNoSuccessfulReportBy0930'));
     assert.deepEqual(alertnamesOf(month.target_matchers), ['TaxSchedulerHeartbeatStale']);
     // A renamed or deleted alert breaks this: every alert name the routing file mentions exists.
     const mentioned = [
-      ...ops.inhibit_rules.flatMap((r: any) => [...alertnamesOf(r.source_matchers), ...alertnamesOf(r.target_matchers)]),
-      ...allRoutes(ops.route).flatMap((r) => alertnamesOf(r.matchers ?? [])),
+      ...amConfig.inhibit_rules.flatMap((r: any) => [...alertnamesOf(r.source_matchers), ...alertnamesOf(r.target_matchers)]),
+      ...allRoutes(amConfig.route).flatMap((r) => alertnamesOf(r.matchers ?? [])),
     ];
     assert.ok(mentioned.length >= 7);
-    assert.deepEqual(mentioned.filter((n) => !names.has(n)), [], 'alert names that ops/prometheus/alert-rules.yml does not define');
+    assert.deepEqual(mentioned.filter((n) => !names.has(n)), [], 'alert names that the rules file does not define');
   });
 
   test('structure: a P1 silences the same alertname at a lower priority (and P2 over P3/P4, P3 over P4)', () => {
     const byPriority = (r: any) => r.source_matchers.map(parseMatcher).find((m: Matcher) => m.name === 'priority');
-    const p1 = ops.inhibit_rules.find((r: any) => byPriority(r)?.value === 'P1');
+    const p1 = amConfig.inhibit_rules.find((r: any) => byPriority(r)?.value === 'P1');
     assert.ok(p1, 'no inhibit rule with priority="P1" as its source');
     assert.deepEqual(p1.target_matchers.map(parseMatcher), [{ name: 'priority', op: '=~', value: 'P2|P3|P4' }]);
     assert.ok(p1.equal.includes('alertname'));
-    const lower = ops.inhibit_rules.filter((r: any) => byPriority(r)).map((r: any) => [byPriority(r).value, r.target_matchers[0]]);
+    const lower = amConfig.inhibit_rules.filter((r: any) => byPriority(r)).map((r: any) => [byPriority(r).value, r.target_matchers[0]]);
     assert.deepEqual(lower, [['P1', 'priority=~"P2|P3|P4"'], ['P2', 'priority=~"P3|P4"'], ['P3', 'priority="P4"']]);
   });
 
@@ -309,8 +309,8 @@ describe('alert routing: inhibitions', () => {
 
     before(async () => {
       assert.ok(ALERTMANAGER_PATH, `alertmanager (prometheus-alertmanager) not found: ${MISSING}`);
-      // The ops routing and inhibitions, with receivers that notify nobody (names only): nothing leaves the machine.
-      const config = { ...ops, receivers: ops.receivers.map((r: any) => ({ name: r.name })) };
+      // The file's routing and inhibitions, with receivers that notify nobody (names only): nothing leaves the machine.
+      const config = { ...amConfig, receivers: amConfig.receivers.map((r: any) => ({ name: r.name })) };
       const dir = mkdtempSync(path.join(tmp, 'alertmanager-'));
       writeFileSync(path.join(dir, 'alertmanager.yml'), JSON.stringify(config));
       const port = await freePort();
@@ -396,11 +396,6 @@ describe('alert routing: inhibitions', () => {
 });
 
 describe('alert routing: the Helm chart', () => {
-  test('helm/tax-reports/files/alertmanager.yml is byte-identical to ops/alertmanager/alertmanager.yml', () => {
-    assert.ok(readFileSync(CHART_COPY).equals(readFileSync(OPS_CONFIG)),
-      'the copy differs: cp ops/alertmanager/alertmanager.yml helm/tax-reports/files/alertmanager.yml');
-  });
-
   test('off by default: no AlertmanagerConfig and no Secret (existing installs do not change)', () => {
     const r = helmTemplate([]);
     assert.equal(r.code, 0, r.err);
@@ -409,17 +404,17 @@ describe('alert routing: the Helm chart', () => {
     assert.ok(!kinds.includes('AlertmanagerConfig') && !kinds.includes('Secret'), kinds.join(', '));
   });
 
-  test('plain config: amtool check-config passes; global, route and inhibitions are the ops file\'s', () => {
+  test('plain config: amtool check-config passes; global, route and inhibitions are the file\'s', () => {
     checkConfig(plainFile);
     const { receivers: _r, ...routing } = plain;
-    const { receivers: _o, ...opsRouting } = ops;
-    assert.deepEqual(routing, opsRouting);
-    assert.deepEqual(plain.receivers.map((r: any) => r.name), ops.receivers.map((r: any) => r.name));
+    const { receivers: _o, ...fileRouting } = amConfig;
+    assert.deepEqual(routing, fileRouting);
+    assert.deepEqual(plain.receivers.map((r: any) => r.name), amConfig.receivers.map((r: any) => r.name));
     const secret = rendered.find((d) => d.kind === 'Secret');
     assert.equal(secret.metadata.namespace, 'monitoring', 'plainConfig.namespace: the Alertmanager\'s namespace');
   });
 
-  test('plain config: every alert of the rules file reaches the same receiver as with the ops file', () => {
+  test('plain config: every alert of the rules file reaches the same receiver as with the file', () => {
     for (const rule of [...rules, { alert: 'SomethingNew', labels: {} }]) {
       const labels = { alertname: rule.alert, ...rule.labels };
       assert.deepEqual(routesTest(plainFile, labels), [expectedReceiver(labels)], rule.alert);
@@ -446,7 +441,7 @@ describe('alert routing: the Helm chart', () => {
     }
   });
 
-  test('AlertmanagerConfig: structure of monitoring.coreos.com/v1alpha1, and it routes exactly like the ops file', () => {
+  test('AlertmanagerConfig: structure of monitoring.coreos.com/v1alpha1, and it routes exactly like the file', () => {
     // No CRD schema offline (kubeconform skips it, see below): the fields allowed here are those of the
     // prometheus-operator v1alpha1 CRD (checked against its schema when this was written); unknown ones fail.
     const amc = rendered.find((d) => d.kind === 'AlertmanagerConfig');
@@ -513,7 +508,7 @@ describe('alert routing: the Helm chart', () => {
       return out;
     };
     assert.ok(amc.spec.route.receiver, 'the top route needs a receiver');
-    assert.deepEqual(route(amc.spec.route, 'route'), ops.route);
+    assert.deepEqual(route(amc.spec.route, 'route'), amConfig.route);
     const inhibit = amc.spec.inhibitRules.map((r: any, i: number) => {
       only(r, ['sourceMatch', 'targetMatch', 'equal'], `inhibitRules[${i}]`);
       return {
@@ -522,7 +517,7 @@ describe('alert routing: the Helm chart', () => {
         equal: r.equal,
       };
     });
-    assert.deepEqual(inhibit, ops.inhibit_rules);
+    assert.deepEqual(inhibit, amConfig.inhibit_rules);
   });
 
   test('kubeconform -strict: the Secret is valid; the AlertmanagerConfig is the only skip (no CRD schema offline)', () => {

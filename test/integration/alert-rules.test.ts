@@ -1,18 +1,20 @@
-// The Prometheus alert rules against the real promtool (Debian `prometheus` package, installed by
-// scripts/provision.sh): the rules file is valid, its unit tests pass and cover every alert both firing
-// and not firing, and a copy of the unit tests with one expected alert changed fails, so a passing run
-// means the expectations were actually compared.
+// The Prometheus alert rules (helm/tax-reports/files/alert-rules.yml, the one copy, which the chart ships) against
+// the real promtool (Debian `prometheus` package, installed by scripts/provision.sh): the rules file is valid, its
+// unit tests (ops/prometheus/alert-rules.test.yml) pass and cover every alert both firing and not firing, and a copy
+// of the unit tests with one expected alert changed fails, so a passing run means the expectations were actually
+// compared.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
+const CHART_FILES = path.join(ROOT, 'helm', 'tax-reports', 'files');
+const RULES = path.join(CHART_FILES, 'alert-rules.yml');
 const RULE_TESTS = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.test.yml');
-const DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
+const DASHBOARD = path.join(CHART_FILES, 'tax-reports-dashboard.json');
 /** promtool on PATH, else the Debian package's; `npm run provision` installs it. */
 const PROMTOOL =
   [...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'promtool')), '/usr/bin/promtool'].find(
@@ -57,7 +59,7 @@ function alertCases(testText: string): Array<{ alertname: string; fires: boolean
 const tmp = mkdtempSync(path.join(tmpdir(), 'alert-rules-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('ops/prometheus alert rules', { concurrency: true }, () => {
+describe('helm/tax-reports/files/alert-rules.yml', { concurrency: true }, () => {
   test('promtool check rules accepts the rules file', { timeout: TIMEOUT_MS }, async () => {
     const r = await promtool(['check', 'rules', RULES]);
     assert.equal(r.code, 0, r.out);
@@ -115,11 +117,14 @@ describe('ops/prometheus alert rules', { concurrency: true }, () => {
     const quick = groups.filter((group) => !/eval_time: \d+d/.test(group));
     assert.ok(quick.length < groups.length && quick.some((group) => group.includes(expected)));
     const broken = [head, ...quick].join('').replace(expected, expected.replace('priority: P1', 'priority: P2'));
+    // The repository's layout under a scratch directory, so the test file's relative rule_files path still resolves.
     const dir = mkdtempSync(path.join(tmp, 'broken-'));
-    copyFileSync(RULES, path.join(dir, 'alert-rules.yml'));
-    writeFileSync(path.join(dir, 'alert-rules.test.yml'), broken);
+    const copy = (file: string) => path.join(dir, path.relative(ROOT, file));
+    for (const file of [RULES, RULE_TESTS]) mkdirSync(path.dirname(copy(file)), { recursive: true });
+    copyFileSync(RULES, copy(RULES));
+    writeFileSync(copy(RULE_TESTS), broken);
 
-    const r = await promtool(['test', 'rules', 'alert-rules.test.yml'], dir);
+    const r = await promtool(['test', 'rules', path.relative(ROOT, RULE_TESTS)], dir);
     assert.notEqual(r.code, 0, r.out);
     assert.match(r.out, /FAILED/);
     // It failed on the changed expectation, not on a missing file or a parse error.

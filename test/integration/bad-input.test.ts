@@ -27,9 +27,9 @@ import {
   validLedger,
   type BadInputCase,
 } from '../../dev/bad-corpus';
-import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
 import { outboxMails, pdfText, readFindings, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
+import { type MonthlyCompanyReportResult } from '../../lib/temporal-contract';
 
 const run = promisify(execFile);
 const TSX = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx');

@@ -10,14 +10,10 @@ import type { ParsedMail } from 'mailparser';
 import { startBackfill, startCompanyRun } from '../../console/services/runs';
 import { ledgerPath } from '../../lib/erp/company';
 import { reportKeys } from '../../lib/storage/object-store';
-import { ledgerUploadedSignal } from '../../workflows/ledger-arrival';
-import { reportStageQuery, type MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
-import { batchProgressQuery, type MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
-import { approveReportUpdate, reviewDraftQuery } from '../../workflows/report-review';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
 import { until } from '../../dev/until';
+import { ledgerUploadedSignal, reportStageQuery, type MonthlyCompanyReportResult, batchProgressQuery, type MonthlyReportBatchResult, approveReportUpdate, reviewDraftQuery, companyReportWorkflowId } from '../../lib/temporal-contract';
 
 const COMPANIES = ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄'];
 const EventType = temporal.api.enums.v1.EventType;

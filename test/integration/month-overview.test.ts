@@ -6,12 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import type { CarriedFinding, Finding, FindingsDocument } from '../../lib/domain/findings';
 import { writeFindingsDoc } from '../../lib/storage/findings-json';
 import { reportKeys } from '../../lib/storage/object-store';
-import { ReportStageKey, CompanyIdKey, PeriodKey } from '../../workflows/search-attributes';
-import { previousMonthInSeoul } from '../../workflows/period';
+import { previousMonthInSeoul } from '../../lib/domain/periods';
 import type { MonthOverview } from '../../console/services/month-overview';
 import { OTHER_COMPANY, REPORT_COMPANY, REPORT_PERIOD, startConsoleStack, type ConsoleStack } from '../support/console-stack';
 import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 import { registerTestSecret } from '../../dev/test-secrets';
+import { ReportStageKey, CompanyIdKey, PeriodKey } from '../../lib/temporal-contract';
 
 const IDLE_QUEUE = 'month-overview-idle';
 const REVIEW_COMPANY = 'c03-다솜';

@@ -10,12 +10,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ledgerGraphIri, stagingGraphIri } from '../../lib/rdf/iris';
 import { reportKeys } from '../../lib/storage/object-store';
 import { TEMPORAL_BIN } from '../../dev/paths';
-import { CompanyIdKey, PeriodKey, RiskLevelKey } from '../../workflows/search-attributes';
-import type { MonthlyCompanyReportResult } from '../../workflows/monthly-company-report';
-import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, pdfText, readFindings, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
+import { CompanyIdKey, PeriodKey, RiskLevelKey, type MonthlyCompanyReportResult, type MonthlyReportBatchResult, companyReportWorkflowId } from '../../lib/temporal-contract';
 
 const run = promisify(execFile);
 let h: Harness;

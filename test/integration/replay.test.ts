@@ -10,11 +10,11 @@ import { promisify } from 'node:util';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery } from '../../workflows/report-review';
 import { TEMPORAL_BIN } from '../../dev/paths';
 import { narrativeReply, startFakeOpenAi, taxWordEmbedding, type FakeOpenAi } from '../../dev/servers/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 import { until } from '../../dev/until';
+import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery } from '../../lib/temporal-contract';
 
 const run = promisify(execFile);
 

@@ -12,14 +12,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { FindingsDocument } from '../../lib/domain/findings';
-import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery, type Reviewer, type ReviewDraft } from '../../workflows/report-review';
-import { reportStageQuery } from '../../workflows/monthly-company-report';
-import { ReportStageKey } from '../../workflows/search-attributes';
 import { pdfText } from '../support/artifacts';
 import { startFaultStack, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 import { until } from '../../dev/until';
 import { workerProcess } from '../support/worker-process';
+import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery, type Reviewer, type ReviewDraft, reportStageQuery, ReportStageKey } from '../../lib/temporal-contract';
 
 const PERIOD = '2024-03';
 const ANALYST: Reviewer = { name: 'analyst-lee', role: 'analyst' };

@@ -132,7 +132,7 @@ const doc = sampleFindings(company, {
   },
 });
 
-/** Section headings in the order of TAX-RULES.md "Report layout". */
+/** Section headings in the order of docs/spec/tax-rules.md, "Report layout". */
 const HEADINGS = ['요약', '월간 손익', '한도 관리', '가지급금·가수금', '적격증빙 누락', '다음 달 신고·납부 일정', '발견 사항', '조치 현황', '종합 의견'];
 
 /** Text extraction breaks lines wherever the layout wrapped them. */

@@ -13,12 +13,11 @@ import { HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { CHROMIUM_ARGS } from '../../lib/report/pdf-renderer';
 import { CSRF_FIELD } from '../../console/http/csrf';
 import { readReviews } from '../../lib/review/finding-reviews';
-import { approveReportUpdate, reviewDraftQuery } from '../../workflows/report-review';
-import { companyReportWorkflowId } from '../../workflows/workflow-ids';
 import { outboxMails, pdfText } from '../support/artifacts';
 import { REPORT_COMPANY, startConsoleStack, type ConsoleStack } from '../support/console-stack';
 import { startRdf4jServer, type Rdf4jServer } from '../../dev/servers/rdf4j-server';
 import { until } from '../../dev/until';
+import { approveReportUpdate, reviewDraftQuery, companyReportWorkflowId } from '../../lib/temporal-contract';
 
 /** Reviewed here; the stack's own report (REPORT_COMPANY) goes out unreviewed when the stack starts. */
 const COMPANY = 'c04-미르';

@@ -15,9 +15,9 @@ import { loadKeyWrapper } from '../../lib/security/keyring';
 import { createObjectStore } from '../../lib/storage/create-object-store';
 import { reportKeys } from '../../lib/storage/object-store';
 import { judgeBatchResult } from '../../cli/smoke-batch';
-import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
 import { registerTestSecret } from '../../dev/test-secrets';
 import { startTopology, triggerSchedule, WORKLOADS, type Topology, type Workload } from '../../dev/topology/topology-stack';
+import { type MonthlyReportBatchResult } from '../../lib/temporal-contract';
 
 const COMPANIES = Number(process.env.TOPOLOGY_COMPANIES ?? 20);
 const BATCH_TIMEOUT_MS = Number(process.env.TOPOLOGY_BATCH_TIMEOUT_MS ?? 600_000);

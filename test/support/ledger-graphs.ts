@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from '../../lib/config';
 import type { GraphStore } from '../../lib/graph/graph-store';
 import { writeAccountTotals } from '../../lib/pipeline/account-totals';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
 
 /** Every month's export (`companies/<id>/ledger/<YYYY-MM>.csv`, `.xlsx`, `.xls`) of `dataDir` into its company-month graph; the companies by id. */
@@ -19,6 +20,7 @@ export async function loadLedgerGraphs(
   standardChart: string,
 ): Promise<Map<string, Company>> {
   const companies = new Map<string, Company>();
+  const queries = await QueryCatalog.load(join(PROJECT_ROOT, 'shapes'));
   for (const id of await listCompanyIds(dataDir)) {
     const company = await loadCompany(dataDir, id);
     const chart = await loadChart(dataDir, id, standardChart);
@@ -27,7 +29,7 @@ export async function loadLedgerGraphs(
       const lines = parseLedger((await findLedger(dataDir, id, period))!.path, { period });
       const graph = ledgerGraphIri(id, period);
       await store.replaceGraph(graph, ledgerToNTriples(lines, context));
-      await writeAccountTotals(store, join(PROJECT_ROOT, 'shapes'), graph);
+      await writeAccountTotals(store, queries, graph);
     }
     companies.set(id, company);
   }

@@ -4,7 +4,8 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { TypedSearchAttributes, type SearchAttributeKey, type SearchAttributeType } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   DefaultLogger,
@@ -17,15 +18,14 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Activities } from '../../activities';
+import type { NarrativeRequest } from '../../lib/llm/narrative-writer';
 import type { ReportSinks } from '../../workflows/report-sinks';
-import { CompanyIdKey, PeriodKey, ReportStageKey, RiskLevelKey } from '../../workflows/search-attributes';
+import { taskQueues } from '../../lib/temporal-contract';
+import declaredSearchAttributes from '../../temporal-config/search-attributes.json';
 
 export const ROOT = path.join(__dirname, '..', '..');
 /** Written by scripts/provision-test-server.sh; run as `<it> <port>` by the SDK's core. */
 export const TEST_SERVER_EXECUTABLE = path.join(ROOT, '.tools', 'bin', 'temporal-test-server');
-
-/** The keys the workflows upsert or start children with (temporal-config/search-attributes.json on real servers). */
-const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [CompanyIdKey, PeriodKey, RiskLevelKey, ReportStageKey];
 
 export interface TimeSkippingOptions {
   /** The whole start, JVM included; the SDK's core gives each launch 5 s to answer and is retried within this. */
@@ -56,21 +56,28 @@ export async function startTimeSkipping({ startupTimeoutMs = 60_000, logLevel = 
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
     });
+    let env: TestWorkflowEnvironment | 'timeout';
     try {
-      const env = await Promise.race([starting, timedOut]);
-      if (env === 'timeout') {
-        // A start that answers after all must not leave a JVM behind.
-        void starting.then((late) => late.teardown()).catch(() => undefined);
-        break;
-      }
-      await registerSearchAttributes(env);
-      return env;
+      env = await Promise.race([starting, timedOut]);
     } catch (err) {
       // The core gives up on a server that does not answer within 5 s (a JVM on a busy machine): launch again.
       failures.push(err instanceof Error ? err.message : String(err));
+      continue;
     } finally {
       clearTimeout(timer);
     }
+    if (env === 'timeout') {
+      // A start that answers after all must not leave a JVM behind.
+      void starting.then((late) => late.teardown()).catch(() => undefined);
+      break;
+    }
+    try {
+      await registerSearchAttributes(env);
+    } catch (err) {
+      await env.teardown();
+      throw err;
+    }
+    return env;
   }
   throw new Error(
     `Temporal's time-skipping test server (${path.relative(ROOT, TEST_SERVER_EXECUTABLE)}) did not start within ${startupTimeoutMs} ms` +
@@ -87,11 +94,27 @@ function installRuntime(logLevel: LogLevel): void {
   }
 }
 
+/** The search attributes the workflows upsert and start children with, as temporal-config/setup.sh registers them. */
 async function registerSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, TypedSearchAttributes.toMetadataType(key.type)])),
-  });
+  const { IndexedValueType } = temporal.api.enums.v1;
+  // The CLI's type names, as the JSON spells them.
+  const types: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+    Text: IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
+    Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+    Double: IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+    Bool: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    Datetime: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    KeywordList: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  };
+  const searchAttributes = Object.fromEntries(
+    Object.entries(declaredSearchAttributes as Record<string, string>).map(([name, type]) => {
+      const indexed = types[type];
+      if (indexed === undefined) throw new Error(`temporal-config/search-attributes.json: ${name} has unknown type ${type}`);
+      return [name, indexed];
+    }),
+  );
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }
 
 /** workflows/index.ts as the report worker registers it, bundled once per test file. */
@@ -99,11 +122,14 @@ export async function bundleReportWorkflows(): Promise<WorkflowBundleWithSourceM
   return bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
 }
 
+/** Some of the report's activities (typed as the real ones), and any a test's own workflows call. */
+export type ActivityGroup = Partial<Activities> & Record<string, (...args: never[]) => Promise<unknown>>;
+
 /** Activities by the queue they run on (workflows/activity-proxies.ts): beside the workflows, `-llm`, `-render`. */
 export interface QueueActivities {
-  orchestration?: Partial<Activities>;
-  llm?: Partial<Activities>;
-  render?: Partial<Activities>;
+  orchestration?: ActivityGroup;
+  llm?: ActivityGroup;
+  render?: ActivityGroup;
 }
 
 export interface ReportWorkersOptions {
@@ -119,18 +145,33 @@ export interface ReportWorkersOptions {
 /** The report's workers on the environment, as workers/report-worker.ts lays them out: one per task queue. */
 export async function withReportWorkers<T>(env: TestWorkflowEnvironment, options: ReportWorkersOptions, fn: () => Promise<T>): Promise<T> {
   const { taskQueue, workflowBundle, activities, sinks = recordingSinks().sinks, worker = {} } = options;
-  const queues = [
-    { taskQueue, activities: activities.orchestration ?? {}, workflowBundle, sinks },
-    { taskQueue: `${taskQueue}-llm`, activities: activities.llm ?? {} },
-    { taskQueue: `${taskQueue}-render`, activities: activities.render ?? {} },
+  const queue = taskQueues(taskQueue);
+  const queues: Partial<WorkerOptions>[] = [
+    { taskQueue: queue.orchestration, activities: activities.orchestration ?? {}, workflowBundle, sinks },
+    { taskQueue: queue.llm, activities: activities.llm ?? {} },
+    { taskQueue: queue.render, activities: activities.render ?? {} },
   ];
-  const workers = await Promise.all(queues.map((queue) => Worker.create({ connection: env.nativeConnection, ...queue, ...worker })));
-  const running = workers.map((w) => w.run());
+  const workers: Worker[] = [];
+  const running: Promise<void>[] = [];
+  const stop = async () => {
+    workers.forEach((w) => w.shutdown());
+    await Promise.all(running);
+  };
+  try {
+    // A queue without activities gets no worker (a worker must poll for something).
+    for (const queue of queues.filter((q) => q.workflowBundle || Object.keys(q.activities ?? {}).length > 0)) {
+      const created = await Worker.create({ connection: env.nativeConnection, taskQueue: queue.taskQueue!, ...queue, ...worker });
+      workers.push(created);
+      running.push(created.run());
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   try {
     return await fn();
   } finally {
-    workers.forEach((w) => w.shutdown());
-    await Promise.all(running);
+    await stop();
   }
 }
 
@@ -161,3 +202,85 @@ export function recordingSinks(): { sinks: InjectedSinks<ReportSinks>; calls: Si
 }
 
 export const HOUR_MS = 60 * 60 * 1000;
+
+/** One activity attempt as a fake saw it; `scheduledAt` is the server's (skipped) clock, in epoch ms. */
+export interface ActivityCall {
+  name: string;
+  input: unknown;
+  attempt: number;
+  scheduledAt: number;
+  workflowId: string;
+}
+
+/**
+ * The pipeline's activities answering at once with plain values derived from their input, each attempt recorded in
+ * `calls` (in the order they ran). `overrides` replace single activities on their queue.
+ */
+export function fakePipeline(overrides: QueueActivities = {}): { activities: QueueActivities; calls: ActivityCall[]; callsOf: (name: string) => ActivityCall[] } {
+  const calls: ActivityCall[] = [];
+  const defaults: Required<QueueActivities> = {
+    orchestration: {
+      extractLedger: async ({ companyId, period }) => ({ stagingGraph: `urn:staging:${companyId}:${period}`, lines: 120, vouchers: 40, sourceSha256: 'ledger-sha' }),
+      validateLedger: async ({ companyId, period }) => ({ graph: `urn:graph:${companyId}:${period}`, warnings: [] }),
+      loadEarlierMonths: async () => ({ present: [], loaded: [], missing: [], invalid: [] }),
+      analyzeLedger: async ({ companyId, period }) => ({
+        findingsKey: `${companyId}/${period}/findings.json`,
+        riskLevel: 'MEDIUM',
+        findingCount: 3,
+        llmChains: { insights: [], summary: [] },
+      }),
+      groundNarrative: async () => ({ articles: 2, previousMonths: 0 }),
+      prepareNarrative: async ({ task = 'summary', model, fallbackUsed }) =>
+        model === 'offline'
+          ? { written: true, result: { model, inputTokens: 0, outputTokens: 0 } }
+          : { written: false, request: { task, model, fallbackUsed } as unknown as NarrativeRequest },
+      applyNarrative: async ({ model, reply }) => ({ model, inputTokens: reply?.usage.inputTokens ?? 0, outputTokens: reply?.usage.outputTokens ?? 0 }),
+      writeOfflineNarrative: async () => ({ model: 'offline', inputTokens: 0, outputTokens: 0 }),
+      deliverReport: async ({ companyId, period }) => ({
+        recipients: 1,
+        sent: 1,
+        alreadySent: 0,
+        messageIds: [`<${companyId}-${period}@test>`],
+        outboxPaths: [`outbox/${companyId}-${period}.eml`],
+        version: 1,
+      }),
+      deliverDataQualityReport: async ({ companyId, period }) => ({
+        recipients: 1,
+        sent: 1,
+        alreadySent: 0,
+        messageIds: [`<${companyId}-${period}-data-quality@test>`],
+        outboxPaths: [`outbox/${companyId}-${period}-data-quality.eml`],
+      }),
+      deliverLedgerMissingNotice: async () => ({ sent: true }),
+      deliverRunFailureNotice: async () => ({ sent: true }),
+      deliverBatchSummary: async () => ({ sent: true }),
+    },
+    llm: {
+      callNarrativeModel: async () => ({
+        answer: { text: 'written by a model' },
+        usage: { inputTokens: 900, cachedInputTokens: 0, outputTokens: 300, estimated: false },
+      }),
+    },
+    render: {
+      renderReport: async ({ companyId, period }) => ({ pdfKey: `${companyId}/${period}/report.pdf`, bytes: 4096, sha256: 'pdf-sha' }),
+      renderDataQualityReport: async ({ companyId, period }) => ({ pdfKey: `${companyId}/${period}/data-quality.pdf`, bytes: 2048, sha256: 'dq-sha' }),
+    },
+  };
+  const record = (group: object): Record<string, (input: unknown) => Promise<unknown>> =>
+    Object.fromEntries(
+      Object.entries(group as Record<string, (input: unknown) => Promise<unknown>>).map(([name, fn]) => [
+        name,
+        async (input: unknown) => {
+          const { attempt, currentAttemptScheduledTimestampMs, workflowExecution } = Context.current().info;
+          calls.push({ name, input, attempt, scheduledAt: currentAttemptScheduledTimestampMs, workflowId: workflowExecution?.workflowId ?? '' });
+          return fn(input);
+        },
+      ]),
+    );
+  const activities = {
+    orchestration: record({ ...defaults.orchestration, ...overrides.orchestration }),
+    llm: record({ ...defaults.llm, ...overrides.llm }),
+    render: record({ ...defaults.render, ...overrides.render }),
+  } as QueueActivities;
+  return { activities, calls, callsOf: (name) => calls.filter((c) => c.name === name) };
+}

@@ -5,11 +5,13 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { loadConfig, PROJECT_ROOT } from '../../lib/config';
 import { ledgerPath, loadCompany } from '../../lib/erp/company';
+import { erpSource } from '../../lib/erp/erp-source';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { writeAccountTotals } from '../../lib/pipeline/account-totals';
 import { checkAndPromote, loadContextMonths, stageLedger } from '../../lib/pipeline/ledger-loading';
 import { ledgerGraphIri } from '../../lib/rdf/iris';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { tax } from '../../lib/rdf/vocabulary';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
@@ -20,7 +22,7 @@ const SHAPES_DIR = path.join(PROJECT_ROOT, 'shapes');
 async function setup() {
   const graph = new OxigraphStore();
   const config = loadConfig({ ERP_DATA_DIR: FIXTURE_LEDGERS });
-  return { config, graph, validator: await LedgerValidator.load(SHAPES_DIR) };
+  return { erp: erpSource(config), graph, validator: await LedgerValidator.load(SHAPES_DIR), queries: await QueryCatalog.load(SHAPES_DIR) };
 }
 
 const totalsQuery = (ledgerGraph: string) => `
@@ -53,7 +55,7 @@ test('a promoted month carries its account totals, equal to the sums of its pars
   assert.deepEqual(actual, [...expected.values()].sort((a, b) => a.code.localeCompare(b.code)));
 
   const before = await deps.graph.countTriples(ledgerGraph);
-  await writeAccountTotals(deps.graph, SHAPES_DIR, ledgerGraph);
+  await writeAccountTotals(deps.graph, deps.queries, ledgerGraph);
   assert.equal(await deps.graph.countTriples(ledgerGraph), before, 'a second run added triples');
 });
 

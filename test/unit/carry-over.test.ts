@@ -10,6 +10,7 @@ import type { Finding, FindingsDocument } from '../../lib/domain/findings';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { recordFindings } from '../../lib/llm/findings-graph';
 import { analyzeCompanyMonth, type AnalysisDeps } from '../../lib/pipeline/analyze-month';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { renderReportHtml } from '../../lib/report/report-html';
 import { applyReviews } from '../../lib/review/carry-over';
 import { findingKey } from '../../lib/review/finding-key';
@@ -163,7 +164,7 @@ describe('carry-over through the analysis of the fixture ledgers', () => {
   after(() => graph.close());
   before(async () => {
     companies = await loadLedgerGraphs(graph, FIXTURE_DIR, join(ROOT, 'ontology/accounts.csv'));
-    deps = { graph, rules: await TaxRuleEngine.load(SHAPES_DIR), shapesDir: SHAPES_DIR, dataDir: FIXTURE_DIR, falsePositiveMargin: MARGIN };
+    deps = { graph, rules: await TaxRuleEngine.load(SHAPES_DIR), queries: await QueryCatalog.load(SHAPES_DIR), dataDir: FIXTURE_DIR, falsePositiveMargin: MARGIN };
   });
   const analyse = (period: string, margin = MARGIN) => analyzeCompanyMonth({ ...deps, falsePositiveMargin: margin }, companies.get('c01-가람')!, period, []);
 

@@ -11,8 +11,9 @@ import { TaxMetrics } from '../../lib/observability/metrics';
 import { ConsoleMetrics } from '../../lib/observability/console-metrics';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DASHBOARD = path.join(ROOT, 'ops', 'grafana', 'tax-reports-dashboard.json');
-const RULES = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.yml');
+const CHART_FILES = path.join(ROOT, 'helm', 'tax-reports', 'files');
+const DASHBOARD = path.join(CHART_FILES, 'tax-reports-dashboard.json');
+const RULES = path.join(CHART_FILES, 'alert-rules.yml');
 
 /** Series Prometheus itself writes: per scrape target, and the state of alerting rules. */
 const PROMETHEUS_SERIES = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'ALERTS', 'ALERTS_FOR_STATE']);
@@ -151,7 +152,7 @@ describe('metricNames', () => {
   });
 });
 
-describe('ops/grafana/tax-reports-dashboard.json', () => {
+describe('helm/tax-reports/files/tax-reports-dashboard.json', () => {
   test('is a current dashboard with uid tax-reports and a DS_PROMETHEUS datasource variable', () => {
     assert.equal(dashboard.uid, 'tax-reports');
     assert.ok(dashboard.schemaVersion >= 36, `schemaVersion ${dashboard.schemaVersion}`);
@@ -204,7 +205,7 @@ describe('ops/grafana/tax-reports-dashboard.json', () => {
   });
 });
 
-describe('ops/prometheus/alert-rules.yml', () => {
+describe('helm/tax-reports/files/alert-rules.yml', () => {
   test('the fallback parser reads the same rules and expressions as js-yaml', () => {
     const shape = (list: typeof rules) =>
       list.map((r) => ({ name: r.alert ?? r.record, expr: r.expr.replace(/\s+/g, ' ').trim() }));

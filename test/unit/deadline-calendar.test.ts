@@ -34,7 +34,7 @@ const deadlinesOf = (period: string, fiscalYearStartMonth = 1) =>
   engine.deadlines(sampleCompany({ fiscalYearStartMonth }), period).map((d) => ('date' in d ? `${d.date} ${d.name}` : d));
 
 // ---------------------------------------------------------------------------------------------------------------
-// The oracle: TAX-RULES.md's DEADLINE row on the package's own API, sharing no code with lib/analysis.
+// The oracle: the DEADLINE rule of docs/spec/tax-rules.md on the package's own API, sharing no code with lib/analysis.
 
 const utc = (year: number, month: number, day: number) => new Date(Date.UTC(year, month - 1, day));
 const iso = (date: Date) => date.toISOString().slice(0, 10);

@@ -9,8 +9,10 @@ import { loadConfig } from '../../lib/config';
 import { LedgerFormatError } from '../../lib/domain/ledger';
 import { loadChart } from '../../lib/erp/chart';
 import { ledgerPath, loadCompany } from '../../lib/erp/company';
+import { erpSource } from '../../lib/erp/erp-source';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { stageLedger, type LoadingDeps } from '../../lib/pipeline/ledger-loading';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { ledgerFiles } from '../../lib/security/at-rest-files';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
 
@@ -29,7 +31,7 @@ before(async () => {
   await cp(FIXTURE_LEDGERS, erp, { recursive: true });
   await cp(path.join(FIXTURE_LEDGERS, 'companies', 'c02-누리'), outside, { recursive: true });
   const config = loadConfig({ ERP_DATA_DIR: erp });
-  deps = { config, graph: new OxigraphStore(), validator: await LedgerValidator.load(config.SHAPES_DIR) };
+  deps = { erp: erpSource(config), graph: new OxigraphStore(), validator: await LedgerValidator.load(config.SHAPES_DIR), queries: await QueryCatalog.load(config.SHAPES_DIR) };
 });
 after(async () => {
   await deps?.graph.close();

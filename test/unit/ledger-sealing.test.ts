@@ -8,9 +8,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../lib/config';
 import { ledgerAad, ledgerPath } from '../../lib/erp/company';
+import { erpSource } from '../../lib/erp/erp-source';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { stageLedger, type LoadingDeps } from '../../lib/pipeline/ledger-loading';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { isSealed, open } from '../../lib/security/envelope';
 import { localKeyWrapper } from '../../lib/security/keyring';
 import { LedgerValidator } from '../../lib/validation/ledger-validator';
@@ -27,7 +29,13 @@ before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'ledger-sealing-'));
   await cp(FIXTURE_LEDGERS, dir, { recursive: true });
   const config = loadConfig({ ERP_DATA_DIR: dir });
-  deps = { config, graph: new OxigraphStore(), validator: await LedgerValidator.load(config.SHAPES_DIR), keys, log: { info: (d) => logged.push(d) } };
+  deps = {
+    erp: erpSource(config, keys),
+    graph: new OxigraphStore(),
+    validator: await LedgerValidator.load(config.SHAPES_DIR),
+    queries: await QueryCatalog.load(config.SHAPES_DIR),
+    log: { info: (d) => logged.push(d) },
+  };
 });
 after(async () => {
   await deps?.graph.close();
@@ -38,7 +46,7 @@ test('a plaintext upload is sealed in place (mode kept, logged) before it is sta
   const file = ledgerPath(dir, COMPANY, PERIOD);
   const upload = await readFile(file);
   await chmod(file, 0o640);
-  const plain = await stageLedger({ ...deps, keys: undefined, log: undefined }, COMPANY, PERIOD);
+  const plain = await stageLedger({ ...deps, erp: { ...deps.erp, keys: undefined }, log: undefined }, COMPANY, PERIOD);
   assert.equal(isSealed(await readFile(file)), false, 'without encryption the file is left as it is');
 
   const staged = await stageLedger(deps, COMPANY, PERIOD);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cacheKey, createLlmCache, FileLlmCache } from '../../lib/llm/llm-cache';
-import { createUsageLedger, FileUsageLedger, seoulDay } from '../../lib/llm/usage-ledger';
+import { seoulDay } from '../../lib/domain/periods';
+import { createUsageLedger, FileUsageLedger } from '../../lib/llm/usage-ledger';
 import { llmCacheContract, usage, usageLedgerContract } from '../support/llm-store-contracts';
 
 let root: string;

@@ -1,5 +1,5 @@
-// The worker's /metrics endpoint over loopback: the seed's metric names, labels and values as Prometheus
-// would read them, plus the probe and the default process metrics.
+// The worker's /metrics endpoint over loopback: the design's metric names, labels and values (docs/spec/design.md)
+// as Prometheus would read them, plus the probe and the default process metrics.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { TaxMetrics } from '../../lib/observability/metrics';
@@ -138,7 +138,7 @@ test('review before sending: drafts, overdue drafts and unapproved sends, each f
   assert.equal((await reviews()).find((s) => s.labels.event === 'overdue')?.value, 1);
 });
 
-test('exactly the seed metrics plus unprefixed default process metrics', async () => {
+test('exactly the design metrics (docs/spec/design.md) plus unprefixed default process metrics', async () => {
   const names = new Set((await scrape()).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')));
   const ours = [...names].filter((n) => n.startsWith('tax_')).sort();
   assert.deepEqual(ours, [

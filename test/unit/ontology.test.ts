@@ -160,7 +160,7 @@ describe('ontology/chart-of-accounts.ttl', () => {
     assert.equal(chart.getSubjects(type, null, null).length, standard.size, 'accounts beyond accounts.csv');
   });
 
-  test('classes of the ERP-FORMAT.md table, 2xx codes included', () => {
+  test('classes of the code ranges of docs/spec/chart-of-accounts.md, 2xx codes included', () => {
     const expected: Record<string, string> = {
       '101': 'CurrentAsset',
       '134': 'CurrentAsset',

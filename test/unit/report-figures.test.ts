@@ -11,6 +11,7 @@ import { addMonths } from '../../lib/domain/periods';
 import { ledgerPath } from '../../lib/erp/company';
 import { parseLedger } from '../../lib/erp/parse-ledger';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
+import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { TaxRuleEngine } from '../../lib/rules/tax-rule-engine';
 import { loadLedgerGraphs } from '../support/ledger-graphs';
 import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
@@ -18,6 +19,7 @@ import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 const ROOT = resolve(__dirname, '../..');
 const FIXTURE_DIR = join(ROOT, 'test/fixtures/ledgers');
 const SHAPES_DIR = join(ROOT, 'shapes');
+let queries: QueryCatalog;
 const STANDARD_CHART = join(ROOT, 'ontology/accounts.csv');
 
 const expected = JSON.parse(readFileSync(join(FIXTURE_DIR, 'expected.json'), 'utf8')) as { companyId: string; period: string }[];
@@ -69,7 +71,7 @@ describe('report figures on the fixture ledgers', () => {
 
   before(async () => {
     companies = await loadLedgerGraphs(store, FIXTURE_DIR, STANDARD_CHART);
-    engine = await TaxRuleEngine.load(SHAPES_DIR);
+    [engine, queries] = await Promise.all([TaxRuleEngine.load(SHAPES_DIR), QueryCatalog.load(SHAPES_DIR)]);
     for (const { companyId, period } of expected) lines.set(`${companyId}/${period}`, await parsedLines(FIXTURE_DIR, companyId, period));
   });
 
@@ -77,7 +79,7 @@ describe('report figures on the fixture ledgers', () => {
     test(`${companyId} ${period}: P&L sums the lines, limits and balances are the findings'`, async () => {
       const company = companies.get(companyId)!;
       const findings = await engine.evaluate(store, { company, period });
-      const figures = await reportFigures(store, SHAPES_DIR, company, period);
+      const figures = await reportFigures(store, queries, company, period);
       const months = expected.filter((m) => m.companyId === companyId && m.period <= period).map((m) => m.period);
       const month = linesOf(companyId, period);
 
@@ -166,12 +168,12 @@ describe('report figures on a crafted ledger', () => {
       ledgers,
     );
     company = (await loadLedgerGraphs(store, tmp, STANDARD_CHART)).get('probe')!;
-    engine = await TaxRuleEngine.load(SHAPES_DIR);
+    [engine, queries] = await Promise.all([TaxRuleEngine.load(SHAPES_DIR), QueryCatalog.load(SHAPES_DIR)]);
   });
 
   test('groups the P&L by account class, with the month before', async () => {
     await engine.evaluate(store, { company, period: '2025-02' });
-    const { pnl } = await reportFigures(store, SHAPES_DIR, company, '2025-02');
+    const { pnl } = await reportFigures(store, queries, company, '2025-02');
     assert.deepEqual(pnl.current, {
       period: '2025-02',
       revenue: 100_000_000,
@@ -190,7 +192,7 @@ describe('report figures on a crafted ledger', () => {
 
   test('vehicle cost against its limit is the CAR-COST fact; without a limit, the YTD cost alone', async () => {
     const findings = await engine.evaluate(store, { company, period: '2025-02' });
-    const { vehicleCost } = await reportFigures(store, SHAPES_DIR, company, '2025-02');
+    const { vehicleCost } = await reportFigures(store, queries, company, '2025-02');
     // 522 and 822: 3,500,000 in January, 3,000,000 in February; limit 15,000,000 × 2 / 12 × 1 vehicle.
     assert.deepEqual(vehicleCost, { ytd: 6_500_000, limit: 2_500_000, vehiclesWithoutLog: 1 });
     const carCost = finding(findings, 'CAR-COST');
@@ -198,14 +200,14 @@ describe('report figures on a crafted ledger', () => {
 
     const logged = { ...company, vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: true }] };
     await engine.evaluate(store, { company: logged, period: '2025-02' });
-    assert.deepEqual((await reportFigures(store, SHAPES_DIR, logged, '2025-02')).vehicleCost, { ytd: 6_500_000, vehiclesWithoutLog: 0 });
+    assert.deepEqual((await reportFigures(store, queries, logged, '2025-02')).vehicleCost, { ytd: 6_500_000, vehiclesWithoutLog: 0 });
   });
 
   test('the first month has no previous month; the figures need the report month in the graph', async () => {
     await engine.evaluate(store, { company, period: '2025-01' });
-    const figures = await reportFigures(store, SHAPES_DIR, company, '2025-01');
+    const figures = await reportFigures(store, queries, company, '2025-01');
     assert.equal(figures.pnl.previous, undefined);
     assert.deepEqual(figures.vehicleCost, { ytd: 3_500_000, limit: 1_250_000, vehiclesWithoutLog: 1 });
-    await assert.rejects(reportFigures(store, SHAPES_DIR, company, '2025-03'), /not in the graph/);
+    await assert.rejects(reportFigures(store, queries, company, '2025-03'), /not in the graph/);
   });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeBatchResult } from '../../cli/smoke-batch';
-import type { MonthlyReportBatchResult } from '../../workflows/monthly-report-batch';
+import { type MonthlyReportBatchResult } from '../../lib/temporal-contract';
 
 type Counts = MonthlyReportBatchResult['counts'];
 

@@ -1,7 +1,7 @@
-// Every tax rule of TAX-RULES.md at its boundary: a case that just does not trigger it and one that does, with the
-// amounts, thresholds and accrued interest checked to the won against values worked out by hand. The ledgers are
-// small CSV exports (ERP-FORMAT.md columns) written to a temporary data directory, loaded with the real parser and
-// mapper into an OxigraphStore, and checked to pass data quality before any rule reads them.
+// Every tax rule of docs/spec/tax-rules.md at its boundary: a case that just does not trigger it and one that does,
+// with the amounts, thresholds and accrued interest checked to the won against values worked out by hand. The ledgers
+// are small CSV exports (columns of docs/spec/erp-input-format.md) written to a temporary data directory, loaded with
+// the real parser and mapper into an OxigraphStore, and checked to pass data quality before any rule reads them.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 {{/*
-Alert routing (alerting.*): files/alertmanager.yml, a byte-identical copy of ops/alertmanager/alertmanager.yml, is the
+Alert routing (alerting.*): files/alertmanager.yml (the repository's only copy of it) is the
 one source of the routing tree, the timings, the inhibitions and which channels each receiver uses. The chart keeps
 all of that and replaces only the placeholder endpoints of the receivers with alerting.receivers.*:
   webhook url https://pager.example.invalid/… → receivers.pager, chat.… → receivers.chat, ticket.… → receivers.ticket

@@ -1,7 +1,8 @@
 /** The customer report's 다음 달 신고·납부 일정: the FILING_DEADLINE findings by due date. */
 import type { Finding } from '../../domain/findings';
 import { html, type SafeHtml } from '../escape-html';
-import { formatDueDate, formatReportMonth, nextReportMonth } from '../report-format';
+import { nextMonth } from '../../domain/periods';
+import { formatDueDate, formatReportMonth } from '../report-format';
 
 export function filingCalendar(period: string, deadlines: readonly Finding[]): SafeHtml {
   const sorted = [...deadlines].sort((a, b) => (a.dueDate ?? '').localeCompare(b.dueDate ?? ''));
@@ -13,7 +14,7 @@ export function filingCalendar(period: string, deadlines: readonly Finding[]): S
 <tbody>${sorted.map((f) => html`<tr><td class="num">${f.dueDate ? formatDueDate(f.dueDate) : '-'}</td><td>${f.message}</td><td>${f.basis}</td></tr>`)}</tbody>
 </table>`;
   return html`<section>
-<h2>다음 달 신고·납부 일정 (${formatReportMonth(nextReportMonth(period))})</h2>
+<h2>다음 달 신고·납부 일정 (${formatReportMonth(nextMonth(period))})</h2>
 ${body}
 </section>`;
 }

@@ -2,6 +2,7 @@
 // the header, dates as date cells, amounts as numbers, codes and subtotal labels as text. Deterministic, as the
 // rest of the sample data (SheetJS stamps no time into the file).
 import * as XLSX from '@e965/xlsx';
+import { lastDayOfMonth } from '../lib/domain/periods';
 
 /** Excel's serial number of a day: days since 1899-12-30. */
 const serial = (year: number, month: number, day: number) => (Date.UTC(year, month - 1, day) - Date.UTC(1899, 11, 30)) / 86_400_000;
@@ -16,12 +17,10 @@ function cell(text: string, column: 'date' | 'amount' | undefined): XLSX.CellObj
 /** The .xlsx of a month's rows (header first, as for the CSV). */
 export function journalWorkbook(companyName: string, period: string, [header, ...rows]: string[][]): Buffer {
   const kinds = header!.map((name) => (name === '전표일자' || name === '일자' ? 'date' : name === '차변' || name === '대변' ? 'amount' : undefined));
-  const [year, month] = period.split('-').map(Number) as [number, number];
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const sheet = XLSX.utils.aoa_to_sheet([
     ['분개장'],
     [`회사명: ${companyName}`],
-    [`기간: ${period}-01 ~ ${period}-${lastDay}`],
+    [`기간: ${period}-01 ~ ${lastDayOfMonth(period)}`],
     header!,
     ...rows.map((row) => row.map((text, i) => cell(text, kinds[i]))),
   ]);

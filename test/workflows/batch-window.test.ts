@@ -1,0 +1,327 @@
+// The month's batch (workflows/monthly-report-batch.ts) on the time-skipping test server: the sliding window over a
+// paged company list, continue-as-new every BATCH_PAGE_SIZE starts, and the late ledgers it waits for outside the
+// window. First 2,500 companies whose runs only do simulated work and report back (the real batch, stand-in
+// children, so the test is about the batch's bookkeeping); then a small firm with the real monthlyCompanyReport.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { failDataErrorsFast } from '../../activities/failures';
+import type { BatchSummaryInput, CompanyMonth, CompanyPageInput } from '../../activities/types';
+import { loadConfig } from '../../lib/config';
+import { FailureType, companyReportWorkflowId, ledgerUploadedSignal, type CompanyRunStatus, type MonthlyReportBatchResult } from '../../lib/temporal-contract';
+import { BATCH_PAGE_SIZE, monthlyReportBatch } from '../../workflows/monthly-report-batch';
+import { HOUR_MS, ROOT, bundleReportWorkflows, fakePipeline, recordingSinks, startTimeSkipping, withReportWorkers, type ActivityCall } from '../support/time-skipping';
+
+const PERIOD = '2024-05';
+const MINUTE_MS = 60_000;
+
+let env: TestWorkflowEnvironment;
+before(async () => {
+  env = await startTimeSkipping();
+});
+after(async () => {
+  await env?.teardown();
+});
+
+/**
+ * The real monthlyReportBatch beside stand-in company runs registered under the type it starts: each asks the test
+ * what to do (companyRunStarted), works for that long on a workflow timer, says it is done (companyRunEnded) and only
+ * then reports its end to the batch (workflows/batch-membership.ts), as a real run does. Written to a temporary
+ * directory and bundled from there; imports resolve into this repository.
+ */
+async function bundleBatchWithStandInRuns(): Promise<WorkflowBundleWithSourceMap> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'batch-stand-in-runs-'));
+  const from = (module: string) => JSON.stringify(path.join(ROOT, module));
+  const workflowsPath = path.join(dir, 'workflows.js');
+  await writeFile(
+    workflowsPath,
+    `import { proxyActivities, sleep } from '@temporalio/workflow';
+import { batchMembership } from ${from('workflows/batch-membership')};
+export { monthlyReportBatch } from ${from('workflows/monthly-report-batch')};
+
+const { companyRunStarted, companyRunEnded } = proxyActivities({ startToCloseTimeout: '1m' });
+
+export async function monthlyCompanyReport({ companyId }) {
+  const membership = batchMembership(companyId);
+  const plan = await companyRunStarted(companyId);
+  await sleep(plan.workMs);
+  await companyRunEnded(companyId);
+  await membership.ended(plan.status, plan.cause);
+  return { companyId, status: plan.status };
+}
+`,
+  );
+  try {
+    return await bundleWorkflowCode({
+      workflowsPath,
+      logger: new DefaultLogger('ERROR'),
+      // The file lives outside the repository: let it find @temporalio/workflow in ours.
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), path.join(ROOT, 'node_modules')] },
+      }),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The firm's company list, read a page at a time as the real activity does (ids after `after`, in id order). */
+function companyList(ids: string[]) {
+  const pages: CompanyPageInput[] = [];
+  const listCompanyPage = async ({ after: last, limit }: CompanyPageInput): Promise<string[]> => {
+    pages.push({ after: last, limit });
+    const start = last === undefined ? 0 : ids.findIndex((id) => id > last);
+    return start < 0 ? [] : ids.slice(start, start + limit);
+  };
+  return { pages, listCompanyPage };
+}
+
+/** Every run of the batch's continue-as-new chain, first to last. */
+async function batchRuns(workflowId: string, firstRunId: string): Promise<temporal.api.history.v1.IHistoryEvent[][]> {
+  const runs: temporal.api.history.v1.IHistoryEvent[][] = [];
+  for (let runId: string | undefined = firstRunId; runId; ) {
+    const events: temporal.api.history.v1.IHistoryEvent[] = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    runs.push(events);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  return runs;
+}
+
+test('2,500 companies, window of 20: every company runs once, never more than 20 at a time, counted exactly, continued as new every 200 starts', async (t) => {
+  const COMPANIES = 2_500;
+  const CONCURRENCY = 20;
+  const ids = Array.from({ length: COMPANIES }, (_, i) => `co-${String(i).padStart(4, '0')}`);
+  // What each run does: 5 to 60 minutes of work; every 100th (from the 8th) fails, every 40th (from the 4th) is unchanged.
+  const plan = (companyId: string): { workMs: number; status: CompanyRunStatus; cause?: string } => {
+    const i = Number(companyId.slice(3));
+    const workMs = (((i * 7) % 12) + 1) * 5 * MINUTE_MS;
+    if (i % 100 === 7) return { workMs, status: 'failed', cause: `${FailureType.LedgerFormat}: ${companyId}: line 3: bad amount` };
+    if (i % 40 === 3) return { workMs, status: 'unchanged' };
+    return { workMs, status: 'succeeded' };
+  };
+  const expectedFailed = ids.filter((id) => plan(id).status === 'failed');
+  const expectedUnchanged = ids.filter((id) => plan(id).status === 'unchanged');
+  assert.deepEqual([expectedFailed.length, expectedUnchanged.length], [25, 63]);
+
+  const { pages, listCompanyPage } = companyList(ids);
+  const summaries: BatchSummaryInput[] = [];
+  const started = new Map<string, number>();
+  const working = new Set<string>();
+  let mostAtOnce = 0;
+  const { sinks, calls: sinkCalls } = recordingSinks();
+  const workflowBundle = await bundleBatchWithStandInRuns();
+
+  const wallStart = performance.now();
+  const simulatedStart = await env.currentTimeMs();
+  const { result, runs } = await withReportWorkers(
+    env,
+    {
+      taskQueue: 'batch-2500',
+      workflowBundle,
+      sinks,
+      // The batch's own activities, and the stand-in runs' two.
+      activities: {
+        orchestration: {
+          listCompanyPage,
+          deliverBatchSummary: async (summary) => {
+            summaries.push(summary);
+            return { sent: true };
+          },
+          companyRunStarted: async (companyId: string) => {
+            started.set(companyId, (started.get(companyId) ?? 0) + 1);
+            working.add(companyId);
+            mostAtOnce = Math.max(mostAtOnce, working.size);
+            return plan(companyId);
+          },
+          companyRunEnded: async (companyId: string) => void working.delete(companyId),
+        },
+      },
+      worker: { maxCachedWorkflows: 500 },
+    },
+    async () => {
+      const handle = await env.client.workflow.start(monthlyReportBatch, {
+        taskQueue: 'batch-2500',
+        workflowId: `batch-2500-${PERIOD}`,
+        args: [{ period: PERIOD, concurrency: CONCURRENCY }],
+      });
+      const result = (await handle.result()) as MonthlyReportBatchResult;
+      return { result, runs: await batchRuns(handle.workflowId, handle.firstExecutionRunId) };
+    },
+  );
+  const wall = performance.now() - wallStart;
+  const simulated = (await env.currentTimeMs()) - simulatedStart;
+  t.diagnostic(`${COMPANIES} companies: simulated ${(simulated / HOUR_MS).toFixed(1)} h in ${(wall / 1000).toFixed(1)} s, ${runs.length} runs`);
+
+  // Every company ran exactly once, and the window held.
+  assert.equal(started.size, COMPANIES);
+  assert.deepEqual([...started.values()].filter((n) => n !== 1), [], 'no company started twice');
+  assert.equal(working.size, 0);
+  assert.equal(mostAtOnce, CONCURRENCY, 'the window was full, and never more');
+
+  assert.deepEqual(result, {
+    period: PERIOD,
+    counts: {
+      listed: COMPANIES,
+      started: COMPANIES,
+      succeeded: COMPANIES - expectedFailed.length - expectedUnchanged.length,
+      unchanged: expectedUnchanged.length,
+      failed: expectedFailed.length,
+      cancelled: 0,
+      alreadyRunning: 0,
+      waitingForLedger: 0,
+      awaitingReview: 0,
+    },
+    running: 0,
+    outside: 0,
+    exhausted: true,
+    failed: expectedFailed.map((companyId) => ({ companyId, cause: plan(companyId).cause })),
+    waitingForLedger: [],
+    awaitingReview: [],
+    alreadyRunning: [],
+  });
+  assert.deepEqual(
+    summaries.map((s) => [s.kind, s.counts.succeeded, s.deliveryId.endsWith('/final')]),
+    [['final', 2412, true]],
+    'one summary, the final one (nobody waited outside the window)',
+  );
+
+  // Pages of BATCH_PAGE_SIZE, read after the last id started; a run continues as new once it has started a page.
+  assert.equal(BATCH_PAGE_SIZE, 200);
+  const fullPages = COMPANIES / BATCH_PAGE_SIZE; // 12.5
+  assert.deepEqual(pages, [
+    ...Array.from({ length: Math.ceil(fullPages) }, (_, p) => ({ after: p === 0 ? undefined : ids[p * BATCH_PAGE_SIZE - 1], limit: BATCH_PAGE_SIZE })),
+    // The last run started 100 and asks for the rest of its page: there is none.
+    { after: ids.at(-1), limit: BATCH_PAGE_SIZE - (COMPANIES % BATCH_PAGE_SIZE) },
+  ]);
+  assert.equal(runs.length, Math.ceil(fullPages), '13 runs: 12 continued as new after 200 starts each');
+  const childStarts = runs.map((events) => events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length);
+  assert.deepEqual(childStarts, [...Array<number>(12).fill(200), 100]);
+  for (const [i, events] of runs.entries()) {
+    assert.ok(events.length < 2_000, `run ${i + 1}: ${events.length} events`);
+    const last = events.at(-1)!;
+    assert.ok(i < runs.length - 1 ? last.workflowExecutionContinuedAsNewEventAttributes : last.workflowExecutionCompletedEventAttributes, `run ${i + 1} ends as expected`);
+  }
+  assert.equal(sinkCalls.filter((c) => c.sink === 'batchStarted').length, 1, 'the scheduler heartbeat counts the batch once, not once per run');
+
+  // About 125 runs one after another in each slot, 32.5 minutes each on average: days of workflow time.
+  assert.ok(simulated > 48 * HOUR_MS, `simulated ${(simulated / HOUR_MS).toFixed(1)} h`);
+});
+
+test('a small firm with real company runs: late ledgers leave the window, the on-time summary goes out at once, the final one when the last wait ends', async (t) => {
+  const ids = ['c01', 'c02', 'c03', 'c04', 'c05', 'c06', 'c07', 'c08'];
+  const batchId = `batch-small-${PERIOD}`;
+  const ledgerWaitMs = loadConfig({}).LEDGER_WAIT;
+  const uploaded = new Set(ids.filter((id) => id !== 'c03' && id !== 'c06')); // c03 arrives after 30 h; c06 never
+  const { pages, listCompanyPage } = companyList(ids);
+  const pipeline = fakePipeline({
+    orchestration: {
+      listCompanyPage,
+      extractLedger: async (month: CompanyMonth) => {
+        if (!uploaded.has(month.companyId)) {
+          return failDataErrorsFast(async () => {
+            throw Object.assign(new Error(`no ledger for ${month.companyId} ${month.period}`), { name: FailureType.LedgerMissing });
+          });
+        }
+        return { stagingGraph: `urn:staging:${month.companyId}`, lines: 10, vouchers: 5, sourceSha256: 'sha' };
+      },
+      analyzeLedger: async ({ companyId, period }) => {
+        if (companyId === 'c05') {
+          throw ApplicationFailure.create({ type: FailureType.EmbeddedGraphFull, message: 'embedded graph store full (5000000 quads)', nonRetryable: true });
+        }
+        return { findingsKey: `${companyId}/${period}/findings.json`, riskLevel: 'LOW', findingCount: 1, llmChains: { insights: [], summary: [] } };
+      },
+    },
+  });
+  const { activities, calls, callsOf } = pipeline;
+  // The summaries the batch sent, with the (server) time each was sent at.
+  const recordSummaries = (c: ActivityCall[]) => c.filter((x) => x.name === 'deliverBatchSummary').map((x) => ({ ...(x.input as BatchSummaryInput), at: x.scheduledAt }));
+
+  const wallStart = performance.now();
+  const { result, firstRunId, runCount, startedAt } = await withReportWorkers(
+    env,
+    { taskQueue: 'batch-small', workflowBundle: await bundleReportWorkflows(), activities, sinks: recordingSinks().sinks },
+    async () => {
+      const handle = await env.client.workflow.start(monthlyReportBatch, {
+        taskQueue: 'batch-small',
+        workflowId: batchId,
+        args: [{ period: PERIOD, concurrency: 3, pageSize: 4, ledgerWaitMs }],
+      });
+      const startedAt = await env.currentTimeMs();
+      await env.sleep(30 * HOUR_MS);
+      assert.deepEqual(recordSummaries(calls).map((s) => s.kind), ['on-time'], 'the on-time summary went out before the late ledgers');
+      uploaded.add('c03');
+      await env.client.workflow.getHandle(companyReportWorkflowId('c03', PERIOD)).signal(ledgerUploadedSignal);
+      const result = (await handle.result()) as MonthlyReportBatchResult;
+      return { result, firstRunId: handle.firstExecutionRunId, runCount: (await batchRuns(batchId, handle.firstExecutionRunId)).length, startedAt };
+    },
+  );
+  const wall = performance.now() - wallStart;
+  const all = recordSummaries(calls);
+  const [onTime, final] = all;
+  assert.equal(all.length, 2);
+
+  // The on-time summary: every company with its ledger has ended; the two late ones are named, waiting.
+  assert.deepEqual({ ...onTime, at: undefined }, {
+    period: PERIOD,
+    batchWorkflowId: batchId,
+    kind: 'on-time',
+    counts: { listed: 8, started: 8, succeeded: 5, unchanged: 0, failed: 1, cancelled: 0, alreadyRunning: 0, waitingForLedger: 2, awaitingReview: 0 },
+    failed: [{ companyId: 'c05', cause: `${FailureType.EmbeddedGraphFull}: embedded graph store full (5000000 quads)` }],
+    waitingForLedger: ['c03', 'c06'],
+    awaitingReview: [],
+    alreadyRunning: [],
+    deliveryId: `${batchId}/${firstRunId}/on-time`,
+    at: undefined,
+  });
+  assert.ok(onTime!.at - startedAt < HOUR_MS, `on-time summary after ${((onTime!.at - startedAt) / MINUTE_MS).toFixed(1)} min: nobody queued behind a late ledger`);
+
+  const c06Missing = `${FailureType.LedgerMissing}: c06 ${PERIOD}: no ledger arrived within 72 h; the admin was told`;
+  assert.deepEqual(result, {
+    period: PERIOD,
+    counts: { listed: 8, started: 8, succeeded: 6, unchanged: 0, failed: 2, cancelled: 0, alreadyRunning: 0, waitingForLedger: 0, awaitingReview: 0 },
+    running: 0,
+    outside: 0,
+    exhausted: true,
+    failed: [
+      { companyId: 'c05', cause: `${FailureType.EmbeddedGraphFull}: embedded graph store full (5000000 quads)` },
+      { companyId: 'c06', cause: c06Missing },
+    ],
+    waitingForLedger: [],
+    awaitingReview: [],
+    alreadyRunning: [],
+  });
+  assert.equal(final!.kind, 'final');
+  assert.deepEqual(final!.counts, result.counts);
+  assert.equal(final!.deliveryId, `${batchId}/${firstRunId}/final`);
+  // The final summary follows c06's notice, 72 h after its first look for the ledger.
+  const c06First = calls.find((c) => c.name === 'extractLedger' && (c.input as CompanyMonth).companyId === 'c06')!.scheduledAt;
+  const notice = callsOf('deliverLedgerMissingNotice');
+  assert.deepEqual(notice.map((c) => (c.input as CompanyMonth).companyId), ['c06']);
+  const noticeAfter = notice[0]!.scheduledAt - c06First;
+  assert.ok(noticeAfter >= 72 * HOUR_MS && noticeAfter < 72 * HOUR_MS + MINUTE_MS, `c06's notice ${(noticeAfter / HOUR_MS).toFixed(3)} h after its first look`);
+  assert.ok(final!.at >= notice[0]!.scheduledAt && final!.at - notice[0]!.scheduledAt < MINUTE_MS);
+  // c05's failure reached the admin by its own notice; c06's missing-ledger notice is its report.
+  assert.deepEqual(
+    callsOf('deliverRunFailureNotice').map((c) => [(c.input as CompanyMonth).companyId, (c.input as { errorType: string }).errorType]),
+    [['c05', FailureType.EmbeddedGraphFull]],
+  );
+  assert.deepEqual(
+    callsOf('deliverReport').map((c) => (c.input as CompanyMonth).companyId).sort(),
+    ['c01', 'c02', 'c03', 'c04', 'c07', 'c08'],
+  );
+  // Pages of 4, continue-as-new after each: three runs, the last finding the list's end.
+  assert.deepEqual(pages, [
+    { after: undefined, limit: 4 },
+    { after: 'c04', limit: 4 },
+    { after: 'c08', limit: 4 },
+  ]);
+  assert.equal(runCount, 3);
+  t.diagnostic(`simulated ${((final!.at - startedAt) / HOUR_MS).toFixed(2)} h in ${(wall / 1000).toFixed(1)} s`);
+});
