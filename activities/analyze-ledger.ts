@@ -96,9 +96,10 @@ export function createAnalysisActivities({ config, graph, objects, rules, querie
      */
     async groundNarrative(input: GroundingInput): Promise<GroundingResult> {
       await ensureReferenceGraph(graph, await (reference ??= readReferenceGraph(config.LAW_ARTICLES_FILE)));
-      const doc = await readFindingsDoc(objects, input.findingsKey);
+      const findingsKey = reportKeys(input.companyId, input.period).findings;
+      const doc = await readFindingsDoc(objects, findingsKey);
       const { grounding, search } = await retrieveGrounding(graph, doc, embeddingModel);
-      await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
+      await writeFindingsDoc(objects, findingsKey, { ...doc, grounding });
       activityLogger(log, documentMonth(doc)).info(
         {
           event: 'grounding_retrieved',
@@ -113,11 +114,12 @@ export function createAnalysisActivities({ config, graph, objects, rules, querie
 
     /** The search by meaning's neighbours into findings.json's grounding, its embeddings metered. */
     async applyGrounding(input: ApplyGroundingInput): Promise<{ articles: number }> {
-      const doc = await readFindingsDoc(objects, input.findingsKey);
-      if (!doc.grounding) throw new Error(`${input.findingsKey} has no grounding to add the search by meaning to`);
+      const findingsKey = reportKeys(input.companyId, input.period).findings;
+      const doc = await readFindingsDoc(objects, findingsKey);
+      if (!doc.grounding) throw new Error(`${findingsKey} has no grounding to add the search by meaning to`);
       const grounding = await withRelated(graph, doc.grounding, input.related);
       await meterEmbeddings(doc, input.model, input.usage);
-      await writeFindingsDoc(objects, input.findingsKey, { ...doc, grounding });
+      await writeFindingsDoc(objects, findingsKey, { ...doc, grounding });
       activityLogger(log, documentMonth(doc)).info(
         {
           event: 'grounding_related',

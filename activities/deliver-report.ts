@@ -45,22 +45,20 @@ interface Letter {
 
 export function createDeliveryActivities({ config, objects, mail, log }: ActivityDeps) {
   /**
-   * The company's own report only: the keys must be this company-month's (a forged or mixed-up input cannot mail
-   * one company's report to another), and the findings must say so too.
+   * The company-month's own documents, by keys derived from the company and period (a forged or mixed-up input
+   * cannot name another company's report), and the findings must say so too.
    */
-  async function readLetter(input: DeliverInput): Promise<Letter> {
+  async function readLetter(input: DeliverInput, kind: 'report' | 'dataQuality'): Promise<Letter> {
     const companyId = assertCompanyId(input.companyId);
     const keys = reportKeys(companyId, input.period);
-    if (![keys.findings, keys.dataQualityFindings].includes(input.findingsKey) || ![keys.pdf, keys.errorReport].includes(input.pdfKey)) {
-      throw new InvalidIdError(`report keys ${input.findingsKey}, ${input.pdfKey} are not those of ${companyId} ${input.period}`);
-    }
+    const [findingsKey, pdfKey] = kind === 'report' ? [keys.findings, keys.pdf] : [keys.dataQualityFindings, keys.errorReport];
     const [company, doc, pdf] = await Promise.all([
       loadCompany(config.ERP_DATA_DIR, companyId),
-      readFindingsDoc(objects, input.findingsKey),
-      objects.get(input.pdfKey),
+      readFindingsDoc(objects, findingsKey),
+      objects.get(pdfKey),
     ]);
     if (doc.companyId !== companyId || doc.period !== input.period) {
-      throw new InvalidIdError(`${input.findingsKey} holds ${doc.companyId} ${doc.period}, not ${companyId} ${input.period}`);
+      throw new InvalidIdError(`${findingsKey} holds ${doc.companyId} ${doc.period}, not ${companyId} ${input.period}`);
     }
     return { company, doc, pdf };
   }
@@ -108,7 +106,7 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
      * and a correction (정정본) as the next version if they changed. Each sent version is archived as sent.
      */
     async deliverReport(input: DeliverInput): Promise<DeliverResult> {
-      const letter = await readLetter(input);
+      const letter = await readLetter(input, 'report');
       assertApproved(letter);
       const digest = findingsDigest(letter.doc);
       const runId = Context.current().info.workflowExecution?.runId ?? input.deliveryId;
@@ -125,7 +123,7 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
       return { ...result, unchanged: false };
     },
     deliverDataQualityReport: async (input: DeliverInput) =>
-      deliver(input, await readLetter(input), composeDataQualityMail, () => [config.ADMIN_EMAIL]),
+      deliver(input, await readLetter(input, 'dataQuality'), composeDataQualityMail, () => [config.ADMIN_EMAIL]),
 
     /** Tells the admin a company's ledger did not arrive by the deadline; idempotent by delivery id like the reports. */
     async deliverLedgerMissingNotice(input: LedgerMissingInput): Promise<{ sent: boolean }> {

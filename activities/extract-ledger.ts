@@ -8,11 +8,6 @@ import type { CompanyMonth, CompanyPageInput, ExtractResult } from './types';
 
 export function createEtlActivities(deps: ActivityDeps) {
   return {
-    /** Every company id, sorted (the batch of the build before the sliding window read them all at once). */
-    async listCompanies(): Promise<string[]> {
-      return listCompanyIds(deps.config.ERP_DATA_DIR);
-    },
-
     /** The next `limit` company ids after `after`, in id order: the batch reads the firm a page at a time. */
     async listCompanyPage({ after, limit }: CompanyPageInput): Promise<string[]> {
       const ids = await listCompanyIds(deps.config.ERP_DATA_DIR);

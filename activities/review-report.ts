@@ -12,21 +12,16 @@ import type { DraftInput, RecordApprovalInput, ReviseNarrativeInput } from './ty
 import { FailureType } from '../lib/temporal-contract';
 
 export function createReviewActivities({ objects, audit, log }: ActivityDeps) {
-  /** The draft's keys must be the company-month's own: a forged input cannot touch another company's report. */
-  function checkKeys(input: DraftInput): void {
-    const keys = reportKeys(assertCompanyId(input.companyId), assertPeriod(input.period));
-    if (input.findingsKey !== keys.findings || input.pdfKey !== keys.pdf) {
-      throw ApplicationFailure.nonRetryable(`draft keys ${input.findingsKey}, ${input.pdfKey} are not those of ${input.companyId} ${input.period}`, FailureType.InvalidId);
-    }
-  }
+  /** The draft's documents: the company-month's own, by keys derived from it. */
+  const draftKeys = (input: DraftInput) => reportKeys(assertCompanyId(input.companyId), assertPeriod(input.period));
 
   return {
     /** The summary as the accountant rewrote it; the findings, figures and insights stay the rules' and the model's. */
     async reviseNarrative(input: ReviseNarrativeInput): Promise<void> {
-      checkKeys(input);
-      const doc = await readFindingsDoc(objects, input.findingsKey);
+      const { findings } = draftKeys(input);
+      const doc = await readFindingsDoc(objects, findings);
       const editedAt = doc.narrative.editedBy?.draftVersion === input.draftVersion ? doc.narrative.editedBy.editedAt : new Date().toISOString();
-      await writeFindingsDoc(objects, input.findingsKey, {
+      await writeFindingsDoc(objects, findings, {
         ...doc,
         narrative: { ...doc.narrative, text: input.text, editedBy: { reviewer: input.reviewer, editedAt, draftVersion: input.draftVersion } },
       });
@@ -38,17 +33,17 @@ export function createReviewActivities({ objects, audit, log }: ActivityDeps) {
      * approved: delivery sends only a PDF with this digest. An unapproved send is audited here, where it happens.
      */
     async recordApproval(input: RecordApprovalInput): Promise<void> {
-      checkKeys(input);
-      const pdf = await objects.get(input.pdfKey);
+      const keys = draftKeys(input);
+      const pdf = await objects.get(keys.pdf);
       const digest = createHash('sha256').update(pdf).digest('hex');
       if (digest !== input.approval.pdfSha256) {
         throw ApplicationFailure.nonRetryable(
-          `${input.pdfKey} is not draft ${input.approval.draftVersion} as reviewed (sha256 ${digest}, approved ${input.approval.pdfSha256}); start the month again`,
+          `${keys.pdf} is not draft ${input.approval.draftVersion} as reviewed (sha256 ${digest}, approved ${input.approval.pdfSha256}); start the month again`,
           FailureType.ApprovalMismatch,
         );
       }
-      const doc = await readFindingsDoc(objects, input.findingsKey);
-      await writeFindingsDoc(objects, input.findingsKey, { ...doc, approval: input.approval });
+      const doc = await readFindingsDoc(objects, keys.findings);
+      await writeFindingsDoc(objects, keys.findings, { ...doc, approval: input.approval });
       const target = `${doc.companyId}/${doc.period}`;
       const details = { draftVersion: input.approval.draftVersion, sha256: digest };
       if (input.approval.reviewer === undefined) {

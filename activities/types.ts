@@ -62,9 +62,8 @@ export interface ReviewPolicy {
   onDeadline: 'hold' | 'send';
 }
 
-export interface GroundingInput extends CompanyMonth {
-  findingsKey: string;
-}
+/** The month whose findings.json is grounded (its key comes from the company and period). */
+export type GroundingInput = CompanyMonth;
 
 export interface GroundingResult {
   articles: number;
@@ -83,7 +82,6 @@ export interface ApplyGroundingInput extends GroundingInput, SemanticSearchReply
 }
 
 export interface NarrativeInput extends CompanyMonth {
-  findingsKey: string;
   /** Absent in runs recorded before the tasks existed: the summary. */
   task?: LlmTask;
   /** A model name, or 'offline' for the deterministic narrative. */
@@ -108,9 +106,8 @@ export interface NarrativeResult {
   outputTokens: number;
 }
 
-export interface RenderInput extends CompanyMonth {
-  findingsKey: string;
-}
+/** Storage keys derive from the company and period (reportKeys): runs pass the month, not its keys. */
+export type RenderInput = CompanyMonth;
 
 export interface RenderResult {
   pdfKey: string;
@@ -119,11 +116,8 @@ export interface RenderResult {
   sha256?: string;
 }
 
-/** A draft under review: the keys and the PDF's digest, never the report itself. */
-export interface DraftInput extends CompanyMonth {
-  findingsKey: string;
-  pdfKey: string;
-}
+/** A draft under review: its findings.json and PDF are the month's (reportKeys). */
+export type DraftInput = CompanyMonth;
 
 export interface ReviseNarrativeInput extends DraftInput {
   /** The summary as the accountant rewrote it. */
@@ -148,8 +142,6 @@ export interface ReviewOverdueInput extends CompanyMonth {
 }
 
 export interface DeliverInput extends CompanyMonth {
-  pdfKey: string;
-  findingsKey: string;
   /** Idempotency key of the delivery: the workflow id, so retries and replays never send twice. */
   deliveryId: string;
 }

@@ -12,6 +12,7 @@ import {
 } from '../lib/llm/narrative-writer';
 import type { Logger } from '../lib/logging';
 import { readFindingsDoc, writeFindingsDoc } from '../lib/storage/findings-json';
+import { reportKeys } from '../lib/storage/object-store';
 import { activityLogger, documentMonth } from './activity-logger';
 import { attemptId, callId } from './attempt-id';
 import type { ActivityDeps } from './deps';
@@ -33,11 +34,12 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
     chains: { insights: config.LLM_INSIGHT_MODELS, summary: config.LLM_SUMMARY_MODELS },
     cacheTtlMs: { insights: config.LLM_CACHE_TTL_INSIGHTS, summary: config.LLM_CACHE_TTL_SUMMARY },
   };
+  const findingsKeyOf = (input: NarrativeInput) => reportKeys(input.companyId, input.period).findings;
   const run = (input: NarrativeInput, id: string) => ({ task: input.task ?? 'summary', model: input.model, fallbackUsed: input.fallbackUsed, callId: id });
 
   /** Writes the part into findings.json (sealed by the store when encryption is on) and says who wrote it. */
   async function save(input: NarrativeInput, outcome: TaskOutcome, logger: Logger): Promise<NarrativeResult> {
-    await writeFindingsDoc(objects, input.findingsKey, outcome.doc);
+    await writeFindingsDoc(objects, findingsKeyOf(input), outcome.doc);
     logger.info({ event: 'narrative_written', task: input.task, ...outcome.author, usage: outcome.usage }, 'narrative part written');
     return {
       model: outcome.author.model,
@@ -48,7 +50,7 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
   }
 
   async function prepareNarrative(input: NarrativeInput): Promise<PreparedNarrative> {
-    const doc = await readFindingsDoc(objects, input.findingsKey);
+    const doc = await readFindingsDoc(objects, findingsKeyOf(input));
     const logger = activityLogger(log, documentMonth(doc));
     const prepared = await failAsTemporal(logger, input, () => prepareNarrativeTask(writer, run(input, attemptId()), doc, logger));
     return prepared.written ? { written: true, result: await save(input, prepared.outcome, logger) } : prepared;
@@ -68,7 +70,7 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
      * (not per attempt): a retried apply does not count the call twice.
      */
     async applyNarrative(input: ApplyNarrativeInput): Promise<NarrativeResult> {
-      const doc = await readFindingsDoc(objects, input.findingsKey);
+      const doc = await readFindingsDoc(objects, findingsKeyOf(input));
       const logger = activityLogger(log, documentMonth(doc));
       if (!input.reply) {
         await recordFailedCall(writer, run(input, callId()), doc);

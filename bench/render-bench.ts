@@ -14,7 +14,7 @@ import { loadCompany } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 import { PdfRenderer } from '../lib/report/pdf-renderer';
-import { renderReportHtml } from '../lib/report/report-html';
+import { renderReportHtml } from '../lib/report/customer-report';
 import { measure, secondsSince, type Measurement } from './measure';
 
 export interface RenderBenchOptions {

@@ -6,7 +6,6 @@ import type { Activities } from '../activities';
 import type { AgentName, TaxMetrics } from '../lib/observability/metrics';
 
 const AGENT_OF: Record<keyof Activities, AgentName> = {
-  listCompanies: 'data',
   listCompanyPage: 'data',
   extractLedger: 'data',
   loadEarlierMonths: 'data',

@@ -1,23 +1,14 @@
 // The one place where activity task queues, timeouts and retry policies live.
 import {
   ActivityCancellationType,
-  patched,
+  deprecatePatch,
   proxyActivities,
   workflowInfo,
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { NarrativeInput, NarrativeResult } from '../activities/types';
 import { NON_RETRYABLE_FAILURE_TYPES, taskQueueFor } from '../lib/temporal-contract';
-
-/**
- * Activities no worker of this build registers, still named by the code paths that replay runs of earlier builds
- * (which stay on their own workers under PINNED versioning): one model's whole part on the LLM role.
- */
-interface RetiredActivities {
-  writeNarrative(input: NarrativeInput): Promise<NarrativeResult>;
-}
 
 
 /**
@@ -48,14 +39,16 @@ const stopBeforeEnding: Pick<ActivityOptions, 'cancellationType'> = {
 
 /**
  * LLM and render activities run on their own queues (`<workflow queue>-llm`, `-render`), so their
- * workers scale and rate-limit separately. Runs recorded before the split keep the workflow's queue.
+ * workers scale and rate-limit separately. The patch is deprecated: the builds before the split are retired
+ * (docs/architecture.md, replay safety); runs that carry its marker still replay.
  */
 function queueFor(kind: 'llm' | 'render'): Pick<ActivityOptions, 'taskQueue'> {
-  return patched('split-task-queues') ? { taskQueue: taskQueueFor(workflowInfo().taskQueue, kind) } : {};
+  deprecatePatch('split-task-queues');
+  return { taskQueue: taskQueueFor(workflowInfo().taskQueue, kind) };
 }
 
 /** Graph reads and writes, and the analysis on them: a GraphDB restart or a failover (30 min) is waited out. */
-export const { listCompanies, listCompanyPage, extractLedger, validateLedger, loadEarlierMonths, analyzeLedger, groundNarrative, applyGrounding } =
+export const { listCompanyPage, extractLedger, validateLedger, loadEarlierMonths, analyzeLedger, groundNarrative, applyGrounding } =
   proxyActivities<Activities>({
     startToCloseTimeout: '5m',
     scheduleToCloseTimeout: '30m',
@@ -71,7 +64,7 @@ export const { listCompanies, listCompanyPage, extractLedger, validateLedger, lo
  * non-retryable and move on at once.
  */
 export const llmActivities = () =>
-  proxyActivities<Activities & RetiredActivities>({
+  proxyActivities<Activities>({
     ...queueFor('llm'),
     startToCloseTimeout: '2m',
     scheduleToCloseTimeout: '10m',

@@ -4,7 +4,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
-  patched,
+  deprecatePatch,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -29,7 +29,9 @@ export async function extractWhenUploaded(
     try {
       return await extractLedger(month);
     } catch (err) {
-      if (!isLedgerMissing(err) || !patched('ledger-wait')) throw err;
+      if (!isLedgerMissing(err)) throw err;
+      // Deprecated, not removed: runs of the builds still served that waited carry the marker patched() wrote.
+      deprecatePatch('ledger-wait');
       if (!waiting) {
         waiting = true;
         await onWait();

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   TemporalFailure,
+  deprecatePatch,
   isCancellation,
   log,
   patched,
@@ -30,8 +31,10 @@ export async function monthlyCompanyReport(
 ): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
   const startedAt = Date.now();
-  const tracked = patched('batch-window');
-  const membership = tracked ? batchMembership(companyId) : undefined;
+  // Deprecated patches (batch-window here; split-task-queues, llm-tasks, stateless-llm-role, ledger-wait): the builds
+  // before them are retired (docs/architecture.md, replay safety), and runs that carry their markers still replay.
+  deprecatePatch('batch-window');
+  const membership = batchMembership(companyId);
   // Runs recorded before review existed have neither the review handlers nor the stage attribute.
   const review = patched('review-before-sending') ? reportReview(companyId) : undefined;
   let stage: ReportStage = 'extracting';
@@ -46,20 +49,18 @@ export async function monthlyCompanyReport(
     const result = await runReport(input, startedAt, step, membership, review);
     reportMetrics.finished(companyId, 'success', result.durationMs / 1000);
     // Shielded like the delivery before it: a report that went out is reported as such, even to a cancelling run.
-    if (membership) await CancellationScope.nonCancellable(() => membership.ended(result.unchanged ? 'unchanged' : 'succeeded'));
+    await CancellationScope.nonCancellable(() => membership.ended(result.unchanged ? 'unchanged' : 'succeeded'));
     return result;
   } catch (err) {
     const failure = describeFailure(err);
     const status: CompanyRunStatus = isCancellation(err) ? 'cancelled' : 'failed';
     const dataError = SELF_REPORTING_FAILURE_TYPES.has(failure.type);
     reportMetrics.finished(companyId, status === 'cancelled' ? 'cancelled' : dataError ? 'data_error' : 'failed', (Date.now() - startedAt) / 1000);
-    if (membership) {
-      // Shielded: a cancelled run still tells its batch, and a failed one the admin.
-      await CancellationScope.nonCancellable(async () => {
-        if (status === 'failed' && !dataError) await noticeOfFailure(companyId, period, failure);
-        await membership.ended(status, `${failure.type}: ${failure.message}`);
-      });
-    }
+    // Shielded: a cancelled run still tells its batch, and a failed one the admin.
+    await CancellationScope.nonCancellable(async () => {
+      if (status === 'failed' && !dataError) await noticeOfFailure(companyId, period, failure);
+      await membership.ended(status, `${failure.type}: ${failure.message}`);
+    });
     throw err;
   }
 }
@@ -68,12 +69,12 @@ async function runReport(
   input: MonthlyCompanyReportInput,
   startedAt: number,
   step: (stage: ReportStage) => void,
-  membership: BatchMembership | undefined,
+  membership: BatchMembership,
   review: ReportReview | undefined,
 ): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
   // The batch and the console start runs with their attributes; a run started with the bare CLI gets them here.
-  if (!membership || workflowInfo().typedSearchAttributes.get(CompanyIdKey) === undefined) {
+  if (workflowInfo().typedSearchAttributes.get(CompanyIdKey) === undefined) {
     upsertSearchAttributes([
       { key: CompanyIdKey, value: companyId },
       { key: PeriodKey, value: period },
@@ -82,7 +83,7 @@ async function runReport(
 
   const extracted = await extractWhenUploaded({ companyId, period }, input.ledgerWaitMs, async () => {
     step('waiting-for-ledger');
-    await membership?.waiting();
+    await membership.waiting();
   });
   step('validating');
   const validated = await validateLedger({ companyId, period, stagingGraph: extracted.stagingGraph }).catch(
@@ -92,12 +93,10 @@ async function runReport(
       // Bad data gets the firm's admin an explanation, not the customer a wrong report; no retry can fix it.
       // Keyed by run: a later bad run of the same month must notify again, a retry or replay must not.
       const { workflowId, runId } = workflowInfo();
-      const rendered = await renderActivities().renderDataQualityReport({ companyId, period, findingsKey: details.findingsKey });
+      await renderActivities().renderDataQualityReport({ companyId, period });
       await deliverDataQualityReport({
         companyId,
         period,
-        pdfKey: rendered.pdfKey,
-        findingsKey: details.findingsKey,
         deliveryId: `${workflowId}/${runId}/data-quality`,
       });
       throw ApplicationFailure.nonRetryable(
@@ -116,11 +115,11 @@ async function runReport(
   const narrativeModel = await writeNarrative(companyId, period, analysis);
 
   step('rendering');
-  const rendered = await renderActivities().renderReport({ companyId, period, findingsKey: analysis.findingsKey });
+  const rendered = await renderActivities().renderReport({ companyId, period });
   if (review && analysis.review) {
     step('awaiting-review');
     // A report waiting for a person holds no slot of the batch's window.
-    await membership?.waiting('review');
+    await membership.waiting('review');
     const draft = { period, findingsKey: analysis.findingsKey, pdfKey: rendered.pdfKey, pdfSha256: rendered.sha256! };
     await review.awaitDecision(draft, analysis.review, (waiting) => noticeOfOverdueReview(companyId, period, waiting));
   }
@@ -130,8 +129,6 @@ async function runReport(
     deliverReport({
       companyId,
       period,
-      pdfKey: rendered.pdfKey,
-      findingsKey: analysis.findingsKey,
       deliveryId: workflowInfo().workflowId,
     }),
   );
@@ -155,16 +152,14 @@ async function runReport(
 
 /**
  * The narrative's parts: the insights (결론 per finding, next month's actions) on the strong chain, then the
- * summary on the cheap one, after grounding them in the graph. Runs recorded before the tasks existed
- * wrote one summary from one chain. Returns the summary's writer.
+ * summary on the cheap one, after grounding them in the graph. Returns the summary's writer.
  */
 async function writeNarrative(companyId: string, period: string, analysis: AnalyzeResult): Promise<string> {
-  const { findingsKey } = analysis;
-  if (!patched('llm-tasks')) return writeWithFallback({ companyId, period, findingsKey }, analysis.narrativeModels ?? []);
+  deprecatePatch('llm-tasks');
   const chains = analysis.llmChains ?? { insights: [], summary: [] };
-  await ground({ companyId, period, findingsKey });
-  await writeWithFallback({ companyId, period, findingsKey, task: 'insights' }, chains.insights);
-  return writeWithFallback({ companyId, period, findingsKey, task: 'summary' }, chains.summary);
+  await ground({ companyId, period });
+  await writeWithFallback({ companyId, period, task: 'insights' }, chains.insights);
+  return writeWithFallback({ companyId, period, task: 'summary' }, chains.summary);
 }
 
 /**
@@ -191,12 +186,13 @@ async function ground(part: GroundingInput): Promise<void> {
  * deterministic offline text is written; with no models, analyzeLedger's offline text stays.
  */
 async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackUsed'>, models: string[]): Promise<string> {
-  const stateless = patched('stateless-llm-role');
-  const { writeNarrative } = llmActivities();
+  deprecatePatch('stateless-llm-role');
+  // Taken here, before any model, where a run without a search first uses the LLM queue (split-task-queues).
+  const llm = llmActivities();
   for (const [index, model] of models.entries()) {
     const attempt = { ...part, model, fallbackUsed: index > 0 };
     try {
-      return stateless ? await writeWithModel(attempt) : (await writeNarrative(attempt)).model;
+      return await writeWithModel(attempt, llm);
     } catch (err) {
       // A cancelled run stops here; only a model's failure moves on to the next model.
       if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
@@ -205,18 +201,18 @@ async function writeWithFallback(part: Omit<NarrativeInput, 'model' | 'fallbackU
   }
   if (models.length === 0) return 'offline';
   const offline = { ...part, model: 'offline', fallbackUsed: true };
-  return (await (patched('batch-window') ? writeOfflineNarrative(offline) : writeNarrative(offline))).model;
+  return (await writeOfflineNarrative(offline)).model;
 }
 
 /**
  * One model's part: prepared and applied beside the workflows (findings, keys, cache, call ledger), the call made on
  * the LLM queue from the request alone. A model that fails for good is recorded as a failed call, then given up.
  */
-async function writeWithModel(attempt: NarrativeInput): Promise<string> {
+async function writeWithModel(attempt: NarrativeInput, llm: ReturnType<typeof llmActivities>): Promise<string> {
   const prepared = await prepareNarrative(attempt);
   if (prepared.written) return prepared.result.model;
   const { request } = prepared;
-  const reply = await llmActivities()
+  const reply = await llm
     .callNarrativeModel(request)
     .catch(async (err: unknown) => {
       if (err instanceof ActivityFailure && !isCancellation(err)) await applyNarrative({ ...attempt, request });

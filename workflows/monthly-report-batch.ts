@@ -6,8 +6,8 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
+  deprecatePatch,
   log,
-  patched,
   setHandler,
   startChild,
   workflowInfo,
@@ -15,13 +15,12 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { BatchCounts, BatchSummaryInput, CompanyFailure } from '../activities/types';
 import { deliverBatchSummary, listCompanyPage } from './activity-proxies';
-import { legacyPagedBatch, type LegacyBatchInput, type LegacyBatchResult } from './legacy-paged-batch';
 import { monthlyCompanyReport } from './monthly-company-report';
 import { previousMonthInSeoul } from '../lib/domain/periods';
 import { reportMetrics } from './report-sinks';
 import { type BatchProgress, batchProgressQuery, type CompanyFinished, companyFinishedSignal, CompanyIdKey, companyReportWorkflowId, companyWaitingSignal, DEFAULT_LEDGER_WAIT_MS, joinBatchSignal, type MonthlyReportBatchResult, PeriodKey, ScheduledStartTimeKey, type WaitReason } from '../lib/temporal-contract';
 
-export interface MonthlyReportBatchInput extends Omit<LegacyBatchInput, 'period'> {
+export interface MonthlyReportBatchInput {
   /** YYYY-MM; default: the month before the (scheduled) start time, in Asia/Seoul. */
   period?: string;
   /** How many company runs hold a slot at once (runs waiting for a ledger hold none). */
@@ -75,11 +74,12 @@ const OUTSIDE_GRACE_MS = 6 * 60 * 60 * 1000;
  * to run on their own and report back by signal; a run already in progress for a company-month is joined, not
  * failed on. Cancelling the batch stops it starting companies; runs already started go on (see the runbook).
  */
-export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): Promise<MonthlyReportBatchResult | LegacyBatchResult> {
+export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): Promise<MonthlyReportBatchResult> {
   const period = input.period ?? previousMonthInSeoul(nominalStartTime());
-  if (!patched('sliding-window')) return legacyPagedBatch(input, period);
+  // Deprecated patch: the paged batch's builds are retired (docs/architecture.md, replay safety).
+  deprecatePatch('sliding-window');
 
-  const state = input.state ?? { ...emptyState(), ...fromLegacyInput(input) };
+  const state = input.state ?? emptyState();
   if (!input.state) reportMetrics.batchStarted();
   const concurrency = Math.max(1, Math.floor(input.concurrency ?? DEFAULT_CONCURRENCY));
   const pageSize = Math.max(1, Math.floor(input.pageSize ?? BATCH_PAGE_SIZE));
@@ -231,11 +231,6 @@ function emptyState(): BatchState {
     alreadyRunning: [],
     onTimeSummarySent: false,
   };
-}
-
-/** A run of the paged batch that continued as new into this code: go on after its last page. */
-function fromLegacyInput({ companyIds, offset }: MonthlyReportBatchInput): Partial<BatchState> {
-  return companyIds && offset ? { after: companyIds[offset - 1] } : {};
 }
 
 function countOutcome(state: BatchState, { companyId, status, cause }: CompanyFinished): void {

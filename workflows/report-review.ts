@@ -93,10 +93,10 @@ export function reportReview(companyId: string): ReportReview {
       const before = current.stage;
       current.stage = 'revising';
       const next = draftVersion + 1;
-      const month = { companyId, period: period!, findingsKey: current.findingsKey };
+      const month = { companyId, period: period! };
       let rendered: { pdfKey: string; sha256?: string };
       try {
-        await reviewActivities().reviseNarrative({ ...month, pdfKey: current.pdfKey, text: narrative, reviewer: reviewer.name, draftVersion: next });
+        await reviewActivities().reviseNarrative({ ...month, text: narrative, reviewer: reviewer.name, draftVersion: next });
         rendered = await renderActivities().renderReport(month);
       } catch (err) {
         // The draft under review is still the one before: its PDF was not replaced, so it may still be approved.
@@ -155,10 +155,9 @@ export function reportReview(companyId: string): ReportReview {
         at: new Date().toISOString(),
         pdfSha256: draft.pdfSha256,
       };
-      const { findingsKey, pdfKey } = draft;
-      await reviewActivities().recordApproval({ companyId, period, findingsKey, pdfKey, approval });
+      await reviewActivities().recordApproval({ companyId, period, approval });
       recorded = true;
-      return { pdfKey };
+      return { pdfKey: draft.pdfKey };
     },
   };
 }

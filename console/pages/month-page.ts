@@ -1,7 +1,7 @@
 // The month overview page: status counts, a GET filter form and one row per company with its trend as inline SVG.
 import { FINDING_CATEGORIES, type FindingCategory } from '../../lib/domain/findings';
 import { html, type SafeHtml } from '../../lib/report/escape-html';
-import { RISK_LEVEL_LABEL } from '../../lib/report/report-html';
+import { RISK_LEVEL_LABEL } from '../../lib/report/report-labels';
 import { riskSparkline } from '../../lib/report/svg-charts';
 import { MONTH_STATUSES, RISK_LEVELS, type MonthOverview, type MonthRow, type MonthStatus } from '../services/month-overview';
 import { layout, type PageContext } from './layout';

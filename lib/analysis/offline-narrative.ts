@@ -1,7 +1,8 @@
 // The deterministic narrative used when no LLM is configured or every model failed.
 import type { FindingsDocument } from '../domain/findings';
 import { parsePeriod } from '../domain/periods';
-import { NO_TRANSACTIONS, RISK_LEVEL_LABEL, formatKrw } from '../report/report-html';
+import { NO_TRANSACTIONS, RISK_LEVEL_LABEL } from '../report/report-labels';
+import { formatKrw } from '../report/report-format';
 
 export function offlineNarrative(doc: Omit<FindingsDocument, 'narrative'>): string {
   const { year, month } = parsePeriod(doc.period);

@@ -9,7 +9,8 @@ import type { BatchCounts, BatchSummaryKind, CompanyFailure } from '../domain/ba
 import type { Company } from '../domain/company';
 import type { Finding, FindingsDocument, Severity } from '../domain/findings';
 import { assertCompanyId, assertPeriod } from '../domain/ids';
-import { DISCLAIMER, RISK_LEVEL_LABEL, SEVERITY_LABEL, formatReportMonth } from '../report/report-html';
+import { DISCLAIMER, RISK_LEVEL_LABEL, SEVERITY_LABEL } from '../report/report-labels';
+import { formatReportMonth } from '../report/report-format';
 import { deliveryMessageId } from './mail-transport';
 import { WORKFLOW_TYPES } from '../temporal-contract';
 

@@ -1,4 +1,9 @@
-/** The monthly report sent to the customer: its sections in the order of docs/spec/tax-rules.md "Report layout". */
+/**
+ * The monthly report sent to the customer as self-contained A4 HTML: its sections in the order of
+ * docs/spec/tax-rules.md "Report layout". Every data value goes through the `html` tag (escape-html.ts); charts are
+ * inline SVG (svg-charts.ts). Beside it: data-quality-report.ts (the admin's report), report-page.ts (page shell and
+ * report.css), report-format.ts (months, dates, amounts), report-labels.ts (Korean labels and set sentences).
+ */
 import type { FindingsDocument } from '../domain/findings';
 import { formatReportMonth } from './report-format';
 import { page, type ReportHtmlOptions } from './report-page';

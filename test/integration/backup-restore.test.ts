@@ -275,7 +275,7 @@ test('analysing a restored month again gives the same findings.json, apart from 
         // Validation's warnings come in with the run's input, as the workflow passes them.
         warnings: before.dataQuality.details,
       }));
-      await inActivity('groundNarrative', () => analysis.groundNarrative({ companyId, period: PERIOD, findingsKey }));
+      await inActivity('groundNarrative', () => analysis.groundNarrative({ companyId, period: PERIOD }));
       const again = JSON.parse((await objects.get(findingsKey)).toString('utf8')) as FindingsDocument;
       assert.notEqual(again.generatedAt, before.generatedAt, 'analysed anew');
       assert.deepEqual(withoutTimestamps(again), withoutTimestamps(before), companyId);

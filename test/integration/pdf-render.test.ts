@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { FindingsDocument } from '../../lib/domain/findings';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
-import { renderDataQualityReportHtml, renderReportHtml } from '../../lib/report/report-html';
+import { renderDataQualityReportHtml } from '../../lib/report/data-quality-report';
+import { renderReportHtml } from '../../lib/report/customer-report';
 
 import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 

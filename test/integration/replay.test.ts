@@ -38,7 +38,8 @@ let llm: FakeOpenAi;
 
 /**
  * The current version of each workflow, recorded once under a new name per patched() change. Files of earlier
- * versions stay in test/histories/ and keep replaying: they prove the patches keep old runs working. A missing
+ * versions stay in test/histories/ and keep replaying: they prove the patches keep old runs working, until their
+ * builds are retired (docs/architecture.md, replay safety) and they move to test/histories/retired/. A missing
  * file fails the run; `RECORD_HISTORIES=1 npm test` writes missing files (never overwrites one).
  */
 const RECORDINGS: Array<{
@@ -75,6 +76,29 @@ const RECORDINGS: Array<{
       await handle.executeUpdate(approveReportUpdate, { args: [{ reviewer, draftVersion: 2 }] });
     },
   },
+  // The retired builds' patches deprecated (deprecatePatch writes markers marked deprecated): a whole month.
+  { file: 'monthlyCompanyReport-v8-deprecated-patches.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c02-누리', period: '2024-06' }] },
+  // A month whose ledgers never arrive (pages of 2, concurrency 2): every child waits 1 s, gives its slot back,
+  // tells the admin and fails; the batch counts them and sends its summary.
+  { file: 'monthlyReportBatch-v4-late-ledgers-first-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-late-ledgers', args: [{ period: '2023-12', concurrency: 2, pageSize: 2, ledgerWaitMs: 1_000 }], runs: 'first' },
+  { file: 'monthlyReportBatch-v4-late-ledgers-last-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-late-ledgers', args: [] },
+  // A child of that batch: the ledger wait (deprecated ledger-wait) with its waiting and finished signals.
+  { file: 'monthlyCompanyReport-v8-ledger-wait.json', type: 'monthlyCompanyReport', workflowId: 'tax-report-c00-한빛-2023-12', args: [] },
+];
+
+/**
+ * Histories of the builds retired under the replay policy (docs/architecture.md, replay safety): their runs can no
+ * longer exist, and the code no longer takes the branches they took, so each must fail to replay. (v4-ledger-wait's
+ * build is retired too, but that file still replays and stays: it is the one recording of a ledger-wait marker
+ * written by patched(), which runs of the builds still served carry.)
+ */
+const RETIRED = path.join(HISTORIES, 'retired');
+const RETIRED_FILES = [
+  'monthlyCompanyReport-v1.json',
+  'monthlyCompanyReport-v2-split-task-queues.json',
+  'monthlyCompanyReport-v3-llm-tasks.json',
+  'monthlyReportBatch-v1.json',
+  'monthlyReportBatch-v2-pages.json',
 ];
 
 const fresh: Array<{ workflowId: string; history: ReturnType<typeof historyFromJSON> }> = [];
@@ -122,10 +146,10 @@ after(async () => {
   await llm?.close();
 });
 
-async function recordedHistories() {
-  const files = (await readdir(HISTORIES)).filter((f) => f.endsWith('.json')).sort();
+async function recordedHistories(dir = HISTORIES) {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
   return Promise.all(
-    files.map(async (f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES, f), 'utf8'))) })),
+    files.map(async (f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(await readFile(path.join(dir, f), 'utf8'))) })),
   );
 }
 
@@ -142,6 +166,18 @@ test('every recorded history replays against the current workflow code', async (
     replayed.push(result.workflowId);
   }
   assert.equal(replayed.length, histories.length);
+});
+
+test('every retired history fails to replay with a determinism error: their builds can no longer be served', async () => {
+  const histories = await recordedHistories(RETIRED);
+  assert.deepEqual(histories.map((r) => r.workflowId), RETIRED_FILES);
+  const failed: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS }, histories)) {
+    assert.equal(result.error?.name, 'DeterminismViolationError', `${result.workflowId}: ${String(result.error)}`);
+    assert.match(result.error?.message ?? '', /Nondeterminism error/);
+    failed.push(result.workflowId);
+  }
+  assert.deepEqual(failed.sort(), RETIRED_FILES);
 });
 
 test("this run's fresh histories replay too", async () => {

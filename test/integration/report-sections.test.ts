@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { FindingsDocument, ReportFigures } from '../../lib/domain/findings';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
-import { renderReportHtml } from '../../lib/report/report-html';
+import { renderReportHtml } from '../../lib/report/customer-report';
 
 import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 

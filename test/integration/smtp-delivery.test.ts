@@ -64,17 +64,16 @@ test('a permanent refusal (550) fails the run at once, non-retryably, and sends 
   assert.equal(smtp.received.length, 0);
 });
 
-test("a delivery input naming another company's report keys is refused before anything is read or sent", async () => {
+test('a delivery names a company-month, never storage keys: keys an older input carries are not read, bad ids are refused', async () => {
   await runMonth('tax-report-c00-한빛-2024-05', 'c00-한빛', '2024-05');
   smtp.received.length = 0;
   const { deliverReport } = createDeliveryActivities(h.worker.deps);
   const theirs = reportKeys('c00-한빛', '2024-05');
-  for (const input of [
-    { companyId: 'c02-누리', period: '2024-05', pdfKey: theirs.pdf, findingsKey: theirs.findings },
-    { companyId: 'c00-한빛', period: '2024-04', pdfKey: theirs.pdf, findingsKey: theirs.findings },
-    { companyId: 'c00-한빛', period: '2024-05', pdfKey: '../c02-누리/2024-05/report.pdf', findingsKey: theirs.findings },
-  ]) {
-    await assert.rejects(deliverReport({ ...input, deliveryId: 'forged' }), { name: 'InvalidIdError' }, JSON.stringify(input));
+  // An input of an earlier build naming 2024-05's documents for a month that has none: the keys are not used.
+  const legacy = { companyId: 'c00-한빛', period: '2024-04', pdfKey: theirs.pdf, findingsKey: theirs.findings, deliveryId: 'forged' };
+  await assert.rejects(deliverReport(legacy), (err: Error) => !/2024-05/.test(err.message), 'reads 2024-04, not the keys given');
+  for (const [companyId, period] of [['../c00-한빛', '2024-05'], ['c00-한빛', '2024-5']] as const) {
+    await assert.rejects(deliverReport({ companyId, period, deliveryId: 'forged' }), { name: 'InvalidIdError' }, `${companyId} ${period}`);
   }
   assert.equal(smtp.received.length, 0);
 });

@@ -88,7 +88,12 @@ export async function startTimeSkipping({ startupTimeoutMs = 60_000, logLevel = 
 
 function installRuntime(logLevel: LogLevel): void {
   try {
-    Runtime.install({ logger: new DefaultLogger(logLevel), shutdownSignals: [] });
+    // Core's own log (Rust) at the same level: the test server lacks features core warns about on every worker.
+    Runtime.install({
+      logger: new DefaultLogger(logLevel),
+      shutdownSignals: [],
+      telemetryOptions: { logging: { filter: { core: logLevel, other: logLevel }, forward: {} } },
+    });
   } catch {
     // Already installed (or already in use) in this process: keep it.
   }
@@ -203,12 +208,17 @@ export function recordingSinks(): { sinks: InjectedSinks<ReportSinks>; calls: Si
 
 export const HOUR_MS = 60 * 60 * 1000;
 
-/** One activity attempt as a fake saw it; `scheduledAt` is the server's (skipped) clock, in epoch ms. */
+/** One activity attempt as a fake saw it. */
 export interface ActivityCall {
   name: string;
   input: unknown;
   attempt: number;
-  scheduledAt: number;
+  /**
+   * The server's (skipped) clock when the attempt ran, epoch ms. Not the activity info's
+   * currentAttemptScheduledTimestampMs: the test server stamps a retry with the time of the failure before it,
+   * not the time the retry fell due.
+   */
+  at: number;
   workflowId: string;
 }
 
@@ -216,7 +226,7 @@ export interface ActivityCall {
  * The pipeline's activities answering at once with plain values derived from their input, each attempt recorded in
  * `calls` (in the order they ran). `overrides` replace single activities on their queue.
  */
-export function fakePipeline(overrides: QueueActivities = {}): { activities: QueueActivities; calls: ActivityCall[]; callsOf: (name: string) => ActivityCall[] } {
+export function fakePipeline(env: TestWorkflowEnvironment, overrides: QueueActivities = {}): { activities: QueueActivities; calls: ActivityCall[]; callsOf: (name: string) => ActivityCall[] } {
   const calls: ActivityCall[] = [];
   const defaults: Required<QueueActivities> = {
     orchestration: {
@@ -271,8 +281,8 @@ export function fakePipeline(overrides: QueueActivities = {}): { activities: Que
       Object.entries(group as Record<string, (input: unknown) => Promise<unknown>>).map(([name, fn]) => [
         name,
         async (input: unknown) => {
-          const { attempt, currentAttemptScheduledTimestampMs, workflowExecution } = Context.current().info;
-          calls.push({ name, input, attempt, scheduledAt: currentAttemptScheduledTimestampMs, workflowId: workflowExecution?.workflowId ?? '' });
+          const { attempt, workflowExecution } = Context.current().info;
+          calls.push({ name, input, attempt, at: await env.currentTimeMs(), workflowId: workflowExecution?.workflowId ?? '' });
           return fn(input);
         },
       ]),

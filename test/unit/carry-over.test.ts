@@ -11,7 +11,7 @@ import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { recordFindings } from '../../lib/llm/findings-graph';
 import { analyzeCompanyMonth, type AnalysisDeps } from '../../lib/pipeline/analyze-month';
 import { QueryCatalog } from '../../lib/rdf/query-catalog';
-import { renderReportHtml } from '../../lib/report/report-html';
+import { renderReportHtml } from '../../lib/report/customer-report';
 import { applyReviews } from '../../lib/review/carry-over';
 import { findingKey } from '../../lib/review/finding-key';
 import { appendReview, type FindingReview } from '../../lib/review/finding-reviews';

@@ -9,7 +9,8 @@ import { loadConfig } from '../../lib/config';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { loadAnalysisDeps, analyzeCompanyMonth } from '../../lib/pipeline/analyze-month';
 import { checkAndPromote, stageLedger } from '../../lib/pipeline/ledger-loading';
-import { NO_TRANSACTIONS, renderReportHtml } from '../../lib/report/report-html';
+import { NO_TRANSACTIONS } from '../../lib/report/report-labels';
+import { renderReportHtml } from '../../lib/report/customer-report';
 import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const tmp = mkdtempSync(join(tmpdir(), 'empty-month-'));

@@ -18,7 +18,7 @@ import { monthRange } from '../../lib/domain/periods';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { createLogger } from '../../lib/logging';
 import { analyzeLedgerFile, loadAnalysisDeps } from '../../lib/pipeline/analyze-month';
-import { renderReportHtml } from '../../lib/report/report-html';
+import { renderReportHtml } from '../../lib/report/customer-report';
 import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fiscal-years-'));

@@ -43,7 +43,7 @@ const ledgerMissing = ({ companyId, period }: CompanyMonth): Promise<never> =>
 /** A pipeline whose ledger is missing until `upload()`. */
 function lateLedger() {
   let uploaded = false;
-  const pipeline = fakePipeline({ orchestration: { extractLedger: async (month) => (uploaded ? staged(month) : ledgerMissing(month)) } });
+  const pipeline = fakePipeline(env, { orchestration: { extractLedger: async (month) => (uploaded ? staged(month) : ledgerMissing(month)) } });
   return { ...pipeline, upload: () => void (uploaded = true) };
 }
 
@@ -62,7 +62,6 @@ test('a ledger uploaded 30 h into the wait: the signal resumes the run, which re
   const { activities, calls, callsOf, upload } = lateLedger();
   const { sinks, calls: sinkCalls } = recordingSinks();
   const wallStart = performance.now();
-  const simulatedStart = await env.currentTimeMs();
 
   const result = await withReportWorkers(env, { taskQueue: 'ledger-arrives', workflowBundle: bundle, activities, sinks }, async () => {
     const handle = await env.client.workflow.start(monthlyCompanyReport, { taskQueue: 'ledger-arrives', workflowId, args: [{ companyId, period: PERIOD }] });
@@ -89,14 +88,13 @@ test('a ledger uploaded 30 h into the wait: the signal resumes the run, which re
     outboxPaths: [`outbox/${companyId}-${PERIOD}.eml`],
     emailsSent: 1,
     version: 1,
-    unchanged: undefined,
   });
   assert.deepEqual(
     calls.map((c) => c.name),
     ['extractLedger', 'extractLedger', 'validateLedger', 'loadEarlierMonths', 'analyzeLedger', 'groundNarrative', 'renderReport', 'deliverReport'],
   );
   const [first, second] = callsOf('extractLedger');
-  assertWithin(second!.scheduledAt - first!.scheduledAt, 30 * HOUR_MS, 'second extraction after the first');
+  assertWithin(second!.at - first!.at, 30 * HOUR_MS, 'second extraction after the first');
   assertWithin(durationMs, 30 * HOUR_MS, "the run's own duration");
   assert.deepEqual(
     sinkCalls.map((c) => [c.sink, c.args[0], c.args[1]]),
@@ -107,10 +105,8 @@ test('a ledger uploaded 30 h into the wait: the signal resumes the run, which re
   );
   assertWithin((sinkCalls[1]!.args[2] as number) * 1000, 30 * HOUR_MS, 'reported duration');
 
-  const simulated = (await env.currentTimeMs()) - simulatedStart;
   const wall = performance.now() - wallStart;
-  t.diagnostic(`simulated ${(simulated / HOUR_MS).toFixed(2)} h in ${(wall / 1000).toFixed(2)} s`);
-  assert.ok(simulated >= 30 * HOUR_MS, `simulated ${simulated} ms`);
+  t.diagnostic(`simulated ${(durationMs / HOUR_MS).toFixed(2)} h of workflow time in ${(wall / 1000).toFixed(2)} s`);
   assert.ok(wall < 60_000, `wall clock ${wall} ms`);
 });
 
@@ -121,7 +117,6 @@ test('no ledger within LEDGER_WAIT (72 h): the admin gets the missing-ledger not
   const { activities, calls, callsOf } = lateLedger();
   const { sinks, calls: sinkCalls } = recordingSinks();
   const wallStart = performance.now();
-  const simulatedStart = await env.currentTimeMs();
 
   const { failure, runId, description } = await withReportWorkers(env, { taskQueue: 'ledger-never', workflowBundle: bundle, activities, sinks }, async () => {
     const handle = await env.client.workflow.start(monthlyCompanyReport, { taskQueue: 'ledger-never', workflowId, args: [{ companyId, period: PERIOD, ledgerWaitMs }] });
@@ -143,14 +138,15 @@ test('no ledger within LEDGER_WAIT (72 h): the admin gets the missing-ledger not
   assert.equal(failure.cause.nonRetryable, true);
   assert.equal(failure.cause.message, `${companyId} ${PERIOD}: no ledger arrived within 72 h; the admin was told`);
   assert.equal(description.status.name, 'FAILED');
-  assertWithin(description.closeTime!.getTime() - description.startTime.getTime(), 72 * HOUR_MS, 'run start to close');
+  const simulated = description.closeTime!.getTime() - description.startTime.getTime();
+  assertWithin(simulated, 72 * HOUR_MS, 'run start to close');
 
   // Exactly one attempt, the notice at the deadline, and nothing else: no validation, no failure notice (the
   // missing-ledger notice is the report of this failure).
   assert.deepEqual(calls.map((c) => c.name), ['extractLedger', 'deliverLedgerMissingNotice']);
   const [notice] = callsOf('deliverLedgerMissingNotice');
   assert.deepEqual(notice!.input, { companyId, period: PERIOD, waitedMs: 72 * HOUR_MS, deliveryId: `${workflowId}/${runId}/ledger-missing` });
-  assertWithin(notice!.scheduledAt - callsOf('extractLedger')[0]!.scheduledAt, 72 * HOUR_MS, 'notice after the first extraction');
+  assertWithin(notice!.at - callsOf('extractLedger')[0]!.at, 72 * HOUR_MS, 'notice after the first extraction');
   assert.deepEqual(
     sinkCalls.map((c) => [c.sink, c.args[0], c.args[1]]),
     [
@@ -159,10 +155,8 @@ test('no ledger within LEDGER_WAIT (72 h): the admin gets the missing-ledger not
     ],
   );
 
-  const simulated = (await env.currentTimeMs()) - simulatedStart;
   const wall = performance.now() - wallStart;
-  t.diagnostic(`simulated ${(simulated / HOUR_MS).toFixed(2)} h in ${(wall / 1000).toFixed(2)} s`);
-  assert.ok(simulated >= 72 * HOUR_MS, `simulated ${simulated} ms`);
+  t.diagnostic(`simulated ${(simulated / HOUR_MS).toFixed(2)} h of workflow time in ${(wall / 1000).toFixed(2)} s`);
   assert.ok(wall < 60_000, `wall clock ${wall} ms`);
 });
 
@@ -185,6 +179,6 @@ test('a signal while the file is still missing does not extend the wait: the not
   assert.equal(failure.cause.type, FailureType.LedgerMissing);
   assert.deepEqual(calls.map((c) => c.name), ['extractLedger', 'extractLedger', 'deliverLedgerMissingNotice']);
   const [first, second] = callsOf('extractLedger');
-  assertWithin(second!.scheduledAt - first!.scheduledAt, 30 * HOUR_MS, 'the look after the signal');
-  assertWithin(callsOf('deliverLedgerMissingNotice')[0]!.scheduledAt - first!.scheduledAt, 72 * HOUR_MS, 'notice after the first extraction');
+  assertWithin(second!.at - first!.at, 30 * HOUR_MS, 'the look after the signal');
+  assertWithin(callsOf('deliverLedgerMissingNotice')[0]!.at - first!.at, 72 * HOUR_MS, 'notice after the first extraction');
 });
