@@ -25,7 +25,12 @@ export default defineConfig(
     rules: {
       // A promise nobody awaits loses its rejection (an unhandled rejection ends the process) and its ordering.
       // Fire-and-forget must be explicit: `void p` with a comment saying why.
-      '@typescript-eslint/no-floating-promises': 'error',
+      // node:test's test() and describe() return promises that the runner itself awaits: not floating. Subtests
+      // (t.test) are not in the list: a parent that does not await them cancels them.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/no-unused-vars': [
@@ -39,6 +44,25 @@ export default defineConfig(
           ignoreRestSiblings: true,
         },
       ],
+      // `async` without `await` is deliberate here: it fulfils a Promise-returning contract (activities, route
+      // handlers, test doubles) and turns a throw into a rejection; dropping it would change that.
+      '@typescript-eslint/require-await': 'off',
+      // The code passes around objects of closures (the create*Activities factories, n3's DataFactory) whose types
+      // use method syntax; the rule cannot tell them from `this`-bound methods (every finding was one of these).
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // Tests and dev tools read JSON, YAML and rendered manifests whose shape is what the assertions check:
+    // `any` there is the point, and the no-unsafe-* rules report every member access of it.
+    files: ['test/**', 'dev/**'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
   {

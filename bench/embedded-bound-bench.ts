@@ -58,7 +58,7 @@ const PERIODS = ['2024-01', '2024-02', '2024-03'];
 const TEMPLATE_COMPANY = 'boundzz0000';
 /** As long as TEMPLATE_COMPANY, so every month's text, and its journal record, is the same size. */
 const companyId = (index: number) => `bound${String(index).padStart(6, '0')}`;
-const STANDARD_CHART = resolve(__dirname, '../../ontology/accounts.csv');
+const STANDARD_CHART = resolve(__dirname, '../ontology/accounts.csv');
 const LOOP_DELAY_RESOLUTION_MS = 10;
 const mib = (bytes: number) => bytes / 2 ** 20;
 const gc = (globalThis as { gc?: () => void }).gc;

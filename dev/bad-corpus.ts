@@ -5,7 +5,7 @@ import path from 'node:path';
 import iconv from 'iconv-lite';
 import { syntheticLedgerCsv } from './synthetic-ledger';
 
-export const BAD_CORPUS_DIR = path.join(__dirname, '..', '..', 'test', 'fixtures', 'bad');
+export const BAD_CORPUS_DIR = path.join(__dirname, '..', 'test', 'fixtures', 'bad');
 export const MANIFEST_FILE = 'cases.json';
 
 export type ExpectedErrorType = 'LedgerFormatError' | 'DataValidationError' | 'InvalidIdError' | 'UnknownCompanyError';

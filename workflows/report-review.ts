@@ -8,7 +8,16 @@ import type { ReviewPolicy } from '../activities/types';
 import { can, canSeeCompany, isRole } from '../lib/security/roles';
 import { renderActivities, reviewActivities } from './activity-proxies';
 import { reportMetrics } from './report-sinks';
-import { approveReportUpdate, requestChangesUpdate, type ReviewDraft, reviewDraftQuery, type Reviewer, type ReviewStage } from '../lib/temporal-contract';
+import {
+  approveReportUpdate,
+  requestChangesUpdate,
+  type ApproveReportInput,
+  type RequestChangesInput,
+  type ReviewDraft,
+  reviewDraftQuery,
+  type Reviewer,
+  type ReviewStage,
+} from '../lib/temporal-contract';
 
 
 export const MAX_COMMENT_CHARS = 2_000;
@@ -70,7 +79,7 @@ export function reportReview(companyId: string): ReportReview {
     {
       // A run that fails recording the approval (a PDF that is not the one approved) ends with the update open.
       unfinishedPolicy: HandlerUnfinishedPolicy.ABANDON,
-      validator: ({ reviewer, draftVersion, note }) => {
+      validator: ({ reviewer, draftVersion, note }: ApproveReportInput) => {
         checkReviewer(reviewer);
         // After a request without an edit, the draft may still be approved as it is.
         checkDraft(draftVersion, ['awaiting-review', 'changes-requested']);
@@ -107,7 +116,7 @@ export function reportReview(companyId: string): ReportReview {
       return { draftVersion: next };
     },
     {
-      validator: ({ reviewer, draftVersion, comment, narrative }) => {
+      validator: ({ reviewer, draftVersion, comment, narrative }: RequestChangesInput) => {
         checkReviewer(reviewer);
         checkDraft(draftVersion, ['awaiting-review', 'changes-requested']);
         checkText('comment', comment, MAX_COMMENT_CHARS, true);

@@ -40,7 +40,7 @@ export async function signIn(deps: ConsoleDeps, request: FastifyRequest, token: 
       if (tokenId !== undefined) deps.loginLimiter.fail(`token:${tokenId}`);
     }
     deps.metrics.signInFailed(via);
-    await deps.failedSignIns.record({ sourceIp: request.ip, via, reason: refused ? 'token id locked' : (err as AuthError).reason, limited });
+    await deps.failedSignIns.record({ sourceIp: request.ip, via, reason: refused ? 'token id locked' : err.reason, limited });
     if (!refused && !byAddress.allowed) throw new TooManySignInsError(byAddress.retryAfterSeconds);
     throw err;
   }

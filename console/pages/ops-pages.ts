@@ -83,7 +83,7 @@ export function auditPage(ctx: PageContext, { records, verify, filters, older }:
   const pageLink = (before?: number) => {
     const query = new URLSearchParams({ limit: String(filters.limit), action: filters.action ?? '', target: filters.target ?? '' });
     if (before !== undefined) query.set('before', String(before));
-    return `/audit?${query}`;
+    return `/audit?${query.toString()}`;
   };
   return layout(
     ctx,

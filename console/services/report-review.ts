@@ -61,7 +61,7 @@ async function decide<T>(send: () => Promise<T>): Promise<T> {
   try {
     return await send();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new ReviewRefusedError((err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowUpdateFailedError) throw new ReviewRefusedError(err.cause?.message ?? err.message);
     if (err instanceof WorkflowNotFoundError) throw new ReviewRefusedError('이 달의 리포트 실행이 없습니다');
     // An ended run answers an update with "workflow execution already completed".
     if (err instanceof Error && /already completed/i.test(err.message)) throw new ReviewRefusedError('리포트 실행이 이미 끝났습니다');

@@ -38,7 +38,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
   const scripts = new Map<string, (call: number, request: RecordedRequest) => ScriptedReply>();
   const embedders = new Map<string, ((text: string) => number[]) | { status: number }>();
   const requests: RecordedRequest[] = [];
-  const server: Server = createServer(async (req, res) => {
+  const respond = async (req: IncomingMessage, res: ServerResponse) => {
     const body = JSON.parse(await readBody(req)) as {
       model: string;
       messages?: RecordedRequest['messages'];
@@ -86,6 +86,15 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
             }),
       }),
     );
+  };
+  // A listener's promise goes nowhere: a request it cannot answer (a body that is not JSON) gets a 500 rather than an
+  // unhandled rejection, which would end the test process.
+  const server: Server = createServer((req, res) => {
+    respond(req, res).catch((err: unknown) => {
+      if (res.writableEnded) return;
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: err instanceof Error ? err.message : String(err), type: 'test', code: null } }));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

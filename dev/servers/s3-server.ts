@@ -30,7 +30,7 @@ export interface S3TestServer {
 export async function startS3Server(bucket = 'tax-reports'): Promise<S3TestServer> {
   const directory = await mkdtemp(path.join(tmpdir(), 's3rver-'));
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
-  const { port: s3Port } = (await s3.run()) as AddressInfo;
+  const { port: s3Port } = await s3.run();
 
   const requests: RecordedRequest[] = [];
   const proxy = createServer((req, res) => {

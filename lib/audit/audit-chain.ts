@@ -42,7 +42,7 @@ export function buildRecord(event: AuditEvent, prev: ChainLink | undefined, now:
   if (!(AUDIT_OUTCOMES as readonly string[]).includes(event.outcome)) throw new TypeError(`unknown audit outcome: ${event.outcome}`);
   if (typeof event.actor !== 'string' || event.actor === '') throw new TypeError('an audit event needs an actor');
   // `?? undefined`: a null would come back from PostgreSQL as a missing column and change the hash.
-  const content: Omit<AuditRecord, 'hash'> = JSON.parse(
+  const content = JSON.parse(
     JSON.stringify({
       seq: (prev?.seq ?? 0) + 1,
       ts: now.toISOString(),
@@ -55,7 +55,7 @@ export function buildRecord(event: AuditEvent, prev: ChainLink | undefined, now:
       details: event.details ?? undefined,
       prevHash: prev?.hash ?? GENESIS_HASH,
     }),
-  );
+  ) as Omit<AuditRecord, 'hash'>;
   return { ...content, hash: hashRecord(content) };
 }
 

@@ -309,7 +309,7 @@ async function* readLines(handle: FileHandle, size: number): AsyncGenerator<stri
  * The complete lines in the first `size` bytes from the last to the first, each with the offset just past its
  * newline, read backwards in chunks; the bytes after the last newline are not a line.
  */
-async function* readLinesBackwards(handle: FileHandle, size: number): AsyncGenerator<{ line: string; end: number }> {
+async function* readLinesBackwards(handle: FileHandle, size: number): AsyncGenerator<{ line: string; end: number }, undefined> {
   // `carry`: the bytes from the start of the last chunk read up to the newline that ends the line being assembled
   // (`lineEnd`, -1 until the last newline of the file is found).
   let carry = Buffer.alloc(0);

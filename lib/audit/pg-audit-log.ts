@@ -150,10 +150,13 @@ export class PgAuditLog implements AuditLog {
 /** The chain in seq order, a page of rows per query (keyset on the primary key, so each page costs the same). */
 async function* recordPages(db: Db): AsyncGenerator<AuditRecord> {
   for (let after = 0; ; ) {
-    const { rows } = await db.query(`SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, PAGE_ROWS]);
+    const { rows } = await db.query<Record<string, unknown>>(`SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [
+      after,
+      PAGE_ROWS,
+    ]);
     yield* rows.map(fromRow);
     if (rows.length < PAGE_ROWS) return;
-    after = Number(rows.at(-1).seq);
+    after = Number(rows.at(-1)!.seq);
   }
 }
 

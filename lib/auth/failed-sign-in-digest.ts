@@ -87,7 +87,7 @@ export function createFailedSignInDigest(opts: {
       [...keys].map((source) => {
         const w = windows.get(source)!;
         windows.delete(source);
-        return w.count > 0 ? write(summary(source, w)) : undefined;
+        return w.count > 0 ? write(summary(source, w)) : Promise.resolve();
       }),
     ).then(() => undefined);
 

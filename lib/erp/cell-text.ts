@@ -11,6 +11,12 @@ export interface NumberFormat {
 
 const PLAIN: NumberFormat = { date: false };
 
+/** SheetJS's number-format library, which @e965/xlsx types as `any`: the two functions used here, as SheetJS documents them. */
+const SSF = XLSX.SSF as {
+  is_date(format: string): boolean;
+  parse_date_code(value: number, options?: { date1904?: boolean }): { y: number; m: number; d: number } | null;
+};
+
 /** Built-in formats that are dates: 14-22 and 45-47 everywhere, 27-36 and 50-58 in CJK locales (yyyy"년" mm"월" dd"일"). */
 const isBuiltinDate = (id: number) => (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) || (id >= 50 && id <= 58);
 
@@ -18,13 +24,13 @@ const isBuiltinDate = (id: number) => (id >= 14 && id <= 22) || (id >= 27 && id 
 export function numberFormat(code: string | undefined, builtinId?: number): NumberFormat {
   if (code === undefined) return builtinId !== undefined && isBuiltinDate(builtinId) ? { date: true } : PLAIN;
   if (/^0+$/.test(code)) return { date: false, digits: code.length };
-  return XLSX.SSF.is_date(code) ? { date: true } : PLAIN;
+  return SSF.is_date(code) ? { date: true } : PLAIN;
 }
 
 /** The cell's text; `date1904`: the workbook counts serial dates from 1904 (old Mac Excel). */
 export function numberText(value: number, format: NumberFormat = PLAIN, date1904 = false): string {
   if (format.date) {
-    const parts = XLSX.SSF.parse_date_code(value, { date1904 }) as { y: number; m: number; d: number } | null;
+    const parts = SSF.parse_date_code(value, { date1904 });
     if (parts) return `${parts.y}-${String(parts.m).padStart(2, '0')}-${String(parts.d).padStart(2, '0')}`;
   }
   // Excel keeps 15 significant digits: 1234000.0000000002 from a formula is 1234000 to it, and to the journal.

@@ -202,6 +202,7 @@ function missingFieldMessage(issue: z.core.$ZodRawIssue): string | undefined {
   return issue.code === 'invalid_type' && issue.input === undefined ? `required field missing: expected ${issue.expected}` : undefined;
 }
 
+// eslint-disable-next-line no-control-regex -- a JSON string may not hold a raw control character (RFC 8259 §7)
 const JSON_STRING = /"(?:[^"\\\u0000-\u001F]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const JSON_SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
@@ -214,6 +215,7 @@ type JsonPath = readonly PropertyKey[];
 function scanJson(text: string, onValue: (path: JsonPath, offset: number) => void = () => {}): number {
   let i = 0;
   const fail = (): never => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a local unwind, not an error: the catch below takes the offset
     throw i;
   };
   const space = () => {

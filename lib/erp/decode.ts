@@ -18,6 +18,7 @@ type Codec = 'utf-8' | 'cp949';
  * Both decoders substitute U+FFFD for a bad sequence, so the first U+FFFD marks the first invalid
  * byte; C0 controls other than \t \n \r (and DEL) only occur in binary data.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern looks for
 const BAD_CHAR = /[\uFFFD\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
 
 /** Where the first undecodable byte sits. */
@@ -75,7 +76,7 @@ async function* decodeChunks(bytes: ByteSource, codec: Codec): AsyncGenerator<st
     return text;
   };
   for await (const chunk of bytes()) {
-    const text = decoder.write(chunk as Buffer);
+    const text = decoder.write(chunk);
     if (text) yield check(text);
   }
   const tail = decoder.end();

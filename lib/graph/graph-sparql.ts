@@ -3,6 +3,7 @@ import type { GraphCallOptions, GraphStore } from './graph-store';
 
 // IRIREF of SPARQL/N-Triples, restricted to absolute IRIs: a graph IRI is spliced into
 // query text and RDF4J's `context` parameter, so anything that could close the `<…>` is refused.
+// eslint-disable-next-line no-control-regex -- IRIREF excludes the control characters (U+0000-U+0020), as the grammar says
 const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\u0000-\u0020<>"{}|^`\\]*$/;
 
 /** `<iri>`, after checking the IRI cannot break out of the brackets. */

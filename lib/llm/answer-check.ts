@@ -23,7 +23,7 @@ interface AnswerPart {
 export function checkAnswer(task: LlmTask, raw: unknown, input: CompactInput, quoted: QuotedBlock): CheckedAnswer {
   const parsed = ANSWER_SCHEMAS[task].safeParse(raw);
   if (!parsed.success) return { problem: 'the answer does not match the schema' };
-  const answer = parsed.data as Answer;
+  const answer = parsed.data;
   const problem = coverageProblem(answer, input) ?? textProblems(answer, input, quoted);
   return problem ? { problem } : { answer };
 }

@@ -394,6 +394,7 @@ function oneLine(text: string): string {
 }
 
 // Control characters (CR and LF above all) would let a value end its header and start another.
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern looks for
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 function headerValue(value: string, what: string): string {

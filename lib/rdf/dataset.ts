@@ -6,6 +6,6 @@ export type Dataset = ReturnType<typeof rdf.dataset>;
 
 /** The first object of (subject, predicate), if any. */
 export function objectOf(dataset: Dataset, subject: Term, predicate: string): Term | undefined {
-  for (const q of dataset.match(subject as never, rdf.namedNode(predicate))) return q.object as Term;
+  for (const q of dataset.match(subject, rdf.namedNode(predicate))) return q.object;
   return undefined;
 }

@@ -190,6 +190,7 @@ export class PdfRenderer {
         const at = this.waiters.indexOf(handOver);
         if (at === -1) return; // handed a slot already; the render sees the abort next
         this.waiters.splice(at, 1);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the abort's own reason (typed `any`), as throwIfAborted throws it elsewhere in this file
         reject(signal!.reason);
       };
       const handOver = () => {

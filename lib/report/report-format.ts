@@ -52,6 +52,6 @@ export function formatSeoulTime(iso: string): string {
 /** "2025-01-10" → "2025-01-10 (금)". */
 export function formatDueDate(ymd: string): string {
   const [y, m, d] = ymd.split('-').map(Number);
-  const weekday = WEEKDAY[new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay()];
+  const weekday = WEEKDAY[new Date(Date.UTC(y!, m! - 1, d)).getUTCDay()];
   return weekday === undefined ? ymd : `${ymd} (${weekday})`;
 }

@@ -46,7 +46,7 @@ export function shapeAnnotations(shapes: Dataset): Map<string, ShapeAnnotation> 
     if (!SEVERITIES.includes(severity.value as Severity)) {
       throw new Error(`shape ${shape.value}: unknown severity ${JSON.stringify(severity.value)}`);
     }
-    annotations.set(shapeKey(shape as Term), {
+    annotations.set(shapeKey(shape), {
       ruleId: annotation('ruleId'),
       category: category as FindingCategory,
       basis: annotation('basis'),

@@ -129,7 +129,7 @@ export async function changeMonthlySchedule(
             },
           ],
         },
-      } as typeof previous;
+      };
     });
   }
   if (change.paused === true && !before.paused) await handle.pause(note);

@@ -104,7 +104,7 @@ async function loadKmsWrapper(config: AppConfig, file: string): Promise<KeyWrapp
   })) as { createKeyWrapper?: unknown; default?: { createKeyWrapper?: unknown } };
   const create = mod.createKeyWrapper ?? mod.default?.createKeyWrapper;
   if (typeof create !== 'function') throw fail('does not export createKeyWrapper(config)');
-  const wrapper = (await create(config)) as Partial<KeyWrapper> | undefined;
+  const wrapper = (await (create as (config: AppConfig) => unknown)(config)) as Partial<KeyWrapper> | undefined;
   if (typeof wrapper?.wrap !== 'function' || typeof wrapper.unwrap !== 'function') throw fail('createKeyWrapper returned no wrap/unwrap');
   if (typeof wrapper.activeKeyId !== 'string' || !isKeyId(wrapper.activeKeyId)) throw fail(`activeKeyId is not ${KEY_ID_RULE}`);
   return wrapper as KeyWrapper;

@@ -10,7 +10,6 @@ import {
   NotFound,
   PutObjectCommand,
   S3Client,
-  type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError, parseObjectKey, type ObjectStore } from './object-store';
 
@@ -56,7 +55,7 @@ export class S3ObjectStore implements ObjectStore {
         Key: this.objectKey(key),
         Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
         ContentType: contentType,
-        ServerSideEncryption: this.opts.serverSideEncryption as ServerSideEncryption,
+        ServerSideEncryption: this.opts.serverSideEncryption,
         ...(this.opts.serverSideEncryption === 'aws:kms' && this.opts.kmsKeyId && { SSEKMSKeyId: this.opts.kmsKeyId }),
       }),
     );

@@ -64,7 +64,7 @@ describe('report mail, outbox mode', () => {
     assert.equal(first.messageId, deliveryMessageId(opts.deliveryKey));
     assert.equal(first.outboxPath, join(outboxDir, `${deliveryKeyHash(opts.deliveryKey)}.eml`));
 
-    const parsed = await simpleParser(await readFile(first.outboxPath!));
+    const parsed = await simpleParser(await readFile(first.outboxPath));
     assert.equal(parsed.subject, '[한결세무법인] (주)한빛노무법인 2024년 12월 세무 리스크 리포트');
     assert.equal(parsed.messageId, first.messageId);
     assert.equal(parsed.from?.value[0]?.name, '한결세무법인');

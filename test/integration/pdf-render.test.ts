@@ -81,7 +81,7 @@ async function pdfFonts(pdf: Buffer, dir: string): Promise<{ name: string; type:
   await writeFile(file, pdf);
   const lines = (await run('pdffonts', [file])).stdout.split('\n');
   const rule = lines.findIndex((l) => l.startsWith('---'));
-  const columns = [...lines[rule]!.matchAll(/-+/g)].map((m) => [m.index!, m.index! + m[0].length] as const);
+  const columns = [...lines[rule]!.matchAll(/-+/g)].map((m) => [m.index, m.index + m[0].length] as const);
   const cell = (line: string, i: number) => line.slice(columns[i]![0], columns[i]![1]).trim();
   return lines
     .slice(rule + 1)

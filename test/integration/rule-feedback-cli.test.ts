@@ -71,10 +71,10 @@ test('prints rates, proposal and effect, and writes rule-feedback.md and paramet
   assert.match(stdout, /^### 건설 \(기업 1곳\)$/m);
   assert.match(stdout, /^### 정보통신 \(기업 1곳\)$/m);
   assert.match(stdout, /^- SPIKE tax:multiplier 3 → 4\.5: 1–1\.5× 구간 검토 5건 중 오탐 4건 \(80%\)$/m);
-  assert.match(stdout, /^-  tax:multiplier 3 ;\n\+  tax:multiplier 4\.5 ;$/m);
+  assert.match(stdout, /^- {2}tax:multiplier 3 ;\n\+ {2}tax:multiplier 4\.5 ;$/m);
   // No fixture month has a spike: raising the multiplier changes none of last year's findings.
   assert.match(stdout, /^같은 기간 12개 기업-월을 현재 기준과 제안 기준으로 다시 분석한/m);
-  assert.match(stdout, /^\| DEPOSIT-INSIDER \| 4 \(LOW 4\) \| 4 \(LOW 4\) \|  \|$/m);
+  assert.match(stdout, /^\| DEPOSIT-INSIDER \| 4 \(LOW 4\) \| 4 \(LOW 4\) \| {2}\|$/m);
 
   assert.equal(await readFile(path.join(out, 'rule-feedback.md'), 'utf8'), stdout);
   // The diff applies to the repository's parameters.ttl as it is.

@@ -64,7 +64,7 @@ describe('rule feedback page', { timeout: 120_000 }, () => {
     assert.doesNotMatch(page, /<script/);
     assert.match(page, /<table id="firm-wide">[\s\S]*<td>SPIKE<\/td><td>1–1\.5×<\/td><td class="num">5<\/td><td class="num">0<\/td>\s*<td class="num">0<\/td><td class="num">1<\/td><td class="num">4<\/td>/);
     assert.match(page, /<h3>제조 \(기업 1곳\)<\/h3>/);
-    assert.match(page, /<pre id="parameters-diff">--- a\/shapes\/tax\/parameters\.ttl\n[\s\S]*-  tax:multiplier 3 ;\n\+  tax:multiplier 4\.5 ;\n/);
+    assert.match(page, /<pre id="parameters-diff">--- a\/shapes\/tax\/parameters\.ttl\n[\s\S]*- {2}tax:multiplier 3 ;\n\+ {2}tax:multiplier 4\.5 ;\n/);
     assert.match(page, /npm run rule-feedback<\/code>으로 확인하십시오/);
 
     const api = (await (await fetch(`${s.url}/api${PAGE}`, bearer(s.tokens.admin))).json()) as {
@@ -74,7 +74,7 @@ describe('rule feedback page', { timeout: 120_000 }, () => {
     };
     assert.deepEqual(api.feedback.firmWide, [{ ruleId: 'SPIKE', band: 'up-to-1.5x', counts: { findings: 5, open: 0, acknowledged: 0, resolved: 1, dismissed: 4 } }]);
     assert.deepEqual(api.proposals.map(({ ruleId, parameter, current, proposed }) => [ruleId, parameter, current, proposed]), [['SPIKE', 'multiplier', 3, 4.5]]);
-    assert.match(api.diff, /^\+  tax:multiplier 4\.5 ;$/m);
+    assert.match(api.diff, /^\+ {2}tax:multiplier 4\.5 ;$/m);
   });
 
   test('a viewer and an analyst scoped to one company are refused', async () => {

@@ -12,7 +12,7 @@ test('raising 가수금 triggerLevel past c05\'s balance removes its LOW finding
   const config = loadConfig({ ERP_DATA_DIR: FIXTURE_LEDGERS, LOG_LEVEL: 'warn' });
   const file = path.join(config.SHAPES_DIR, 'tax', 'parameters.ttl');
   const parameters = await readFile(file, 'utf8');
-  const proposed = parameters.replace(/^(  tax:triggerLevel) 0 ;$/m, '$1 40000000 ;');
+  const proposed = parameters.replace(/^( {2}tax:triggerLevel) 0 ;$/m, '$1 40000000 ;');
   assert.notEqual(proposed, parameters);
 
   const effect = await proposalEffect(config, ['c05-새봄'], { from: '2024-01', to: '2024-06' }, proposed);

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { PROJECT_ROOT } from '../../lib/config';
 import { HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { freePort } from '../../dev/free-port';
@@ -101,6 +102,8 @@ export async function startFaultStack(name: string, env: Record<string, string> 
   return stack;
 }
 
+const { PendingActivityState } = temporal.api.enums.v1;
+
 /** Polls a run until an activity of this type is executing on a worker (state STARTED); returns its attempt. */
 export async function waitUntilRunning(client: Client, workflowId: string, activityType: string, minAttempt = 1): Promise<number> {
   return until(
@@ -108,7 +111,7 @@ export async function waitUntilRunning(client: Client, workflowId: string, activ
       const { raw } = await client.workflow.getHandle(workflowId).describe();
       const pending = raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
       const attempt = pending?.attempt ?? 0;
-      return pending && attempt >= minAttempt && (minAttempt > 1 || pending.state === 2 /* STARTED */) ? attempt : undefined;
+      return pending && attempt >= minAttempt && (minAttempt > 1 || pending.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ? attempt : undefined;
     },
     `${workflowId}: ${activityType} running (attempt ≥ ${minAttempt})`,
     { timeoutMs: 180_000, intervalMs: 25 },

@@ -43,8 +43,8 @@ export function workerProcess(env: Record<string, string>): WorkerProcess {
             resolve();
           }
         };
-        c.stdout!.on('data', onData);
-        c.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
+        c.stdout.on('data', onData);
+        c.stderr.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
         c.once('exit', (code, signal) => {
           clearTimeout(timer);
           reject(new Error(`worker exited (${code ?? signal}) before it was ready:\n${log.slice(-3000)}`));

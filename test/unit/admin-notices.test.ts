@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import { asyncLocalStorage, type Context } from '@temporalio/activity';
+import type { SendMailOptions } from 'nodemailer';
 import { createAdminNoticeActivities } from '../../activities/notify-admin';
 import type { ActivityDeps } from '../../activities/deps';
 import type { BatchSummaryInput, RunFailureNoticeInput } from '../../activities/types';
@@ -63,11 +64,17 @@ function summary(overrides: Partial<BatchSummary> = {}): BatchSummary {
   };
 }
 
+/** A composed mail's plain text: always a string (the compose functions never set a stream or a buffer). */
+function textOf(mail: SendMailOptions): string {
+  assert.equal(typeof mail.text, 'string');
+  return mail.text as string;
+}
+
 describe('composeRunFailureMail', () => {
   test('names the company, month, cause, run, the re-run line and the runbook', () => {
     const mail = composeRunFailureMail(FAILURE, OPTS);
     assert.equal(mail.subject, '[한결세무법인] 리포트 실패: (주)한빛노무법인 2024년 5월');
-    const text = String(mail.text);
+    const text = textOf(mail);
     assert.match(text, /^\(주\)한빛노무법인 \(c00-한빛\) 2024년 5월 리포트가 실패/);
     assert.match(text, /^오류 유형: GraphStoreHttpError$/m);
     // The message on one line.
@@ -87,13 +94,13 @@ describe('composeRunFailureMail', () => {
 
   test('a long cause is cut to about 500 characters, on one line', () => {
     const mail = composeRunFailureMail({ ...FAILURE, cause: `TimeoutFailure ${'x'.repeat(2000)}\nsecond line`, taskQueue: 'tax-reports' }, OPTS);
-    const line = String(mail.text)
+    const line = textOf(mail)
       .split('\n')
       .find((l) => l.startsWith('오류 내용: '))!;
     assert.equal(line.length, '오류 내용: '.length + 500);
     assert.ok(line.endsWith('…'));
-    assert.ok(!String(mail.text).includes('second line'));
-    assert.match(String(mail.text), /--task-queue tax-reports --workflow-id/);
+    assert.ok(!textOf(mail).includes('second line'));
+    assert.match(textOf(mail), /--task-queue tax-reports --workflow-id/);
   });
 
   test('a company name that would start a new header line is refused', () => {
@@ -107,7 +114,7 @@ describe('composeBatchSummaryMail', () => {
   test('final: counts in the subject and the body, failed and waiting companies with their cause', () => {
     const mail = composeBatchSummaryMail(summary({ companyNames: { 'c01-가람': '(주)가람상사' } }), OPTS);
     assert.equal(mail.subject, '[한결세무법인] 2024년 5월 배치 요약 (월간 처리 완료): 성공 18, 실패 1, 장부 대기 1');
-    const text = String(mail.text);
+    const text = textOf(mail);
     for (const line of ['대상 회사: 20', '성공(리포트 발송): 18', '변경 없음(재실행, 발송 없음): 0', '실패: 1', '취소: 0', '장부 대기: 1']) {
       assert.ok(text.split('\n').includes(line), `${line} in\n${text}`);
     }
@@ -131,7 +138,7 @@ describe('composeBatchSummaryMail', () => {
       OPTS,
     );
     assert.equal(mail.subject, '[한결세무법인] 2024년 5월 배치 요약 (정시 처리 완료, 대기 중 3): 성공 30, 실패 25, 이미 실행 중 2');
-    const text = String(mail.text);
+    const text = textOf(mail);
     assert.match(text, /^실패 \(25건\):$/m);
     assert.match(text, /^- c19: GraphStoreHttpError: 503 \(19\)$/m);
     assert.ok(
@@ -156,7 +163,7 @@ describe('composeBatchSummaryMail', () => {
       OPTS,
     );
     assert.equal(mail.subject, '[한결세무법인] 2024년 5월 배치 요약 (취소됨): 성공 5, 실패 0, 취소 3');
-    const text = String(mail.text);
+    const text = textOf(mail);
     assert.match(text, /취소되었습니다/);
     assert.ok(text.includes(`ExecutionStatus='Canceled'"`), text);
     assert.match(text, /npm run schedule -- --backfill 2024-05/);
@@ -165,7 +172,7 @@ describe('composeBatchSummaryMail', () => {
 
   test('counts without their list (e.g. after continue-as-new) still point at the query', () => {
     const mail = composeBatchSummaryMail(summary({ failed: [], counts: counts({ failed: 2 }) }), OPTS);
-    assert.match(String(mail.text), /^실패 \(2건\):\n외 2건\. 전체 목록:\n  temporal workflow list --query .*ExecutionStatus='Failed'"$/m);
+    assert.match(textOf(mail), /^실패 \(2건\):\n외 2건\. 전체 목록:\n {2}temporal workflow list --query .*ExecutionStatus='Failed'"$/m);
   });
 });
 
@@ -288,8 +295,8 @@ describe('admin notice activities (outbox transport)', () => {
     const mails = await outboxMails(outboxDir);
     const final = mails.find((m) => m.subject?.includes('월간 처리 완료'));
     assert.equal(final?.subject, '[한결세무법인] 2024년 5월 배치 요약 (월간 처리 완료): 성공 1, 실패 1, 장부 대기 1');
-    assert.match(final!.text ?? '', /^- \(주\)가람상사 \(c01-가람\): MailRejected: 550 5\.1\.1 mailbox unavailable$/m);
-    assert.match(final!.text ?? '', /^- \(주\)한빛노무법인 \(c00-한빛\)$/m);
+    assert.match(final.text ?? '', /^- \(주\)가람상사 \(c01-가람\): MailRejected: 550 5\.1\.1 mailbox unavailable$/m);
+    assert.match(final.text ?? '', /^- \(주\)한빛노무법인 \(c00-한빛\)$/m);
     const logged = lines.filter((l) => l.event === 'batch_summary');
     assert.deepEqual(
       logged.map((l) => [l.kind, l.already_sent, l.failed, l.period]),

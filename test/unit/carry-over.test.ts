@@ -184,7 +184,7 @@ describe('carry-over through the analysis of the fixture ledgers', () => {
       reviewer: '김세무',
       reviewedAt: '2024-06-03T01:00:00Z',
       version: 1,
-      amount: limit.amount!,
+      amount: limit.amount,
     });
 
     const june = await analyse('2024-06');

@@ -227,7 +227,7 @@ describe('bad workbooks', () => {
 
   test('a formula without a saved value names the sheet, row and cell', async () => {
     const rows = [HEADER, ...ROWS.map(excelRow)];
-    rows[2]![5] = { t: 'n', f: '1000*1234' } as XLSX.CellObject;
+    rows[2]![5] = { t: 'n', f: '1000*1234' };
     const err = await parseError(await tempFile(write(workbook([journal(rows)]), 'xlsx'), 'xlsx'));
     assert.match(err.message, /sheet "분개장" row 3: cell F3 holds a formula without a saved value/);
   });
@@ -294,7 +294,7 @@ describe('the same findings', () => {
 
   /** The CSV month as an ERP's Excel export of it: title rows, date cells, numeric amounts. */
   async function asWorkbook(csvPath: string): Promise<Buffer> {
-    const [header, ...rows] = parseCsv(await readDecodedText(csvPath)) as string[][];
+    const [header, ...rows] = parseCsv(await readDecodedText(csvPath));
     const dataRows = rows.map((row) => row.map((text, i): Cell => (i === 0 && /^\d{4}-\d{2}-\d{2}$/.test(text) ? dateCell(text) : (i === 5 || i === 6) && text ? amount(text) : text || null)));
     return write(workbook([{ name: '분개장', rows: [['분개장'], ['회사명: (주)가람제조'], header!, ...dataRows], merges: ['A1:K1'] }]), 'xlsx');
   }

@@ -107,8 +107,8 @@ describe('balances across fiscal years', () => {
     const [warning, ...more] = openingWarnings(may);
     assert.deepEqual(more, []);
     assert.equal(warning?.severity, 'Warning');
-    assert.match(warning!.message, /^\(주\)사월상사\(april-co\)의 2025 사업연도\(2025-04 ~ 2026-03\) 기초잔액을 알 수 없습니다\./);
-    assert.match(warning!.message, /: 2024-10\./);
+    assert.match(warning.message, /^\(주\)사월상사\(april-co\)의 2025 사업연도\(2025-04 ~ 2026-03\) 기초잔액을 알 수 없습니다\./);
+    assert.match(warning.message, /: 2024-10\./);
     assert.equal(warning?.focus, 'companies/april-co/company.json');
     assert.equal(may.dataQuality.conforms, true, 'a warning, not a data error: the report goes out');
     assert.equal(may.figures?.provisionalPayment?.opening, 0);

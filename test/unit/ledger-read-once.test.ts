@@ -87,7 +87,7 @@ for (const [companyId, encoding] of [
 
 test('an .xlsx is read once per staging', async () => {
   const csv = ledgerPath(dir, 'c03-다솜', '2024-02');
-  const rows = parse(await readFile(csv, 'utf8'), { bom: true }) as string[][];
+  const rows = parse(await readFile(csv, 'utf8'), { bom: true });
   await writeFile(ledgerPath(dir, 'c03-다솜', '2024-02', 'xlsx'), journalWorkbook('(주)다솜', '2024-02', rows));
   await rm(csv);
   const { file, reference, staged, reads } = await stageTwice('c03-다솜', '2024-02', 'xlsx', PLAIN);

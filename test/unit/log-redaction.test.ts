@@ -76,7 +76,7 @@ test('secrets nested at any depth, in plain objects, errors and arrays, are reda
   });
   const deep: Record<string, unknown> = {};
   let level = deep;
-  for (let i = 0; i < 40; i++) level = (level.next = {}) as Record<string, unknown>;
+  for (let i = 0; i < 40; i++) level = (level.next = {});
   level.password = secret('deepest');
   const circular: Record<string, unknown> = { name: 'loop', auth: { pass: secret('loop') } };
   circular.self = circular;

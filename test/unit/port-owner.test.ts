@@ -22,7 +22,7 @@ test('a port this process listens on (IPv4) is held by this pid, with its comman
     const port = portOf(server);
     const owner = findPortOwner(port);
     assert.equal(owner?.pid, process.pid);
-    assert.match(owner!.command, /node/);
+    assert.match(owner.command, /node/);
     assert.equal(describePortOwner(port).startsWith(`pid ${process.pid} (`), true);
     assert.equal(await portFree(port), false);
   } finally {

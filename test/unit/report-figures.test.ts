@@ -90,7 +90,7 @@ describe('report figures on the fixture ledgers', () => {
       const before = addMonths(period, -1);
       if (months.includes(before)) {
         assert.equal(previous?.period, before);
-        assert.deepEqual(totals(previous!), pnlFromLines(linesOf(companyId, before)));
+        assert.deepEqual(totals(previous), pnlFromLines(linesOf(companyId, before)));
       } else assert.equal(previous, undefined);
 
       // Entertainment: the ENT-LIMIT fact exists with or without a finding.
@@ -196,7 +196,7 @@ describe('report figures on a crafted ledger', () => {
     // 522 and 822: 3,500,000 in January, 3,000,000 in February; limit 15,000,000 × 2 / 12 × 1 vehicle.
     assert.deepEqual(vehicleCost, { ytd: 6_500_000, limit: 2_500_000, vehiclesWithoutLog: 1 });
     const carCost = finding(findings, 'CAR-COST');
-    assert.deepEqual([carCost?.amount, carCost?.threshold], [vehicleCost!.ytd, vehicleCost!.limit]);
+    assert.deepEqual([carCost?.amount, carCost?.threshold], [vehicleCost.ytd, vehicleCost.limit]);
 
     const logged = { ...company, vehicles: [{ plate: '12가3456', businessInsurance: true, mileageLog: true }] };
     await engine.evaluate(store, { company: logged, period: '2025-02' });

@@ -172,7 +172,7 @@ describe('rule feedback', { timeout: 60_000 }, () => {
       proposal.proposals.map(({ ruleId, parameter, current, proposed }) => ({ ruleId, parameter, current, proposed })),
       [{ ruleId: 'SPIKE', parameter: 'multiplier', current: 3, proposed: 4.5 }],
     );
-    assert.equal(proposal.parameters, parameters.replace(/^(  tax:multiplier) 3 ;$/m, '$1 4.5 ;'));
+    assert.equal(proposal.parameters, parameters.replace(/^( {2}tax:multiplier) 3 ;$/m, '$1 4.5 ;'));
     const at = parameters.split('\n').indexOf('  tax:multiplier 3 ;') + 1;
     assert.equal(
       proposal.diff,

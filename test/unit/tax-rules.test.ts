@@ -263,7 +263,7 @@ describe('tax rules on a crafted ledger', () => {
     assert.deepEqual(welfare?.evidence, [
       { date: '2025-04-10', voucher: '00004', account: '811', amount: 150_000, memo: HOSTILE },
     ]);
-    assert.match(welfare!.message, /'선물'/);
+    assert.match(welfare.message, /'선물'/);
     assert.deepEqual(await Promise.all(graphs.map((g) => store.countTriples(g))), sizes);
   });
 
