@@ -36,8 +36,17 @@ export function createAnalysisActivities({ config, graph, objects, rules, querie
     metrics.llmCache('miss', use.texts - use.hits);
     await llmUsage.record(
       usageRecord(new Date(), {
-        id: callId(), period: doc.period, companyId: doc.companyId, task: 'embeddings', model, cached: use.sentTokens === 0,
-        fallbackUsed: false, ...usage, usd, estimated: true, outcome: 'ok',
+        id: callId(),
+        period: doc.period,
+        companyId: doc.companyId,
+        task: 'embeddings',
+        model,
+        cached: use.sentTokens === 0,
+        fallbackUsed: false,
+        ...usage,
+        usd,
+        estimated: true,
+        outcome: 'ok',
       }),
     );
   }

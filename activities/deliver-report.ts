@@ -119,7 +119,12 @@ export function createDeliveryActivities({ config, objects, mail, log }: Activit
         return { recipients: 0, sent: 0, alreadySent: 0, messageIds: [], outboxPaths: [], version: decision.version, unchanged: true };
       }
       const result = await deliver(input, letter, composeReportMail, (c) => c.reportRecipients, decision.version);
-      await recordDeliveredVersion(objects, letter.doc, letter.pdf, { version: decision.version, digest, runId, deliveredAt: new Date().toISOString() });
+      await recordDeliveredVersion(objects, letter.doc, letter.pdf, {
+        version: decision.version,
+        digest,
+        runId,
+        deliveredAt: new Date().toISOString(),
+      });
       return { ...result, unchanged: false };
     },
     deliverDataQualityReport: async (input: DeliverInput) =>

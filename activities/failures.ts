@@ -2,7 +2,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DATA_ERROR_TYPES } from '../lib/temporal-contract';
 
-
 export async function failDataErrorsFast<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();

@@ -25,7 +25,10 @@ export function createReviewActivities({ objects, audit, log }: ActivityDeps) {
         ...doc,
         narrative: { ...doc.narrative, text: input.text, editedBy: { reviewer: input.reviewer, editedAt, draftVersion: input.draftVersion } },
       });
-      activityLogger(log, documentMonth(doc)).info({ event: 'narrative_revised', draft_version: input.draftVersion, reviewer: input.reviewer }, 'narrative revised in review');
+      activityLogger(log, documentMonth(doc)).info(
+        { event: 'narrative_revised', draft_version: input.draftVersion, reviewer: input.reviewer },
+        'narrative revised in review',
+      );
     },
 
     /**
@@ -50,7 +53,11 @@ export function createReviewActivities({ objects, audit, log }: ActivityDeps) {
         await audit.append({ action: 'report.sent_unapproved', actor: 'system', role: 'system', target, outcome: 'success', details });
       }
       activityLogger(log, documentMonth(doc)).info(
-        { event: input.approval.reviewer ? 'report_approved' : 'report_sent_unapproved', draft_version: input.approval.draftVersion, reviewer: input.approval.reviewer },
+        {
+          event: input.approval.reviewer ? 'report_approved' : 'report_sent_unapproved',
+          draft_version: input.approval.draftVersion,
+          reviewer: input.approval.reviewer,
+        },
         input.approval.reviewer ? 'report approved for sending' : 'review deadline passed; sending the draft unapproved',
       );
     },

@@ -35,7 +35,12 @@ export function createNarrativeActivities({ config, objects, metrics, prices, ll
     cacheTtlMs: { insights: config.LLM_CACHE_TTL_INSIGHTS, summary: config.LLM_CACHE_TTL_SUMMARY },
   };
   const findingsKeyOf = (input: NarrativeInput) => reportKeys(input.companyId, input.period).findings;
-  const run = (input: NarrativeInput, id: string) => ({ task: input.task ?? 'summary', model: input.model, fallbackUsed: input.fallbackUsed, callId: id });
+  const run = (input: NarrativeInput, id: string) => ({
+    task: input.task ?? 'summary',
+    model: input.model,
+    fallbackUsed: input.fallbackUsed,
+    callId: id,
+  });
 
   /** Writes the part into findings.json (sealed by the store when encryption is on) and says who wrote it. */
   async function save(input: NarrativeInput, outcome: TaskOutcome, logger: Logger): Promise<NarrativeResult> {

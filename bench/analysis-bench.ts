@@ -68,7 +68,11 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
   const companyId = `analysis-${lineCount}`;
   await writeSyntheticCompany(dataDir, companyId, period, lineCount);
   const config = loadConfig({ ERP_DATA_DIR: dataDir, STANDARD_CHART: options.standardChart, SHAPES_DIR: shapesDir });
-  const [validator, rules, queries] = await Promise.all([LedgerValidator.load(shapesDir), TaxRuleEngine.load(shapesDir), QueryCatalog.load(shapesDir)]);
+  const [validator, rules, queries] = await Promise.all([
+    LedgerValidator.load(shapesDir),
+    TaxRuleEngine.load(shapesDir),
+    QueryCatalog.load(shapesDir),
+  ]);
   const company = await loadCompany(dataDir, companyId);
   const findingsFile = join(dataDir, 'findings', companyId, period, 'findings.json');
   await mkdir(dirname(findingsFile), { recursive: true });
@@ -80,7 +84,15 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
     // Every run starts from an empty store, as a worker does for a company it has not seen.
     await graph.close();
     graph = new OxigraphStore();
-    const deps = { erp: erpSource(config), graph, validator, rules, queries, dataDir: config.ERP_DATA_DIR, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN };
+    const deps = {
+      erp: erpSource(config),
+      graph,
+      validator,
+      rules,
+      queries,
+      dataDir: config.ERP_DATA_DIR,
+      falsePositiveMargin: config.FALSE_POSITIVE_MARGIN,
+    };
 
     const start = performance.now();
     const staged = await stageLedger(deps, companyId, period);

@@ -91,12 +91,21 @@ const EMBEDDED_BOUND: EmbeddedBoundOptions = { maxQuads: DEFAULT_MAX_QUADS, line
 const EXCEL_PARSE: ExcelParseOptions = { lines: 100_000, runs: RUNS };
 
 /** The month page over the render part's fixture month, cloned to 1,000 companies: 30 timed requests after 3 warm-ups. */
-const MONTH_PAGE: MonthPageBenchOptions = { companies: 1_000, warmups: 3, requests: 30, fixtureDir: FIXTURE_LEDGERS, fixtureCompany: 'c02-누리', period: '2024-06' };
+const MONTH_PAGE: MonthPageBenchOptions = {
+  companies: 1_000,
+  warmups: 3,
+  requests: 30,
+  fixtureDir: FIXTURE_LEDGERS,
+  fixtureCompany: 'c02-누리',
+  period: '2024-06',
+};
 
 /** The console's month overview is written after the other parts (absent from results written before it was measured). */
 type BenchReport = CoreReport & { monthPage?: MonthPageBenchResult };
 
-const ARGS = parseArgs({ options: { 'scale-companies': { type: 'string' }, 'topology-companies': { type: 'string' }, only: { type: 'string' } } }).values;
+const ARGS = parseArgs({
+  options: { 'scale-companies': { type: 'string' }, 'topology-companies': { type: 'string' }, only: { type: 'string' } },
+}).values;
 
 /** One month per size, smallest first, each on a fresh stack. */
 async function benchTopologySizes(): Promise<TopologyBenchResult[]> {
@@ -128,9 +137,11 @@ async function benchExcelParsePart() {
 }
 
 const readPreviousReport = async (): Promise<BenchReport> =>
-  JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => {
-    throw new Error(`--only updates ${RESULTS_FILE}: run the whole bench once first`);
-  })) as BenchReport;
+  JSON.parse(
+    await readFile(RESULTS_FILE, 'utf8').catch(() => {
+      throw new Error(`--only updates ${RESULTS_FILE}: run the whole bench once first`);
+    }),
+  ) as BenchReport;
 
 /**
  * Runs the named parts and merges them into bench/results.json: read first to fail before the parts run, and again
@@ -163,7 +174,10 @@ const peakRssMiB = () => mib(process.resourceUsage().maxRSS * 1024); // maxRSS i
 
 /** Times loading a month's N-Triples into an emptied graph; returns the triples the store then holds. */
 async function timedLoad(store: GraphStore, graph: string, chunks: string[]) {
-  const measurement = await measure(() => store.replaceGraph(graph, chunks), () => store.dropGraph(graph));
+  const measurement = await measure(
+    () => store.replaceGraph(graph, chunks),
+    () => store.dropGraph(graph),
+  );
   const triples = await store.countTriples(graph);
   await store.dropGraph(graph);
   return { measurement, triples };
@@ -284,7 +298,7 @@ async function main(): Promise<void> {
   const companies = Number(ARGS['scale-companies'] ?? SCALE.companies);
   console.log(`benchmarking a month of ${companies.toLocaleString('en-US')} companies …`);
   const scale = await benchScale({ ...SCALE, companies });
-  console.log('measuring the batch workflow\'s state at 1,000 and 10,000 companies …');
+  console.log("measuring the batch workflow's state at 1,000 and 10,000 companies …");
   const batchState = [];
   for (const size of BATCH_STATE_SIZES) batchState.push(await benchBatchState(size));
   console.log('benchmarking encryption at rest, the audit log and console sign-in …');

@@ -82,7 +82,13 @@ async function monthTexts(dir: string, linesPerCompany: number): Promise<string[
     const company = await loadCompany(dir, TEMPLATE_COMPANY);
     const chart = await loadChart(dir, TEMPLATE_COMPANY, STANDARD_CHART);
     let text = '';
-    for await (const chunk of ledgerToNTriples(parseLedger(file, { period }), { company, period, chart, bizRegNoValid: isValidBizRegNo(company.bizRegNo) })) text += chunk;
+    for await (const chunk of ledgerToNTriples(parseLedger(file, { period }), {
+      company,
+      period,
+      chart,
+      bizRegNoValid: isValidBizRegNo(company.bizRegNo),
+    }))
+      text += chunk;
     texts.push(text);
   }
   return texts;
@@ -191,7 +197,17 @@ and a MOVE into the month's graph, into a persisted store ${limit}, until it ref
 
 ${table(
   ['limit', 'company-months written', 'quads held', 'RSS before', 'RSS at the bound', 'RSS per quad held', 'peak RSS'],
-  [[n(r.maxQuads), n(r.monthsWritten), n(r.quadsHeld), `${n(r.rssBaseMiB)} MiB`, `${n(r.rssAtBoundMiB)} MiB`, `${n(r.rssBytesPerQuad)} B`, `${n(r.peakRssMiB)} MiB`]],
+  [
+    [
+      n(r.maxQuads),
+      n(r.monthsWritten),
+      n(r.quadsHeld),
+      `${n(r.rssBaseMiB)} MiB`,
+      `${n(r.rssAtBoundMiB)} MiB`,
+      `${n(r.rssBytesPerQuad)} B`,
+      `${n(r.peakRssMiB)} MiB`,
+    ],
+  ],
 )}
 
 RSS at the bound includes what the ${n(r.compactionsDuringFill)} compactions on the way left: each built the new store beside the old

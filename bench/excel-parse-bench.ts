@@ -80,7 +80,14 @@ strings), parsed to journal lines (\`parseLedger\`), each format in a process of
 
 ${table(
   ['format', 'file MiB', 'parse s', 'lines/s', 'RSS before MiB', 'peak RSS MiB'],
-  r.formats.map((f) => [f.format, f.fileMiB.toFixed(1), f.parse.medianSeconds.toFixed(2), n(f.parse.linesPerSecond), n(f.rssBaseMiB), n(f.peakRssMiB)]),
+  r.formats.map((f) => [
+    f.format,
+    f.fileMiB.toFixed(1),
+    f.parse.medianSeconds.toFixed(2),
+    n(f.parse.linesPerSecond),
+    n(f.rssBaseMiB),
+    n(f.peakRssMiB),
+  ]),
 )}
 `;
 }

@@ -18,11 +18,7 @@ export function summarize(runsSeconds: number[]): Measurement {
 export const secondsSince = (start: number): number => (performance.now() - start) / 1000;
 
 /** Times `run` `runs` times; `prepare` runs untimed before each. */
-export async function measure(
-  runs: number,
-  run: () => Promise<void>,
-  prepare: () => Promise<void> = async () => {},
-): Promise<Measurement> {
+export async function measure(runs: number, run: () => Promise<void>, prepare: () => Promise<void> = async () => {}): Promise<Measurement> {
   const runsSeconds: number[] = [];
   for (let i = 0; i < runs; i++) {
     await prepare();

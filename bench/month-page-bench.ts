@@ -189,7 +189,16 @@ export async function benchMonthPage(options: MonthPageBenchOptions): Promise<Mo
       const page = await timeRequests(`${url}/months/${period}`, cookie, options.warmups, options.requests);
       const api = await timeRequests(`${url}/api/months/${period}`, cookie, options.warmups, options.requests);
       const findingsKiB = Buffer.byteLength(JSON.stringify(cloneFor(base, ids[0]!, 'x', 0), null, 2)) / 1024;
-      return { timestamp: new Date().toISOString(), companies, runs: companies, startRunsSeconds, findingsKiB, requests: options.requests, page, api };
+      return {
+        timestamp: new Date().toISOString(),
+        companies,
+        runs: companies,
+        startRunsSeconds,
+        findingsKiB,
+        requests: options.requests,
+        page,
+        api,
+      };
     } finally {
       await app.close();
       await close();

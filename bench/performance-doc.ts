@@ -65,7 +65,15 @@ RDF4J Server with a ${m.rdf4jHeap} heap.
 
 ${table(
   ['lines', 'triples', 'parse lines/s', 'parse+map lines/s', 'oxigraph load', 'RDF4J load', 'peak RSS MiB'],
-  r.results.map((x) => [n(x.lines), n(x.triples), n(x.parse.linesPerSecond), n(x.parseAndMap.linesPerSecond), s(x.loadOxigraph), s(x.loadRdf4j), n(x.peakRssMiB)]),
+  r.results.map((x) => [
+    n(x.lines),
+    n(x.triples),
+    n(x.parse.linesPerSecond),
+    n(x.parseAndMap.linesPerSecond),
+    s(x.loadOxigraph),
+    s(x.loadRdf4j),
+    n(x.peakRssMiB),
+  ]),
 )}
 ${r.embeddedBound ? `\n${embeddedBoundMarkdown(r.embeddedBound, table)}` : ''}${r.excelParse ? `\n${excelParseMarkdown(r.excelParse, table)}` : ''}
 ## Analysis: one company-month from CSV to findings.json (embedded oxigraph)
@@ -76,7 +84,17 @@ The last columns compare the rule engine with rdf-validate-shacl over every trip
 
 ${table(
   ['lines', 'parse+load', 'data quality', 'tax rules', 'CSV → findings.json', 'findings', 'rule engine', 'naive SHACL', 'engine ÷ naive'],
-  r.analysis.map((a) => [n(a.lines), s(a.parseAndLoad), s(a.dataQuality), s(a.taxRules), s(a.total), n(a.findings), s(a.ruleEngine), s(a.naiveShacl), a.ruleEngineToNaiveRatio.toFixed(3)]),
+  r.analysis.map((a) => [
+    n(a.lines),
+    s(a.parseAndLoad),
+    s(a.dataQuality),
+    s(a.taxRules),
+    s(a.total),
+    n(a.findings),
+    s(a.ruleEngine),
+    s(a.naiveShacl),
+    a.ruleEngineToNaiveRatio.toFixed(3),
+  ]),
 )}
 
 ## PDF rendering (Debian Chromium, JavaScript off, network blocked)
@@ -114,7 +132,17 @@ workflows at a time; LLM activities ${r.scale.llmConcurrency} per worker, at mos
 
 ${table(
   ['companies', 'succeeded', 'failed', 'wall time', 'reports/min', 'LLM calls', 'peak RSS MiB'],
-  [[n(r.scale.companies), n(r.scale.succeeded), n(r.scale.failed), `${(r.scale.wallSeconds / 60).toFixed(1)} min`, r.scale.reportsPerMinute.toFixed(1), n(r.scale.llmCalls), n(r.scale.peakRssMiB)]],
+  [
+    [
+      n(r.scale.companies),
+      n(r.scale.succeeded),
+      n(r.scale.failed),
+      `${(r.scale.wallSeconds / 60).toFixed(1)} min`,
+      r.scale.reportsPerMinute.toFixed(1),
+      n(r.scale.llmCalls),
+      n(r.scale.peakRssMiB),
+    ],
+  ],
 )}
 
 History sizes: the batch ran as ${r.scale.batchRuns} runs (continue-as-new every ${BATCH_PAGE_SIZE} started companies), the
@@ -129,11 +157,20 @@ history. Neither grows with the number of companies; \`test/integration/batch-sc
 
 ${table(
   ['companies', 'runs', 'largest continue-as-new input', 'largest run history', 'events', 'wall time'],
-  r.batchState.map((b) => [n(b.companies), n(b.runs), `${n(b.largestInputBytes)} B`, `${n(Math.round(b.largestHistoryBytes / 1024))} KiB`, n(b.largestHistoryEvents), `${b.seconds.toFixed(0)} s`]),
+  r.batchState.map((b) => [
+    n(b.companies),
+    n(b.runs),
+    `${n(b.largestInputBytes)} B`,
+    `${n(Math.round(b.largestHistoryBytes / 1024))} KiB`,
+    n(b.largestHistoryEvents),
+    `${b.seconds.toFixed(0)} s`,
+  ]),
 )}
 
 Mean seconds of one activity per step, under this load (queueing for a render page or an LLM slot included):
-${Object.entries(r.scale.stepMeanSeconds).map(([step, seconds]) => `${step} ${seconds.toFixed(2)} s`).join(', ')}.
+${Object.entries(r.scale.stepMeanSeconds)
+  .map(([step, seconds]) => `${step} ${seconds.toFixed(2)} s`)
+  .join(', ')}.
 
 ${securityMarkdown(r.security, table)}
 ${r.topology ? `\n${topologyMarkdown(r.topology, r.scale, table)}` : ''}`;

@@ -54,7 +54,11 @@ const MODEL = 'gpt-4.1-mini';
 export async function benchScale(opts: ScaleBenchOptions): Promise<ScaleBenchResult> {
   const dir = await mkdtemp(join(os.tmpdir(), 'bench-scale-'));
   const llm = await startFakeOpenAi();
-  llm.script(MODEL, (_, request) => ({ delayMs: opts.llmLatencyMs, text: narrativeReply(request), usage: { prompt_tokens: 700, completion_tokens: 150 } }));
+  llm.script(MODEL, (_, request) => ({
+    delayMs: opts.llmLatencyMs,
+    text: narrativeReply(request),
+    usage: { prompt_tokens: 700, completion_tokens: 150 },
+  }));
   const server = await startDevServer({ port: await freePort() });
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   try {

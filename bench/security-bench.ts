@@ -87,7 +87,10 @@ async function benchAudit(dir: string, runs: number): Promise<SecurityBenchResul
   const pg = createAuditLog({ file: join(dir, 'unused.jsonl'), databaseUrl: postgres.url, log });
   try {
     const results: SecurityBenchResult['audit'] = [];
-    for (const [store, audit] of [['file', file], ['postgres', pg]] as const) {
+    for (const [store, audit] of [
+      ['file', file],
+      ['postgres', pg],
+    ] as const) {
       const appendsPerSecond = await appendAll(audit);
       const verify = await measure(runs, async () => {
         if (!(await audit.verify()).ok) throw new Error(`${store} audit log did not verify`);

@@ -63,7 +63,10 @@ function processRss(pid: number): number {
 /** Heap in use of a JVM: survivor, eden and old generation used (jstat -gc, KiB). */
 async function jvmHeapUsed(pid: number): Promise<number> {
   const { stdout } = await promisify(execFile)('jstat', ['-gc', String(pid)], { encoding: 'utf8' });
-  const [header, values] = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const [header, values] = stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/));
   const at = (name: string) => Number(values![header!.indexOf(name)]);
   return (at('S0U') + at('S1U') + at('EU') + at('OU')) * 1024;
 }
@@ -131,7 +134,11 @@ export async function benchTopology(opts: TopologyBenchOptions): Promise<Topolog
 type Table = (head: string[], rows: string[][]) => string;
 
 /** The section of docs/performance.md; `embedded` is the one-process run of scale-bench.ts for comparison. */
-export function topologyMarkdown(t: { timestamp: string; runs: TopologyBenchResult[] }, embedded: { companies: number; reportsPerMinute: number; peakRssMiB: number }, table: Table): string {
+export function topologyMarkdown(
+  t: { timestamp: string; runs: TopologyBenchResult[] },
+  embedded: { companies: number; reportsPerMinute: number; peakRssMiB: number },
+  table: Table,
+): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const first = t.runs[0];
   if (!first) return '';
@@ -147,11 +154,33 @@ process tree (Chromium's processes count to render); RDF4J's heap is what the JV
 native store's directory at the end.
 
 ${table(
-  ['companies', 'succeeded', 'failed', 'wall time', 'reports/min', 'orchestration MiB', 'llm MiB', 'render MiB', 'console MiB', 'RDF4J heap used MiB', 'RDF4J RSS MiB', 'RDF4J disk MiB'],
+  [
+    'companies',
+    'succeeded',
+    'failed',
+    'wall time',
+    'reports/min',
+    'orchestration MiB',
+    'llm MiB',
+    'render MiB',
+    'console MiB',
+    'RDF4J heap used MiB',
+    'RDF4J RSS MiB',
+    'RDF4J disk MiB',
+  ],
   t.runs.map((r) => [
-    n(r.companies), n(r.succeeded), n(r.failed), `${(r.wallSeconds / 60).toFixed(1)} min`, r.reportsPerMinute.toFixed(1),
-    n(r.peakRssMiB.orchestration), n(r.peakRssMiB.llm), n(r.peakRssMiB.render), n(r.peakRssMiB.console),
-    n(r.rdf4j.peakHeapUsedMiB), n(r.rdf4j.peakRssMiB), r.rdf4j.diskMiB.toFixed(1),
+    n(r.companies),
+    n(r.succeeded),
+    n(r.failed),
+    `${(r.wallSeconds / 60).toFixed(1)} min`,
+    r.reportsPerMinute.toFixed(1),
+    n(r.peakRssMiB.orchestration),
+    n(r.peakRssMiB.llm),
+    n(r.peakRssMiB.render),
+    n(r.peakRssMiB.console),
+    n(r.rdf4j.peakHeapUsedMiB),
+    n(r.rdf4j.peakRssMiB),
+    r.rdf4j.diskMiB.toFixed(1),
   ]),
 )}
 

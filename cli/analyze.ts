@@ -12,8 +12,7 @@ import { scanCompanyDirs, skippedDirLine } from '../lib/erp/company';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
 import { analyzeMonths, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 
-const USAGE =
-  'usage: npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT';
+const USAGE = 'usage: npm run analyze -- --data-dir DIR [--company ID ...] [--period YYYY-MM | --from YYYY-MM --to YYYY-MM] --out OUT';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -33,9 +32,7 @@ async function main(): Promise<number> {
   const graph = new OxigraphStore();
   const deps = await loadAnalysisDeps(config, graph);
 
-  const { ids, skipped } = values.company
-    ? { ids: values.company.map(assertCompanyId), skipped: [] }
-    : await scanCompanyDirs(config.ERP_DATA_DIR);
+  const { ids, skipped } = values.company ? { ids: values.company.map(assertCompanyId), skipped: [] } : await scanCompanyDirs(config.ERP_DATA_DIR);
   for (const dir of skipped) console.error(skippedDirLine(dir));
   let dataFailures = skipped.length;
   for await (const month of analyzeMonths(deps, ids, inRange)) {

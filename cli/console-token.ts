@@ -81,7 +81,14 @@ function formatTable(records: PublicTokenRecord[]): string {
     ...records.map((r) => [r.id, r.name, r.role, r.companies?.join(',') ?? '(all)', r.createdAt, r.lastUsedAt ?? '-', r.revokedAt ?? '-']),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 main().catch((err: unknown) => {

@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   if (!config.DATABASE_OWNER_URL) throw new Error('db:setup works as the owner login: set DATABASE_OWNER_URL');
   const granted = await setupDatabase(
     config.DATABASE_OWNER_URL,
-    { console: config.DATABASE_CONSOLE_ROLE, worker: config.DATABASE_WORKER_ROLE, audit: config.DATABASE_AUDIT_ROLE, backup: config.DATABASE_BACKUP_ROLE },
+    {
+      console: config.DATABASE_CONSOLE_ROLE,
+      worker: config.DATABASE_WORKER_ROLE,
+      audit: config.DATABASE_AUDIT_ROLE,
+      backup: config.DATABASE_BACKUP_ROLE,
+    },
     config.AUDIT_RETENTION,
     log,
   );

@@ -85,7 +85,9 @@ async function files(config: AppConfig, tree: Tree): Promise<AtRestItem[]> {
 
 /** `plaintext=2 k1=10 k2=3`, key ids sorted. */
 function formatCounts({ plaintext, sealed }: KeyCounts): string {
-  const byKey = Object.keys(sealed).sort().map((kid) => `${kid}=${sealed[kid]}`);
+  const byKey = Object.keys(sealed)
+    .sort()
+    .map((kid) => `${kid}=${sealed[kid]}`);
   return [`plaintext=${plaintext}`, ...byKey].join(' ');
 }
 

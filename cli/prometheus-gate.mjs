@@ -82,7 +82,15 @@ export function ruleExpressions(text) {
 }
 
 function parseArgs(argv) {
-  const opts = { url: process.env.PROMETHEUS_URL ?? '', rules: path.join(ROOT, 'ops', 'gates', 'canary-gates.yml'), wait: 0, interval: 60, show: [], gates: [], print: undefined };
+  const opts = {
+    url: process.env.PROMETHEUS_URL ?? '',
+    rules: path.join(ROOT, 'ops', 'gates', 'canary-gates.yml'),
+    wait: 0,
+    interval: 60,
+    show: [],
+    gates: [],
+    print: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -136,8 +144,10 @@ async function query(url, name, expr) {
     } catch {
       throw new GateError(`${name}: not a Prometheus answer (HTTP ${res.status}): ${text.slice(0, 300)}`);
     }
-    if (!res.ok || body.status !== 'success') throw new GateError(`${name}: Prometheus answered ${res.status}: ${body.errorType ?? ''} ${body.error ?? text.slice(0, 300)}`);
-    if (body.data?.resultType !== 'vector' || !Array.isArray(body.data.result)) throw new GateError(`${name}: expected a vector, got ${body.data?.resultType}`);
+    if (!res.ok || body.status !== 'success')
+      throw new GateError(`${name}: Prometheus answered ${res.status}: ${body.errorType ?? ''} ${body.error ?? text.slice(0, 300)}`);
+    if (body.data?.resultType !== 'vector' || !Array.isArray(body.data.result))
+      throw new GateError(`${name}: expected a vector, got ${body.data?.resultType}`);
     return body.data.result;
   }
   throw new GateError(`${name}: no answer from ${url}/api/v1/query: ${last}`);
@@ -215,7 +225,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
-      console.error(`prometheus-gate: ${err instanceof GateError ? err.message : err?.stack ?? err}`);
+      console.error(`prometheus-gate: ${err instanceof GateError ? err.message : (err?.stack ?? err)}`);
       process.exit(EXIT.error);
     },
   );

@@ -37,7 +37,14 @@ async function main(): Promise<void> {
   const { companies, feedback, proposal } = await feedbackAndProposal(graph, files, range).finally(() => graph.close());
   // Without a proposal both runs would be the same run.
   const rerun = !values['no-effect'] && proposal.proposals.length > 0;
-  const effect = rerun ? await proposalEffect(config, companies.map((c) => c.id), range, proposal.parameters) : undefined;
+  const effect = rerun
+    ? await proposalEffect(
+        config,
+        companies.map((c) => c.id),
+        range,
+        proposal.parameters,
+      )
+    : undefined;
   const report = feedbackMarkdown(feedback, proposal, effect);
 
   process.stdout.write(report);

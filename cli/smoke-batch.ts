@@ -99,7 +99,10 @@ async function companiesWaitingForLedger(client: Client, period: string): Promis
   try {
     const query = `WorkflowType='${WORKFLOW_TYPES.companyReport}' AND Period='${period}' AND ExecutionStatus='Running'`;
     for await (const run of client.workflow.list({ query, pageSize: 100 })) {
-      const stage = await client.workflow.getHandle(run.workflowId).query<string>('stage').catch(() => undefined);
+      const stage = await client.workflow
+        .getHandle(run.workflowId)
+        .query<string>('stage')
+        .catch(() => undefined);
       if (stage === 'waiting-for-ledger') {
         const id = run.workflowId;
         waiting.push(id.startsWith(prefix) && id.endsWith(suffix) ? id.slice(prefix.length, -suffix.length) : id);
@@ -210,13 +213,16 @@ async function main(argv: string[]): Promise<number> {
           console.log(
             `  ${progress.counts.waitingForLedger} waiting for a ledger (a failure for a smoke run)${names.length ? `: ${names.join(', ')}` : ''}`,
           );
-          if (progress.counts.failed > 0) console.log(`  ${progress.counts.failed} failed (names and causes: the batch result or its summary e-mail)`);
+          if (progress.counts.failed > 0)
+            console.log(`  ${progress.counts.failed} failed (names and causes: the batch result or its summary e-mail)`);
           return EXIT.fail;
         }
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        console.error(`smoke: no verdict: ${workflowId} did not end within ${Math.round(timeoutMs / 1000)}s${lastProgress ? ` (last progress ${lastProgress})` : ''}`);
+        console.error(
+          `smoke: no verdict: ${workflowId} did not end within ${Math.round(timeoutMs / 1000)}s${lastProgress ? ` (last progress ${lastProgress})` : ''}`,
+        );
         return EXIT.noVerdict;
       }
       await sleep(Math.min(pollMs, left));

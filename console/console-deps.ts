@@ -17,11 +17,7 @@ import { loadKeyWrapper } from '../lib/security/keyring';
 import { createObjectStore } from '../lib/storage/create-object-store';
 import type { ConsoleDeps } from './deps';
 
-export async function createConsoleDeps(
-  config: AppConfig,
-  temporal: Client,
-  log: Logger,
-): Promise<{ deps: ConsoleDeps; close(): Promise<void> }> {
+export async function createConsoleDeps(config: AppConfig, temporal: Client, log: Logger): Promise<{ deps: ConsoleDeps; close(): Promise<void> }> {
   const keys = await loadKeyWrapper(config);
   if (!config.CONSOLE_SESSION_SECRET) {
     log.warn({ event: 'console_ephemeral_session_key' }, 'CONSOLE_SESSION_SECRET is not set: sessions end when this process restarts');

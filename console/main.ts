@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const { deps, close } = await createConsoleDeps(config, temporal, log);
   const { app } = await buildConsoleServer(deps);
   await app.listen({ host: config.CONSOLE_HOST, port: config.CONSOLE_PORT });
-  const metricsServer = config.CONSOLE_METRICS_PORT > 0 ? await startMetricsServer(deps.metrics.registry, { port: config.CONSOLE_METRICS_PORT }) : undefined;
+  const metricsServer =
+    config.CONSOLE_METRICS_PORT > 0 ? await startMetricsServer(deps.metrics.registry, { port: config.CONSOLE_METRICS_PORT }) : undefined;
   log.info({ event: 'console_started', address: `http://${config.CONSOLE_HOST}:${config.CONSOLE_PORT}` }, 'console ready');
   const stop = async () => {
     await app.close();

@@ -16,7 +16,13 @@ import { createReportWorker } from '../workers/report-worker';
 import { DATA_DIR } from './paths';
 import { describePortOwner, portFree } from './port-owner';
 import { startDevServer } from './temporal-dev-server';
-import { SCHEDULE_ID, type MonthlyCompanyReportResult, batchProgressQuery, type MonthlyReportBatchResult, companyReportWorkflowId } from '../lib/temporal-contract';
+import {
+  SCHEDULE_ID,
+  type MonthlyCompanyReportResult,
+  batchProgressQuery,
+  type MonthlyReportBatchResult,
+  companyReportWorkflowId,
+} from '../lib/temporal-contract';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { keep: { type: 'boolean' } } });
@@ -46,15 +52,13 @@ async function main(): Promise<void> {
   const tracing = setupTracing(config);
   const metrics = new TaxMetrics();
   // Beside a running stack (whose worker holds 9464), any free port: the URL below says which.
-  const metricsServer = await startMetricsServer(metrics.registry, { port: config.METRICS_PORT, host: '127.0.0.1' }).catch(
-    async (err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      const holder = describePortOwner(config.METRICS_PORT);
-      const free = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
-      console.log(`    metrics port ${config.METRICS_PORT} is held by ${holder}: using ${free.port} instead`);
-      return free;
-    },
-  );
+  const metricsServer = await startMetricsServer(metrics.registry, { port: config.METRICS_PORT, host: '127.0.0.1' }).catch(async (err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const holder = describePortOwner(config.METRICS_PORT);
+    const free = await startMetricsServer(metrics.registry, { port: 0, host: '127.0.0.1' });
+    console.log(`    metrics port ${config.METRICS_PORT} is held by ${holder}: using ${free.port} instead`);
+    return free;
+  });
   console.log(`    metrics on http://127.0.0.1:${metricsServer.port}/metrics`);
   const reportWorker = await createReportWorker(config, { tracing, metrics });
   const workerRun = reportWorker.run();
@@ -76,7 +80,9 @@ async function main(): Promise<void> {
     const p = await batch.query(batchProgressQuery).catch(() => undefined);
     if (p) {
       const { listed, succeeded, unchanged, failed, waitingForLedger } = p.counts;
-      console.log(`    ${succeeded + unchanged + failed}/${listed} done (${p.running} running, ${waitingForLedger} waiting for ledgers, ${failed} failed)`);
+      console.log(
+        `    ${succeeded + unchanged + failed}/${listed} done (${p.running} running, ${waitingForLedger} waiting for ledgers, ${failed} failed)`,
+      );
     }
   };
   // Nothing in printProgress can reject (a failed query prints nothing), so the interval may drop its promise.
@@ -129,7 +135,10 @@ class DemoStop extends Error {}
  *  gRPC or the Web UI port stops the demo with one line naming the holder and what to do. */
 async function checkTemporalPorts(port: number, uiPort: number, namespace: string): Promise<void> {
   if (await servesNamespace(`127.0.0.1:${port}`, namespace)) return;
-  for (const [p, what] of [[port, 'Temporal gRPC'], [uiPort, 'Temporal Web UI']] as const) {
+  for (const [p, what] of [
+    [port, 'Temporal gRPC'],
+    [uiPort, 'Temporal Web UI'],
+  ] as const) {
     if (await portFree(p)) continue;
     throw new DemoStop(
       `demo: port ${p} (${what}) is held by ${describePortOwner(p)}, which is not a Temporal dev server serving namespace ` +

@@ -25,9 +25,7 @@ async function main(): Promise<void> {
   if (!values.out) throw new Error('usage: generate-sample-data --out <dir> [--months YYYY-MM,...] [--from YYYY-MM --count N]');
   const months = requestedMonths(values);
   const companies = await writeSampleData(values.out, months);
-  console.log(
-    `sample data: ${companies.length} companies × ${months.length} months (${months.join(', ')}) → ${path.resolve(values.out)}`,
-  );
+  console.log(`sample data: ${companies.length} companies × ${months.length} months (${months.join(', ')}) → ${path.resolve(values.out)}`);
 }
 
 main().catch((err: unknown) => {

@@ -362,11 +362,7 @@ function monthVouchers(p: Profile, r: Prng, monthIndex: number, lastDay: number)
   const withholding = Math.floor((p.payroll * 0.09) / 10) * 10;
   vouchers.push({
     day: 25,
-    lines: [
-      debit('801', p.payroll, '급여 지급'),
-      credit('254', withholding, '소득세 등 예수'),
-      credit('103', p.payroll - withholding, '급여 이체'),
-    ],
+    lines: [debit('801', p.payroll, '급여 지급'), credit('254', withholding, '소득세 등 예수'), credit('103', p.payroll - withholding, '급여 이체')],
   });
   vouchers.push({
     day: 5,
@@ -424,12 +420,22 @@ function plantedVouchers(risk: Risk, r: Prng, monthIndex: number, day: () => num
       // Lent 2,500,000 a month through the first fiscal year (its ledgers start at one), repaid 1,000,000 a month after.
       return monthIndex < 12
         ? [{ day: day(), lines: [debit('134', 2_500_000, '대표이사 가지급', { cp: CEO }), credit('103', 2_500_000, '가지급 이체', { cp: CEO })] }]
-        : [{ day: day(), lines: [debit('103', 1_000_000, '가지급금 일부 회수', { cp: CEO }), credit('134', 1_000_000, '가지급금 회수', { cp: CEO })] }];
+        : [
+            {
+              day: day(),
+              lines: [debit('103', 1_000_000, '가지급금 일부 회수', { cp: CEO }), credit('134', 1_000_000, '가지급금 회수', { cp: CEO })],
+            },
+          ];
     case 'suspense-receipt':
       // Receive 15M every fourth month and repay 3M otherwise: the balance never drops to zero.
       return monthIndex % 4 === 0
         ? [{ day: day(), lines: [debit('103', 15_000_000, '대표이사 입금', { cp: CEO }), credit('257', 15_000_000, '가수금 입금', { cp: CEO })] }]
-        : [{ day: day(), lines: [debit('257', 3_000_000, '가수금 일부 반제', { cp: CEO }), credit('103', 3_000_000, '가수금 반제 이체', { cp: CEO })] }];
+        : [
+            {
+              day: day(),
+              lines: [debit('257', 3_000_000, '가수금 일부 반제', { cp: CEO }), credit('103', 3_000_000, '가수금 반제 이체', { cp: CEO })],
+            },
+          ];
     case 'expense-no-proof':
       return [
         bankExpense(day(), '830', thousands(r.int(120, 250)), '철물 자재 현금 구입', HARDWARE, 9),
@@ -580,4 +586,3 @@ export async function writeSampleData(dataDir: string, months: readonly string[]
   }
   return PROFILES.map((p) => p.id);
 }
-

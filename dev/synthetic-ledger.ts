@@ -63,21 +63,19 @@ export function syntheticLedgerRows(period: string, lineCount: number): string[]
     day = voucherDay;
     const cp = String((v * 37) % 400).padStart(5, '0');
     for (const line of lines) {
-      rows.push(
-        [
-          `${period}-${String(day).padStart(2, '0')}`,
-          String(number).padStart(5, '0'),
-          line.debit > 0 ? '3' : '4',
-          line.account,
-          line.name,
-          amountCell(line.debit, v % 2 === 0),
-          amountCell(line.credit, v % 2 === 0),
-          cp,
-          `거래처${cp}`,
-          line.memo,
-          line.proof === undefined ? '' : String(line.proof),
-        ],
-      );
+      rows.push([
+        `${period}-${String(day).padStart(2, '0')}`,
+        String(number).padStart(5, '0'),
+        line.debit > 0 ? '3' : '4',
+        line.account,
+        line.name,
+        amountCell(line.debit, v % 2 === 0),
+        amountCell(line.credit, v % 2 === 0),
+        cp,
+        `거래처${cp}`,
+        line.memo,
+        line.proof === undefined ? '' : String(line.proof),
+      ]);
     }
     written += lines.length;
   }

@@ -32,10 +32,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   }
   const searchAttributes = JSON.parse(readFileSync(SEARCH_ATTRIBUTES_FILE, 'utf8')) as Record<string, string>;
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(opts.port),
-    '--log-level', 'error',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--log-level',
+    'error',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
     ...(opts.namespaces ?? []).flatMap((ns) => ['--namespace', ns]),

@@ -27,7 +27,12 @@ const modelChain = (fallback: string) =>
   z
     .string()
     .default(fallback)
-    .transform((s) => s.split(',').map((m) => m.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[\w.:/-]+$/, 'model names are [A-Za-z0-9_.:/-]')).min(1, 'name at least one model'));
 /** A key prefix in a bucket: '' or segments that object keys allow, each ending in '/'. */
 const s3Prefix = (fallback: string) =>
@@ -36,7 +41,12 @@ const s3Prefix = (fallback: string) =>
     .default(fallback)
     .refine((p) => p === '' || /^([A-Za-z0-9_-][A-Za-z0-9_.-]*\/)+$/.test(p), 'segments of [A-Za-z0-9_-.] not starting with ".", each ending in /');
 /** A PostgreSQL login name as db:setup quotes it: lower case, so it is spelled the same quoted or not. */
-const databaseRole = optionalString.pipe(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a role name of [a-z0-9_]').optional());
+const databaseRole = optionalString.pipe(
+  z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a role name of [a-z0-9_]')
+    .optional(),
+);
 const DURATION_UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** `90s`, `15m`, `24h`, `7d` or plain milliseconds, as milliseconds. */
 const duration = (fallback: string) =>
@@ -277,7 +287,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       path: ['ENCRYPTION_KEY_ID'],
     })
     .refine((c) => !c.GRAPHDB_URL || c.GRAPHDB_ALLOW_INSECURE || !cleartextToNetwork(c.GRAPHDB_URL), {
-      message: 'http:// to a host that is not loopback sends the ledgers and the GraphDB credentials in cleartext: use https:// (a private CA in NODE_EXTRA_CA_CERTS), or GRAPHDB_ALLOW_INSECURE=true where the network encrypts (mTLS mesh)',
+      message:
+        'http:// to a host that is not loopback sends the ledgers and the GraphDB credentials in cleartext: use https:// (a private CA in NODE_EXTRA_CA_CERTS), or GRAPHDB_ALLOW_INSECURE=true where the network encrypts (mTLS mesh)',
       path: ['GRAPHDB_URL'],
     })
     .superRefine((c, ctx) => {
@@ -318,7 +329,10 @@ function trustedProxies(raw: string, ctx: z.RefinementCtx): false | number | str
   const entries = value.split(',').map((e) => e.trim());
   const bad = entries.filter((e) => !isAddressOrCidr(e));
   if (value === 'true' || bad.length > 0) {
-    ctx.addIssue({ code: 'custom', message: `a hop count (e.g. 1) or the proxies' addresses/CIDRs, not ${JSON.stringify(value === 'true' ? value : bad[0])}: 'true' would trust X-Forwarded-For from anyone` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `a hop count (e.g. 1) or the proxies' addresses/CIDRs, not ${JSON.stringify(value === 'true' ? value : bad[0])}: 'true' would trust X-Forwarded-For from anyone`,
+    });
     return z.NEVER;
   }
   return entries;

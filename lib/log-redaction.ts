@@ -18,9 +18,24 @@ const normalize = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
 /** Credentials by field name, headers that carry them, and every secret setting (a logged config). */
 const SECRET_KEYS = new Set(
   [
-    'password', 'passphrase', 'pass', 'secret', 'clientSecret', 'apiKey', 'xApiKey', 'privateKey',
-    'token', 'accessToken', 'refreshToken', 'idToken', 'sessionToken', 'secretAccessKey',
-    'authorization', 'proxyAuthorization', 'cookie', 'setCookie',
+    'password',
+    'passphrase',
+    'pass',
+    'secret',
+    'clientSecret',
+    'apiKey',
+    'xApiKey',
+    'privateKey',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'idToken',
+    'sessionToken',
+    'secretAccessKey',
+    'authorization',
+    'proxyAuthorization',
+    'cookie',
+    'setCookie',
     ...Object.keys(SECRET_SETTINGS),
   ].map(normalize),
 );

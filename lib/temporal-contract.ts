@@ -118,14 +118,7 @@ export interface MonthlyCompanyReportResult {
 }
 
 export type ReportStage =
-  | 'extracting'
-  | 'waiting-for-ledger'
-  | 'validating'
-  | 'analysing'
-  | 'writing-narrative'
-  | 'rendering'
-  | 'awaiting-review'
-  | 'delivering';
+  'extracting' | 'waiting-for-ledger' | 'validating' | 'analysing' | 'writing-narrative' | 'rendering' | 'awaiting-review' | 'delivering';
 
 /** Where the run is: `temporal workflow query --name stage`. */
 export const reportStageQuery = defineQuery<ReportStage>('stage');

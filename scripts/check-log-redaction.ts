@@ -14,7 +14,14 @@ function main(): void {
   if (!logFile || !secretsFile) throw new Error('usage: check-log-redaction LOG_FILE SECRETS_FILE');
   const lines = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter(Boolean) : [];
   const secrets = existsSync(secretsFile)
-    ? [...new Set(readFileSync(secretsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string))]
+    ? [
+        ...new Set(
+          readFileSync(secretsFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string),
+        ),
+      ]
     : [];
   const leaks: string[] = [];
   lines.forEach((line, i) => {

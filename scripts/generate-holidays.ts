@@ -45,7 +45,12 @@ export function buildHolidayTurtle(): string {
     'tax:holidayCalendar a tax:HolidayCalendar ;',
     `  dcterms:source ${JSON.stringify(HOLIDAYS_SOURCE)} ;`,
     `  tax:coversYear ${years.map(([year]) => year).join(', ')} .`,
-    ...years.flatMap(([, days]) => ['', ...Object.entries(days).sort(([a], [b]) => a.localeCompare(b)).map(holiday)]),
+    ...years.flatMap(([, days]) => [
+      '',
+      ...Object.entries(days)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(holiday),
+    ]),
     '',
   ].join('\n');
 }

@@ -62,7 +62,13 @@ dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../temporal-test-server" && pwd)"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 cds=()
 [[ -r "$dir/test-server.jsa" ]] && cds=(-XX:SharedArchiveFile="$dir/test-server.jsa" -Xlog:cds=off -Xlog:cds+dynamic=off)
-# exec: the SDK stops the server by killing this process, which must be the JVM itself.
+# The SDK stops the server by killing this process, so it execs into the JVM. When the test process dies without
+# stopping it (a runner's timeout, kill -9), nobody would: a watcher ends the JVM once its parent is gone.
+parent=$PPID
+(
+  while kill -0 "$parent" 2>/dev/null && kill -0 $$ 2>/dev/null; do sleep 2; done
+  kill -0 $$ 2>/dev/null && kill -KILL $$
+) </dev/null >/dev/null 2>&1 &
 exec "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "${cds[@]}" ${TEMPORAL_TEST_SERVER_JAVA_OPTS:-} \
   -Dorg.slf4j.simpleLogger.defaultLogLevel="${TEMPORAL_TEST_SERVER_LOG_LEVEL:-error}" \
   -cp "$dir/lib/*" io.temporal.testserver.TestServer "$@"

@@ -21,12 +21,7 @@ import { createLlmCache } from '../lib/llm/llm-cache';
 import { loadPriceTable } from '../lib/llm/llm-prices';
 import { createUsageLedger } from '../lib/llm/usage-ledger';
 import type { ReportSinks } from '../workflows/report-sinks';
-import {
-  cancellableGraphStore,
-  cancellableMailTransport,
-  cancellableRenderer,
-  currentActivitySignal,
-} from './activity-cancellation';
+import { cancellableGraphStore, cancellableMailTransport, cancellableRenderer, currentActivitySignal } from './activity-cancellation';
 import { activityHeartbeat } from './activity-heartbeat';
 import { activityMetrics } from './activity-metrics';
 
@@ -101,10 +96,7 @@ export async function createReportWorker(config: AppConfig, options: ReportWorke
       }),
     ),
   );
-  log.info(
-    { event: 'worker_started', task_queues: roles.map((r) => queues[r]), address: config.TEMPORAL_ADDRESS },
-    'worker ready',
-  );
+  log.info({ event: 'worker_started', task_queues: roles.map((r) => queues[r]), address: config.TEMPORAL_ADDRESS }, 'worker ready');
 
   return {
     workers,

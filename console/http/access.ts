@@ -109,7 +109,9 @@ export async function requireCompanyMonth(deps: ConsoleDeps, request: FastifyReq
 }
 
 function lacking(principal: Principal, permission: Permission): string {
-  return can({ role: principal.role }, permission) ? `${permission} is firm-wide: a principal scoped to some companies may not` : `${principal.role} lacks ${permission}`;
+  return can({ role: principal.role }, permission)
+    ? `${permission} is firm-wide: a principal scoped to some companies may not`
+    : `${principal.role} lacks ${permission}`;
 }
 
 /** Audits the refusal, then refuses (403). */

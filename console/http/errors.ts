@@ -24,8 +24,10 @@ interface Answer {
 function answerFor(err: unknown): Answer | undefined {
   if (err instanceof AuthError) return { status: err.status, message: err.status === 401 ? '로그인이 필요합니다.' : '권한이 없습니다.' };
   if (err instanceof AccessDeniedError) return { status: 403, message: '권한이 없습니다.' };
-  if (err instanceof TooManySignInsError) return { status: 429, message: `로그인 시도가 너무 많습니다. ${err.retryAfterSeconds}초 후에 다시 시도하십시오.` };
-  if (err instanceof InvalidIdError || err instanceof InvalidObjectKeyError || err instanceof RangeError) return { status: 400, message: err.message };
+  if (err instanceof TooManySignInsError)
+    return { status: 429, message: `로그인 시도가 너무 많습니다. ${err.retryAfterSeconds}초 후에 다시 시도하십시오.` };
+  if (err instanceof InvalidIdError || err instanceof InvalidObjectKeyError || err instanceof RangeError)
+    return { status: 400, message: err.message };
   if (err instanceof ZodError) return { status: 400, message: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
   if (err instanceof UnknownCompanyError) return { status: 404, message: err.message };
   if (err instanceof ObjectNotFoundError) return { status: 404, message: '이 기간의 리포트가 없습니다.' };

@@ -1,14 +1,9 @@
 // Response headers for every console response: no scripts at all, no framing, no sniffing, no caching of data.
 import type { FastifyReply } from 'fastify';
 
-const CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+const CSP = ["default-src 'none'", "style-src 'self'", "img-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join(
+  '; ',
+);
 
 export function setSecurityHeaders(reply: FastifyReply, https: boolean): void {
   reply.header('content-security-policy', CSP);

@@ -35,11 +35,13 @@ ${rowsTable('firm-wide', feedback.firmWide)}
 <h2>업종별</h2>
 ${feedback.byIndustry.map(({ industry, companies, rows }) => html`<h3>${industry} (기업 ${companies}곳)</h3>${rowsTable(undefined, rows)}`)}
 <h2>기준 변경 제안</h2>
-${proposal.proposals.length === 0
+${
+  proposal.proposals.length === 0
     ? html`<p id="no-proposal">${noProposalText()}</p>`
     : html`<ul>${proposal.proposals.map((p) => html`<li>${proposalReason(p)}</li>`)}</ul>
 <p>세무 전문가가 검토한 뒤 parameters.ttl에 직접 반영합니다 (자동 적용 없음).</p>
-<pre id="parameters-diff">${proposal.diff}</pre>`}
+<pre id="parameters-diff">${proposal.diff}</pre>`
+}
 <p class="notice">지난 1년 지적에 미치는 영향은 모든 기업-월을 다시 분석해야 하므로 이 화면에서는 계산하지 않습니다:
 <code>npm run rule-feedback</code>으로 확인하십시오.</p>`;
 }

@@ -39,9 +39,11 @@ export function layout(ctx: PageContext, title: string, body: SafeHtml): string 
 <header>
   <strong>${ctx.firmName} 운영 콘솔</strong>
   <nav>${nav.map((item) => html`<a href="${item.href}">${item.label}</a> `)}</nav>
-  ${principal &&
-  html`<span class="who" data-role="${principal.role}">${principal.subject} (${principal.role})</span>
-  <form method="post" action="/logout">${csrfField(ctx)}<button type="submit">로그아웃</button></form>`}
+  ${
+    principal &&
+    html`<span class="who" data-role="${principal.role}">${principal.subject} (${principal.role})</span>
+  <form method="post" action="/logout">${csrfField(ctx)}<button type="submit">로그아웃</button></form>`
+  }
 </header>
 <main>
 <h1>${title}</h1>

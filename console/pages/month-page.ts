@@ -39,10 +39,30 @@ function select(name: string, label: string, current: string | undefined, option
 function filterForm(view: MonthOverview): SafeHtml {
   const { filter } = view;
   return html`<form class="inline" method="get" action="/months/${view.period}" id="month-filter">
-${select('risk', '위험도', filter.risk, RISK_LEVELS.map((r) => [r, RISK_LEVEL_LABEL[r]]))}
-${select('category', '분류', filter.category, FINDING_CATEGORIES.map((c) => [c, CATEGORY_HEAD[c]]))}
-${select('status', '상태', filter.status, MONTH_STATUSES.map((s) => [s, STATUS_LABEL[s]]))}
-${select('accountant', '담당 세무사', filter.accountant, view.accountants.map((a) => [a, a]))}
+${select(
+  'risk',
+  '위험도',
+  filter.risk,
+  RISK_LEVELS.map((r) => [r, RISK_LEVEL_LABEL[r]]),
+)}
+${select(
+  'category',
+  '분류',
+  filter.category,
+  FINDING_CATEGORIES.map((c) => [c, CATEGORY_HEAD[c]]),
+)}
+${select(
+  'status',
+  '상태',
+  filter.status,
+  MONTH_STATUSES.map((s) => [s, STATUS_LABEL[s]]),
+)}
+${select(
+  'accountant',
+  '담당 세무사',
+  filter.accountant,
+  view.accountants.map((a) => [a, a]),
+)}
 <button type="submit">적용</button> <a href="/months/${view.period}">초기화</a>
 </form>`;
 }

@@ -46,23 +46,29 @@ export function settingsPage(ctx: PageContext, view: SettingsView): string {
     '설정',
     html`${view.notice && html`<p class="notice" role="status">${view.notice}</p>`}
 <h2>월간 스케줄 (매월 1일 09:00 KST)</h2>
-${schedule
-      ? html`<p>상태: <strong id="schedule-state">${schedule.paused ? '일시 중지' : '활성'}</strong> · 동시 실행 ${schedule.concurrency}
+${
+  schedule
+    ? html`<p>상태: <strong id="schedule-state">${schedule.paused ? '일시 중지' : '활성'}</strong> · 동시 실행 ${schedule.concurrency}
  · 장부 대기 ${Math.round(schedule.ledgerWaitMs / 3_600_000)}시간 · 다음 실행 ${schedule.nextRuns.map(formatDateTime).join(', ')}</p>
-${view.canEdit &&
-        html`<form class="inline" method="post" action="/settings/schedule" id="schedule-form">
+${
+  view.canEdit &&
+  html`<form class="inline" method="post" action="/settings/schedule" id="schedule-form">
   ${csrfField(ctx)}
   <label>동시 실행 <input name="concurrency" type="number" min="1" max="64" value="${schedule.concurrency}"></label>
   <label>장부 대기(시간) <input name="ledgerWaitHours" type="number" min="1" max="720" value="${Math.round(schedule.ledgerWaitMs / 3_600_000)}"></label>
   <label>상태 <select name="paused"><option value="false" ${schedule.paused ? '' : 'selected'}>활성</option><option value="true" ${schedule.paused ? 'selected' : ''}>일시 중지</option></select></label>
   <button type="submit">저장</button>
-</form>`}`
-      : html`<p>스케줄이 아직 없습니다: <code>npm run schedule</code>로 만드십시오.</p>`}
-${view.secrets &&
-    html`<h2>시크릿 (이름과 설정 여부만)</h2>
+</form>`
+}`
+    : html`<p>스케줄이 아직 없습니다: <code>npm run schedule</code>로 만드십시오.</p>`
+}
+${
+  view.secrets &&
+  html`<h2>시크릿 (이름과 설정 여부만)</h2>
 <table id="secrets"><thead><tr><th>이름</th><th>용도</th><th>설정</th></tr></thead>
 <tbody>${view.secrets.map((s) => html`<tr><td>${s.name}</td><td>${s.purpose}</td><td>${s.configured ? '설정됨' : '없음'}</td></tr>`)}</tbody></table>
-<p>암호화 키 ID: ${view.encryptionKeyIds?.all.join(', ') || '없음 (저장 데이터 암호화 꺼짐)'}${view.encryptionKeyIds?.active && ` · 활성 ${view.encryptionKeyIds.active}`}</p>`}
+<p>암호화 키 ID: ${view.encryptionKeyIds?.all.join(', ') || '없음 (저장 데이터 암호화 꺼짐)'}${view.encryptionKeyIds?.active && ` · 활성 ${view.encryptionKeyIds.active}`}</p>`
+}
 <h2>구성 (시크릿 제외)</h2>
 <table id="config"><tbody>${Object.entries(view.config).map(
       ([name, value]) => html`<tr><th>${name}</th><td>${value === null || value === undefined ? '' : JSON.stringify(value)}</td></tr>`,
@@ -88,12 +94,14 @@ export function auditPage(ctx: PageContext, { records, verify, filters, older }:
   return layout(
     ctx,
     '감사 로그',
-    html`${verify &&
-    html`<p id="audit-verify" class="${verify.ok ? 'notice' : 'error'}">${
-      verify.ok
-        ? `해시 체인 검증 통과: ${verify.records}건 (seq ${verify.firstSeq ?? '-'}..${verify.lastSeq ?? '-'})`
-        : `해시 체인 검증 실패: ${verify.problems.join('; ')}`
-    }</p>`}
+    html`${
+      verify &&
+      html`<p id="audit-verify" class="${verify.ok ? 'notice' : 'error'}">${
+        verify.ok
+          ? `해시 체인 검증 통과: ${verify.records}건 (seq ${verify.firstSeq ?? '-'}..${verify.lastSeq ?? '-'})`
+          : `해시 체인 검증 실패: ${verify.problems.join('; ')}`
+      }</p>`
+    }
 <form class="inline" method="get" action="/audit" id="audit-filter">
   <label>행위 <select name="action"><option value="">전체</option>${AUDIT_ACTIONS.map(
     (a) => html`<option value="${a}" ${a === filters.action ? 'selected' : ''}>${a}</option>`,

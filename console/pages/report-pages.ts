@@ -26,13 +26,20 @@ function reportLinks(companyId: string, period: string): SafeHtml {
   return html`<a href="${base}">보기</a> · <a class="download" href="${base}/report.pdf">PDF</a>`;
 }
 
-export function overviewPage(ctx: PageContext, companies: CompanySummary[], runs: RunSummary[], skippedFolders: readonly SkippedCompanyDir[] = []): string {
+export function overviewPage(
+  ctx: PageContext,
+  companies: CompanySummary[],
+  runs: RunSummary[],
+  skippedFolders: readonly SkippedCompanyDir[] = [],
+): string {
   return layout(
     ctx,
     '기업·리포트',
-    html`${skippedFolders.length > 0 &&
-    html`<div class="notice" role="alert"><p>회사로 읽지 못해 실행하지 않는 폴더가 있습니다 (리포트 없음):</p>
-<ul>${skippedFolders.map((f) => html`<li><code>companies/${JSON.stringify(f.name)}</code>: ${f.reason}</li>`)}</ul></div>`}
+    html`${
+      skippedFolders.length > 0 &&
+      html`<div class="notice" role="alert"><p>회사로 읽지 못해 실행하지 않는 폴더가 있습니다 (리포트 없음):</p>
+<ul>${skippedFolders.map((f) => html`<li><code>companies/${JSON.stringify(f.name)}</code>: ${f.reason}</li>`)}</ul></div>`
+    }
 <h2>기업</h2>
 <table><thead><tr><th>ID</th><th>상호</th></tr></thead>
 <tbody>${companies.map(
@@ -43,19 +50,15 @@ ${runRows(runs)}`,
   );
 }
 
-export function companyPage(
-  ctx: PageContext,
-  company: CompanySummary,
-  runs: RunSummary[],
-  notice?: string,
-): string {
+export function companyPage(ctx: PageContext, company: CompanySummary, runs: RunSummary[], notice?: string): string {
   const canStart = ctx.principal !== undefined && can(ctx.principal, 'runs:start');
   return layout(
     ctx,
     `${company.name ?? company.id} (${company.id})`,
     html`${notice && html`<p class="notice" role="status">${notice}</p>`}
-${canStart &&
-    html`<h2>실행</h2>
+${
+  canStart &&
+  html`<h2>실행</h2>
 <form class="inline" method="post" action="/runs" id="start-run">
   ${csrfField(ctx)}<input type="hidden" name="companyId" value="${company.id}">
   <label>기간 <input name="period" placeholder="YYYY-MM" pattern="\\d{4}-\\d{2}" required></label>
@@ -66,12 +69,12 @@ ${canStart &&
   <label>시작 <input name="from" placeholder="YYYY-MM" pattern="\\d{4}-\\d{2}" required></label>
   <label>끝 <input name="to" placeholder="YYYY-MM" pattern="\\d{4}-\\d{2}" required></label>
   <button type="submit">기간 일괄 실행</button>
-</form>`}
+</form>`
+}
 <h2>월별 리포트</h2>
 ${runRows(runs)}`,
   );
 }
-
 
 export function reportPage(ctx: PageContext, doc: FindingsDocument): string {
   return layout(

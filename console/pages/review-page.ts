@@ -60,11 +60,16 @@ function draftSection(ctx: PageContext, base: string, doc: FindingsDocument, dra
 <dt>검토 기한</dt><dd>${formatDateTime(draft.deadlineAt)}${draft.escalated ? ' (기한 경과: 관리자에게 알림)' : ''} · 기한 후: ${draft.onDeadline === 'send' ? '미승인 발송' : '승인까지 보류'}</dd>
 ${draft.approvedBy && html`<dt>승인</dt><dd>${draft.approvedBy}</dd>`}
 </dl>
-${draft.requests.length > 0 &&
+${
+  draft.requests.length > 0 &&
   html`<h3>수정 요청 기록</h3><ol class="requests">${draft.requests.map(
     (r) => html`<li>제${r.draftVersion}안 · ${r.reviewer} · ${formatDateTime(r.at)}: ${r.comment}</li>`,
-  )}</ol>`}
-${reviewer && waiting && html`
+  )}</ol>`
+}
+${
+  reviewer &&
+  waiting &&
+  html`
 <form method="post" action="${base}/approve" id="approve-form" class="decision">${csrfField(ctx)}
 <input type="hidden" name="draftVersion" value="${draft.draftVersion}">
 <label>승인 메모 <input name="note" maxlength="2000"></label>
@@ -76,7 +81,8 @@ ${reviewer && waiting && html`
 <textarea name="narrative" rows="10" cols="100" maxlength="20000">${doc.narrative.text}</textarea></label>
 <label>수정 사유 <input name="comment" required maxlength="2000"></label>
 <button type="submit">수정 요청 (요약을 고친 경우 새 초안 작성)</button>
-</form>`}
+</form>`
+}
 </section>`;
 }
 
@@ -122,12 +128,14 @@ function findingsSection(ctx: PageContext, base: string, findings: ReviewedFindi
 <td><ol class="review-history">${history.map(
       (r) => html`<li>v${r.version} ${REVIEW_STATUS_LABELS[r.status]} · ${r.reviewer} · ${formatDateTime(r.reviewedAt)}</li>`,
     )}</ol></td>
-${reviewer &&
+${
+  reviewer &&
   html`<td><form method="post" action="${base}/findings" class="finding-review">${csrfField(ctx)}
 <input type="hidden" name="findingKey" value="${key}"><input type="hidden" name="seenVersion" value="${latest?.version ?? 0}">
 <select name="status">${REVIEW_STATUSES.map((s) => html`<option value="${s}" ${s === status ? 'selected' : ''}>${REVIEW_STATUS_LABELS[s]}</option>`)}</select>
 <input name="note" placeholder="조치 내용 / 오탐 사유" maxlength="2000">
-<button type="submit">저장</button></form></td>`}
+<button type="submit">저장</button></form></td>`
+}
 </tr>`;
   })}</tbody></table></section>`;
 }

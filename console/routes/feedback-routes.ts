@@ -16,7 +16,8 @@ const RangeQuery = z
 export function registerFeedbackRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   pageAndApi(app, 'GET', '/rule-feedback', 'config:read', (kind) => async (request, reply) => {
     // Every company's findings in one table: a principal scoped to some companies would see the others'.
-    if (request.principal!.companies !== undefined) await deny(deps, request, 'rule feedback is firm-wide: a principal scoped to some companies may not');
+    if (request.principal!.companies !== undefined)
+      await deny(deps, request, 'rule feedback is firm-wide: a principal scoped to some companies may not');
     const query = RangeQuery.parse(request.query);
     const range = query.from && query.to ? { from: query.from, to: query.to } : lastTwelveMonths();
     const { graph, config } = deps;

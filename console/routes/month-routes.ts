@@ -12,7 +12,12 @@ import { pageAndApi, pageContext, route, sendPage } from './route';
 const PERMISSION = 'runs:start';
 
 export function registerMonthRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
-  const sources = { dataDir: deps.config.ERP_DATA_DIR, temporal: deps.temporal, objects: deps.objects, defaultAccountant: deps.config.DEFAULT_ADVISOR };
+  const sources = {
+    dataDir: deps.config.ERP_DATA_DIR,
+    temporal: deps.temporal,
+    objects: deps.objects,
+    defaultAccountant: deps.config.DEFAULT_ADVISOR,
+  };
 
   route(app, 'GET', '/months', { permission: PERMISSION, kind: 'page' }, async (_request, reply) =>
     reply.redirect(`/months/${previousMonthInSeoul(new Date())}`, 303),

@@ -6,12 +6,7 @@ import { AUDIT_ACTIONS } from '../../lib/audit/audit-log';
 import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
 import { costReport } from '../../lib/llm/cost-report';
 import { monthInSeoul } from '../../lib/domain/periods';
-import {
-  changeMonthlySchedule,
-  describeMonthlySchedule,
-  type ScheduleChange,
-  type ScheduleState,
-} from '../../lib/schedule/monthly-schedule';
+import { changeMonthlySchedule, describeMonthlySchedule, type ScheduleChange, type ScheduleState } from '../../lib/schedule/monthly-schedule';
 import { can, canGrant, canSeeCompany, ROLES, withinScope } from '../../lib/security/roles';
 import { redactedConfig, secretMetadata } from '../../lib/security/secret-settings';
 import type { ConsoleDeps } from '../deps';
@@ -24,7 +19,12 @@ const HOUR_MS = 3_600_000;
 const ScheduleChangeRequest = z
   .object({
     concurrency: z.coerce.number().int().min(1).max(64).optional(),
-    ledgerWaitMs: z.coerce.number().int().min(HOUR_MS).max(30 * 24 * HOUR_MS).optional(),
+    ledgerWaitMs: z.coerce
+      .number()
+      .int()
+      .min(HOUR_MS)
+      .max(30 * 24 * HOUR_MS)
+      .optional(),
     ledgerWaitHours: z.coerce.number().int().min(1).max(720).optional(),
     paused: z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]).optional(),
   })
@@ -66,7 +66,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     const period = month === undefined || month === '' ? monthInSeoul(new Date()) : assertPeriod(month);
     // A principal scoped to some companies sees their use only, totals included.
     const principal = request.principal!;
-    const report = costReport(period, (await deps.usage.recordsFor(period)).filter((r) => canSeeCompany(principal, r.companyId)));
+    const report = costReport(
+      period,
+      (await deps.usage.recordsFor(period)).filter((r) => canSeeCompany(principal, r.companyId)),
+    );
     return kind === 'page' ? sendPage(reply, costsPage(pageContext(deps, request), report)) : report;
   });
 
@@ -90,13 +93,15 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
     schedule: (await scheduleOrNothing(deps)) ?? null,
   }));
 
-  const changeSchedule = (kind: 'page' | 'api'): Handler => async (request, reply) => {
-    const change = ScheduleChangeRequest.parse(request.body);
-    const { actor } = requestParty(request);
-    const result = await changeMonthlySchedule(deps.temporal, change, `changed in the console by ${actor}`);
-    await deps.audit.append({ action: 'config.changed', ...requestParty(request), target: 'schedule', outcome: 'success', details: result });
-    return kind === 'page' ? reply.redirect('/settings?saved', 303) : result;
-  };
+  const changeSchedule =
+    (kind: 'page' | 'api'): Handler =>
+    async (request, reply) => {
+      const change = ScheduleChangeRequest.parse(request.body);
+      const { actor } = requestParty(request);
+      const result = await changeMonthlySchedule(deps.temporal, change, `changed in the console by ${actor}`);
+      await deps.audit.append({ action: 'config.changed', ...requestParty(request), target: 'schedule', outcome: 'success', details: result });
+      return kind === 'page' ? reply.redirect('/settings?saved', 303) : result;
+    };
   route(app, 'POST', '/settings/schedule', { permission: 'config:write', kind: 'page' }, changeSchedule('page'));
   route(app, 'PUT', '/api/config/schedule', { permission: 'config:write', kind: 'api' }, changeSchedule('api'));
 
@@ -125,7 +130,8 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ConsoleDeps): void
 
   route(app, 'POST', '/api/tokens', { permission: 'tokens:manage', kind: 'api' }, async (request, reply) => {
     const input = TokenRequest.parse(request.body);
-    if (!canGrant(request.principal!, input)) await deny(deps, request, `may not grant ${input.role} for ${input.companies?.join(', ') ?? 'every company'}`);
+    if (!canGrant(request.principal!, input))
+      await deny(deps, request, `may not grant ${input.role} for ${input.companies?.join(', ') ?? 'every company'}`);
     const { token, record } = await deps.tokens.create(input);
     const details = { name: record.name, role: record.role, companies: record.companies ?? 'all' };
     await deps.audit.append({ action: 'token.created', ...requestParty(request), target: record.id, outcome: 'success', details });

@@ -75,7 +75,8 @@ export function registerReportRoutes(app: FastifyInstance, deps: ConsoleDeps): v
       outcome: 'success',
       details: { started: started.length, alreadyRunning },
     });
-    if (kind === 'page') return reply.redirect(`/companies/${encodeURIComponent(companyId)}?started=${encodeURIComponent(`${from}..${to} (${started.length})`)}`, 303);
+    if (kind === 'page')
+      return reply.redirect(`/companies/${encodeURIComponent(companyId)}?started=${encodeURIComponent(`${from}..${to} (${started.length})`)}`, 303);
     return reply.code(202).send({ started, alreadyRunning });
   });
 

@@ -26,14 +26,21 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
   const { temporal } = deps;
 
   /** Runs a decision and audits it, refused or not, with the draft version it was about. */
-  async function audited<T>(request: FastifyRequest, action: AuditAction, target: string, details: Record<string, unknown>, decide: () => Promise<T>): Promise<T> {
+  async function audited<T>(
+    request: FastifyRequest,
+    action: AuditAction,
+    target: string,
+    details: Record<string, unknown>,
+    decide: () => Promise<T>,
+  ): Promise<T> {
     const party = requestParty(request);
     try {
       const result = await decide();
       await deps.audit.append({ action, ...party, target, outcome: 'success', details: { ...details, result } });
       return result;
     } catch (err) {
-      if (err instanceof ReviewRefusedError) await deps.audit.append({ action, ...party, target, outcome: 'failure', details: { ...details, reason: err.message } });
+      if (err instanceof ReviewRefusedError)
+        await deps.audit.append({ action, ...party, target, outcome: 'failure', details: { ...details, reason: err.message } });
       throw err;
     }
   }
@@ -43,7 +50,10 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
 
   pageAndApi(app, 'GET', '/review/:companyId/:period', 'reports:read', (kind) => async (request, reply) => {
     const { companyId, period } = await requireCompanyMonth(deps, request);
-    const [doc, draft] = await Promise.all([readFindingsDoc(deps.objects, reportKeys(companyId, period).findings), readDraft(temporal, companyId, period)]);
+    const [doc, draft] = await Promise.all([
+      readFindingsDoc(deps.objects, reportKeys(companyId, period).findings),
+      readDraft(temporal, companyId, period),
+    ]);
     const findings = await reviewedFindings(deps.graph, doc);
     if (kind === 'api') return { draft, findings };
     const { notice } = request.query as { notice?: string };
@@ -56,7 +66,13 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const draft = await readDraft(temporal, companyId, period);
     if (!draft) throw new ObjectNotFoundError(`${companyId}/${period}/draft`);
     const pdf = await deps.objects.get(draft.pdfKey);
-    await deps.audit.append({ action: 'report.downloaded', ...requestParty(request), target: `${companyId}/${period}`, outcome: 'success', details: { draftVersion: draft.draftVersion, bytes: pdf.length } });
+    await deps.audit.append({
+      action: 'report.downloaded',
+      ...requestParty(request),
+      target: `${companyId}/${period}`,
+      outcome: 'success',
+      details: { draftVersion: draft.draftVersion, bytes: pdf.length },
+    });
     return reply.type('application/pdf').header('content-disposition', `inline; filename="draft-v${draft.draftVersion}.pdf"`).send(pdf);
   });
 
@@ -64,8 +80,12 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     const { companyId, period } = await requireCompanyMonth(deps, request);
     const body = ApproveRequest.parse(request.body);
     const target = `${companyId}/${period}`;
-    const result = await audited(request, 'report.approved', target, { draftVersion: body.draftVersion, workflowId: companyReportWorkflowId(companyId, period) }, () =>
-      approveReport(temporal, companyId, period, reviewerOf(request.principal!), body),
+    const result = await audited(
+      request,
+      'report.approved',
+      target,
+      { draftVersion: body.draftVersion, workflowId: companyReportWorkflowId(companyId, period) },
+      () => approveReport(temporal, companyId, period, reviewerOf(request.principal!), body),
     );
     if (kind === 'api') return result;
     return back(reply, companyId, period, `제${result.approvedVersion}안을 승인했습니다. 발송합니다.`);
@@ -77,7 +97,12 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     // The form posts the summary as shown: only a changed text is an edit.
     const current = (await readFindingsDoc(deps.objects, reportKeys(companyId, period).findings)).narrative.text.trim();
     const narrative = body.narrative !== undefined && body.narrative !== current ? body.narrative : undefined;
-    const details = { draftVersion: body.draftVersion, comment: body.comment, edited: narrative !== undefined, workflowId: companyReportWorkflowId(companyId, period) };
+    const details = {
+      draftVersion: body.draftVersion,
+      comment: body.comment,
+      edited: narrative !== undefined,
+      workflowId: companyReportWorkflowId(companyId, period),
+    };
     const result = await audited(request, 'report.changes_requested', `${companyId}/${period}`, details, () =>
       requestChanges(temporal, companyId, period, reviewerOf(request.principal!), { ...body, narrative }),
     );
@@ -101,4 +126,3 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ConsoleDeps): v
     return back(reply, companyId, period, `${review.ruleId} 항목을 저장했습니다 (v${review.version}).`);
   });
 }
-

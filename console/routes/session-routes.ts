@@ -28,7 +28,11 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     } catch (err) {
       if (err instanceof TooManySignInsError) {
         reply.header('retry-after', String(err.retryAfterSeconds));
-        return sendPage(reply, loginPage(ctx, { error: `로그인 시도가 너무 많습니다. ${err.retryAfterSeconds}초 후에 다시 시도하십시오.`, next }), 429);
+        return sendPage(
+          reply,
+          loginPage(ctx, { error: `로그인 시도가 너무 많습니다. ${err.retryAfterSeconds}초 후에 다시 시도하십시오.`, next }),
+          429,
+        );
       }
       if (err instanceof AuthError && err.status === 401) return sendPage(reply, loginPage(ctx, { error: '토큰이 올바르지 않습니다.', next }), 401);
       throw err;

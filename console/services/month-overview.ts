@@ -174,7 +174,8 @@ export function parseMonthFilter(query: Record<string, string | undefined>): Mon
   const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
     const value = query[name];
     if (value === undefined || value === '') return undefined;
-    if (!(allowed as readonly string[]).includes(value)) throw new RangeError(`invalid ${name} ${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw new RangeError(`invalid ${name} ${JSON.stringify(value)}: expected one of ${allowed.join(', ')}`);
     return value as T;
   };
   return {

@@ -8,7 +8,14 @@ import { findingKey } from '../../lib/review/finding-key';
 import { appendReview, findingIri, latestReviews, noteRequired, readReviews, reviewKey, type FindingReview } from '../../lib/review/finding-reviews';
 import type { Principal } from '../../lib/security/roles';
 import { MAX_COMMENT_CHARS, MAX_NARRATIVE_CHARS } from '../../workflows/report-review';
-import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery, type Reviewer, type ReviewDraft, companyReportWorkflowId } from '../../lib/temporal-contract';
+import {
+  approveReportUpdate,
+  requestChangesUpdate,
+  reviewDraftQuery,
+  type Reviewer,
+  type ReviewDraft,
+  companyReportWorkflowId,
+} from '../../lib/temporal-contract';
 
 /** The run refused the decision (not waiting, another draft, not this reviewer's company) or has ended. */
 export class ReviewRefusedError extends Error {
@@ -24,7 +31,15 @@ export class GraphUnavailableError extends Error {
 }
 
 const draftVersion = z.coerce.number().int().positive();
-export const ApproveRequest = z.object({ draftVersion, note: z.string().trim().max(MAX_COMMENT_CHARS).optional().transform((s) => s || undefined) });
+export const ApproveRequest = z.object({
+  draftVersion,
+  note: z
+    .string()
+    .trim()
+    .max(MAX_COMMENT_CHARS)
+    .optional()
+    .transform((s) => s || undefined),
+});
 export const ChangesRequest = z.object({
   draftVersion,
   comment: z.string().trim().min(1, '수정 요청 사유를 적어 주십시오').max(MAX_COMMENT_CHARS),
@@ -35,11 +50,19 @@ export const FindingReviewRequest = z
   .object({
     findingKey: z.string().min(1).max(500),
     status: z.enum(REVIEW_STATUSES),
-    note: z.string().trim().max(MAX_COMMENT_CHARS).optional().transform((s) => s || undefined),
+    note: z
+      .string()
+      .trim()
+      .max(MAX_COMMENT_CHARS)
+      .optional()
+      .transform((s) => s || undefined),
     /** The version the reviewer saw (0: none): a review saved meanwhile by someone else is not overwritten blindly. */
     seenVersion: z.coerce.number().int().min(0),
   })
-  .refine((r) => !noteRequired(r.status) || r.note !== undefined, { message: '조치완료와 오탐에는 메모(조치 내용 또는 사유)가 필요합니다', path: ['note'] });
+  .refine((r) => !noteRequired(r.status) || r.note !== undefined, {
+    message: '조치완료와 오탐에는 메모(조치 내용 또는 사유)가 필요합니다',
+    path: ['note'],
+  });
 
 export function reviewerOf(principal: Principal): Reviewer {
   return { name: principal.subject, role: principal.role, ...(principal.companies && { companies: [...principal.companies] }) };
@@ -115,7 +138,9 @@ export async function reviewFinding(
   if (!target) throw new ReviewRefusedError(`${doc.companyId} ${doc.period}에 이 검토 결과가 없습니다: ${input.findingKey}`);
   const current = target.latest?.version ?? 0;
   if (current !== input.seenVersion) {
-    throw new ReviewRefusedError(`${target.latest?.reviewer ?? '다른 사람'}이(가) 방금 이 항목을 검토했습니다(버전 ${current}). 새로 고친 뒤 다시 저장하십시오.`);
+    throw new ReviewRefusedError(
+      `${target.latest?.reviewer ?? '다른 사람'}이(가) 방금 이 항목을 검토했습니다(버전 ${current}). 새로 고친 뒤 다시 저장하십시오.`,
+    );
   }
   const review: FindingReview = {
     companyId: doc.companyId,

@@ -119,7 +119,9 @@ function answerEmbeddings(
 ): void {
   if (typeof embed !== 'function') {
     const status = embed?.status ?? 404;
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: status === 404 ? 'no such model' : `scripted ${status}` } }));
+    res
+      .writeHead(status, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ error: { message: status === 404 ? 'no such model' : `scripted ${status}` } }));
     return;
   }
   const input = request.input ?? [];

@@ -51,13 +51,32 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    execFileSync(`${BIN}/initdb`, ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'], {
-      stdio: 'pipe',
-      ...owner,
-    });
+    execFileSync(
+      `${BIN}/initdb`,
+      ['-D', data, '-U', 'postgres', '-A', 'scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync'],
+      {
+        stdio: 'pipe',
+        ...owner,
+      },
+    );
     child = spawn(
       `${BIN}/postgres`,
-      ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], ...owner },
     );
     const keepTail = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-3000));
@@ -65,7 +84,13 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     child.stderr!.on('data', keepTail);
     const url = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
     await waitForConnection(url, () => child!.exitCode === null);
-    return { url, password, createDatabase: (name, owner) => createDatabase(url, name, owner), createLogin: (name, database) => createLogin(url, name, database), stop };
+    return {
+      url,
+      password,
+      createDatabase: (name, owner) => createDatabase(url, name, owner),
+      createLogin: (name, database) => createLogin(url, name, database),
+      stop,
+    };
   } catch (err) {
     await stop();
     const detail = (err as { stderr?: Buffer }).stderr?.toString() ?? output;

@@ -34,9 +34,12 @@ export async function startPrometheus(targets: string[]): Promise<PrometheusServ
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-3000)));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const base = `http://127.0.0.1:${port}`;
-  for (let ready = false; !ready; ) {
+  for (let ready = false; !ready;) {
     if (child.exitCode !== null) throw new Error(`prometheus exited:\n${stderr}`);
-    ready = await fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
+    ready = await fetch(`${base}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (!ready) await new Promise((r) => setTimeout(r, 200));
   }
   return {

@@ -38,7 +38,10 @@ export interface Rdf4jServer {
 }
 
 /** `heap` is the JVM -Xmx: the tests' months fit in the default, the 100,000-line bench needs more. `store`: see repositoryConfig. */
-export async function startRdf4jServer({ heap = '512m', store = 'memory' }: { heap?: string; store?: 'memory' | 'native' } = {}): Promise<Rdf4jServer> {
+export async function startRdf4jServer({
+  heap = '512m',
+  store = 'memory',
+}: { heap?: string; store?: 'memory' | 'native' } = {}): Promise<Rdf4jServer> {
   for (const file of [WAR, JETTY_RUNNER]) {
     if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/provision-rdf4j.sh`);
   }
@@ -50,10 +53,14 @@ export async function startRdf4jServer({ heap = '512m', store = 'memory' }: { he
     [
       `-Xmx${heap}`,
       `-Dorg.eclipse.rdf4j.appdata.basedir=${dataDir}`,
-      '-jar', JETTY_RUNNER,
-      '--host', '127.0.0.1',
-      '--port', String(port),
-      '--path', '/rdf4j-server',
+      '-jar',
+      JETTY_RUNNER,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--path',
+      '/rdf4j-server',
       WAR,
     ],
     // Own process group, so stop() also reaches anything java forks.

@@ -19,11 +19,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   if (!existsSync(REDIS_SERVER)) throw new Error(`${REDIS_SERVER} is missing: apt-get install redis-server`);
   const port = await freePort();
   // --save '' and --appendonly no: nothing written to disk; --dir keeps any stray file out of the working tree.
-  const child = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keepTail = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-3000));
   child.stdout.on('data', keepTail);

@@ -73,4 +73,3 @@ export async function startSmtpServer({ starttls = true }: { starttls?: boolean 
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
-

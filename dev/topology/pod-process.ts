@@ -66,8 +66,7 @@ const STOP_GRACE_MS = 15_000;
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function hostSource(layout: HostLayout, pod: string, m: Mount): string {
-  const base =
-    m.volume.kind === 'claim' ? path.join(layout.root, 'claims', m.volume.claim) : path.join(layout.root, 'pods', pod, m.volume.name);
+  const base = m.volume.kind === 'claim' ? path.join(layout.root, 'claims', m.volume.claim) : path.join(layout.root, 'pods', pod, m.volume.name);
   const dir = m.subPath ? path.join(base, m.subPath) : base;
   // The kubelet creates a missing subPath; fsGroup makes the volume the pod user's.
   mkdirSync(dir, { recursive: true });

@@ -79,6 +79,15 @@ export function containersOf(workload: Manifest, manifests: readonly Manifest[],
       if (!volume) throw new Error(`${workload.metadata.name}/${c.name}: mount of undeclared volume ${m.name}`);
       return { path: m.mountPath, volume, ...(m.subPath ? { subPath: m.subPath } : {}), readOnly: m.readOnly === true };
     });
-    return { workload: workload.metadata.name, container: c.name, init, argv, env, secretKeys: secretKeys.sort(), mounts, ports: (c.ports ?? []).map((p: any) => p.containerPort) };
+    return {
+      workload: workload.metadata.name,
+      container: c.name,
+      init,
+      argv,
+      env,
+      secretKeys: secretKeys.sort(),
+      mounts,
+      ports: (c.ports ?? []).map((p: any) => p.containerPort),
+    };
   });
 }

@@ -29,7 +29,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
 
 /** Multi-document YAML → objects (empty documents dropped). */
 export function parseYamlDocs(text: string): any[] {
-  const json = run(PYTHON, ['-c', 'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], process.env, text);
+  const json = run(
+    PYTHON,
+    ['-c', 'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'],
+    process.env,
+    text,
+  );
   return JSON.parse(json) as any[];
 }
 
@@ -38,13 +43,22 @@ export function renderChart(release: string, namespace: string, overlays: readon
   const dir = mkdtempSync(path.join(tmpdir(), 'chart-render-'));
   try {
     // helm keeps its state in a throwaway home: no repositories, no cache, no network.
-    const env = { ...process.env, HELM_CACHE_HOME: path.join(dir, 'cache'), HELM_CONFIG_HOME: path.join(dir, 'config'), HELM_DATA_HOME: path.join(dir, 'data') };
+    const env = {
+      ...process.env,
+      HELM_CACHE_HOME: path.join(dir, 'cache'),
+      HELM_CONFIG_HOME: path.join(dir, 'config'),
+      HELM_DATA_HOME: path.join(dir, 'data'),
+    };
     const files = overlays.map((values, i) => {
       const file = path.join(dir, `values-${i}.json`);
       writeFileSync(file, JSON.stringify(values));
       return file;
     });
-    const text = run(HELM, ['template', release, CHART, '--namespace', namespace, '--kube-version', K8S_VERSION, ...files.flatMap((f) => ['-f', f])], env);
+    const text = run(
+      HELM,
+      ['template', release, CHART, '--namespace', namespace, '--kube-version', K8S_VERSION, ...files.flatMap((f) => ['-f', f])],
+      env,
+    );
     return parseYamlDocs(text) as Manifest[];
   } finally {
     rmSync(dir, { recursive: true, force: true });

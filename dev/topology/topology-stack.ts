@@ -61,7 +61,10 @@ function only<T>(items: readonly T[], what: string): T {
 
 async function buildWorkflowBundle(out: string): Promise<void> {
   // The image's build step (Dockerfile, stage `bundle`), so every pod runs the same prebuilt workflow code.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'build-workflow-bundle.ts'), out], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'build-workflow-bundle.ts'), out], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -79,7 +82,10 @@ async function waitReady(pod: PodProcess, manifest: Manifest): Promise<void> {
   await until(
     async () => {
       if (exit !== undefined) throw new Error(`${pod.spec.workload} exited (${exit}) before it was ready:\n${pod.output().slice(-4000)}`);
-      return fetch(url).then((r) => r.ok, () => false);
+      return fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      );
     },
     `${pod.spec.workload} ready at ${probe.path}`,
     { timeoutMs: READY_TIMEOUT_MS, intervalMs: 250 },
@@ -146,7 +152,8 @@ export async function startTopology(opts: TopologyOptions): Promise<Topology> {
 
     // deploy.yml: the new build becomes the deployment's current version (workflows are pinned to it).
     const current = await pods.orchestration!.exec([
-      'bash', '-c',
+      'bash',
+      '-c',
       'temporal worker deployment set-current-version --deployment-name "$WORKER_DEPLOYMENT_NAME" --build-id "$WORKER_BUILD_ID" -y --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE"',
     ]);
     if (current.code !== 0) throw new Error(`set-current-version failed (${current.code}):\n${current.stderr}${current.stdout}`);
@@ -183,9 +190,13 @@ export async function triggerSchedule(topology: Topology): Promise<string> {
   const { services, client } = topology;
   const before = new Set<string>();
   for await (const w of client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPES.batch}'` })) before.add(w.workflowId);
-  const child = spawn(TEMPORAL_BIN, ['schedule', 'trigger', '--schedule-id', SCHEDULE_ID, '--address', services.temporal.address, '--namespace', NAMESPACE], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    TEMPORAL_BIN,
+    ['schedule', 'trigger', '--schedule-id', SCHEDULE_ID, '--address', services.temporal.address, '--namespace', NAMESPACE],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
   child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));

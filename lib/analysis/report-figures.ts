@@ -104,8 +104,7 @@ const inGroup = (code: string, [lo, hi]: readonly [number, number]) => Number(co
 
 function monthlyPnl(period: string, accounts: readonly PnlAccount[]): MonthlyPnl {
   /** Σ(debit − credit) of a group: its cost; an income group is 0 − that (never a negative zero). */
-  const cost = (group: keyof typeof PNL_GROUPS) =>
-    accounts.reduce((sum, a) => (inGroup(a.code, PNL_GROUPS[group]) ? sum + a.amount : sum), 0);
+  const cost = (group: keyof typeof PNL_GROUPS) => accounts.reduce((sum, a) => (inGroup(a.code, PNL_GROUPS[group]) ? sum + a.amount : sum), 0);
   const revenue = 0 - cost('revenue');
   const costOfSales = cost('costOfSales');
   const manufacturingCost = cost('manufacturingCost');
@@ -144,11 +143,7 @@ function insiderBalance(f: Fact, ytdMonths: readonly [string, PnlAccount[]][]): 
 }
 
 /** The CAR-COST-LIMIT fact when the limit applies; else the YTD cost alone, if the company has vehicles or their cost. */
-function vehicleFigures(
-  f: Fact | undefined,
-  company: Company,
-  ytdMonths: readonly [string, PnlAccount[]][],
-): ReportFigures['vehicleCost'] {
+function vehicleFigures(f: Fact | undefined, company: Company, ytdMonths: readonly [string, PnlAccount[]][]): ReportFigures['vehicleCost'] {
   if (f) return { ytd: f.amount, limit: f.threshold ?? 0, vehiclesWithoutLog: f.vehiclesWithoutLog ?? 0 };
   const lines = ytdMonths.flatMap(([, accounts]) => accounts.filter((a) => VEHICLE_COST_CODES.has(a.code)));
   if (company.vehicles.length === 0 && lines.length === 0) return undefined;

@@ -123,7 +123,9 @@ export class ChainVerifier {
     if (hashRecord(r) !== r.hash) this.problem(`seq ${r.seq}: hash does not match the content (record edited)`);
     if (r.seq !== this.expected.seq) {
       if (!last) {
-        const why = anchor ? `it should continue the prune anchor (seq ${anchor.seq})` : `there is no prune anchor, so seq 1..${r.seq - 1} were deleted`;
+        const why = anchor
+          ? `it should continue the prune anchor (seq ${anchor.seq})`
+          : `there is no prune anchor, so seq 1..${r.seq - 1} were deleted`;
         this.problem(`seq ${r.seq}: the log starts at seq ${r.seq} but ${why}`);
       } else if (r.seq > this.expected.seq) {
         this.problem(`seq ${r.seq}: follows seq ${last.seq} (seq ${this.expected.seq}..${r.seq - 1} missing)`);
@@ -163,7 +165,9 @@ export class ChainVerifier {
     if (checkpoint) {
       // Only audit:prune removes records, and it renews the checkpoint after: an anchor past it was set some other way.
       if (anchor && checkpoint.seq < anchor.seq) {
-        problems.push(`seq ${checkpoint.seq}: the signed checkpoint names a record that a prune removed without renewing the checkpoint (pruned outside audit:prune)`);
+        problems.push(
+          `seq ${checkpoint.seq}: the signed checkpoint names a record that a prune removed without renewing the checkpoint (pruned outside audit:prune)`,
+        );
       } else if (anchor && checkpoint.seq === anchor.seq && checkpoint.hash !== anchor.hash) {
         problems.push(`seq ${checkpoint.seq}: the prune anchor's hash differs from the signed checkpoint`);
       } else if ((lastSeq ?? 0) < checkpoint.seq && !(anchor && checkpoint.seq === anchor.seq)) {

@@ -20,7 +20,17 @@ import {
   type CheckpointUse,
   type VerifyResult,
 } from './audit-log';
-import { buildRecord, linkOf, parseRecord, planPrune, verifyChain, type ChainEntry, type ChainLink, type ChainMarks, type PrunePlan } from './audit-chain';
+import {
+  buildRecord,
+  linkOf,
+  parseRecord,
+  planPrune,
+  verifyChain,
+  type ChainEntry,
+  type ChainLink,
+  type ChainMarks,
+  type PrunePlan,
+} from './audit-chain';
 import type { SignedCheckpoint } from './audit-checkpoint';
 import { readIfExists, withLockFile, writePrivateFileAtomic } from '../storage/private-files';
 
@@ -100,7 +110,8 @@ export class FileAuditLog implements AuditLog {
     try {
       const verifier = await verifyChain(entriesOf(snapshot), { ...snapshot.marks, checkpoint: checkpoint?.expected });
       const verified = verifier.result();
-      const result = snapshot.markProblems.length === 0 ? verified : { ...verified, ok: false, problems: [...snapshot.markProblems, ...verified.problems] };
+      const result =
+        snapshot.markProblems.length === 0 ? verified : { ...verified, ok: false, problems: [...snapshot.markProblems, ...verified.problems] };
       if (result.ok && checkpoint?.sign) await this.writeCheckpoint(checkpoint.sign(verifier.newest));
       return result;
     } finally {
@@ -112,7 +123,8 @@ export class FileAuditLog implements AuditLog {
     return this.locked(async () => {
       const snapshot = await this.openSnapshot();
       try {
-        if (snapshot.markProblems.length > 0) throw new Error(`refusing to prune an audit log that does not verify:\n  ${snapshot.markProblems.join('\n  ')}`);
+        if (snapshot.markProblems.length > 0)
+          throw new Error(`refusing to prune an audit log that does not verify:\n  ${snapshot.markProblems.join('\n  ')}`);
         const marks = { ...snapshot.marks, checkpoint: checkpoint?.expected };
         const { plan, newest } = await planPrune(entriesOf(snapshot), marks, { before, actor, now: this.now() });
         if (plan) await this.rewrite(snapshot, plan);
@@ -158,7 +170,14 @@ export class FileAuditLog implements AuditLog {
   /** The records go to a temp file renamed into place, then the marks: a failed restore leaves no log behind. */
   importChain({ marks, records }: ChainSnapshot): Promise<{ records: number }> {
     return this.locked(async () => {
-      const held = await Promise.all([this.file, this.headFile, this.anchorFile].map((f) => stat(f).then((s) => s.size > 0, () => false)));
+      const held = await Promise.all(
+        [this.file, this.headFile, this.anchorFile].map((f) =>
+          stat(f).then(
+            (s) => s.size > 0,
+            () => false,
+          ),
+        ),
+      );
       if (held.some(Boolean)) throw new AuditLogNotEmptyError(`the audit log ${this.file} already holds records`);
       let count = 0;
       async function* lines(): AsyncGenerator<string> {
@@ -213,7 +232,9 @@ export class FileAuditLog implements AuditLog {
       yield JSON.stringify(plan.pruned);
     }
     // The log's rename is the commit point; settlePendingAnchor finishes the anchor's if the process dies in between.
-    await replaceWithLines(this.file, `${this.file}.prune.tmp`, kept(), () => writePrivateFileAtomic(this.pendingAnchorFile, JSON.stringify(plan.anchor)));
+    await replaceWithLines(this.file, `${this.file}.prune.tmp`, kept(), () =>
+      writePrivateFileAtomic(this.pendingAnchorFile, JSON.stringify(plan.anchor)),
+    );
     await rename(this.pendingAnchorFile, this.anchorFile);
     await writePrivateFileAtomic(this.headFile, JSON.stringify(linkOf(plan.pruned)));
     this.log.info({ removed: plan.removed, throughSeq: plan.anchor.seq }, 'audit log pruned');
@@ -255,7 +276,8 @@ export class FileAuditLog implements AuditLog {
     }
     if (!newest) return undefined;
     const entry = parseLine(newest.line);
-    if ('malformed' in entry) throw new Error(`cannot append to ${this.file}: its last line is not a record (${entry.malformed}); run npm run audit:verify`);
+    if ('malformed' in entry)
+      throw new Error(`cannot append to ${this.file}: its last line is not a record (${entry.malformed}); run npm run audit:verify`);
     return linkOf(entry);
   }
 }
@@ -290,7 +312,7 @@ async function firstEntry(handle: FileHandle, size: number): Promise<ChainEntry 
 /** The complete lines in the first `size` bytes, read in chunks; the bytes after the last newline are not one. */
 async function* readLines(handle: FileHandle, size: number): AsyncGenerator<string> {
   let pending = Buffer.alloc(0);
-  for (let at = 0; at < size; ) {
+  for (let at = 0; at < size;) {
     const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, size - at));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, at);
     if (bytesRead === 0) break;
@@ -314,7 +336,7 @@ async function* readLinesBackwards(handle: FileHandle, size: number): AsyncGener
   // (`lineEnd`, -1 until the last newline of the file is found).
   let carry = Buffer.alloc(0);
   let lineEnd = -1;
-  for (let start = size; start > 0; ) {
+  for (let start = size; start > 0;) {
     const from = Math.max(0, start - CHUNK_BYTES);
     const chunk = Buffer.alloc(start - from);
     await handle.read(chunk, 0, chunk.length, from);

@@ -102,7 +102,9 @@ export class PgAuditLog implements AuditLog {
 
   /** Inside one read-only snapshot, in pages of rows, so the chain and its marks belong together. */
   exportChain<T>(consume: (snapshot: ChainSnapshot) => Promise<T>): Promise<T> {
-    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db) => consume({ marks: await getMarks(db), records: recordPages(db) }));
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (db) =>
+      consume({ marks: await getMarks(db), records: recordPages(db) }),
+    );
   }
 
   /**
@@ -149,7 +151,7 @@ export class PgAuditLog implements AuditLog {
 
 /** The chain in seq order, a page of rows per query (keyset on the primary key, so each page costs the same). */
 async function* recordPages(db: Db): AsyncGenerator<AuditRecord> {
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const { rows } = await db.query<Record<string, unknown>>(`SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [
       after,
       PAGE_ROWS,

@@ -39,12 +39,14 @@ export class ApiTokenStore {
    * leave a reader guessing which token acted.
    */
   async create(input: { name: string; role: Role; companies?: string[] }): Promise<{ token: string; record: PublicTokenRecord }> {
-    if (!NAME.test(input.name)) throw new InvalidTokenRequestError(`invalid token name ${JSON.stringify(input.name)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
+    if (!NAME.test(input.name))
+      throw new InvalidTokenRequestError(`invalid token name ${JSON.stringify(input.name)}: 1-64 characters of A-Z a-z 0-9 _ . @ -`);
     if (!isRole(input.role)) throw new InvalidTokenRequestError(`invalid role ${JSON.stringify(input.role)}: viewer, analyst or admin`);
     const companies = input.companies && [...new Set(input.companies.map(assertCompanyId))];
     if (companies?.length === 0) throw new InvalidTokenRequestError('companies: name at least one, or omit the list for every company');
     const taken = (await this.backend.list()).find((r) => r.name === input.name && !r.revokedAt);
-    if (taken) throw new TokenNameTakenError(`a token named ${JSON.stringify(input.name)} exists (id ${taken.id}): revoke it first or choose another name`);
+    if (taken)
+      throw new TokenNameTakenError(`a token named ${JSON.stringify(input.name)} exists (id ${taken.id}): revoke it first or choose another name`);
     const secret = randomBytes(32).toString('base64url');
     const salt = randomBytes(16);
     const key = await deriveKey(secret, salt, SCRYPT);

@@ -96,7 +96,6 @@ export class PgTokenBackend implements ApiTokenBackend {
     await this.ensureSchema();
     return this.pool.query<R>(text, values);
   }
-
 }
 
 async function insertRow(db: pg.Pool | pg.PoolClient, r: ApiTokenRecord): Promise<boolean> {

@@ -44,7 +44,10 @@ class PgSessionRevocations implements SessionRevocations {
   async revoke(sessionId: string, expiresAt: number): Promise<void> {
     await this.ensureSchema();
     await this.pool.query('DELETE FROM console_revoked_sessions WHERE expires_at < now()');
-    await this.pool.query('INSERT INTO console_revoked_sessions (sid, expires_at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING', [sessionId, new Date(expiresAt)]);
+    await this.pool.query('INSERT INTO console_revoked_sessions (sid, expires_at) VALUES ($1, $2) ON CONFLICT (sid) DO NOTHING', [
+      sessionId,
+      new Date(expiresAt),
+    ]);
   }
 
   async isRevoked(sessionId: string): Promise<boolean> {

@@ -16,7 +16,10 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /** UTC to the second, ISO 8601 basic format: sorts by time and is a valid object key segment. */
 export function backupId(at: Date): string {
-  return at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 export function assertBackupId(id: string): string {
@@ -112,7 +115,8 @@ export type FileEntry = z.infer<typeof fileEntry>;
 /** Parses a stored manifest; a damaged or foreign one fails with what is wrong. */
 export function parseManifest(text: string): Manifest {
   const parsed = manifestSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new TypeError(`not a backup manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new TypeError(`not a backup manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 

@@ -127,7 +127,8 @@ export async function restoreBackup(
     // One replaceGraph per graph: blank nodes shared by its parts stay one node.
     await targets.graph.replaceGraph(graph.iri, quadsToTriples(readText(backups, manifest, graph.files), graph.iri));
     const count = await targets.graph.countTriples(graph.iri);
-    if (count !== graph.statements) throw new Error(`graph <${graph.iri}> holds ${count} statements after the restore, the backup ${graph.statements}`);
+    if (count !== graph.statements)
+      throw new Error(`graph <${graph.iri}> holds ${count} statements after the restore, the backup ${graph.statements}`);
     statements += count;
   }
 

@@ -16,9 +16,7 @@ export class InvalidIdError extends Error {
 /** 1-64 chars of [A-Za-z0-9_-] or Hangul syllables; anything else (slashes, dots, spaces) is refused. */
 export function assertCompanyId(id: unknown): CompanyId {
   if (typeof id !== 'string' || !COMPANY_ID.test(id)) {
-    throw new InvalidIdError(
-      `invalid company id ${JSON.stringify(id)}: expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables`,
-    );
+    throw new InvalidIdError(`invalid company id ${JSON.stringify(id)}: expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables`);
   }
   return id as CompanyId;
 }

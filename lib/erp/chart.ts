@@ -45,11 +45,7 @@ async function readChartInto(path: string, chart: Map<string, ChartAccount>): Pr
  * The standard chart merged with the client's optional `companies/<id>/accounts.csv`, whose rows
  * rename standard accounts or add codes.
  */
-export async function loadChart(
-  dataDir: string,
-  companyId: string,
-  standardChartPath: string,
-): Promise<Map<string, ChartAccount>> {
+export async function loadChart(dataDir: string, companyId: string, standardChartPath: string): Promise<Map<string, ChartAccount>> {
   const clientChart = join(dataDir, 'companies', assertCompanyId(companyId), 'accounts.csv');
   const chart = await loadStandardChart(standardChartPath);
   // Most clients use the standard chart only.

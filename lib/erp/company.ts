@@ -18,34 +18,37 @@ export class UnknownCompanyError extends Error {
 }
 
 // Unknown fields are dropped, not refused, so the master file can grow ahead of this code.
-const CompanySchema = z.object({
-  id: z.string(),
-  name: z.string().trim().min(1),
-  // Only the format: a bad checksum is the DQ-BIZREGNO warning, not a load failure.
-  bizRegNo: z.string().regex(/^\d{3}-\d{2}-\d{5}$/, 'expected NNN-NN-NNNNN'),
-  sme: z.boolean(),
-  fiscalYearStartMonth: z.int().min(1).max(12),
-  industry: z.string(),
-  reportRecipients: z.array(z.email()).min(1),
-  accountant: z.string().trim().min(1).optional(),
-  reviewRequired: z.boolean().optional(),
-  relatedPartyRevenueShare: z.number().min(0).max(1).optional(),
-  vehicles: z
-    .array(z.object({ plate: z.string().trim().min(1), businessInsurance: z.boolean(), mileageLog: z.boolean() }))
-    .default([]),
-  openingBalances: z
-    .object({ asOf: z.iso.date('expected a date YYYY-MM-DD').optional() })
-    .catchall(z.int())
-    .check((ctx) => {
-      for (const key of Object.keys(ctx.value)) {
-        if (key !== 'asOf' && !/^\d{3}$/.test(key)) ctx.issues.push({ code: 'custom', input: key, path: [key], message: 'expected a 3-digit account code' });
-      }
-    })
-    .default({}),
-})
+const CompanySchema = z
+  .object({
+    id: z.string(),
+    name: z.string().trim().min(1),
+    // Only the format: a bad checksum is the DQ-BIZREGNO warning, not a load failure.
+    bizRegNo: z.string().regex(/^\d{3}-\d{2}-\d{5}$/, 'expected NNN-NN-NNNNN'),
+    sme: z.boolean(),
+    fiscalYearStartMonth: z.int().min(1).max(12),
+    industry: z.string(),
+    reportRecipients: z.array(z.email()).min(1),
+    accountant: z.string().trim().min(1).optional(),
+    reviewRequired: z.boolean().optional(),
+    relatedPartyRevenueShare: z.number().min(0).max(1).optional(),
+    vehicles: z.array(z.object({ plate: z.string().trim().min(1), businessInsurance: z.boolean(), mileageLog: z.boolean() })).default([]),
+    openingBalances: z
+      .object({ asOf: z.iso.date('expected a date YYYY-MM-DD').optional() })
+      .catchall(z.int())
+      .check((ctx) => {
+        for (const key of Object.keys(ctx.value)) {
+          if (key !== 'asOf' && !/^\d{3}$/.test(key))
+            ctx.issues.push({ code: 'custom', input: key, path: [key], message: 'expected a 3-digit account code' });
+        }
+      })
+      .default({}),
+  })
   .check((ctx) => {
     // Balances are stated where a fiscal year opens (기초잔액); every later year opens with them carried forward.
-    const { openingBalances: { asOf }, fiscalYearStartMonth } = ctx.value;
+    const {
+      openingBalances: { asOf },
+      fiscalYearStartMonth,
+    } = ctx.value;
     const start = `-${String(fiscalYearStartMonth).padStart(2, '0')}-01`;
     if (asOf !== undefined && !asOf.endsWith(start)) {
       const message = `${asOf} is not a fiscal-year start: expected YYYY${start} (fiscalYearStartMonth ${fiscalYearStartMonth})`;

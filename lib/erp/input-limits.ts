@@ -18,7 +18,8 @@ export const INPUT_LIMITS = {
 export const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 
 function assertSize(path: string, size: number): void {
-  if (size > INPUT_LIMITS.bytes) throw new LedgerFormatError(path, undefined, undefined, `file is ${mib(size)} MiB, past the limit of ${mib(INPUT_LIMITS.bytes)} MiB`);
+  if (size > INPUT_LIMITS.bytes)
+    throw new LedgerFormatError(path, undefined, undefined, `file is ${mib(size)} MiB, past the limit of ${mib(INPUT_LIMITS.bytes)} MiB`);
 }
 
 /** Refuses a file past the byte limit from its size, before a byte of it is read. */

@@ -60,7 +60,8 @@ export async function* readCsv<T>(
     if (cells.length > INPUT_LIMITS.columns) {
       throw new LedgerFormatError(path, line, undefined, `${cells.length} columns, past the limit of ${INPUT_LIMITS.columns}`);
     }
-    if (++records > INPUT_LIMITS.records) throw new LedgerFormatError(path, line, undefined, `more than ${INPUT_LIMITS.records} records, past the limit`);
+    if (++records > INPUT_LIMITS.records)
+      throw new LedgerFormatError(path, line, undefined, `more than ${INPUT_LIMITS.records} records, past the limit`);
     header ??= cells;
     return read({ line, cells }) ?? null;
   };
@@ -78,10 +79,7 @@ export async function* readCsv<T>(
   } catch (err) {
     if (!(err instanceof CsvError)) throw err;
     const line = 1 + recordLines + Number(err.empty_lines ?? 0);
-    const column =
-      err.code !== 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && typeof err.column === 'number'
-        ? header?.[err.column]?.trim()
-        : undefined;
+    const column = err.code !== 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' && typeof err.column === 'number' ? header?.[err.column]?.trim() : undefined;
     throw new MalformedCsvError(path, line, column, csvProblem(err, header));
   } finally {
     stream.destroy();
@@ -126,4 +124,3 @@ async function* csvJournal(path: string, unsealing: Unsealing | undefined, plain
   }
   journal.end();
 }
-

@@ -5,7 +5,8 @@ import type { Unsealing } from '../security/sealed-file';
 import { JournalReader } from './journal-reader';
 import { readWorkbook, type Sheet } from './workbook';
 
-const describe = (e: LedgerFormatError) => `${JSON.stringify(e.sheet)}${e.line === undefined ? '' : ` row ${e.line}`}${e.column ? ` [${e.column}]` : ''}: ${e.problem}`;
+const describe = (e: LedgerFormatError) =>
+  `${JSON.stringify(e.sheet)}${e.line === undefined ? '' : ` row ${e.line}`}${e.column ? ` [${e.column}]` : ''}: ${e.problem}`;
 
 /**
  * A merged cell shows its value once, in its first row: merged down over journal lines (a date over a voucher's

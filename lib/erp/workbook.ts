@@ -37,7 +37,8 @@ async function readAll(path: string, unsealing: Unsealing | undefined): Promise<
   return Buffer.concat(chunks);
 }
 
-const corrupt = (file: string, problem: string, sheet?: string) => new LedgerFormatError(file, undefined, undefined, `corrupt workbook: ${problem}`, sheet);
+const corrupt = (file: string, problem: string, sheet?: string) =>
+  new LedgerFormatError(file, undefined, undefined, `corrupt workbook: ${problem}`, sheet);
 
 /** The limits of a CSV, rows counted over the whole workbook; a part found broken while a sheet streams is named. */
 function checked(file: string, sheets: Sheet[]): Sheet[] {
@@ -48,7 +49,8 @@ function checked(file: string, sheets: Sheet[]): Sheet[] {
       try {
         for await (const row of sheet.rows) {
           const fail = (problem: string) => new LedgerFormatError(file, row.line, undefined, problem, sheet.name);
-          if (row.cells.length > INPUT_LIMITS.columns) throw fail(`a value in column ${row.cells.length}, past the limit of ${INPUT_LIMITS.columns} columns`);
+          if (row.cells.length > INPUT_LIMITS.columns)
+            throw fail(`a value in column ${row.cells.length}, past the limit of ${INPUT_LIMITS.columns} columns`);
           if (row.cells.reduce((sum, cell) => sum + cell.length, 0) > INPUT_LIMITS.recordChars) {
             throw fail(`a row longer than ${INPUT_LIMITS.recordChars} characters, past the limit`);
           }

@@ -42,7 +42,12 @@ export function xlsSheets(file: string, bytes: Buffer): Sheet[] {
     workbook = XLSX.read(bytes, { type: 'buffer', dense: true, cellNF: true, cellDates: false, cellHTML: false });
   } catch (err) {
     const message = (err as Error).message;
-    throw new LedgerFormatError(file, undefined, undefined, /password|encrypt/i.test(message) ? PASSWORD_PROTECTED : `corrupt workbook: it does not read as an Excel 97-2003 file (${message})`);
+    throw new LedgerFormatError(
+      file,
+      undefined,
+      undefined,
+      /password|encrypt/i.test(message) ? PASSWORD_PROTECTED : `corrupt workbook: it does not read as an Excel 97-2003 file (${message})`,
+    );
   }
   const date1904 = Boolean(workbook.Workbook?.WBProps?.date1904);
   return workbook.SheetNames.map((name) => {

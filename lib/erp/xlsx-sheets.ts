@@ -26,7 +26,8 @@ function cellAddress(ref: string): { column: number; row: number } | undefined {
   const start = i;
   let column = 0;
   // Upper-cased by clearing bit 5; a digit or the end is no letter then.
-  for (let code = ref.charCodeAt(i) & ~32; i - start < 3 && code >= 65 && code <= 90; code = ref.charCodeAt(++i) & ~32) column = column * 26 + code - 64;
+  for (let code = ref.charCodeAt(i) & ~32; i - start < 3 && code >= 65 && code <= 90; code = ref.charCodeAt(++i) & ~32)
+    column = column * 26 + code - 64;
   const row = Number(ref.slice(ref[i] === '$' ? i + 1 : i));
   return column > 0 && Number.isInteger(row) && row > 0 ? { column: column - 1, row } : undefined;
 }
@@ -165,13 +166,18 @@ export async function xlsxSheets(file: string, zip: ZipParts): Promise<Sheet[]> 
         // An inline string is in <is>, though some writers put it in <v>.
         if (type === 'inlineStr') return unescapeText(value ?? inline);
         if (value === undefined) {
-          if (formula) throw fail(rowNumber, `cell ${columnRef(column, rowNumber)} holds a formula without a saved value: open the file in Excel and save it, or export values`);
+          if (formula)
+            throw fail(
+              rowNumber,
+              `cell ${columnRef(column, rowNumber)} holds a formula without a saved value: open the file in Excel and save it, or export values`,
+            );
           return '';
         }
         switch (type) {
           case 's': {
             const shared = strings[Number(value)];
-            if (shared === undefined) throw fail(rowNumber, `cell ${columnRef(column, rowNumber)} refers to shared string ${value}, which the workbook does not have`);
+            if (shared === undefined)
+              throw fail(rowNumber, `cell ${columnRef(column, rowNumber)} refers to shared string ${value}, which the workbook does not have`);
             return shared;
           }
           case 'str':

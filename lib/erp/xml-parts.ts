@@ -56,7 +56,9 @@ export class ZipParts {
     }
     const decoder = new TextDecoder('utf-8', { fatal: true });
     const stream = await new Promise<Readable>((resolve, reject) => {
-      this.zip.openReadStream(entry, (err, readable) => (err ? reject(new CorruptPart(`part ${part} does not unpack (${err.message})`)) : resolve(readable)));
+      this.zip.openReadStream(entry, (err, readable) =>
+        err ? reject(new CorruptPart(`part ${part} does not unpack (${err.message})`)) : resolve(readable),
+      );
     });
     try {
       for await (const chunk of stream) yield decoder.decode(chunk as Buffer, { stream: true });

@@ -48,7 +48,10 @@ export type GraphStoreSettings = Pick<
 /** The graph store the configuration names (worker, backup and restore alike). */
 export function graphStoreFromConfig(config: GraphStoreSettings, log?: OxigraphStoreLog): GraphStore {
   if (config.GRAPHDB_URL?.startsWith('http:') && config.GRAPHDB_ALLOW_INSECURE) {
-    log?.warn({ event: 'graphdb_cleartext_allowed', url: config.GRAPHDB_URL }, 'GRAPHDB_ALLOW_INSECURE: graph data and credentials go over plain HTTP; only the network protects them');
+    log?.warn(
+      { event: 'graphdb_cleartext_allowed', url: config.GRAPHDB_URL },
+      'GRAPHDB_ALLOW_INSECURE: graph data and credentials go over plain HTTP; only the network protects them',
+    );
   }
   return createGraphStore({
     graphdbUrl: config.GRAPHDB_URL,

@@ -222,9 +222,7 @@ function fromJsonTerm(term: JsonTerm): RdfTerm {
       // JSON results leave implied datatypes out; fill them in as RDF 1.1 (and OxigraphStore) do.
       const language = term['xml:lang'];
       const datatype = term.datatype ?? (language ? RDF_LANG_STRING : XSD_STRING);
-      return language
-        ? { termType: 'Literal', value: term.value, datatype, language }
-        : { termType: 'Literal', value: term.value, datatype };
+      return language ? { termType: 'Literal', value: term.value, datatype, language } : { termType: 'Literal', value: term.value, datatype };
     }
     default:
       throw new TypeError(`unsupported term type in SELECT result: ${term.type}`);

@@ -12,7 +12,12 @@ export function withQueryLogging(store: GraphStore, log: Logger): GraphStore {
         return await call(...args);
       } finally {
         log.debug(
-          { event: 'sparql', operation, sparql: typeof args[0] === 'string' ? args[0] : undefined, duration_ms: Math.round(performance.now() - started) },
+          {
+            event: 'sparql',
+            operation,
+            sparql: typeof args[0] === 'string' ? args[0] : undefined,
+            duration_ms: Math.round(performance.now() - started),
+          },
           `SPARQL ${operation}`,
         );
       }
@@ -22,10 +27,8 @@ export function withQueryLogging(store: GraphStore, log: Logger): GraphStore {
     ask: timed('ask', (q: string, options?: GraphCallOptions) => store.ask(q, options)),
     construct: timed('construct', (q: string, options?: GraphCallOptions) => store.construct(q, options)),
     update: timed('update', (u: string, options?: GraphCallOptions) => store.update(u, options)),
-    replaceGraph: timed(
-      'replaceGraph',
-      (graph: string, ntriples: Parameters<GraphStore['replaceGraph']>[1], options?: GraphCallOptions) =>
-        store.replaceGraph(graph, ntriples, options),
+    replaceGraph: timed('replaceGraph', (graph: string, ntriples: Parameters<GraphStore['replaceGraph']>[1], options?: GraphCallOptions) =>
+      store.replaceGraph(graph, ntriples, options),
     ),
     dropGraph: timed('dropGraph', (graph: string, options?: GraphCallOptions) => store.dropGraph(graph, options)),
     countTriples: (graph, options) => store.countTriples(graph, options),

@@ -275,7 +275,10 @@ export class OxigraphStore implements GraphStore {
     } catch (err) {
       await snapshot?.discard();
       release(fresh);
-      this.log.warn({ event: 'graph_compaction_failed', error: (err as Error).message }, 'embedded graph store: compaction failed; kept the old snapshot and journal');
+      this.log.warn(
+        { event: 'graph_compaction_failed', error: (err as Error).message },
+        'embedded graph store: compaction failed; kept the old snapshot and journal',
+      );
       return;
     }
     if (this.journal && this.persistFile && snapshot) {
@@ -284,7 +287,9 @@ export class OxigraphStore implements GraphStore {
         this.journal = new JournalAppender(journalFileOf(this.persistFile), resetJournal(journalFileOf(this.persistFile), snapshot.id));
       } catch (err) {
         // The new snapshot is in place and names a journal that could not be written: later writes would be lost.
-        this.writeFailure = new Error(`embedded graph store: could not start a new journal after compacting: ${(err as Error).message}`, { cause: err });
+        this.writeFailure = new Error(`embedded graph store: could not start a new journal after compacting: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       this.snapshotBytes = snapshot.bytes;
     }
@@ -294,7 +299,14 @@ export class OxigraphStore implements GraphStore {
     const heldBefore = this.budget.held;
     this.budget.rebuilt(live);
     this.log.info(
-      { event: 'graph_compacted', quads_before: heldBefore, quads: live, journal_bytes: journalBytes, snapshot_bytes: this.snapshotBytes, duration_ms: Math.round(performance.now() - started) },
+      {
+        event: 'graph_compacted',
+        quads_before: heldBefore,
+        quads: live,
+        journal_bytes: journalBytes,
+        snapshot_bytes: this.snapshotBytes,
+        duration_ms: Math.round(performance.now() - started),
+      },
       'embedded graph store compacted',
     );
   }
@@ -310,7 +322,10 @@ export class OxigraphStore implements GraphStore {
     const snapshotId = snapshot?.id ?? UNNAMED_SNAPSHOT;
     const kept = existsSync(journalFile) ? this.replay(journalFile, snapshotId) : undefined;
     if (this.budget.held > this.budget.limit) {
-      this.log.warn({ event: 'graph_over_limit', quads: this.budget.held, max_quads: this.budget.limit }, 'embedded graph store: the persisted graph is past GRAPH_EMBEDDED_MAX_QUADS; writes will be refused');
+      this.log.warn(
+        { event: 'graph_over_limit', quads: this.budget.held, max_quads: this.budget.limit },
+        'embedded graph store: the persisted graph is past GRAPH_EMBEDDED_MAX_QUADS; writes will be refused',
+      );
     }
     const journal = new JournalAppender(journalFile, kept?.bytes ?? resetJournal(journalFile, snapshotId));
     // So the next start does not find them unfinished again.
@@ -358,15 +373,24 @@ export class OxigraphStore implements GraphStore {
       }
     });
     if (droppedBytes > 0) {
-      this.log.warn({ event: 'graph_journal_torn', file: journalFile, kept_bytes: validBytes, dropped_bytes: droppedBytes }, 'embedded graph store: dropped a torn or corrupt journal tail (a crash mid-write)');
+      this.log.warn(
+        { event: 'graph_journal_torn', file: journalFile, kept_bytes: validBytes, dropped_bytes: droppedBytes },
+        'embedded graph store: dropped a torn or corrupt journal tail (a crash mid-write)',
+      );
     }
     const unfinished = [...open.keys()];
     if (unfinished.length > 0) {
-      this.log.warn({ event: 'graph_journal_unfinished', writes: unfinished.length }, 'embedded graph store: dropped writes the journal holds no commit for (a crash mid-write)');
+      this.log.warn(
+        { event: 'graph_journal_unfinished', writes: unfinished.length },
+        'embedded graph store: dropped writes the journal holds no commit for (a crash mid-write)',
+      );
       for (const tx of unfinished) dropGraphsOf(tx);
     }
     if (base === snapshotId) return { bytes: validBytes, unfinished };
-    this.log.info({ event: 'graph_journal_stale', file: journalFile }, 'embedded graph store: the journal was already in the snapshot; starting a new one');
+    this.log.info(
+      { event: 'graph_journal_stale', file: journalFile },
+      'embedded graph store: the journal was already in the snapshot; starting a new one',
+    );
     return undefined;
   }
 
@@ -387,7 +411,6 @@ export class OxigraphStore implements GraphStore {
     );
     return run;
   }
-
 
   async listGraphs(options?: GraphCallOptions): Promise<string[]> {
     const rows = await this.select('SELECT ?g WHERE { GRAPH ?g {} FILTER EXISTS { GRAPH ?g { ?s ?p ?o } } }', options);
@@ -433,7 +456,7 @@ function graphsOf(store: Store): (NamedNode | DefaultGraph)[] {
 
 /** Complete lines in slices of about LOAD_SLICE_CHARS, cut at line ends (a longer line is a slice of its own). */
 function* lineSlices(text: string): Generator<string> {
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = text.length;
     if (start + LOAD_SLICE_CHARS < text.length) {
       end = text.lastIndexOf('\n', start + LOAD_SLICE_CHARS) + 1;

@@ -69,9 +69,11 @@ function partProblems({ where, text, numbersAt, claimsAt }: AnswerPart, company:
   // The company's name may be repeated as written: digits in it are not amounts.
   const unnamed = company === '' ? text : text.replaceAll(company, ' '.repeat(company.length));
   const unknown = checkNumbers(unnamed, (index) => numbersAt(index).numbers).unknown;
-  if (unknown.length > 0) problems.push(`${where}: numbers not in the finding or metrics they are written about: ${unknown.map((n) => n.text).join(', ')}`);
+  if (unknown.length > 0)
+    problems.push(`${where}: numbers not in the finding or metrics they are written about: ${unknown.map((n) => n.text).join(', ')}`);
   const contradicted = findClaims(text).filter((claim) => contradicts(claim, claimsAt(claim.index)));
-  if (contradicted.length > 0) problems.push(`${where}: claims the findings contradict: ${contradicted.map((c) => describe(c, claimsAt(c.index))).join(', ')}`);
+  if (contradicted.length > 0)
+    problems.push(`${where}: claims the findings contradict: ${contradicted.map((c) => describe(c, claimsAt(c.index))).join(', ')}`);
   return problems;
 }
 

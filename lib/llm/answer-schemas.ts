@@ -4,7 +4,15 @@ import type { LlmTask } from './prompts';
 
 export const insightsAnswer = z.object({
   conclusions: z
-    .array(z.object({ finding: z.string().regex(/^F\d+$/).describe('finding id, e.g. F1'), text: z.string().min(1).max(600) }))
+    .array(
+      z.object({
+        finding: z
+          .string()
+          .regex(/^F\d+$/)
+          .describe('finding id, e.g. F1'),
+        text: z.string().min(1).max(600),
+      }),
+    )
     .describe('one 결론 per finding id'),
   actions: z.array(z.string().min(1).max(300)).max(8).describe("next month's actions"),
 });

@@ -63,7 +63,14 @@ export function answerScopes(input: CompactInput, quoted: QuotedBlock): AnswerSc
   const wholeTopic = { words: WHOLE_WORDS, scope: whole };
   const topics = TOPICS.map(({ words, metrics = [] }) => {
     const findings = input.findings.filter((f) => words.some((word) => quoted.findings[f.id]?.message.includes(word)));
-    return { words, scope: scope(findings, highest(findings), metrics.map((m) => input.metrics[m])) };
+    return {
+      words,
+      scope: scope(
+        findings,
+        highest(findings),
+        metrics.map((m) => input.metrics[m]),
+      ),
+    };
   });
   // Not the month's own risk lowered: only its settled count. A topic word after it (가지급금 ...) still binds the
   // sentence to this month's findings of that topic, so a recurring one cannot be called settled.
@@ -78,7 +85,11 @@ export function answerScopes(input: CompactInput, quoted: QuotedBlock): AnswerSc
 
 /** The scope at `at` in `text`: that of the topic word nearest before it in its sentence, else `base`. */
 export function scopeAt(topics: readonly Topic[], text: string, at: number, base: Scope): Scope {
-  const sentence = text.slice(0, at).split(/[.!?。]\s|\n/).at(-1) ?? '';
+  const sentence =
+    text
+      .slice(0, at)
+      .split(/[.!?。]\s|\n/)
+      .at(-1) ?? '';
   let nearest: { index: number; scope: Scope } | undefined;
   for (const { words, scope } of topics) {
     for (const word of words) {

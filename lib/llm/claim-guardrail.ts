@@ -25,24 +25,40 @@ const CLAIMS: ReadonlyArray<{ pattern: RegExp; kind: Claim['kind']; level: RiskL
   { kind: 'risk', level: 'NONE', pattern: new RegExp(String.raw`(?<!${PLAYED_DOWN})${PROBLEM}[^.!?\n]{0,6}?${ABSENT}`, 'g') },
   { kind: 'risk', level: 'NONE', pattern: /\bno\s+(?:tax\s+)?(?:risks?|issues?|problems?)\b|\brisk[- ]free\b|\bnothing to worry\b/gi },
   { kind: 'risk', level: 'LOW', pattern: new RegExp(String.raw`${PLAYED_DOWN}${PROBLEM}[^.!?\n]{0,6}?${ABSENT}`, 'g') },
-  { kind: 'risk', level: 'LOW', pattern: new RegExp(String.raw`${RISK_WORD}(?:낮(?!아[지질져집]|[추출춰]|게|을수록|다면|으면)|경미|미미|적(?:습니다|음|다|은\s?편)|크지\s*않)`, 'g') },
   {
     kind: 'risk',
     level: 'LOW',
-    pattern: /저위험|낮은\s*(?:위험|리스크)|경미한\s*(?:위험|리스크|수준|사안)|걱정(?:하실|할)\s*필요(?:가|는)?\s*없|(?:걱정|신경\s*쓰)(?:하|시)?지\s*않(?:으셔도|아도)|안심하셔도|안전합니다|안전한\s*(?:상태|수준)|\blow[- ]risk\b/gi,
+    pattern: new RegExp(
+      String.raw`${RISK_WORD}(?:낮(?!아[지질져집]|[추출춰]|게|을수록|다면|으면)|경미|미미|적(?:습니다|음|다|은\s?편)|크지\s*않)`,
+      'g',
+    ),
+  },
+  {
+    kind: 'risk',
+    level: 'LOW',
+    pattern:
+      /저위험|낮은\s*(?:위험|리스크)|경미한\s*(?:위험|리스크|수준|사안)|걱정(?:하실|할)\s*필요(?:가|는)?\s*없|(?:걱정|신경\s*쓰)(?:하|시)?지\s*않(?:으셔도|아도)|안심하셔도|안전합니다|안전한\s*(?:상태|수준)|\blow[- ]risk\b/gi,
   },
   { kind: 'risk', level: 'MEDIUM', pattern: new RegExp(String.raw`${RISK_WORD}(?:보통|중간)|중위험`, 'g') },
   {
     kind: 'settled',
     level: 'NONE',
-    pattern: new RegExp(String.raw`(?:${SETTLING})\s?(?:되었|됐|하였|했|된\s*상태|된\s*것으로|됨)(?!는지|는가|다면|으면|을지|더라도|어야|던|을\s*(?:때|경우))`, 'g'),
+    pattern: new RegExp(
+      String.raw`(?:${SETTLING})\s?(?:되었|됐|하였|했|된\s*상태|된\s*것으로|됨)(?!는지|는가|다면|으면|을지|더라도|어야|던|을\s*(?:때|경우))`,
+      'g',
+    ),
   },
-  { kind: 'settled', level: 'NONE', pattern: /(?:조치|처리|정리|상환|회수|납부|신고|해결)\s?완료(?=\s*(?:됨|되었|됐|했|하였|된|입니다|상태|[.)\],]|$))/g },
+  {
+    kind: 'settled',
+    level: 'NONE',
+    pattern: /(?:조치|처리|정리|상환|회수|납부|신고|해결)\s?완료(?=\s*(?:됨|되었|됐|했|하였|된|입니다|상태|[.)\],]|$))/g,
+  },
   { kind: 'settled', level: 'NONE', pattern: new RegExp(String.raw`이미\s*(?:모두\s*|전액\s*)?(?:${SETTLING})`, 'g') },
   {
     kind: 'settled',
     level: 'NONE',
-    pattern: /(?:조치|대응|확인|검토|신고|납부|상환|보완|관리|수정)(?:가|이|는|은|도)?\s*(?:별도로\s*|더\s*|추가로\s*)?(?:필요\s?없|필요하지\s*않|불필요)(?!는지|도록|으면|다면)/g,
+    pattern:
+      /(?:조치|대응|확인|검토|신고|납부|상환|보완|관리|수정)(?:가|이|는|은|도)?\s*(?:별도로\s*|더\s*|추가로\s*)?(?:필요\s?없|필요하지\s*않|불필요)(?!는지|도록|으면|다면)/g,
   },
   { kind: 'settled', level: 'NONE', pattern: /\b(?:resolved|settled|cleared|no action (?:is )?(?:needed|required))\b/gi },
 ];

@@ -16,13 +16,7 @@ export interface BudgetVerdict {
   allowed: boolean;
 }
 
-export function budgetVerdict(
-  limits: BudgetLimits,
-  spentUsd: number,
-  prices: PriceTable,
-  chain: readonly string[],
-  model: string,
-): BudgetVerdict {
+export function budgetVerdict(limits: BudgetLimits, spentUsd: number, prices: PriceTable, chain: readonly string[], model: string): BudgetVerdict {
   const soft = spentUsd >= limits.softUsd;
   const hard = spentUsd >= limits.hardUsd;
   const allowed = !hard || (limits.hardAction === 'cheapest' && cheapestModel(prices, chain) === model);

@@ -51,7 +51,13 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>`;
 
 /** An article from a row of ARTICLE_FIELDS. */
 function articleOf(row: SelectRow): Omit<LawArticleRef, 'rules'> {
-  return { id: row.article!.value.slice(LAW_NS.length), law: row.law!.value, article: row.ref!.value, title: row.title!.value, text: row.text!.value };
+  return {
+    id: row.article!.value.slice(LAW_NS.length),
+    law: row.law!.value,
+    article: row.ref!.value,
+    title: row.title!.value,
+    text: row.text!.value,
+  };
 }
 
 async function allArticles(graph: GraphStore): Promise<Array<Omit<LawArticleRef, 'rules'>>> {

@@ -49,7 +49,10 @@ interface FileEntry {
 export class FileLlmCache implements LlmCache {
   private readonly root: string;
 
-  constructor(dir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    dir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.root = resolve(dir);
   }
 

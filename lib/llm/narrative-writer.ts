@@ -131,7 +131,10 @@ async function cachedAnswer(deps: NarrativeWriterDeps, request: NarrativeRequest
   const checked = checkAnswer(request.task, entry, request.input, request.quoted);
   if (checked.problem === undefined) return checked.answer;
   deps.metrics.llmError(request.model, 'guardrail_cached');
-  log.warn({ event: 'llm_cache_rejected', task: request.task, model: request.model, reason: checked.problem }, 'cached answer refused by the guardrail');
+  log.warn(
+    { event: 'llm_cache_rejected', task: request.task, model: request.model, reason: checked.problem },
+    'cached answer refused by the guardrail',
+  );
   return undefined;
 }
 
@@ -144,7 +147,12 @@ export function modelCallFailure(model: string, metrics: TaxMetrics, signal: Abo
     if (signal?.aborted) throw err;
     const c = classifyLlmError(err);
     metrics.llmError(model, c.label);
-    throw new LlmTaskError(`${model}: ${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, c.type, c.retryable, c.retryAfterMs);
+    throw new LlmTaskError(
+      `${model}: ${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      c.type,
+      c.retryable,
+      c.retryAfterMs,
+    );
   };
 }
 

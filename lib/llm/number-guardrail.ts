@@ -271,7 +271,7 @@ function isAllowed(written: WrittenNumber, allowed: ReadonlySet<number>): boolea
   const readings: [number, number][] = [[written.value, written.unit]];
   if (written.percent) readings.push([written.value / 100, written.unit / 100]);
   for (const n of allowed) {
-    if ((n < 0) === Boolean(written.negative) && readings.some(([value, unit]) => rendersAs(n, value, unit))) return true;
+    if (n < 0 === Boolean(written.negative) && readings.some(([value, unit]) => rendersAs(n, value, unit))) return true;
   }
   return false;
 }

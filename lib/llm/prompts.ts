@@ -105,7 +105,13 @@ export function compactInput(doc: Omit<FindingsDocument, 'narrative'>): CompactI
   return {
     period: doc.period,
     riskLevel: doc.riskLevel,
-    metrics: { revenueMonth: m.revenueMonth, expenseMonth: m.expenseMonth, revenueYtd: m.revenueYtd, expenseYtd: m.expenseYtd, ytdMonths: m.ytdMonths.length },
+    metrics: {
+      revenueMonth: m.revenueMonth,
+      expenseMonth: m.expenseMonth,
+      revenueYtd: m.revenueYtd,
+      expenseYtd: m.expenseYtd,
+      ytdMonths: m.ytdMonths.length,
+    },
     counts: {
       findings: doc.findings.length,
       review: doc.findings.length - count('INFO'),
@@ -132,7 +138,13 @@ function settledFindings(carryOver: FindingsDocument['carryOver']) {
 function carryOverData(carryOver: FindingsDocument['carryOver']): Pick<CompactInput, 'carryOver'> {
   const settled = settledFindings(carryOver);
   if (!carryOver || settled.length === 0) return {};
-  const ref = ({ item, id }: (typeof settled)[number]): CarriedRef => ({ id, rule: item.ruleId, category: item.category, severity: item.severity, recurring: item.recurring });
+  const ref = ({ item, id }: (typeof settled)[number]): CarriedRef => ({
+    id,
+    rule: item.ruleId,
+    category: item.category,
+    severity: item.severity,
+    recurring: item.recurring,
+  });
   return {
     carryOver: {
       period: carryOver.previousPeriod,
@@ -161,14 +173,20 @@ export function quotedBlock(
 ): QuotedBlock {
   const findings: QuotedBlock['findings'] = {};
   for (const { finding, id, index } of promptFindings(doc)) {
-    const evidence = finding.evidence.map((e) => e.memo?.trim()).filter((m): m is string => Boolean(m)).slice(0, 3);
+    const evidence = finding.evidence
+      .map((e) => e.memo?.trim())
+      .filter((m): m is string => Boolean(m))
+      .slice(0, 3);
     const similar = doc.grounding?.related?.find((r) => r.finding === index)?.memos ?? [];
     const memos = [...new Set([...evidence, ...similar])].map((m) => m.slice(0, MAX_MEMO_CHARS));
     findings[id] = { message: finding.message.slice(0, MAX_MESSAGE_CHARS), ...(memos.length > 0 ? { memos } : {}) };
   }
   const settled = settledFindings(doc.carryOver);
   const carryOver = Object.fromEntries(
-    settled.map(({ item, id }) => [id, { message: item.message.slice(0, MAX_MESSAGE_CHARS), ...(item.note ? { note: item.note.slice(0, MAX_MESSAGE_CHARS) } : {}) }]),
+    settled.map(({ item, id }) => [
+      id,
+      { message: item.message.slice(0, MAX_MESSAGE_CHARS), ...(item.note ? { note: item.note.slice(0, MAX_MESSAGE_CHARS) } : {}) },
+    ]),
   );
   return { company: doc.companyName, findings, ...(settled.length > 0 ? { carryOver } : {}), ...(insights ? { insights } : {}) };
 }

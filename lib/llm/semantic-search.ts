@@ -155,7 +155,11 @@ export function relatedByMeaning(
 ): Related {
   return findings.map(({ vector, linked }, finding) => ({
     finding,
-    articles: nearest(vector, articles.filter((a) => !linked.includes(a.id)), RELATED_ARTICLES).map((a) => a.id),
+    articles: nearest(
+      vector,
+      articles.filter((a) => !linked.includes(a.id)),
+      RELATED_ARTICLES,
+    ).map((a) => a.id),
     memos: nearest(vector, memos, RELATED_MEMOS).map((m) => m.text),
   }));
 }

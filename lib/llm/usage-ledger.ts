@@ -52,7 +52,6 @@ export interface UsageLedger {
   close(): Promise<void>;
 }
 
-
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 function assertDay(day: unknown): string {

@@ -269,12 +269,7 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
   const section = (title: string, total: number, lines: string[], status: 'Failed' | 'Running'): string[] => {
     if (total === 0 && lines.length === 0) return [];
     const rest = total - lines.length;
-    return [
-      '',
-      `${title} (${total}건):`,
-      ...lines,
-      ...(rest > 0 ? [`외 ${rest}건. 전체 목록:`, visibilityQuery(period, status)] : []),
-    ];
+    return ['', `${title} (${total}건):`, ...lines, ...(rest > 0 ? [`외 ${rest}건. 전체 목록:`, visibilityQuery(period, status)] : [])];
   };
 
   const text = [
@@ -297,10 +292,31 @@ export function composeBatchSummaryMail(summary: BatchSummary, opts: MailOptions
       'Failed',
     ),
     // Quoted (JSON escapes every control character): a folder name is whatever someone typed, newlines included.
-    ...(skipped.length > 0 ? ['', `건너뛴 폴더 (${skipped.length}건, 리포트 없음):`, ...skipped.map((f) => `- ${JSON.stringify(f.name)}: ${clip(f.reason, MAX_LISTED_CAUSE_CHARS)}`)] : []),
-    ...section('장부 대기', counts.waitingForLedger, summary.waitingForLedger.map((id) => `- ${name(id)}`), 'Running'),
-    ...section('검토 대기', reviewing, (summary.awaitingReview ?? []).map((id) => `- ${name(id)}`), 'Running'),
-    ...section('이미 실행 중', counts.alreadyRunning, summary.alreadyRunning.map((id) => `- ${name(id)}`), 'Running'),
+    ...(skipped.length > 0
+      ? [
+          '',
+          `건너뛴 폴더 (${skipped.length}건, 리포트 없음):`,
+          ...skipped.map((f) => `- ${JSON.stringify(f.name)}: ${clip(f.reason, MAX_LISTED_CAUSE_CHARS)}`),
+        ]
+      : []),
+    ...section(
+      '장부 대기',
+      counts.waitingForLedger,
+      summary.waitingForLedger.map((id) => `- ${name(id)}`),
+      'Running',
+    ),
+    ...section(
+      '검토 대기',
+      reviewing,
+      (summary.awaitingReview ?? []).map((id) => `- ${name(id)}`),
+      'Running',
+    ),
+    ...section(
+      '이미 실행 중',
+      counts.alreadyRunning,
+      summary.alreadyRunning.map((id) => `- ${name(id)}`),
+      'Running',
+    ),
     ...(counts.cancelled > 0 ? ['', `취소된 실행 (${counts.cancelled}건):`, visibilityQuery(period, 'Canceled')] : []),
     '',
     ...paragraph(nextSteps(summary, period)),
@@ -403,7 +419,8 @@ function headerValue(value: string, what: string): string {
 }
 
 // ASCII addr-spec: dot-atom local part, a domain of LDH labels with at least one dot.
-const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
 function emailAddress(address: string): string {
   if (address.length > 254 || !ADDRESS.test(address)) {

@@ -142,7 +142,8 @@ export function createMailTransport(opts: MailTransportOptions): MailTransport {
 
 function smtpChannel(smtpUrl: string, { allowPlaintext, log }: MailTransportOptions): Channel {
   const { options, relaxations } = smtpConnection(smtpUrl, allowPlaintext);
-  if (relaxations.length > 0) log?.warn({ event: 'smtp_tls_relaxed', host: options.host, relaxations }, `SMTP without full TLS protection: ${relaxations.join('; ')}`);
+  if (relaxations.length > 0)
+    log?.warn({ event: 'smtp_tls_relaxed', host: options.host, relaxations }, `SMTP without full TLS protection: ${relaxations.join('; ')}`);
   const transporter = createTransport(options);
   return {
     async deliver(message, _keyHash, signal) {

@@ -22,8 +22,8 @@ export function setupTracing(
   const resource = new Resource({ 'service.name': config.OTEL_SERVICE_NAME });
   const spanProcessor: SpanProcessor =
     config.OTEL_EXPORTER_OTLP_ENDPOINT || config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-    ? new BatchSpanProcessor(new OTLPTraceExporter())
-    : new NoopSpanProcessor();
+      ? new BatchSpanProcessor(new OTLPTraceExporter())
+      : new NoopSpanProcessor();
   const provider = new NodeTracerProvider({ resource, spanProcessors: [spanProcessor] });
   // Registering installs the async-context manager, so an activity's logger sees its span.
   provider.register();

@@ -163,7 +163,10 @@ async function readLedger({ erp, log }: LoadingDeps, companyId: string, period: 
   let bytes = await ledgerFileReader(erp)(file);
   if (erp.keys && !isSealed(bytes)) {
     bytes = await sealUpload(ledgerFile(erp.dataDir, companyId, period, format), bytes, erp.keys);
-    log?.info({ event: 'ledger_sealed', company_id: companyId, period, file }, 'plaintext ledger sealed in place before reading (encryption at rest is on)');
+    log?.info(
+      { event: 'ledger_sealed', company_id: companyId, period, file },
+      'plaintext ledger sealed in place before reading (encryption at rest is on)',
+    );
   }
   return { file, plaintext: await unsealedBytes(file, bytes, { keys: erp.keys, aad: ledgerAad(companyId, period, format) }) };
 }

@@ -24,8 +24,7 @@ export function limitGauge(title: string, value: number, limit: number, warnLeve
   const max = Math.max(value, limit, 1) * 1.15;
   const x = (v: number) => n((Math.max(0, v) / max) * width);
   const clampLabel = (v: number) => Math.min(Math.max(x(v), labelMargin), width - labelMargin);
-  const colour =
-    value > limit ? CHART_COLOURS.over : warnLevel !== undefined && value > warnLevel ? CHART_COLOURS.warn : CHART_COLOURS.ok;
+  const colour = value > limit ? CHART_COLOURS.over : warnLevel !== undefined && value > warnLevel ? CHART_COLOURS.warn : CHART_COLOURS.ok;
   const barBottom = barTop + barHeight;
   const warnMark =
     warnLevel !== undefined &&

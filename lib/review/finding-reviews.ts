@@ -12,7 +12,6 @@ import { RDF_TYPE, TAX, XSD, tax } from '../rdf/vocabulary';
 
 const { namedNode, literal, quad } = DataFactory;
 
-
 /** How the report and the console name each status. */
 export const REVIEW_STATUS_LABELS: Readonly<Record<ReviewStatus, string>> = {
   open: '미검토',

@@ -63,7 +63,10 @@ export function proposeThresholds(feedback: RuleFeedback, parameters: string, fi
   }
   const edited = lines.join('\n');
   // The `--- a/… +++ b/…` form `git apply` takes from the repository root.
-  const diff = edited === parameters ? '' : createTwoFilesPatch(`a/${file}`, `b/${file}`, parameters, edited, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+  const diff =
+    edited === parameters
+      ? ''
+      : createTwoFilesPatch(`a/${file}`, `b/${file}`, parameters, edited, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
   return { proposals, parameters: edited, diff };
 }
 

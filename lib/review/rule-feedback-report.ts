@@ -19,22 +19,34 @@ export function feedbackMarkdown(feedback: RuleFeedback, proposal: ParametersPro
     ...feedback.byIndustry.flatMap(({ industry, companies, rows }) => [`### ${industry} (기업 ${companies}곳)`, rowsTable(rows)]),
     '## 기준 변경 제안 (proposal)',
     proposalText(proposal),
-    '## 지난 1년 지적에 미치는 영향 (effect on last year\'s findings)',
-    effect ? effectText(effect) : proposal.proposals.length === 0 ? '제안이 없어 다시 분석하지 않았습니다.' : '다시 분석하지 않았습니다 (--no-effect).',
+    "## 지난 1년 지적에 미치는 영향 (effect on last year's findings)",
+    effect
+      ? effectText(effect)
+      : proposal.proposals.length === 0
+        ? '제안이 없어 다시 분석하지 않았습니다.'
+        : '다시 분석하지 않았습니다 (--no-effect).',
   ];
   return `${parts.join('\n\n')}\n`;
 }
 
 function rowsTable(rows: readonly FeedbackRow[]): string {
   if (rows.length === 0) return '지적 없음.';
-  const head = ['| 규칙 | 구간 | 지적 | 미검토 | 확인 | 조치완료 | 오탐 | 검토율 | 확인율 | 조치율 | 오탐률 |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|'];
+  const head = [
+    '| 규칙 | 구간 | 지적 | 미검토 | 확인 | 조치완료 | 오탐 | 검토율 | 확인율 | 조치율 | 오탐률 |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+  ];
   return [
     ...head,
     ...rows.map(({ ruleId, band, counts: c }) => {
       const r = reviewRates(c);
       const reviewed = reviewedCount(c);
       const cells = [ruleId, BAND_LABELS[band], c.findings, c.open, c.acknowledged, c.resolved, c.dismissed];
-      const rates = [percent(r.reviewed, c.findings), percent(r.acknowledged, reviewed), percent(r.resolved, reviewed), percent(r.dismissed, reviewed)];
+      const rates = [
+        percent(r.reviewed, c.findings),
+        percent(r.acknowledged, reviewed),
+        percent(r.resolved, reviewed),
+        percent(r.dismissed, reviewed),
+      ];
       return `| ${[...cells, ...rates].join(' | ')} |`;
     }),
   ].join('\n');

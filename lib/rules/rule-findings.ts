@@ -121,9 +121,7 @@ function outranks(a: Candidate, b: Candidate): boolean {
 function fillMessage(template: string, facts: Dataset, focus: Term): string {
   return template.replace(/\{(\w+)\}/g, (placeholder, name: string) => {
     const values = valuesOf(facts, focus, name).map((term) =>
-      term.termType === 'Literal' && NUMERIC.has(term.datatype.value)
-        ? Number(term.value).toLocaleString('en-US')
-        : term.value,
+      term.termType === 'Literal' && NUMERIC.has(term.datatype.value) ? Number(term.value).toLocaleString('en-US') : term.value,
     );
     return values.length > 0 ? values.sort(compareText).join(', ') : placeholder;
   });
@@ -140,7 +138,6 @@ function integerOf(facts: Dataset, focus: Term, local: string): number | undefin
 function valuesOf(facts: Dataset, focus: Term, local: string): Term[] {
   return [...facts.match(focus as never, rdf.namedNode(tax(local)))].map((q) => q.object as Term);
 }
-
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -45,11 +45,7 @@ export function runFactsNTriples({ factsGraph, ledgerGraph, company, period, bal
   }
   for (const [code, amount] of Object.entries(balances.balances)) {
     const node = namedNode(`${factsGraph}/opening/${encodeURIComponent(code)}`);
-    quads.push(
-      quad(companyNode, p('openingBalance'), node),
-      quad(node, p('accountCode'), literal(code)),
-      quad(node, p('amount'), integer(amount)),
-    );
+    quads.push(quad(companyNode, p('openingBalance'), node), quad(node, p('accountCode'), literal(code)), quad(node, p('amount'), integer(amount)));
   }
   for (const vehicle of company.vehicles) {
     const node = namedNode(`${factsGraph}/vehicle/${encodeURIComponent(vehicle.plate)}`);

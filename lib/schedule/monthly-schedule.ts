@@ -1,14 +1,8 @@
 // The Temporal schedule that starts the monthly batch: 1st of every month, 09:00 Asia/Seoul.
-import {
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleOptions,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { assertPeriod } from '../domain/ids';
 import { parsePeriod } from '../domain/periods';
 import { BATCH_WORKFLOW_ID, SCHEDULE_ID, WORKFLOW_TYPES } from '../temporal-contract';
-
 
 export interface ScheduleSettings {
   taskQueue: string;

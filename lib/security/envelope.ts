@@ -133,10 +133,5 @@ function isCanonical(h: Header, raw: Buffer): boolean {
     const decoded = Buffer.from(s, 'base64');
     return decoded.toString('base64') === s && (bytes === undefined || decoded.length === bytes);
   };
-  return (
-    canonicalBase64(h.iv, IV_BYTES) &&
-    canonicalBase64(h.tag, TAG_BYTES) &&
-    canonicalBase64(h.wrappedDek) &&
-    serialize(h).equals(raw)
-  );
+  return canonicalBase64(h.iv, IV_BYTES) && canonicalBase64(h.tag, TAG_BYTES) && canonicalBase64(h.wrappedDek) && serialize(h).equals(raw);
 }

@@ -12,9 +12,9 @@ export const SECRET_SETTINGS = {
   S3_SECRET_ACCESS_KEY: 'S3 static credentials (secret)',
   SMTP_URL: 'SMTP relay, with its user and password',
   REDIS_URL: 'Redis for the LLM cache and call ledger (may carry a password)',
-  DATABASE_URL: 'PostgreSQL for the audit log (and the console\'s API tokens), this role\'s login with its password',
+  DATABASE_URL: "PostgreSQL for the audit log (and the console's API tokens), this role's login with its password",
   DATABASE_OWNER_URL: 'PostgreSQL owner login for npm run db:setup only, with its password',
-  AUDIT_CHECKPOINT_KEY: 'signs the audit chain\'s checkpoint (the audit job only)',
+  AUDIT_CHECKPOINT_KEY: "signs the audit chain's checkpoint (the audit job only)",
   CONSOLE_SESSION_SECRET: 'signs console session cookies',
   ENCRYPTION_KEYS: 'AES-256 key-encryption keys for data at rest',
 } as const satisfies Partial<Record<keyof AppConfig, string>>;
@@ -43,9 +43,6 @@ export function secretMetadata(config: AppConfig): SecretMetadata[] {
 /** The configuration as operators may read it: every secret replaced by whether it is set. */
 export function redactedConfig(config: AppConfig): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(config).map(([name, value]) => [
-      name,
-      isSecretSetting(name) ? (value === undefined ? null : '[set]') : value,
-    ]),
+    Object.entries(config).map(([name, value]) => [name, isSecretSetting(name) ? (value === undefined ? null : '[set]') : value]),
   );
 }

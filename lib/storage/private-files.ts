@@ -32,7 +32,10 @@ export async function withLockFile<T>(lock: string, fn: () => Promise<T>, log?: 
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > STALE_LOCK_MS) {
         log?.warn({ lock, ageMs: Math.round(age) }, 'taking over a stale lock');
         await unlink(lock).catch(() => undefined);

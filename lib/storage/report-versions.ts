@@ -29,12 +29,7 @@ export async function readDeliveredVersion(objects: ObjectStore, companyId: stri
 }
 
 /** Keeps the sent PDF and findings under the version's keys, then records the version (last, so a crash re-does both). */
-export async function recordDeliveredVersion(
-  objects: ObjectStore,
-  doc: FindingsDocument,
-  pdf: Buffer,
-  delivered: DeliveredVersion,
-): Promise<void> {
+export async function recordDeliveredVersion(objects: ObjectStore, doc: FindingsDocument, pdf: Buffer, delivered: DeliveredVersion): Promise<void> {
   const keys = reportKeys(doc.companyId, doc.period);
   const archived = keys.version(delivered.version);
   await objects.put(archived.pdf, pdf, 'application/pdf');
@@ -42,9 +37,7 @@ export async function recordDeliveredVersion(
   await objects.put(keys.delivered, `${JSON.stringify(delivered, null, 2)}\n`, 'application/json');
 }
 
-export type VersionDecision =
-  | { send: false; version: number }
-  | { send: true; version: number; correction: boolean };
+export type VersionDecision = { send: false; version: number } | { send: true; version: number; correction: boolean };
 
 /**
  * The first delivery is version 1; the run that sent a version resends it (the mail ledger makes that a no-op);

@@ -2,15 +2,7 @@
  * ObjectStore on an S3-compatible bucket (AWS S3, MinIO, Ceph, NCP Object Storage). Every put asks for
  * server-side encryption; keys are checked by parseObjectKey before they reach a request.
  */
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  NoSuchKey,
-  NotFound,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ObjectNotFoundError, parseObjectKey, type ObjectStore } from './object-store';
 
 export interface S3ObjectStoreOptions {

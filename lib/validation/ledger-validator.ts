@@ -30,9 +30,7 @@ export class LedgerValidator {
   /** Reads the top-level *.ttl shapes, the derive/*.rq queries and focus/data-quality.rq. */
   static async load(shapesDir: string): Promise<LedgerValidator> {
     const ttl = (await readdir(shapesDir)).filter((f) => f.endsWith('.ttl')).sort();
-    const shapes = (await Promise.all(ttl.map((f) => readFile(path.join(shapesDir, f), 'utf8')))).flatMap((text) =>
-      new Parser().parse(text),
-    );
+    const shapes = (await Promise.all(ttl.map((f) => readFile(path.join(shapesDir, f), 'utf8')))).flatMap((text) => new Parser().parse(text));
     const deriveDir = path.join(shapesDir, 'derive');
     const rq = (await readdir(deriveDir)).filter((f) => f.endsWith('.rq')).sort();
     const queries = await Promise.all(rq.map((f) => readFile(path.join(deriveDir, f), 'utf8')));
@@ -78,14 +76,11 @@ export class LedgerValidator {
   }
 }
 
-
 /** The file line of a journal line, or of a voucher's first line. */
 function sourceLineOf(data: Dataset, focus: Term): number | undefined {
   const direct = objectOf(data, focus, tax('sourceLine'));
   if (direct) return Number(direct.value);
-  const lines = [...data.match(null, rdf.namedNode(tax('voucher')), focus as never)].map((q) =>
-    objectOf(data, q.subject as Term, tax('sourceLine')),
-  );
+  const lines = [...data.match(null, rdf.namedNode(tax('voucher')), focus as never)].map((q) => objectOf(data, q.subject as Term, tax('sourceLine')));
   const numbers = lines.filter((t): t is Term => t !== undefined).map((t) => Number(t.value));
   return numbers.length > 0 ? Math.min(...numbers) : undefined;
 }

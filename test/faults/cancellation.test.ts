@@ -30,7 +30,13 @@ before(async () => {
   llm = await startFakeOpenAi();
   // The model takes two minutes: the narrative step is still running when the run is cancelled.
   llm.script('slow', (_, request) => ({ text: narrativeReply(request), delayMs: 120_000 }));
-  f = await startFaultStack('cancel', { OPENAI_BASE_URL: llm.baseURL, LLM_INSIGHT_MODELS: 'slow', LLM_SUMMARY_MODELS: 'slow', LLM_TIMEOUT_MS: '300000', GRAPHDB_TIMEOUT_MS: '300000' });
+  f = await startFaultStack('cancel', {
+    OPENAI_BASE_URL: llm.baseURL,
+    LLM_INSIGHT_MODELS: 'slow',
+    LLM_SUMMARY_MODELS: 'slow',
+    LLM_TIMEOUT_MS: '300000',
+    GRAPHDB_TIMEOUT_MS: '300000',
+  });
   await cp(FIXTURE_LEDGERS, f.erpDir, { recursive: true });
   await f.worker.start();
 });
@@ -50,17 +56,31 @@ async function cancelDuring(workflowId: string, companyId: string, step: string)
     throw new Error(`${String(err)}; the run is ${status.name}; worker log:\n${f.worker.output().slice(-2000)}`);
   });
   await handle.cancel();
-  await until(async () => (await handle.describe()).status.name !== 'RUNNING' || undefined, `${workflowId} to end`, { timeoutMs: 120_000, intervalMs: 250 });
+  await until(async () => (await handle.describe()).status.name !== 'RUNNING' || undefined, `${workflowId} to end`, {
+    timeoutMs: 120_000,
+    intervalMs: 250,
+  });
   assert.equal((await handle.describe()).status.name, 'CANCELLED');
   return (await handle.fetchHistory()).events ?? [];
 }
 
 /** The step's activity acknowledged the cancellation: it stopped, and no activity ran after it. */
 function assertStoppedAt(events: temporal.api.history.v1.IHistoryEvent[], step: string): void {
-  const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+  const scheduled = events
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
   assert.equal(scheduled.at(-1), step, `no activity after ${step}: ${scheduled.join(' → ')}`);
-  assert.ok(events.some((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED), `${step} reported its cancellation`);
-  assert.ok(!events.some((e) => e.activityTaskCompletedEventAttributes && e.eventId! > events.find((x) => x.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)!.eventId!));
+  assert.ok(
+    events.some((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED),
+    `${step} reported its cancellation`,
+  );
+  assert.ok(
+    !events.some(
+      (e) =>
+        e.activityTaskCompletedEventAttributes &&
+        e.eventId! > events.find((x) => x.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED)!.eventId!,
+    ),
+  );
 }
 
 const pdfExists = (companyId: string) => existsSync(path.join(f.dir, 'reports', reportKeys(companyId, PERIOD).pdf));

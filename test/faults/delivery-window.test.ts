@@ -61,7 +61,10 @@ async function startRun(workflowId: string, period: string) {
 }
 
 async function resultOf(handle: WorkflowHandle): Promise<MonthlyCompanyReportResult> {
-  await until(async () => (await handle.describe()).status.name !== 'RUNNING', `${handle.workflowId} closed`, { timeoutMs: 300_000, intervalMs: 250 });
+  await until(async () => (await handle.describe()).status.name !== 'RUNNING', `${handle.workflowId} closed`, {
+    timeoutMs: 300_000,
+    intervalMs: 250,
+  });
   return (await handle.result()) as MonthlyCompanyReportResult;
 }
 

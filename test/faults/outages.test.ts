@@ -14,7 +14,12 @@ import { pdfText } from '../support/artifacts';
 import { startFaultStack, waitUntilRunning, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 import { until } from '../../dev/until';
-import { type MonthlyCompanyReportResult, type MonthlyReportBatchResult, batchProgressQuery, companyReportWorkflowId } from '../../lib/temporal-contract';
+import {
+  type MonthlyCompanyReportResult,
+  type MonthlyReportBatchResult,
+  batchProgressQuery,
+  companyReportWorkflowId,
+} from '../../lib/temporal-contract';
 
 const COMPANIES = ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄'];
 
@@ -46,39 +51,46 @@ test('SMTP down for a while: delivery is retried with backoff and the e-mail arr
   assert.equal(mailsTo('ceo0@example.kr'), 1);
 });
 
-test('the SPARQL server down for 2 minutes mid-batch: the steps wait it out, and every report completes after it returns', { timeout: 15 * 60_000 }, async () => {
-  const period = '2024-03';
-  const batch = await f.client.workflow.start('monthlyReportBatch', {
-    taskQueue: f.taskQueue,
-    workflowId: 'outage-sparql-batch',
-    args: [{ period, concurrency: 3 }],
-  });
-  await until(async () => (await batch.query(batchProgressQuery).catch(() => undefined))?.counts.started, 'the first companies started');
-  await f.graphProxy.down();
-  const downSince = Date.now();
-  // While it is down, a waiting step says which server failed and why.
-  const lastFailure = await until(
-    async () => {
-      for (const companyId of COMPANIES) {
-        const d = await f.client.workflow.getHandle(companyReportWorkflowId(companyId, period)).describe().catch(() => undefined);
-        const message = d?.raw.pendingActivities?.find((a) => a.lastFailure?.message)?.lastFailure?.message;
-        if (message) return message;
-      }
-      return undefined;
-    },
-    'a failed graph attempt',
-    { timeoutMs: 90_000, intervalMs: 1000 },
-  );
-  assert.match(lastFailure, /graph store \w+ http:\/\/127\.0\.0\.1:\d+\/rdf4j-server\/repositories\/tax.* failed: /);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, 120_000 - (Date.now() - downSince))));
-  await f.graphProxy.up();
+test(
+  'the SPARQL server down for 2 minutes mid-batch: the steps wait it out, and every report completes after it returns',
+  { timeout: 15 * 60_000 },
+  async () => {
+    const period = '2024-03';
+    const batch = await f.client.workflow.start('monthlyReportBatch', {
+      taskQueue: f.taskQueue,
+      workflowId: 'outage-sparql-batch',
+      args: [{ period, concurrency: 3 }],
+    });
+    await until(async () => (await batch.query(batchProgressQuery).catch(() => undefined))?.counts.started, 'the first companies started');
+    await f.graphProxy.down();
+    const downSince = Date.now();
+    // While it is down, a waiting step says which server failed and why.
+    const lastFailure = await until(
+      async () => {
+        for (const companyId of COMPANIES) {
+          const d = await f.client.workflow
+            .getHandle(companyReportWorkflowId(companyId, period))
+            .describe()
+            .catch(() => undefined);
+          const message = d?.raw.pendingActivities?.find((a) => a.lastFailure?.message)?.lastFailure?.message;
+          if (message) return message;
+        }
+        return undefined;
+      },
+      'a failed graph attempt',
+      { timeoutMs: 90_000, intervalMs: 1000 },
+    );
+    assert.match(lastFailure, /graph store \w+ http:\/\/127\.0\.0\.1:\d+\/rdf4j-server\/repositories\/tax.* failed: /);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 120_000 - (Date.now() - downSince))));
+    await f.graphProxy.up();
 
-  const result = (await batch.result()) as MonthlyReportBatchResult;
-  assert.deepEqual([result.counts.succeeded, result.counts.failed], [COMPANIES.length, 0]);
-  for (const companyId of COMPANIES) {
-    assert.ok((await f.graph.countTriples(ledgerGraphIri(companyId, period))) > 0, `${companyId} ${period} in the graph`);
-  }
-});
+    const result = (await batch.result()) as MonthlyReportBatchResult;
+    assert.deepEqual([result.counts.succeeded, result.counts.failed], [COMPANIES.length, 0]);
+    for (const companyId of COMPANIES) {
+      assert.ok((await f.graph.countTriples(ledgerGraphIri(companyId, period))) > 0, `${companyId} ${period} in the graph`);
+    }
+  },
+);
 
 test('the Temporal server restarted mid-batch: the batch and every report complete', async () => {
   const handle = await f.client.workflow.start('monthlyReportBatch', {
@@ -86,10 +98,14 @@ test('the Temporal server restarted mid-batch: the batch and every report comple
     workflowId: 'outage-temporal-batch',
     args: [{ period: '2024-06', concurrency: 2 }],
   });
-  await until(async () => {
-    const progress = await handle.query(batchProgressQuery).catch(() => undefined);
-    return progress && progress.counts.succeeded + progress.counts.failed >= 1;
-  }, 'the first report of the batch', { timeoutMs: 180_000 });
+  await until(
+    async () => {
+      const progress = await handle.query(batchProgressQuery).catch(() => undefined);
+      return progress && progress.counts.succeeded + progress.counts.failed >= 1;
+    },
+    'the first report of the batch',
+    { timeoutMs: 180_000 },
+  );
   await f.restartTemporal();
   const result = (await handle.result()) as MonthlyReportBatchResult;
   assert.deepEqual([result.counts.listed, result.counts.succeeded], [6, 6]);

@@ -40,7 +40,12 @@ function companyOf(step: string): string {
 async function cleanMonthTriples(companyId: string): Promise<number> {
   const store = new OxigraphStore();
   const config = loadConfig({ ERP_DATA_DIR: f.erpDir });
-  const deps = { erp: erpSource(config), graph: store, validator: await LedgerValidator.load(config.SHAPES_DIR), queries: await QueryCatalog.load(config.SHAPES_DIR) };
+  const deps = {
+    erp: erpSource(config),
+    graph: store,
+    validator: await LedgerValidator.load(config.SHAPES_DIR),
+    queries: await QueryCatalog.load(config.SHAPES_DIR),
+  };
   await stageLedger(deps, companyId, PERIOD);
   await checkAndPromote(deps, companyId, PERIOD);
   const count = await store.countTriples(ledgerGraphIri(companyId, PERIOD));
@@ -53,7 +58,11 @@ describe('worker killed mid-step', () => {
     test(`SIGKILL during ${step}: the restarted worker finishes the run, one e-mail, the graph whole`, async () => {
       const companyId = companyOf(step);
       const workflowId = `crash-${step}`;
-      const handle = await f.client.workflow.start('monthlyCompanyReport', { taskQueue: f.taskQueue, workflowId, args: [{ companyId, period: PERIOD }] });
+      const handle = await f.client.workflow.start('monthlyCompanyReport', {
+        taskQueue: f.taskQueue,
+        workflowId,
+        args: [{ companyId, period: PERIOD }],
+      });
       await waitUntilRunning(f.client, workflowId, step);
       await f.worker.kill();
       await f.worker.start();

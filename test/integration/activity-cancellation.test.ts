@@ -21,12 +21,7 @@ import { openAiEmbedder } from '../../lib/llm/semantic-search';
 import { createMailTransport } from '../../lib/mail/mail-transport';
 import { TaxMetrics } from '../../lib/observability/metrics';
 import { PdfRenderer } from '../../lib/report/pdf-renderer';
-import {
-  cancellableGraphStore,
-  cancellableMailTransport,
-  cancellableRenderer,
-  currentActivitySignal,
-} from '../../workers/activity-cancellation';
+import { cancellableGraphStore, cancellableMailTransport, cancellableRenderer, currentActivitySignal } from '../../workers/activity-cancellation';
 import { sampleCompany, sampleFindings } from '../../dev/sample-documents';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
@@ -166,8 +161,7 @@ describe('graph store over HTTP', () => {
 });
 
 describe('embedded oxigraph store', () => {
-  const lines = (from: number, count: number) =>
-    Array.from({ length: count }, (_, i) => `<urn:s${from + i}> <urn:p> "값 ${from + i}" .\n`).join('');
+  const lines = (from: number, count: number) => Array.from({ length: count }, (_, i) => `<urn:s${from + i}> <urn:p> "값 ${from + i}" .\n`).join('');
 
   test('an abort between chunks empties a graph that was being filled in place', async () => {
     const store = new OxigraphStore();
@@ -216,7 +210,10 @@ describe('embedded oxigraph store', () => {
     const probe = setInterval(() => ticks++, 1);
     try {
       const counts = await Promise.all([store.select(query), store.select(query), store.select(query)]);
-      assert.deepEqual(counts.map(([row]) => row?.n?.value), ['1000000', '1000000', '1000000']);
+      assert.deepEqual(
+        counts.map(([row]) => row?.n?.value),
+        ['1000000', '1000000', '1000000'],
+      );
     } finally {
       clearInterval(probe);
     }

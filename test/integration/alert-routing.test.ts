@@ -38,7 +38,7 @@ function findTool(...names: string[]): string | undefined {
 }
 const AMTOOL_PATH = findTool('amtool');
 const ALERTMANAGER_PATH = findTool('alertmanager', 'prometheus-alertmanager');
-const MISSING = 'install Debian\'s prometheus-alertmanager package (`npm run provision` does: scripts/provision.sh APT_PACKAGES)';
+const MISSING = "install Debian's prometheus-alertmanager package (`npm run provision` does: scripts/provision.sh APT_PACKAGES)";
 
 function amtoolBin(): string {
   assert.ok(AMTOOL_PATH, `amtool not found on PATH or in /usr/bin: ${MISSING}`);
@@ -81,7 +81,11 @@ const TIMINGS: Record<string, { receiver: string; group_wait: string; group_inte
 };
 /** TaxAllWorkersDown is the cause; these alerts are its symptoms. */
 const ALL_WORKERS_DOWN_SYMPTOMS = [
-  'TaxNoSuccessfulReportBy0930', 'TaxReportFailed', 'TaxReportFailureRateHigh', 'TaxSchedulerHeartbeatStale', 'TaxWorkerDown',
+  'TaxNoSuccessfulReportBy0930',
+  'TaxReportFailed',
+  'TaxReportFailureRateHigh',
+  'TaxSchedulerHeartbeatStale',
+  'TaxWorkerDown',
 ];
 /** Receiver endpoints for the chart renders: what each channel must become. */
 const TEST_RECEIVERS = {
@@ -124,8 +128,7 @@ function run(cmd: string, args: string[], input?: string) {
 
 /** YAML documents → objects, with PyYAML from the provisioned venv (the app has no YAML dependency). */
 function parseYamlDocs(text: string): any[] {
-  const r = run(PYTHON, ['-c',
-    'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], text);
+  const r = run(PYTHON, ['-c', 'import sys, json, yaml; json.dump([d for d in yaml.safe_load_all(sys.stdin) if d is not None], sys.stdout)'], text);
   assert.equal(r.code, 0, r.err);
   return JSON.parse(r.out) as any[];
 }
@@ -135,10 +138,16 @@ function helmTemplate(extra: string[]) {
   return run(HELM, ['template', 'tax-reports', CHART, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION, ...extra]);
 }
 
-interface Rule { alert: string; labels: Record<string, string> }
+interface Rule {
+  alert: string;
+  labels: Record<string, string>;
+}
 function alertRules(): Rule[] {
   const doc = parseYaml(readFileSync(RULES, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; labels?: Record<string, string> }> }> };
-  return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => ({ alert: r.alert!, labels: { ...r.labels } }));
+  return doc.groups
+    .flatMap((g) => g.rules)
+    .filter((r) => r.alert)
+    .map((r) => ({ alert: r.alert!, labels: { ...r.labels } }));
 }
 
 /** The receivers `amtool config routes test` resolves for a label set. */
@@ -146,7 +155,11 @@ function routesTest(config: string, labels: Record<string, string>): string[] {
   const args = ['config', 'routes', 'test', `--config.file=${config}`, ...Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`)];
   const r = run(amtoolBin(), args);
   assert.equal(r.code, 0, `amtool ${args.join(' ')}:\n${r.out}${r.err}`);
-  return r.out.trim().split(',').map((s) => s.trim()).filter(Boolean);
+  return r.out
+    .trim()
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function checkConfig(config: string): void {
@@ -155,7 +168,11 @@ function checkConfig(config: string): void {
   assert.match(r.out, /SUCCESS/);
 }
 
-interface Matcher { name: string; op: string; value: string }
+interface Matcher {
+  name: string;
+  op: string;
+  value: string;
+}
 function parseMatcher(m: string): Matcher {
   const found = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"\\]*)"\s*$/.exec(m);
   assert.ok(found, `matcher ${m} is not name="value"`);
@@ -163,11 +180,14 @@ function parseMatcher(m: string): Matcher {
 }
 /** The alert names an alertname matcher selects: one name, or an alternation of names (nothing fancier). */
 function alertnamesOf(matchers: string[]): string[] {
-  return matchers.map(parseMatcher).filter((m) => m.name === 'alertname').flatMap((m) => {
-    assert.ok(m.op === '=' || m.op === '=~', `alertname${m.op}: only = and =~ select alerts by name`);
-    assert.match(m.value, /^[A-Za-z0-9_]+(\|[A-Za-z0-9_]+)*$/, 'an alertname regex is a plain list of names');
-    return m.value.split('|');
-  });
+  return matchers
+    .map(parseMatcher)
+    .filter((m) => m.name === 'alertname')
+    .flatMap((m) => {
+      assert.ok(m.op === '=' || m.op === '=~', `alertname${m.op}: only = and =~ select alerts by name`);
+      assert.match(m.value, /^[A-Za-z0-9_]+(\|[A-Za-z0-9_]+)*$/, 'an alertname regex is a plain list of names');
+      return m.value.split('|');
+    });
 }
 const allRoutes = (route: any): any[] => [route, ...(route.routes ?? []).flatMap(allRoutes)];
 
@@ -229,7 +249,8 @@ describe('alert routing: helm/tax-reports/files/alertmanager.yml', () => {
       assert.match(rule.labels.priority ?? '', /^P[1-4]$/, `${rule.alert}: priority P1–P4 (otherwise it only reaches the default e-mail)`);
       const labels = { alertname: rule.alert, ...rule.labels };
       const got = routesTest(CONFIG, labels);
-      if (got.join(',') !== expectedReceiver(labels)) wrong.push(`${rule.alert} ${JSON.stringify(rule.labels)}: ${got.join(',')} instead of ${expectedReceiver(labels)}`);
+      if (got.join(',') !== expectedReceiver(labels))
+        wrong.push(`${rule.alert} ${JSON.stringify(rule.labels)}: ${got.join(',')} instead of ${expectedReceiver(labels)}`);
     }
     assert.deepEqual(wrong, []);
     // Every priority of the matrix is used by some alert, and the critical P2 branch is exercised.
@@ -242,7 +263,13 @@ describe('alert routing: helm/tax-reports/files/alertmanager.yml', () => {
     assert.deepEqual(routesTest(CONFIG, { alertname: 'SomethingNew', severity: 'critical' }), ['default-email']);
     assert.deepEqual(routesTest(CONFIG, { alertname: 'SomethingNew', priority: 'P5' }), ['default-email']);
     assert.equal(amConfig.route.receiver, 'default-email');
-    assert.deepEqual(channelsOf(amConfig.receivers.find((r: any) => r.name === 'default-email'), 'placeholders'), ['email']);
+    assert.deepEqual(
+      channelsOf(
+        amConfig.receivers.find((r: any) => r.name === 'default-email'),
+        'placeholders',
+      ),
+      ['email'],
+    );
   });
 
   test('each receiver uses the channels of the escalation matrix; endpoints are .invalid placeholders', () => {
@@ -278,8 +305,10 @@ describe('alert routing: inhibitions', () => {
     assert.ok(rule, 'no inhibit rule with TaxAllWorkersDown as its source');
     assert.deepEqual(alertnamesOf(rule.source_matchers), ['TaxAllWorkersDown']);
     assert.deepEqual(alertnamesOf(rule.target_matchers).sort(), ALL_WORKERS_DOWN_SYMPTOMS);
-    assert.ok(!(rule.equal ?? []).includes('alertname') && !(rule.equal ?? []).includes('job'),
-      'TaxAllWorkersDown (absent()) has no job label: equal on it would never match');
+    assert.ok(
+      !(rule.equal ?? []).includes('alertname') && !(rule.equal ?? []).includes('job'),
+      'TaxAllWorkersDown (absent()) has no job label: equal on it would never match',
+    );
     // The month that did not start silences the stale heartbeat.
     const month = amConfig.inhibit_rules.find((r: any) => alertnamesOf(r.source_matchers).includes('TaxNoSuccessfulReportBy0930'));
     assert.deepEqual(alertnamesOf(month.target_matchers), ['TaxSchedulerHeartbeatStale']);
@@ -289,7 +318,11 @@ describe('alert routing: inhibitions', () => {
       ...allRoutes(amConfig.route).flatMap((r) => alertnamesOf(r.matchers ?? [])),
     ];
     assert.ok(mentioned.length >= 7);
-    assert.deepEqual(mentioned.filter((n) => !names.has(n)), [], 'alert names that the rules file does not define');
+    assert.deepEqual(
+      mentioned.filter((n) => !names.has(n)),
+      [],
+      'alert names that the rules file does not define',
+    );
   });
 
   test('structure: a P1 silences the same alertname at a lower priority (and P2 over P3/P4, P3 over P4)', () => {
@@ -299,7 +332,11 @@ describe('alert routing: inhibitions', () => {
     assert.deepEqual(p1.target_matchers.map(parseMatcher), [{ name: 'priority', op: '=~', value: 'P2|P3|P4' }]);
     assert.ok(p1.equal.includes('alertname'));
     const lower = amConfig.inhibit_rules.filter((r: any) => byPriority(r)).map((r: any) => [byPriority(r).value, r.target_matchers[0]]);
-    assert.deepEqual(lower, [['P1', 'priority=~"P2|P3|P4"'], ['P2', 'priority=~"P3|P4"'], ['P3', 'priority="P4"']]);
+    assert.deepEqual(lower, [
+      ['P1', 'priority=~"P2|P3|P4"'],
+      ['P2', 'priority=~"P3|P4"'],
+      ['P3', 'priority="P4"'],
+    ]);
   });
 
   describe('a real Alertmanager suppresses what the rules say, and nothing else', { timeout: TIMEOUT_MS }, () => {
@@ -314,16 +351,29 @@ describe('alert routing: inhibitions', () => {
       const dir = mkdtempSync(path.join(tmp, 'alertmanager-'));
       writeFileSync(path.join(dir, 'alertmanager.yml'), JSON.stringify(config));
       const port = await freePort();
-      child = spawn(ALERTMANAGER_PATH, [
-        `--config.file=${path.join(dir, 'alertmanager.yml')}`, `--storage.path=${path.join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=',
-      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn(
+        ALERTMANAGER_PATH,
+        [
+          `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+          `--storage.path=${path.join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--cluster.listen-address=',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
       base = `http://127.0.0.1:${port}`;
-      await until(async () => {
-        if (child?.exitCode !== null) throw new Error(`alertmanager exited:\n${stderr}`);
-        return fetch(`${base}/-/ready`).then((r) => r.ok, () => false);
-      }, 'alertmanager ready', { timeoutMs: 30_000, intervalMs: 200 });
+      await until(
+        async () => {
+          if (child?.exitCode !== null) throw new Error(`alertmanager exited:\n${stderr}`);
+          return fetch(`${base}/-/ready`).then(
+            (r) => r.ok,
+            () => false,
+          );
+        },
+        'alertmanager ready',
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
     });
 
     after(async () => {
@@ -343,19 +393,30 @@ describe('alert routing: inhibitions', () => {
         startsAt: new Date(now).toISOString(),
         endsAt: new Date(now + 3_600_000).toISOString(),
       }));
-      const post = await fetch(`${base}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = await fetch(`${base}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(post.status, 200, await post.text());
       const key = (l: Record<string, string>) => `${l.alertname}/${l.priority ?? '-'}`;
       let last = '';
       try {
-        return await until(async () => {
-          const res = await fetch(`${base}/api/v2/alerts?filter=${encodeURIComponent(`cluster="${cluster}"`)}`);
-          const got = (await res.json()) as Array<{ labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }>;
-          const states = got.map((a) => [key(a.labels), a.status.state === 'suppressed' && a.status.inhibitedBy.length > 0] as const);
-          const now = states.filter(([, s]) => s).map(([k]) => k).sort();
-          last = JSON.stringify(Object.fromEntries(states));
-          return got.length === alerts.length && JSON.stringify(now) === JSON.stringify([...suppressed].sort()) && states;
-        }, `${cluster}: suppressed = ${suppressed.join(', ')}`, { timeoutMs: 15_000, intervalMs: 200 });
+        return await until(
+          async () => {
+            const res = await fetch(`${base}/api/v2/alerts?filter=${encodeURIComponent(`cluster="${cluster}"`)}`);
+            const got = (await res.json()) as Array<{ labels: Record<string, string>; status: { state: string; inhibitedBy: string[] } }>;
+            const states = got.map((a) => [key(a.labels), a.status.state === 'suppressed' && a.status.inhibitedBy.length > 0] as const);
+            const now = states
+              .filter(([, s]) => s)
+              .map(([k]) => k)
+              .sort();
+            last = JSON.stringify(Object.fromEntries(states));
+            return got.length === alerts.length && JSON.stringify(now) === JSON.stringify([...suppressed].sort()) && states;
+          },
+          `${cluster}: suppressed = ${suppressed.join(', ')}`,
+          { timeoutMs: 15_000, intervalMs: 200 },
+        );
       } catch (err) {
         assert.fail(`${(err as Error).message}\nlast seen (alert/priority → suppressed): ${last}`);
       }
@@ -368,22 +429,32 @@ describe('alert routing: inhibitions', () => {
 
     test('all workers down: every alert of the rules file fires; exactly the symptoms are suppressed', async () => {
       const all = rules.map((r) => ({ alertname: r.alert, ...r.labels }));
-      await scenario('all-workers-down', all, ALL_WORKERS_DOWN_SYMPTOMS.map((n) => `${n}/${ruleAlert(n).priority}`));
+      await scenario(
+        'all-workers-down',
+        all,
+        ALL_WORKERS_DOWN_SYMPTOMS.map((n) => `${n}/${ruleAlert(n).priority}`),
+      );
     });
 
     test('the month did not start: the stale heartbeat is suppressed, the failed reports are not', async () => {
-      await scenario('month-not-started',
+      await scenario(
+        'month-not-started',
         ['TaxNoSuccessfulReportBy0930', 'TaxSchedulerHeartbeatStale', 'TaxReportFailed', 'TaxWorkerDown'].map(ruleAlert),
-        [`TaxSchedulerHeartbeatStale/${ruleAlert('TaxSchedulerHeartbeatStale').priority}`]);
+        [`TaxSchedulerHeartbeatStale/${ruleAlert('TaxSchedulerHeartbeatStale').priority}`],
+      );
     });
 
     test('the same alert at P1 and lower priorities: only the P1 notifies; another alert at P2 is untouched', async () => {
-      await scenario('same-alert-tiers', [
-        { alertname: 'TaxReportFailureRateHigh', severity: 'critical', priority: 'P1' },
-        { alertname: 'TaxReportFailureRateHigh', severity: 'warning', priority: 'P2' },
-        { alertname: 'TaxReportFailureRateHigh', severity: 'warning', priority: 'P3' },
-        ruleAlert('TaxReportFailed'),
-      ], ['TaxReportFailureRateHigh/P2', 'TaxReportFailureRateHigh/P3']);
+      await scenario(
+        'same-alert-tiers',
+        [
+          { alertname: 'TaxReportFailureRateHigh', severity: 'critical', priority: 'P1' },
+          { alertname: 'TaxReportFailureRateHigh', severity: 'warning', priority: 'P2' },
+          { alertname: 'TaxReportFailureRateHigh', severity: 'warning', priority: 'P3' },
+          ruleAlert('TaxReportFailed'),
+        ],
+        ['TaxReportFailureRateHigh/P2', 'TaxReportFailureRateHigh/P3'],
+      );
     });
 
     test('a cause in another cluster suppresses nothing here', async () => {
@@ -404,14 +475,17 @@ describe('alert routing: the Helm chart', () => {
     assert.ok(!kinds.includes('AlertmanagerConfig') && !kinds.includes('Secret'), kinds.join(', '));
   });
 
-  test('plain config: amtool check-config passes; global, route and inhibitions are the file\'s', () => {
+  test("plain config: amtool check-config passes; global, route and inhibitions are the file's", () => {
     checkConfig(plainFile);
     const { receivers: _r, ...routing } = plain;
     const { receivers: _o, ...fileRouting } = amConfig;
     assert.deepEqual(routing, fileRouting);
-    assert.deepEqual(plain.receivers.map((r: any) => r.name), amConfig.receivers.map((r: any) => r.name));
+    assert.deepEqual(
+      plain.receivers.map((r: any) => r.name),
+      amConfig.receivers.map((r: any) => r.name),
+    );
     const secret = rendered.find((d) => d.kind === 'Secret');
-    assert.equal(secret.metadata.namespace, 'monitoring', 'plainConfig.namespace: the Alertmanager\'s namespace');
+    assert.equal(secret.metadata.namespace, 'monitoring', "plainConfig.namespace: the Alertmanager's namespace");
   });
 
   test('plain config: every alert of the rules file reaches the same receiver as with the file', () => {
@@ -435,8 +509,11 @@ describe('alert routing: the Helm chart', () => {
     }
     for (const mail of plain.receivers.flatMap((r: any) => r.email_configs ?? [])) {
       assert.deepEqual(mail, {
-        ...TEST_RECEIVERS.email, require_tls: true, send_resolved: true,
-        auth_username: 'alertmanager', auth_password_file: `${dir}/SMTP_PASSWORD`,
+        ...TEST_RECEIVERS.email,
+        require_tls: true,
+        send_resolved: true,
+        auth_username: 'alertmanager',
+        auth_password_file: `${dir}/SMTP_PASSWORD`,
       });
     }
   });
@@ -451,7 +528,11 @@ describe('alert routing: the Helm chart', () => {
     assert.equal(amc.metadata.labels.release, 'kube-prometheus-stack', 'alerting.alertmanagerConfig.labels, for the alertmanagerConfigSelector');
     const DURATION = /^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/;
     const only = (obj: any, allowed: string[], where: string) =>
-      assert.deepEqual(Object.keys(obj).filter((k) => !allowed.includes(k)), [], `${where}: fields the CRD does not have`);
+      assert.deepEqual(
+        Object.keys(obj).filter((k) => !allowed.includes(k)),
+        [],
+        `${where}: fields the CRD does not have`,
+      );
     const matcher = (m: any, where: string) => {
       only(m, ['name', 'value', 'matchType'], where);
       assert.ok(m.name && typeof m.value === 'string' && ['=', '!=', '=~', '!~'].includes(m.matchType), `${where}: ${JSON.stringify(m)}`);
@@ -495,7 +576,11 @@ describe('alert routing: the Helm chart', () => {
         assert.ok(names.has(r.receiver), `${where}: receiver ${r.receiver} is not defined`);
         out.receiver = r.receiver;
       }
-      for (const [crd, key] of [['groupWait', 'group_wait'], ['groupInterval', 'group_interval'], ['repeatInterval', 'repeat_interval']] as const) {
+      for (const [crd, key] of [
+        ['groupWait', 'group_wait'],
+        ['groupInterval', 'group_interval'],
+        ['repeatInterval', 'repeat_interval'],
+      ] as const) {
         if (r[crd] !== undefined) {
           assert.match(r[crd], DURATION, `${where}.${crd}`);
           out[key] = r[crd];
@@ -524,24 +609,49 @@ describe('alert routing: the Helm chart', () => {
     const values = path.join(tmp, 'alerting-values.yaml');
     const r = helmTemplate(['-f', values]);
     assert.equal(r.code, 0, r.err);
-    const k = run(KUBECONFORM, ['-strict', '-ignore-missing-schemas', '-output', 'json', '-verbose',
-      '-schema-location', `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, '-'], r.out);
-    const results = (JSON.parse(k.out || '{"resources":[]}') as { resources: Array<{ kind: string; name: string; status: string; msg: string }> | null }).resources ?? [];
+    const k = run(
+      KUBECONFORM,
+      [
+        '-strict',
+        '-ignore-missing-schemas',
+        '-output',
+        'json',
+        '-verbose',
+        '-schema-location',
+        `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+        '-',
+      ],
+      r.out,
+    );
+    const results =
+      (JSON.parse(k.out || '{"resources":[]}') as { resources: Array<{ kind: string; name: string; status: string; msg: string }> | null })
+        .resources ?? [];
     const bad = results.filter((x) => x.status !== 'statusValid' && x.status !== 'statusSkipped');
     assert.deepEqual(bad, [], bad.map((b) => `${b.kind}/${b.name}: ${b.msg}`).join('\n'));
     assert.equal(k.code, 0, k.err);
     assert.ok(results.some((x) => x.kind === 'Secret' && x.name === 'tax-reports-alertmanager' && x.status === 'statusValid'));
     const skipped = new Set(results.filter((x) => x.status === 'statusSkipped').map((x) => x.kind));
     assert.ok(skipped.has('AlertmanagerConfig'));
-    assert.deepEqual([...skipped].filter((kind) => !['AlertmanagerConfig', 'ServiceMonitor', 'PrometheusRule', 'ScaledObject'].includes(kind)), []);
+    assert.deepEqual(
+      [...skipped].filter((kind) => !['AlertmanagerConfig', 'ServiceMonitor', 'PrometheusRule', 'ScaledObject'].includes(kind)),
+      [],
+    );
   });
 
   test('bad alerting values fail: values.schema.json, and the template itself when the schema is skipped', () => {
     const dir = mkdtempSync(path.join(tmp, 'bad-values-'));
     const cases: Array<[string, string, RegExp]> = [
       ['enabled without endpoints', 'alerting:\n  plainConfig: { enabled: true }\n', /alerting[\s\S]*url/],
-      ['credentials in a webhook URL', 'alerting:\n  receivers:\n    chat: { url: "https://bot:s3cret@chat.example/hook", bearerTokenSecretKey: "" }\n', /url/],
-      ['an e-mail smarthost without a port', 'alerting:\n  receivers:\n    email: { to: a@b.example, from: c@d.example, smarthost: smtp.example, authUsername: "", authPasswordSecretKey: "", requireTLS: true }\n', /smarthost/],
+      [
+        'credentials in a webhook URL',
+        'alerting:\n  receivers:\n    chat: { url: "https://bot:s3cret@chat.example/hook", bearerTokenSecretKey: "" }\n',
+        /url/,
+      ],
+      [
+        'an e-mail smarthost without a port',
+        'alerting:\n  receivers:\n    email: { to: a@b.example, from: c@d.example, smarthost: smtp.example, authUsername: "", authPasswordSecretKey: "", requireTLS: true }\n',
+        /smarthost/,
+      ],
       ['an unknown key', 'alerting:\n  receivers:\n    pagerduty: { url: "https://x.example/" }\n', /pagerduty/],
     ];
     for (const [name, yaml, expected] of cases) {
@@ -555,8 +665,13 @@ describe('alert routing: the Helm chart', () => {
     const skipped = helmTemplate(['--skip-schema-validation', '--set', 'alerting.alertmanagerConfig.enabled=true']);
     assert.notEqual(skipped.code, 0);
     assert.match(skipped.err, /alerting\.receivers\.[\w.]+ is required while alerting is enabled/);
-    const userinfo = helmTemplate(['--skip-schema-validation', '-f', path.join(tmp, 'alerting-values.yaml'),
-      '--set', 'alerting.receivers.ticket.url=https://u:p@jira.example/hook']);
+    const userinfo = helmTemplate([
+      '--skip-schema-validation',
+      '-f',
+      path.join(tmp, 'alerting-values.yaml'),
+      '--set',
+      'alerting.receivers.ticket.url=https://u:p@jira.example/hook',
+    ]);
     assert.notEqual(userinfo.code, 0);
     assert.match(userinfo.err, /alerting\.receivers\.ticket\.url carries credentials/);
   });

@@ -17,8 +17,8 @@ const RULE_TESTS = path.join(ROOT, 'ops', 'prometheus', 'alert-rules.test.yml');
 const DASHBOARD = path.join(CHART_FILES, 'tax-reports-dashboard.json');
 /** promtool on PATH, else the Debian package's; `npm run provision` installs it. */
 const PROMTOOL =
-  [...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'promtool')), '/usr/bin/promtool'].find(
-    (candidate) => existsSync(candidate),
+  [...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'promtool')), '/usr/bin/promtool'].find((candidate) =>
+    existsSync(candidate),
   ) ?? 'promtool';
 /** The month-long cases take promtool about half a minute. */
 const TIMEOUT_MS = 300_000;
@@ -85,7 +85,12 @@ describe('helm/tax-reports/files/alert-rules.yml', { concurrency: true }, () => 
     const exprs = dashboard.panels
       .flatMap((p) => [p, ...(p.panels ?? [])])
       .flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''))
-      .map((expr) => expr.replace(/\$__rate_interval/g, '2m').replace(/\$__interval/g, '1h').replace(/\$__range/g, '1d'));
+      .map((expr) =>
+        expr
+          .replace(/\$__rate_interval/g, '2m')
+          .replace(/\$__interval/g, '1h')
+          .replace(/\$__range/g, '1d'),
+      );
     assert.ok(exprs.length >= 9);
     const rules = exprs.map((expr, i) => `      - record: dashboard_query_${i}\n        expr: ${JSON.stringify(expr)}`);
     const file = path.join(tmp, 'dashboard-queries.yml');
@@ -101,8 +106,14 @@ describe('helm/tax-reports/files/alert-rules.yml', { concurrency: true }, () => 
     const cases = alertCases(readFileSync(RULE_TESTS, 'utf8'));
     for (const alert of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
-      assert.ok(mine.some((c) => c.fires), `no test case where ${alert} fires`);
-      assert.ok(mine.some((c) => !c.fires), `no test case where ${alert} stays quiet`);
+      assert.ok(
+        mine.some((c) => c.fires),
+        `no test case where ${alert} fires`,
+      );
+      assert.ok(
+        mine.some((c) => !c.fires),
+        `no test case where ${alert} stays quiet`,
+      );
     }
     const unknown = cases.filter((c) => !alerts.includes(c.alertname)).map((c) => c.alertname);
     assert.deepEqual(unknown, [], 'test cases for alerts the rules file does not define');

@@ -18,7 +18,15 @@ interface Expected {
   companyId: string;
   period: string;
   riskLevel: string;
-  findings: Array<{ ruleId: string; category: string; severity: string; amount?: number; threshold?: number; accruedInterest?: number; key?: string }>;
+  findings: Array<{
+    ruleId: string;
+    category: string;
+    severity: string;
+    amount?: number;
+    threshold?: number;
+    accruedInterest?: number;
+    key?: string;
+  }>;
 }
 
 let dir: string;
@@ -71,12 +79,15 @@ test('a folder that is no company is named on stderr with the reason, and the ru
   const data = path.join(dir, 'skipped-folder');
   await cp(path.join(FIXTURE_LEDGERS, 'companies', 'c00-한빛'), path.join(data, 'companies', 'c00-한빛'), { recursive: true });
   await cp(path.join(FIXTURE_LEDGERS, 'companies', 'c01-가람'), path.join(data, 'companies', 'bad%2f..가람'), { recursive: true });
-  await assert.rejects(run(TSX, [ANALYZE, '--data-dir', data, '--period', '2024-02', '--out', path.join(dir, 'skipped-out')]), (err: { code?: number; stdout?: string; stderr?: string }) => {
-    assert.equal(err.code, 2);
-    assert.match(err.stdout ?? '', /^c00-한빛 2024-02 /m);
-    assert.match(err.stderr ?? '', /^companies\/"bad%2f\.\.가람" skipped: invalid company id "bad%2f\.\.가람": expected 1-64 characters/m);
-    return true;
-  });
+  await assert.rejects(
+    run(TSX, [ANALYZE, '--data-dir', data, '--period', '2024-02', '--out', path.join(dir, 'skipped-out')]),
+    (err: { code?: number; stdout?: string; stderr?: string }) => {
+      assert.equal(err.code, 2);
+      assert.match(err.stdout ?? '', /^c00-한빛 2024-02 /m);
+      assert.match(err.stderr ?? '', /^companies\/"bad%2f\.\.가람" skipped: invalid company id "bad%2f\.\.가람": expected 1-64 characters/m);
+      return true;
+    },
+  );
 });
 
 test('usage errors exit 1', async () => {

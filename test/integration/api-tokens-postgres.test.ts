@@ -141,22 +141,35 @@ test('postgresql: import-file is all or nothing, and refuses without a file or w
   const [stored] = await new FileTokenBackend(file).list();
   await writeFile(file, JSON.stringify({ tokens: [stored, { ...stored, name: 'again' }] }));
 
-  await assert.rejects(cli({ DATABASE_URL: url, API_TOKENS_FILE: file }, 'import-file'), exitedWith(new RegExp(`token id ${record.id} appears twice`)));
+  await assert.rejects(
+    cli({ DATABASE_URL: url, API_TOKENS_FILE: file }, 'import-file'),
+    exitedWith(new RegExp(`token id ${record.id} appears twice`)),
+  );
   assert.deepEqual(await sql(`SELECT count(*)::int AS n FROM console_api_tokens`), [{ n: 0 }], 'the first row was rolled back');
-  await assert.rejects(cli({ DATABASE_URL: url, API_TOKENS_FILE: path.join(dir, 'missing.json') }, 'import-file'), exitedWith(/no API tokens in .*missing\.json/));
+  await assert.rejects(
+    cli({ DATABASE_URL: url, API_TOKENS_FILE: path.join(dir, 'missing.json') }, 'import-file'),
+    exitedWith(/no API tokens in .*missing\.json/),
+  );
   await assert.rejects(cli({ DATABASE_URL: '', API_TOKENS_FILE: file }, 'import-file'), exitedWith(/set DATABASE_URL/));
 });
 
 test('a signed-out session is refused by every console sharing the database, and by a file store in another process', async (t) => {
   const { url, sql } = await freshDatabase(t);
-  const [podA, podB] = [createSessionRevocations({ DATABASE_URL: url, API_TOKENS_FILE: '' }, log), createSessionRevocations({ DATABASE_URL: url, API_TOKENS_FILE: '' }, log)];
+  const [podA, podB] = [
+    createSessionRevocations({ DATABASE_URL: url, API_TOKENS_FILE: '' }, log),
+    createSessionRevocations({ DATABASE_URL: url, API_TOKENS_FILE: '' }, log),
+  ];
   t.after(() => Promise.all([podA.close(), podB.close()]));
   await podA.revoke('session-1', Date.now() + 3_600_000);
   await podA.revoke('ended-long-ago', Date.now() - 1000);
   assert.equal(await podB.isRevoked('session-1'), true, 'signed out on pod A, refused on pod B');
   assert.equal(await podB.isRevoked('session-2'), false);
   await podB.revoke('session-2', Date.now() + 3_600_000);
-  assert.deepEqual((await sql(`SELECT sid FROM console_revoked_sessions ORDER BY sid`)).map((r) => r.sid), ['session-1', 'session-2'], 'entries of sessions that ended anyway are dropped');
+  assert.deepEqual(
+    (await sql(`SELECT sid FROM console_revoked_sessions ORDER BY sid`)).map((r) => r.sid),
+    ['session-1', 'session-2'],
+    'entries of sessions that ended anyway are dropped',
+  );
 
   const file = { API_TOKENS_FILE: path.join(dir, 'sessions', 'api-tokens.json') };
   await createSessionRevocations(file, log).revoke('session-3', Date.now() + 3_600_000);

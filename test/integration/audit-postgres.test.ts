@@ -38,7 +38,9 @@ after(async () => {
 });
 
 /** A database of its own per test, so tables start empty; closed when the test ends. */
-async function freshDatabase(t: { after(fn: () => Promise<unknown>): void }): Promise<{ url: string; sql: (text: string) => Promise<pg.QueryResult> }> {
+async function freshDatabase(t: {
+  after(fn: () => Promise<unknown>): void;
+}): Promise<{ url: string; sql: (text: string) => Promise<pg.QueryResult> }> {
   const name = `audit_${++databases}`;
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
@@ -73,11 +75,23 @@ test('records round-trip through PostgreSQL unchanged, chained and verifiable', 
   const appended = [];
   for (let i = 1; i <= 4; i++) appended.push(await audit.append(event(i)));
   assert.deepEqual(await audit.list(), [...appended].reverse());
-  assert.deepEqual((await audit.list({ action: 'report.viewed', limit: 1 })).map((r) => r.seq), [4]);
-  assert.deepEqual((await audit.list({ target: 'c01/2025-02' })).map((r) => r.seq), [2]);
+  assert.deepEqual(
+    (await audit.list({ action: 'report.viewed', limit: 1 })).map((r) => r.seq),
+    [4],
+  );
+  assert.deepEqual(
+    (await audit.list({ target: 'c01/2025-02' })).map((r) => r.seq),
+    [2],
+  );
   // Pages: older than a cursor, with the same filter.
-  assert.deepEqual((await audit.list({ limit: 2, beforeSeq: 4 })).map((r) => r.seq), [3, 2]);
-  assert.deepEqual((await audit.list({ action: 'login.succeeded', beforeSeq: 3 })).map((r) => r.seq), [1]);
+  assert.deepEqual(
+    (await audit.list({ limit: 2, beforeSeq: 4 })).map((r) => r.seq),
+    [3, 2],
+  );
+  assert.deepEqual(
+    (await audit.list({ action: 'login.succeeded', beforeSeq: 3 })).map((r) => r.seq),
+    [1],
+  );
   assert.deepEqual(await audit.verify(), { ok: true, records: 4, firstSeq: 1, lastSeq: 4, problems: [] });
   // jsonb reordered the keys; the hash is over canonical JSON, so that does not matter.
   const stored = (await sql('SELECT details::text AS d FROM audit_log WHERE seq = 1')).rows[0].d as string;
@@ -153,7 +167,10 @@ test('two pools appending at once (schema created by whichever comes first) leav
   const second = openLog(t, url);
   await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? first : second).append(event(i))));
   assert.deepEqual(await second.verify(), { ok: true, records: 100, firstSeq: 1, lastSeq: 100, problems: [] });
-  assert.deepEqual((await first.list({ limit: 100 })).map((r) => r.seq), Array.from({ length: 100 }, (_, i) => 100 - i));
+  assert.deepEqual(
+    (await first.list({ limit: 100 })).map((r) => r.seq),
+    Array.from({ length: 100 }, (_, i) => 100 - i),
+  );
 });
 
 test('cli/audit.ts verifies the table named by DATABASE_URL, and the password never reaches a log', async (t) => {
@@ -228,13 +245,23 @@ test('db:setup: an application login appends and reads, but cannot delete (even 
     const audit = openLog(t, db.urls[login]);
     await audit.append(event(1));
     const app = await connectAs(t, db.urls[login]);
-    await assert.rejects(inRolledBack(app, `SET LOCAL audit.pruning = 'on'`, 'DELETE FROM audit_log'), /permission denied for table audit_log/, login);
+    await assert.rejects(
+      inRolledBack(app, `SET LOCAL audit.pruning = 'on'`, 'DELETE FROM audit_log'),
+      /permission denied for table audit_log/,
+      login,
+    );
     await assert.rejects(app.query(`UPDATE audit_head SET seq = 1`), /permission denied for table audit_head/, login);
     await assert.rejects(app.query(`DELETE FROM audit_anchor`), /permission denied for table audit_anchor/, login);
     await assert.rejects(app.query('DROP TRIGGER audit_log_append_only ON audit_log'), /must be owner of (table|relation) audit_log/, login);
-    await assert.rejects(app.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only'), /must be owner of (table|relation) audit_log/, login);
     await assert.rejects(
-      app.query(`INSERT INTO audit_log (seq, ts, action, actor, outcome, prev_hash, hash) VALUES (99, now(), 'logout', 'mallory', 'success', 'x', 'y')`),
+      app.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only'),
+      /must be owner of (table|relation) audit_log/,
+      login,
+    );
+    await assert.rejects(
+      app.query(
+        `INSERT INTO audit_log (seq, ts, action, actor, outcome, prev_hash, hash) VALUES (99, now(), 'logout', 'mallory', 'success', 'x', 'y')`,
+      ),
       /permission denied for table audit_log/,
       login,
     );
@@ -246,7 +273,10 @@ test('db:setup: an application login appends and reads, but cannot delete (even 
   const audit = openLog(t, db.urls.console);
   assert.deepEqual(await audit.verify(), { ok: true, records: 2, firstSeq: 1, lastSeq: 2, problems: [] });
   // Ownership stayed with the owner login; setup is idempotent.
-  assert.deepEqual((await db.sql(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname LIKE 'audit\\_%' AND relkind = 'r'`)).rows, [{ owner: db.role('owner') }]);
+  assert.deepEqual(
+    (await db.sql(`SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relname LIKE 'audit\\_%' AND relkind = 'r'`)).rows,
+    [{ owner: db.role('owner') }],
+  );
   await db.setup();
 });
 
@@ -282,12 +312,18 @@ test('db:setup: only the console login reads and writes console_api_tokens (and 
   await assert.rejects(worker.insert(record), /permission denied for table console_api_tokens/);
   await assert.rejects(worker.list(), /permission denied for table console_api_tokens/);
   const auditJob = await connectAs(t, db.urls.audit);
-  await assert.rejects(auditJob.query(`INSERT INTO console_api_tokens (id, name, role, created_at, hash) VALUES ('x', 'x', 'admin', now(), '{}')`), /permission denied/);
+  await assert.rejects(
+    auditJob.query(`INSERT INTO console_api_tokens (id, name, role, created_at, hash) VALUES ('x', 'x', 'admin', now(), '{}')`),
+    /permission denied/,
+  );
   const consoleTokens = new PgTokenBackend(db.urls.console, log);
   t.after(() => consoleTokens.close());
   assert.equal(await consoleTokens.insert(record), true);
   assert.equal(await consoleTokens.revoke(record.id, new Date().toISOString()), true);
-  assert.deepEqual((await consoleTokens.list()).map((r) => r.id), [record.id]);
+  assert.deepEqual(
+    (await consoleTokens.list()).map((r) => r.id),
+    [record.id],
+  );
   // The revoked sessions (sign-out) are the console's too.
   const revoke = `INSERT INTO console_revoked_sessions (sid, expires_at) VALUES ('${record.id}', now())`;
   await assert.rejects((await connectAs(t, db.urls.worker)).query(revoke), /permission denied for table console_revoked_sessions/);
@@ -296,7 +332,10 @@ test('db:setup: only the console login reads and writes console_api_tokens (and 
 
 test('without db:setup, a login that may not create the tables is told to run it; with it, setup takes over from a login that owned them', async (t) => {
   const db = await rolesDatabase(t);
-  await assert.rejects(openLog(t, db.urls.worker).append(event(1)), /the audit log is missing or outdated in this database, and this login may not create it: run npm run db:setup/);
+  await assert.rejects(
+    openLog(t, db.urls.worker).append(event(1)),
+    /the audit log is missing or outdated in this database, and this login may not create it: run npm run db:setup/,
+  );
   // Before db:setup a single login created and owned everything (here the console's, allowed to create).
   await db.sql(`GRANT CREATE ON SCHEMA public TO ${db.role('console')}`);
   const before = openLog(t, db.urls.console);
@@ -372,5 +411,8 @@ test(`verify and prune of 100,000 rows read a page at a time: each runs in a chi
   assert.deepEqual(after.result, { ok: true, records: 50_001, firstSeq: 50_001, lastSeq: 100_001, problems: [] });
   t.diagnostic(`heap MiB, base → sampled peak: verify ${verified.baseMB} → ${verified.peakMB}, prune ${pruned.baseMB} → ${pruned.peakMB}`);
   const page = await openLog(t, url).list({ limit: 3, beforeSeq: 60_000, target: 'c0001/2025-02' });
-  assert.deepEqual(page.map((r) => r.seq), [58_501, 57_001, 55_501]);
+  assert.deepEqual(
+    page.map((r) => r.seq),
+    [58_501, 57_001, 55_501],
+  );
 });

@@ -172,8 +172,15 @@ test('npm run backup writes a complete set: every graph, every sealed object as 
   manifest = parseManifest(await readFile(path.join(backupDir, 'manifests', `${id}.json`), 'utf8'));
 
   const sourceGraph = graphStore(source.repositoryUrl);
-  assert.deepEqual(manifest.graphs.map((g) => g.iri), (await sourceGraph.listGraphs()).sort());
-  for (const companyId of COMPANIES) assert.ok(manifest.graphs.some((g) => g.iri === ledgerGraphIri(companyId, PERIOD)), companyId);
+  assert.deepEqual(
+    manifest.graphs.map((g) => g.iri),
+    (await sourceGraph.listGraphs()).sort(),
+  );
+  for (const companyId of COMPANIES)
+    assert.ok(
+      manifest.graphs.some((g) => g.iri === ledgerGraphIri(companyId, PERIOD)),
+      companyId,
+    );
   for (const graph of manifest.graphs) assert.equal(graph.statements, await sourceGraph.countTriples(graph.iri), graph.iri);
 
   // The objects as stored: sealed bytes, identical to the report store's files, never plaintext.
@@ -251,7 +258,10 @@ test('the console serves the restored reports, decrypted with the same keys', as
     assert.equal(verified.ok, true, verified.problems.join('\n'));
     const viewed = await deps.audit.list({ action: 'report.viewed' });
     assert.deepEqual(viewed.map((r) => r.target).sort(), COMPANIES.map((c) => `${c}/${PERIOD}`).sort());
-    assert.ok(viewed.every((r) => r.seq > manifest.audit.records + 1), 'appended after the restored chain and its backup.restored record');
+    assert.ok(
+      viewed.every((r) => r.seq > manifest.audit.records + 1),
+      'appended after the restored chain and its backup.restored record',
+    );
   } finally {
     await server.app.close();
     await close();
@@ -268,13 +278,15 @@ test('analysing a restored month again gives the same findings.json, apart from 
   try {
     for (const companyId of COMPANIES) {
       const before = JSON.parse(original.get(companyId)!.findings.toString('utf8')) as FindingsDocument;
-      const { findingsKey } = await inActivity('analyzeLedger', () => analysis.analyzeLedger({
-        companyId,
-        period: PERIOD,
-        graph: ledgerGraphIri(companyId, PERIOD),
-        // Validation's warnings come in with the run's input, as the workflow passes them.
-        warnings: before.dataQuality.details,
-      }));
+      const { findingsKey } = await inActivity('analyzeLedger', () =>
+        analysis.analyzeLedger({
+          companyId,
+          period: PERIOD,
+          graph: ledgerGraphIri(companyId, PERIOD),
+          // Validation's warnings come in with the run's input, as the workflow passes them.
+          warnings: before.dataQuality.details,
+        }),
+      );
       await inActivity('groundNarrative', () => analysis.groundNarrative({ companyId, period: PERIOD }));
       const again = JSON.parse((await objects.get(findingsKey)).toString('utf8')) as FindingsDocument;
       assert.notEqual(again.generatedAt, before.generatedAt, 'analysed anew');
@@ -315,7 +327,12 @@ test('restore refuses a set with a tampered file or without its manifest, before
   const refused = await cli('restore.ts', [manifest.id, '--force'], env);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, new RegExp(`backup ${manifest.id} is damaged`));
-  assert.match(refused.stderr, new RegExp(`reports/${findingsFile}: sha256 [0-9a-f]{64} \\(\\d+ bytes\\) where the manifest has ${manifest.files[`reports/${findingsFile}`]!.sha256}`));
+  assert.match(
+    refused.stderr,
+    new RegExp(
+      `reports/${findingsFile}: sha256 [0-9a-f]{64} \\(\\d+ bytes\\) where the manifest has ${manifest.files[`reports/${findingsFile}`]!.sha256}`,
+    ),
+  );
   assert.deepEqual(await readFile(path.join(restored.REPORT_STORE_DIR, findingsFile)), restoredBytes, 'nothing written');
   assert.equal((await audit.verify()).records, recordsBefore, 'no record appended');
 

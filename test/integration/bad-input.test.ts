@@ -119,7 +119,10 @@ function causes(err: unknown): Error[] {
 }
 
 const applicationFailureOf = (err: unknown) => causes(err).find((e): e is ApplicationFailure => e instanceof ApplicationFailure);
-const describeFailure = (err: unknown) => causes(err).map((e) => `${e.name}: ${e.message}`).join(' ← ');
+const describeFailure = (err: unknown) =>
+  causes(err)
+    .map((e) => `${e.name}: ${e.message}`)
+    .join(' ← ');
 
 interface ActivityAttempt {
   activity: string;
@@ -201,7 +204,10 @@ async function assertFailedOnce(c: BadInputCase, handle: WorkflowHandle): Promis
   assert.equal(failed.length, 1, `failed activities: ${failed.join(', ')}`);
   const [activity] = failed as [string];
   if (c.errorType === 'DataValidationError') assert.equal(activity, 'validateLedger');
-  assert.deepEqual(started.filter((s) => s.activity === activity), [{ activity, attempt: 1 }]);
+  assert.deepEqual(
+    started.filter((s) => s.activity === activity),
+    [{ activity, attempt: 1 }],
+  );
   const afterFailure = scheduled.slice(scheduled.lastIndexOf(activity) + 1);
   const allowed = c.errorType === 'DataValidationError' ? ['renderDataQualityReport', 'deliverDataQualityReport'] : ['deliverRunFailureNotice'];
   assert.deepEqual(afterFailure, allowed, `activities after ${activity}`);
@@ -254,9 +260,15 @@ async function assertHarmless(c: BadInputCase, result: MonthlyCompanyReportResul
   const rows = await h.worker.deps.graph.select(
     `SELECT ?memo WHERE { GRAPH <${ledgerGraphIri(c.companyId, c.period)}> { ?line <${tax('memo')}> ?memo } }`,
   );
-  assert.ok(rows.some((r) => r.memo?.termType === 'Literal' && r.memo.value === c.memo), 'memo literal in the graph');
+  assert.ok(
+    rows.some((r) => r.memo?.termType === 'Literal' && r.memo.value === c.memo),
+    'memo literal in the graph',
+  );
   const evidence = findings.findings.flatMap((f) => f.evidence);
-  assert.ok(evidence.some((e) => e.memo === c.memo), 'memo in findings.json evidence');
+  assert.ok(
+    evidence.some((e) => e.memo === c.memo),
+    'memo in findings.json evidence',
+  );
   // Escaped, markup and all, it prints as the text itself (pdftotext breaks lines, so spaces are not compared).
   assert.ok(withoutSpace(await pdfText(reportPath(result.pdfKey))).includes(withoutSpace(c.memo)), 'memo printed in the PDF');
 }
@@ -336,7 +348,10 @@ test('the memo injections dropped nothing, and only runs that reached validation
   // A DROP ALL or CLEAR ALL that got through would have emptied these.
   for (const c of succeeding) assert.ok((await h.worker.deps.graph.countTriples(ledgerGraphIri(c.companyId, c.period))) > 0, c.name);
   const mayStore = new Set(cases.filter((c) => c.errorType === null || c.errorType === 'DataValidationError').map((c) => c.companyId));
-  assert.deepEqual((await readdir(h.config.REPORT_STORE_DIR)).filter((folder) => !mayStore.has(folder)), []);
+  assert.deepEqual(
+    (await readdir(h.config.REPORT_STORE_DIR)).filter((folder) => !mayStore.has(folder)),
+    [],
+  );
   const mails = await outboxMails(h.config.OUTBOX_DIR);
   assert.equal(mails.filter((m) => recipientsOf(m).includes(DECOY_RECIPIENT)).length, 0, 'mails to a decoy');
 });
@@ -358,6 +373,9 @@ test('npm run analyze over the ledger cases exits 2 and names each file and line
 test('every failing case gave a clear, non-retryable error', (t) => {
   const count = `${clearErrors.size}/${failing.length} failing cases gave a clear error`;
   t.diagnostic(`${count}; ${succeeding.length} hostile-data cases ran as plain data`);
-  assert.deepEqual(failing.filter((c) => !clearErrors.has(c.name)).map((c) => c.name), [], count);
+  assert.deepEqual(
+    failing.filter((c) => !clearErrors.has(c.name)).map((c) => c.name),
+    [],
+    count,
+  );
 });
-

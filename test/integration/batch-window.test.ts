@@ -13,7 +13,16 @@ import { reportKeys } from '../../lib/storage/object-store';
 import { outboxMails, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
 import { until } from '../../dev/until';
-import { ledgerUploadedSignal, reportStageQuery, type MonthlyCompanyReportResult, batchProgressQuery, type MonthlyReportBatchResult, approveReportUpdate, reviewDraftQuery, companyReportWorkflowId } from '../../lib/temporal-contract';
+import {
+  ledgerUploadedSignal,
+  reportStageQuery,
+  type MonthlyCompanyReportResult,
+  batchProgressQuery,
+  type MonthlyReportBatchResult,
+  approveReportUpdate,
+  reviewDraftQuery,
+  companyReportWorkflowId,
+} from '../../lib/temporal-contract';
 
 const COMPANIES = ['c00-한빛', 'c01-가람', 'c02-누리', 'c03-다솜', 'c04-미르', 'c05-새봄'];
 const EventType = temporal.api.enums.v1.EventType;
@@ -41,14 +50,21 @@ async function holdBackLedger(companyId: string, period: string): Promise<() => 
 
 async function waitingForLedger(companyId: string, period: string): Promise<void> {
   await until(
-    async () => (await runOf(companyId, period).query(reportStageQuery).catch(() => undefined)) === 'waiting-for-ledger',
+    async () =>
+      (await runOf(companyId, period)
+        .query(reportStageQuery)
+        .catch(() => undefined)) === 'waiting-for-ledger',
     `${companyId} ${period} waiting for its ledger`,
   );
 }
 
 /** The run's status once it has closed; undefined while it runs or before it started. */
 async function closedStatus(companyId: string, period: string): Promise<string | undefined> {
-  const status = (await runOf(companyId, period).describe().catch(() => undefined))?.status.name;
+  const status = (
+    await runOf(companyId, period)
+      .describe()
+      .catch(() => undefined)
+  )?.status.name;
   return status === 'RUNNING' ? undefined : status;
 }
 
@@ -178,8 +194,18 @@ test('a report waiting for its accountant frees its slot; the batch counts it as
     }, 'the batch to count the draft as awaiting review');
     assert.equal(moved.waitingForLedger, 0);
 
-    await until(async () => (await runOf(companyId, period).query(reviewDraftQuery).catch(() => undefined))?.stage === 'awaiting-review', 'the draft');
-    await runOf(companyId, period).executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'analyst-lee', role: 'analyst' }, draftVersion: 1 }] });
+    await until(
+      async () =>
+        (
+          await runOf(companyId, period)
+            .query(reviewDraftQuery)
+            .catch(() => undefined)
+        )?.stage === 'awaiting-review',
+      'the draft',
+    );
+    await runOf(companyId, period).executeUpdate(approveReportUpdate, {
+      args: [{ reviewer: { name: 'analyst-lee', role: 'analyst' }, draftVersion: 1 }],
+    });
     const result = (await batch.result()) as MonthlyReportBatchResult;
     assert.deepEqual([result.counts.succeeded, result.counts.awaitingReview, result.counts.waitingForLedger, result.awaitingReview], [6, 0, 0, []]);
     const final = await until(async () => (await adminMails(/2024년 1월 배치 요약 \(월간 처리 완료\)/)).at(0), 'the final summary');
@@ -218,8 +244,13 @@ test('re-running a delivered month: same findings send nothing; changed findings
   const companyId = 'c04-미르';
   const workflowId = companyReportWorkflowId(companyId, period);
   const run = () =>
-    h.client.workflow.execute('monthlyCompanyReport', { taskQueue: h.config.TASK_QUEUE, workflowId, args: [{ companyId, period }] }) as Promise<MonthlyCompanyReportResult>;
-  const customerMails = async () => (await outboxMails(h.config.OUTBOX_DIR)).filter((m) => recipientsOf(m).includes('ceo4@example.kr') && /6월/.test(m.subject ?? ''));
+    h.client.workflow.execute('monthlyCompanyReport', {
+      taskQueue: h.config.TASK_QUEUE,
+      workflowId,
+      args: [{ companyId, period }],
+    }) as Promise<MonthlyCompanyReportResult>;
+  const customerMails = async () =>
+    (await outboxMails(h.config.OUTBOX_DIR)).filter((m) => recipientsOf(m).includes('ceo4@example.kr') && /6월/.test(m.subject ?? ''));
 
   const first = await run();
   assert.deepEqual([first.version, first.unchanged, first.emailsSent], [1, false, 1]);

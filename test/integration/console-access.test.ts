@@ -73,8 +73,21 @@ const CASES: Case[] = [
   { method: 'GET', route: '/api/review/:companyId/:period', url: () => `/api${review}`, expect: [401, 200, 200, 200] },
   { method: 'GET', route: '/review/:companyId/:period/draft.pdf', url: () => `${review}/draft.pdf`, expect: [303, 404, 404, 404] },
   { method: 'GET', route: '/api/review/:companyId/:period/draft.pdf', url: () => `/api${review}/draft.pdf`, expect: [401, 404, 404, 404] },
-  { method: 'POST', route: '/review/:companyId/:period/approve', url: () => `${review}/approve`, form: true, body: () => ({ draftVersion: '1' }), expect: [303, 403, 409, 409] },
-  { method: 'POST', route: '/api/review/:companyId/:period/approve', url: () => `/api${review}/approve`, body: () => ({ draftVersion: 1 }), expect: [401, 403, 409, 409] },
+  {
+    method: 'POST',
+    route: '/review/:companyId/:period/approve',
+    url: () => `${review}/approve`,
+    form: true,
+    body: () => ({ draftVersion: '1' }),
+    expect: [303, 403, 409, 409],
+  },
+  {
+    method: 'POST',
+    route: '/api/review/:companyId/:period/approve',
+    url: () => `/api${review}/approve`,
+    body: () => ({ draftVersion: 1 }),
+    expect: [401, 403, 409, 409],
+  },
   {
     method: 'POST',
     route: '/review/:companyId/:period/changes',
@@ -83,7 +96,13 @@ const CASES: Case[] = [
     body: () => ({ draftVersion: '1', comment: '요약 수정' }),
     expect: [303, 403, 409, 409],
   },
-  { method: 'POST', route: '/api/review/:companyId/:period/changes', url: () => `/api${review}/changes`, body: () => ({ draftVersion: 1, comment: '요약 수정' }), expect: [401, 403, 409, 409] },
+  {
+    method: 'POST',
+    route: '/api/review/:companyId/:period/changes',
+    url: () => `/api${review}/changes`,
+    body: () => ({ draftVersion: 1, comment: '요약 수정' }),
+    expect: [401, 403, 409, 409],
+  },
   {
     method: 'POST',
     route: '/review/:companyId/:period/findings',
@@ -162,7 +181,8 @@ describe('console role matrix', () => {
         if (res.status === 303 && who === 'anonymous' && c.route !== '/logout') {
           assert.match(res.headers.get('location') ?? '', /^\/login\?next=/, 'an anonymous page visit is sent to sign in');
         }
-        if (res.status === 401) assert.equal(c.route.startsWith('/api/') || c.route === '/login', true, `only the API and sign-in answer 401 (${c.route})`);
+        if (res.status === 401)
+          assert.equal(c.route.startsWith('/api/') || c.route === '/login', true, `only the API and sign-in answer 401 (${c.route})`);
       }
     });
   }

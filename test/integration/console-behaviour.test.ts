@@ -58,13 +58,21 @@ describe('console', () => {
   test('a viewer scoped to one company sees only it, and is refused the others', async () => {
     const headers = bearer(s.tokens.scopedViewer);
     const companies = (await (await fetch(`${s.url}/api/companies`, { headers })).json()) as { companies: { id: string }[] };
-    assert.deepEqual(companies.companies.map((c) => c.id), [REPORT_COMPANY]);
+    assert.deepEqual(
+      companies.companies.map((c) => c.id),
+      [REPORT_COMPANY],
+    );
     const runs = (await (await fetch(`${s.url}/api/runs`, { headers })).json()) as { runs: { companyId: string }[] };
     assert.ok(runs.runs.length >= 1);
     assert.ok(runs.runs.every((r) => r.companyId === REPORT_COMPANY));
     const own = await fetch(`${s.url}/api/reports/${C}/${REPORT_PERIOD}/report.pdf`, { headers });
     assert.equal(own.status, 200);
-    assert.equal(Buffer.from(await own.arrayBuffer()).subarray(0, 4).toString(), '%PDF');
+    assert.equal(
+      Buffer.from(await own.arrayBuffer())
+        .subarray(0, 4)
+        .toString(),
+      '%PDF',
+    );
     const other = await fetch(`${s.url}/api/reports/${encodeURIComponent(OTHER_COMPANY)}/${REPORT_PERIOD}/report.pdf`, { headers });
     assert.equal(other.status, 403);
     const otherRuns = await fetch(`${s.url}/api/runs?companyId=${encodeURIComponent(OTHER_COMPANY)}`, { headers });
@@ -75,12 +83,19 @@ describe('console', () => {
     const stray = path.join(s.config.ERP_DATA_DIR, 'companies', '가람 (old)');
     await mkdir(stray, { recursive: true });
     try {
-      const admin = (await (await fetch(`${s.url}/api/companies`, { headers: bearer(s.tokens.admin) })).json()) as { skippedFolders: { name: string; reason: string }[] };
-      assert.deepEqual(admin.skippedFolders.map((f) => f.name), ['가람 (old)']);
+      const admin = (await (await fetch(`${s.url}/api/companies`, { headers: bearer(s.tokens.admin) })).json()) as {
+        skippedFolders: { name: string; reason: string }[];
+      };
+      assert.deepEqual(
+        admin.skippedFolders.map((f) => f.name),
+        ['가람 (old)'],
+      );
       assert.match(admin.skippedFolders[0]!.reason, /invalid company id/);
       const page = await (await fetch(`${s.url}/`, { headers: { cookie: await signIn(s.tokens.viewer) } })).text();
       assert.match(page, /<code>companies\/&quot;가람 \(old\)&quot;<\/code>: invalid company id/);
-      const scoped = (await (await fetch(`${s.url}/api/companies`, { headers: bearer(s.tokens.scopedViewer) })).json()) as { skippedFolders: unknown[] };
+      const scoped = (await (await fetch(`${s.url}/api/companies`, { headers: bearer(s.tokens.scopedViewer) })).json()) as {
+        skippedFolders: unknown[];
+      };
       assert.deepEqual(scoped.skippedFolders, [], 'a folder name may be any client: not shown to a scoped principal');
     } finally {
       await rm(stray, { recursive: true, force: true });
@@ -98,7 +113,10 @@ describe('console', () => {
     const scoped = await jwt({ realm_access: { roles: ['viewer'] }, tax_companies: [REPORT_COMPANY] });
     const me = (await (await fetch(`${s.url}/api/me`, { headers: bearer(scoped) })).json()) as { role: string; via: string; companies: string[] };
     assert.deepEqual(me, { subject: 'park@firm.example', role: 'viewer', via: 'oidc', companies: [REPORT_COMPANY] });
-    assert.equal((await fetch(`${s.url}/api/reports/${encodeURIComponent(OTHER_COMPANY)}/${REPORT_PERIOD}`, { headers: bearer(scoped) })).status, 403);
+    assert.equal(
+      (await fetch(`${s.url}/api/reports/${encodeURIComponent(OTHER_COMPANY)}/${REPORT_PERIOD}`, { headers: bearer(scoped) })).status,
+      403,
+    );
     assert.equal((await fetch(`${s.url}/api/config`, { headers: bearer(scoped) })).status, 403);
     const noRole = await jwt({ realm_access: { roles: ['offline_access'] } });
     assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(noRole) })).status, 403);
@@ -108,18 +126,36 @@ describe('console', () => {
     assert.equal((await fetch(`${s.url}/api/me`, { headers: bearer(expired) })).status, 401);
   });
 
-  test("an analyst scoped to some companies sees only their LLM use and totals on /costs", async () => {
+  test('an analyst scoped to some companies sees only their LLM use and totals on /costs', async () => {
     const at = new Date('2031-05-10T03:00:00Z');
-    for (const [id, companyId, usd] of [['scope-a', REPORT_COMPANY, 0.5], ['scope-b', OTHER_COMPANY, 2]] as const) {
-      await s.deps.usage.record(usageRecord(at, {
-        id, period: '2031-05', companyId, task: 'summary', model: 'gpt-4.1-mini', cached: false, fallbackUsed: false,
-        inputTokens: 100, outputTokens: 10, usd, estimated: false, outcome: 'ok',
-      }));
+    for (const [id, companyId, usd] of [
+      ['scope-a', REPORT_COMPANY, 0.5],
+      ['scope-b', OTHER_COMPANY, 2],
+    ] as const) {
+      await s.deps.usage.record(
+        usageRecord(at, {
+          id,
+          period: '2031-05',
+          companyId,
+          task: 'summary',
+          model: 'gpt-4.1-mini',
+          cached: false,
+          fallbackUsed: false,
+          inputTokens: 100,
+          outputTokens: 10,
+          usd,
+          estimated: false,
+          outcome: 'ok',
+        }),
+      );
     }
     const { token } = await s.deps.tokens.create({ name: 'scoped-analyst', role: 'analyst', companies: [REPORT_COMPANY] });
     registerTestSecret(token);
     const scoped = (await (await fetch(`${s.url}/api/costs?month=2031-05`, { headers: bearer(token) })).json()) as CostReport;
-    assert.deepEqual(scoped.byCompany.map((l) => l.key), [REPORT_COMPANY]);
+    assert.deepEqual(
+      scoped.byCompany.map((l) => l.key),
+      [REPORT_COMPANY],
+    );
     assert.equal(scoped.total.usd, 0.5);
     const firmWide = (await (await fetch(`${s.url}/api/costs?month=2031-05`, { headers: bearer(s.tokens.admin) })).json()) as CostReport;
     assert.deepEqual(firmWide.byCompany.map((l) => l.key).sort(), [REPORT_COMPANY, OTHER_COMPANY].sort());
@@ -145,7 +181,11 @@ describe('console', () => {
       const res = await fetch(`${s.url}${url}`, { headers });
       assert.equal(res.status, status, url);
     }
-    const unknown = await fetch(`${s.url}/api/runs`, { method: 'POST', headers, body: JSON.stringify({ companyId: 'no-such-co', period: '2024-01' }) });
+    const unknown = await fetch(`${s.url}/api/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ companyId: 'no-such-co', period: '2024-01' }),
+    });
     assert.equal(unknown.status, 404);
     const script = await fetch(`${s.url}/companies/${encodeURIComponent('<script>')}`, { headers });
     assert.equal(script.status, 400);
@@ -162,7 +202,11 @@ describe('console', () => {
       fetch(`${s.url}/runs`, { method: 'POST', redirect: 'manual', ...form(fields), headers: { ...form(fields).headers, cookie, ...extra } });
     assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-01' })).status, 403, 'no token');
     assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: 'forged' })).status, 403, 'wrong token');
-    assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: csrf }, { origin: 'https://evil.example' })).status, 403, 'foreign origin');
+    assert.equal(
+      (await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: csrf }, { origin: 'https://evil.example' })).status,
+      403,
+      'foreign origin',
+    );
     const ok = await post({ companyId: REPORT_COMPANY, period: '2021-01', _csrf: csrf });
     assert.equal(ok.status, 303);
     assert.match(ok.headers.get('location') ?? '', /started=tax-report-/);
@@ -171,7 +215,7 @@ describe('console', () => {
     assert.equal((await post({ companyId: REPORT_COMPANY, period: '2021-02', _csrf: otherCsrf })).status, 403, "another session's token");
   });
 
-  test('a run started from the console carries the request\'s trace into Temporal', async () => {
+  test("a run started from the console carries the request's trace into Temporal", async () => {
     const res = await fetch(`${s.url}/api/runs`, {
       method: 'POST',
       headers: { ...bearer(s.tokens.analyst), 'content-type': 'application/json' },
@@ -181,7 +225,10 @@ describe('console', () => {
     const { workflowId } = (await res.json()) as { workflowId: string };
     const history = await s.h.client.workflow.getHandle(workflowId).fetchHistory();
     const fields = history.events?.[0]?.workflowExecutionStartedEventAttributes?.header?.fields ?? {};
-    assert.ok(Object.keys(fields).some((k) => /tracer/i.test(k)), `trace context in the start header: ${Object.keys(fields).join(', ')}`);
+    assert.ok(
+      Object.keys(fields).some((k) => /tracer/i.test(k)),
+      `trace context in the start header: ${Object.keys(fields).join(', ')}`,
+    );
   });
 
   test('revoking an API token ends the sessions signed in with it', async () => {
@@ -196,7 +243,12 @@ describe('console', () => {
     const cookie = await signIn(s.tokens.viewer);
     const copy = cookie;
     const csrf = csrfOf(await (await fetch(`${s.url}/`, { headers: { cookie } })).text());
-    const out = await fetch(`${s.url}/logout`, { method: 'POST', redirect: 'manual', ...form({ _csrf: csrf }), headers: { ...form({}).headers, cookie } });
+    const out = await fetch(`${s.url}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      ...form({ _csrf: csrf }),
+      headers: { ...form({}).headers, cookie },
+    });
     assert.equal(out.status, 303);
     assert.equal((await fetch(`${s.url}/api/me`, { headers: { cookie: copy } })).status, 401);
     assert.equal((await fetch(`${s.url}/`, { headers: { cookie: copy }, redirect: 'manual' })).status, 303, 'pages send it to sign in');
@@ -238,7 +290,10 @@ describe('console', () => {
     type Page = { records: Array<{ seq: number }>; verify?: { ok: boolean }; older?: number };
     const page = async (query: string) => (await (await fetch(`${s.url}/api/audit?target=${target}&limit=2${query}`, { headers })).json()) as Page;
     const first = await page('');
-    assert.deepEqual(first.records.map((r) => r.seq), [seqs[4], seqs[3]]);
+    assert.deepEqual(
+      first.records.map((r) => r.seq),
+      [seqs[4], seqs[3]],
+    );
     assert.equal(first.verify?.ok, true);
     const second = await page(`&before=${first.older}`);
     assert.deepEqual([second.records.map((r) => r.seq), second.verify, second.older], [[seqs[2], seqs[1]], undefined, seqs[1]]);
@@ -287,7 +342,10 @@ describe('console', () => {
       records.some((r) => r.action === action && predicate(r));
     assert.ok(seen('login.succeeded', (r) => /^analyst-lee \[token [0-9a-f]{12}\]$/.test(r.actor) && r.role === 'analyst'));
     assert.ok(seen('login.failed', (r) => r.outcome === 'failure'));
-    assert.ok(seen('login.failed', (r) => r.outcome === 'denied'), 'rate-limited attempts are recorded');
+    assert.ok(
+      seen('login.failed', (r) => r.outcome === 'denied'),
+      'rate-limited attempts are recorded',
+    );
     assert.ok(seen('api_key.used', (r) => r.actor.startsWith('viewer-garam [token ')));
     assert.ok(seen('report.downloaded', (r) => r.target === `${REPORT_COMPANY}/${REPORT_PERIOD}`));
     assert.ok(seen('access.denied', (r) => r.actor.startsWith('viewer-garam [token ')));

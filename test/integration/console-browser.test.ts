@@ -62,7 +62,10 @@ describe('console in Chromium', () => {
     assert.match((await row.evaluate((n) => n.textContent)) ?? '', /COMPLETED/);
 
     await Promise.all([page.waitForNavigation(), row.$eval('a[href$="/' + REPORT_PERIOD + '"]', (a) => (a as unknown as { click(): void }).click())]);
-    const stored = JSON.parse((await s.deps.objects.get(`${REPORT_COMPANY}/${REPORT_PERIOD}/findings.json`)).toString()) as { riskLevel: string; findings: unknown[] };
+    const stored = JSON.parse((await s.deps.objects.get(`${REPORT_COMPANY}/${REPORT_PERIOD}/findings.json`)).toString()) as {
+      riskLevel: string;
+      findings: unknown[];
+    };
     assert.equal(await page.$eval('#risk-level', (n) => n.textContent), stored.riskLevel);
     assert.equal((await page.$$('main table tbody tr')).length, stored.findings.length);
 

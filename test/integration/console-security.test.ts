@@ -45,7 +45,7 @@ describe('console security', () => {
     assert.equal((await me(s.tokens.viewer, '198.51.100.1')).status, 200, 'a valid token from the locked address gets in');
   });
 
-  test('failures are also counted per token id: guessing one token\'s secret from many addresses is locked, its holder is not', async () => {
+  test("failures are also counted per token id: guessing one token's secret from many addresses is locked, its holder is not", async () => {
     const { token, record } = await s.deps.tokens.create({ name: 'guess-target', role: 'admin' });
     registerTestSecret(token);
     assert.equal((await me(token, '198.51.100.10')).status, 200);
@@ -62,7 +62,9 @@ describe('console security', () => {
     const statuses = new Map<number, number>();
     for (let sent = 0; sent < FLOOD; sent += 500) {
       const batch = await Promise.all(
-        Array.from({ length: 500 }, (_, i) => inject({ authorization: i % 2 ? 'Bearer txr_0123456789ab_nope' : 'Basic Zm9vOmJhcg==', 'x-forwarded-for': '203.0.113.9' })),
+        Array.from({ length: 500 }, (_, i) =>
+          inject({ authorization: i % 2 ? 'Bearer txr_0123456789ab_nope' : 'Basic Zm9vOmJhcg==', 'x-forwarded-for': '203.0.113.9' }),
+        ),
       );
       for (const res of batch) statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     }
@@ -70,7 +72,11 @@ describe('console security', () => {
     // And from more addresses than the digest tracks (1,000): the rest share one overflow digest.
     const SPREAD = 3000;
     for (let sent = 0; sent < SPREAD; sent += 500) {
-      await Promise.all(Array.from({ length: 500 }, (_, i) => inject({ authorization: 'Bearer x', 'x-forwarded-for': `10.${(sent + i) >> 8}.${(sent + i) & 255}.1` })));
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          inject({ authorization: 'Bearer x', 'x-forwarded-for': `10.${(sent + i) >> 8}.${(sent + i) & 255}.1` }),
+        ),
+      );
     }
     const after = await failedSignIns();
     const added = after.records.length - before.records.length;
@@ -86,7 +92,8 @@ describe('console security', () => {
 
   test('a scoped admin grants only what it holds, revokes only within its scope, and no firm-wide action is its', async () => {
     const scoped = registerTestSecret((await s.deps.tokens.create({ name: 'admin-garam', role: 'admin', companies: [REPORT_COMPANY] })).token);
-    const post = (body: unknown, token = scoped) => fetch(`${s.url}/api/tokens`, { method: 'POST', headers: { ...bearer(token), ...json }, body: JSON.stringify(body) });
+    const post = (body: unknown, token = scoped) =>
+      fetch(`${s.url}/api/tokens`, { method: 'POST', headers: { ...bearer(token), ...json }, body: JSON.stringify(body) });
     assert.equal((await post({ name: 'wide-admin', role: 'admin' })).status, 403, 'an unscoped token');
     assert.equal((await post({ name: 'other-admin', role: 'admin', companies: [OTHER_COMPANY] })).status, 403, 'another company');
     assert.equal((await post({ name: 'both', role: 'viewer', companies: [REPORT_COMPANY, OTHER_COMPANY] })).status, 403, 'a wider scope');
@@ -100,7 +107,11 @@ describe('console security', () => {
     assert.equal((await fetch(`${s.url}/api/tokens/${firmAdmin.id}`, { method: 'DELETE', headers: bearer(scoped) })).status, 403);
     assert.equal(await s.deps.tokens.isActive(firmAdmin.id), true);
 
-    const schedule = await fetch(`${s.url}/api/config/schedule`, { method: 'PUT', headers: { ...bearer(scoped), ...json }, body: JSON.stringify({ paused: true }) });
+    const schedule = await fetch(`${s.url}/api/config/schedule`, {
+      method: 'PUT',
+      headers: { ...bearer(scoped), ...json },
+      body: JSON.stringify({ paused: true }),
+    });
     assert.equal(schedule.status, 403);
     assert.equal((await fetch(`${s.url}/api/secrets`, { headers: bearer(scoped) })).status, 403);
     assert.equal((await fetch(`${s.url}/api/audit`, { headers: bearer(scoped) })).status, 403);
@@ -108,7 +119,9 @@ describe('console security', () => {
     assert.equal((await fetch(`${s.url}/api/secrets`, { headers: bearer(s.tokens.admin) })).status, 200);
     assert.equal((await post({ name: 'wide-viewer', role: 'viewer' }, s.tokens.admin)).status, 201);
     const denied = await s.deps.audit.list({ action: 'access.denied', limit: 50 });
-    assert.ok(denied.some((r) => r.actor.startsWith('admin-garam [token ') && /may not grant admin for every company/.test(String(r.details?.reason))));
+    assert.ok(
+      denied.some((r) => r.actor.startsWith('admin-garam [token ') && /may not grant admin for every company/.test(String(r.details?.reason))),
+    );
   });
 
   test('the session cookie is __Host- prefixed and Secure; a cookie without the prefix is no session', async () => {

@@ -102,9 +102,15 @@ describe('ops/gates PromQL under promtool', { concurrency: true }, () => {
     ['the alert gate also on P3', (t) => t.replace('priority=~"P1|P2"', 'priority=~"P1|P2|P3"')],
     ['failure ratio threshold 0.5', (t) => t.replace('> 0.05,', '> 0.5,')],
     ['p95 threshold 3 × stable', (t) => t.replace('1.2 * histogram_quantile', '3 * histogram_quantile')],
-    ['CanaryWorse without its minimum on the canary', (t) => t.replace(/\n\s*and on \(\)\n(\s*sum\(increase\(\(\n[^\n]*track="canary"\}\)\n[^\n]*\n[^\n]*\n\s*\)\[1h:1m\]\)\) >= 5)/, '')],
+    [
+      'CanaryWorse without its minimum on the canary',
+      (t) => t.replace(/\n\s*and on \(\)\n(\s*sum\(increase\(\(\n[^\n]*track="canary"\}\)\n[^\n]*\n[^\n]*\n\s*\)\[1h:1m\]\)\) >= 5)/, ''),
+    ],
     ['too-few-samples at 2 instead of 5', (t) => t.replaceAll(') < 5,', ') < 2,')],
-    ['counts not anchored at 0 per target', (t) => t.replaceAll(/\n\s*or\n\s*sum by \(job, instance(, track)?\) \(tax_reports_in_progress(\{track="\w+"\})?\) \* 0/g, '')],
+    [
+      'counts not anchored at 0 per target',
+      (t) => t.replaceAll(/\n\s*or\n\s*sum by \(job, instance(, track)?\) \(tax_reports_in_progress(\{track="\w+"\})?\) \* 0/g, ''),
+    ],
   ];
   for (const [name, mutate] of mutations) {
     test(`a copy with ${name} fails the unit tests`, { timeout: TIMEOUT_MS }, async () => {
@@ -204,8 +210,14 @@ describe('deploy.yml asks the ops/gates expressions', () => {
       assert.equal(inv.step.env?.PROMETHEUS_URL?.startsWith('${{ vars.'), true, `${inv.job}: PROMETHEUS_URL from a repository variable`);
       const steps = jobs[inv.job]!.steps;
       const at = steps.indexOf(inv.step);
-      assert.ok(steps.slice(0, at).some((s) => s.uses?.startsWith('actions/checkout@')), `${inv.job} checks out the gates file first`);
-      assert.ok(steps.slice(0, at).some((s) => s.uses?.startsWith('actions/setup-node@')), `${inv.job} sets up Node first`);
+      assert.ok(
+        steps.slice(0, at).some((s) => s.uses?.startsWith('actions/checkout@')),
+        `${inv.job} checks out the gates file first`,
+      );
+      assert.ok(
+        steps.slice(0, at).some((s) => s.uses?.startsWith('actions/setup-node@')),
+        `${inv.job} sets up Node first`,
+      );
     }
     const canary = all.filter((i) => i.job === 'canary');
     const gated = new Set(canary.flatMap((i) => i.gates));
@@ -214,7 +226,10 @@ describe('deploy.yml asks the ops/gates expressions', () => {
     assert.ok((samples.wait ?? 0) > 0, 'too few samples is waited on, with a deadline');
     const worse = canary.find((i) => i.gates.includes('CanaryWorse'))!;
     assert.ok(canary.indexOf(worse) > canary.indexOf(samples), 'CanaryWorse is judged after the samples are there');
-    assert.ok(all.some((i) => i.job === 'production' && i.gates.includes('canary:gate_firing_alerts')), 'the 30-minute watch gates on P1/P2 alerts');
+    assert.ok(
+      all.some((i) => i.job === 'production' && i.gates.includes('canary:gate_firing_alerts')),
+      'the 30-minute watch gates on P1/P2 alerts',
+    );
   });
 
   test('the staging smoke starts the batch and runs cli/smoke-batch.ts on the same workflow id', async () => {
@@ -293,7 +308,10 @@ describe('cli/prometheus-gate.mjs', () => {
       const r = await gate(['--show', 'canary:report_failure_ratio', ...CANARY_GATES], { PROMETHEUS_URL: prom.url, GITHUB_STEP_SUMMARY: summary });
       assert.equal(r.code, 0, r.out);
       // The shell's $(…) would drop the block's final newline; the script sends the text byte for byte.
-      assert.deepEqual(prom.queries, ['canary:report_failure_ratio', ...CANARY_GATES].map((n) => expr.get(n)));
+      assert.deepEqual(
+        prom.queries,
+        ['canary:report_failure_ratio', ...CANARY_GATES].map((n) => expr.get(n)),
+      );
       for (const name of CANARY_GATES) assert.match(r.stdout, new RegExp(`gate ${name}: open`));
       assert.match(readFileSync(summary, 'utf8'), /- gate `CanaryWorse`: open/);
     } finally {
@@ -360,28 +378,48 @@ describe('cli/prometheus-gate.mjs', () => {
     }
   });
 
-  test('a real Prometheus accepts every expression; with no data the sample gate stays closed (no data is no pass)', { timeout: 120_000 }, async () => {
-    const dir = mkdtempSync(path.join(tmp, 'prometheus-'));
-    const port = await freePort();
-    writeFileSync(path.join(dir, 'prometheus.yml'), 'global: { scrape_interval: 15s }\nscrape_configs: []\n');
-    const child = spawn(PROMETHEUS, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], {
-      stdio: 'ignore',
-    });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    try {
-      const url = `http://127.0.0.1:${port}`;
-      await until(() => fetch(`${url}/-/ready`).then((r) => r.ok, () => false), 'prometheus ready', { timeoutMs: 60_000, intervalMs: 200 });
-      const names = (await rulesOf(GATES)).map(nameOf);
-      const shown = await gate(['--url', url, ...names.flatMap((n) => ['--show', n])]);
-      assert.equal(shown.code, 0, `every expression is a valid query:\n${shown.out}`);
-      const r = await gate(['--url', url, ...CANARY_GATES]);
-      assert.equal(r.code, 1, r.out);
-      assert.match(r.stdout, /gate canary:gate_firing_alerts: open/);
-      assert.match(r.stdout, /gate CanaryWorse: open/);
-      assert.match(r.stdout, /gate canary:gate_insufficient_samples: CLOSED, 2 series:\n {2}\{track="canary"\} 0\n {2}\{track="stable"\} 0/);
-    } finally {
-      child.kill('SIGTERM');
-      await exited;
-    }
-  });
+  test(
+    'a real Prometheus accepts every expression; with no data the sample gate stays closed (no data is no pass)',
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(path.join(tmp, 'prometheus-'));
+      const port = await freePort();
+      writeFileSync(path.join(dir, 'prometheus.yml'), 'global: { scrape_interval: 15s }\nscrape_configs: []\n');
+      const child = spawn(
+        PROMETHEUS,
+        [
+          `--config.file=${path.join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${path.join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        {
+          stdio: 'ignore',
+        },
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        const url = `http://127.0.0.1:${port}`;
+        await until(
+          () =>
+            fetch(`${url}/-/ready`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          'prometheus ready',
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
+        const names = (await rulesOf(GATES)).map(nameOf);
+        const shown = await gate(['--url', url, ...names.flatMap((n) => ['--show', n])]);
+        assert.equal(shown.code, 0, `every expression is a valid query:\n${shown.out}`);
+        const r = await gate(['--url', url, ...CANARY_GATES]);
+        assert.equal(r.code, 1, r.out);
+        assert.match(r.stdout, /gate canary:gate_firing_alerts: open/);
+        assert.match(r.stdout, /gate CanaryWorse: open/);
+        assert.match(r.stdout, /gate canary:gate_insufficient_samples: CLOSED, 2 series:\n {2}\{track="canary"\} 0\n {2}\{track="stable"\} 0/);
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  );
 });

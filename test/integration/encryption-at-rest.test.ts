@@ -70,12 +70,18 @@ test('a monthly report runs on sealed ledgers, and no plaintext reaches the disk
   const result = await runReport('2024-01');
   assert.equal(result.emailsSent, 1);
 
-  const ledgerLine = plaintextLedgers.get(ledgerPath(h.config.ERP_DATA_DIR, COMPANY, '2024-01'))!.toString('utf8').split('\n')[1]!;
+  const ledgerLine = plaintextLedgers
+    .get(ledgerPath(h.config.ERP_DATA_DIR, COMPANY, '2024-01'))!
+    .toString('utf8')
+    .split('\n')[1]!;
   assert.match(ledgerLine, /^2024-01-\d\d,/);
   const reports = await reportFiles(h.config.REPORT_STORE_DIR);
   // The report and its findings, the record of the delivered version and that version as it was sent: all sealed.
   const keys = reportKeys(COMPANY, '2024-01');
-  assert.deepEqual(reports.map((r) => r.aad).sort(), [result.findingsKey, result.pdfKey, keys.delivered, keys.version(1).pdf, keys.version(1).findings].sort());
+  assert.deepEqual(
+    reports.map((r) => r.aad).sort(),
+    [result.findingsKey, result.pdfKey, keys.delivered, keys.version(1).pdf, keys.version(1).findings].sort(),
+  );
   for (const { path: file } of await sealedFiles()) {
     const raw = await readFile(file);
     assert.ok(raw.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC), file);
@@ -100,17 +106,26 @@ test('rotation with npm run encryption: everything reads back with the new key a
   const before = new Map(await Promise.all(reports.map(async (r) => [r.aad, await objects.get(r.aad)] as const)));
 
   const rotated = await encryption('rotate', { ENCRYPTION_KEYS: `${K1},${K2}`, ENCRYPTION_KEY_ID: 'k2' });
-  assert.deepEqual(rotated.stdout.trim().split('\n').map((l) => l.split(/\s+/).join(' ')), [
-    `erp before plaintext=0 k1=${ledgers.length}`,
-    `erp after plaintext=0 k2=${ledgers.length} (rewrapped=${ledgers.length})`,
-    `reports before plaintext=0 k1=${reports.length}`,
-    `reports after plaintext=0 k2=${reports.length} (rewrapped=${reports.length})`,
-  ]);
+  assert.deepEqual(
+    rotated.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/).join(' ')),
+    [
+      `erp before plaintext=0 k1=${ledgers.length}`,
+      `erp after plaintext=0 k2=${ledgers.length} (rewrapped=${ledgers.length})`,
+      `reports before plaintext=0 k1=${reports.length}`,
+      `reports after plaintext=0 k2=${reports.length} (rewrapped=${reports.length})`,
+    ],
+  );
   const status = await encryption('status', {});
-  assert.deepEqual(status.stdout.trim().split('\n').map((l) => l.split(/\s+/).join(' ')), [
-    `erp plaintext=0 k2=${ledgers.length}`,
-    `reports plaintext=0 k2=${reports.length}`,
-  ]);
+  assert.deepEqual(
+    status.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/).join(' ')),
+    [`erp plaintext=0 k2=${ledgers.length}`, `reports plaintext=0 k2=${reports.length}`],
+  );
 
   const onlyK2 = (await loadKeyWrapper(loadConfig({ ENCRYPTION_KEYS: K2, ENCRYPTION_KEY_ID: 'k2' }))) as KeyWrapper;
   const store = new EncryptedObjectStore(new FsObjectStore(h.config.REPORT_STORE_DIR), onlyK2);

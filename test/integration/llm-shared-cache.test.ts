@@ -71,7 +71,10 @@ test('a second worker finds the first one’s answers in Redis; the cost report 
   );
   assert.ok(Math.abs(report.total.usd - (1800 * 0.4 + 200 * 1.6) / 1e6) < 1e-15);
   assert.equal(report.cacheHitRate, 0.5);
-  assert.deepEqual(report.byModel.map((l) => l.key), ['gpt-4.1-mini']);
+  assert.deepEqual(
+    report.byModel.map((l) => l.key),
+    ['gpt-4.1-mini'],
+  );
 
   const { stdout: table } = await run(TSX, [path.join(PROJECT_ROOT, 'cli', 'cost-report.ts'), '--month', '2024-03'], {
     env: { ...process.env, REDIS_URL: redis.url },
@@ -85,18 +88,40 @@ test('the LLM task queue is rate limited for all its workers: the server holds t
   try {
     // The rate travels with every poll and the server enforces it on the queue, whatever the number of workers.
     const pollers = (queue: string) =>
-      until(async () => {
-        const { stdout } = await run(TEMPORAL_BIN, [
-          'task-queue', 'describe', '--address', h.server.address, '--task-queue', queue, '--task-queue-type', 'activity', '--output', 'json',
-        ]);
-        const described = JSON.parse(stdout) as { pollers: Array<{ ratePerSecond?: number }> | null };
-        return described.pollers?.length ? described.pollers : undefined;
-      }, `pollers on ${queue}`, { intervalMs: 200 });
-    assert.deepEqual((await pollers(`${h.config.TASK_QUEUE}-llm`)).map((p) => p.ratePerSecond), [1.5]);
-    assert.ok((await pollers(h.config.TASK_QUEUE)).every((p) => p.ratePerSecond !== 1.5), 'the other queues are not limited');
+      until(
+        async () => {
+          const { stdout } = await run(TEMPORAL_BIN, [
+            'task-queue',
+            'describe',
+            '--address',
+            h.server.address,
+            '--task-queue',
+            queue,
+            '--task-queue-type',
+            'activity',
+            '--output',
+            'json',
+          ]);
+          const described = JSON.parse(stdout) as { pollers: Array<{ ratePerSecond?: number }> | null };
+          return described.pollers?.length ? described.pollers : undefined;
+        },
+        `pollers on ${queue}`,
+        { intervalMs: 200 },
+      );
+    assert.deepEqual(
+      (await pollers(`${h.config.TASK_QUEUE}-llm`)).map((p) => p.ratePerSecond),
+      [1.5],
+    );
+    assert.ok(
+      (await pollers(h.config.TASK_QUEUE)).every((p) => p.ratePerSecond !== 1.5),
+      'the other queues are not limited',
+    );
     const llmWorker = h.worker.workers.find((w) => w.options.taskQueue === `${h.config.TASK_QUEUE}-llm`)!;
     // The SDK compiles the concurrency into a fixed-size slot supplier.
-    assert.deepEqual((llmWorker.options.tuner as { activityTaskSlotSupplier?: unknown }).activityTaskSlotSupplier, { type: 'fixed-size', numSlots: 3 });
+    assert.deepEqual((llmWorker.options.tuner as { activityTaskSlotSupplier?: unknown }).activityTaskSlotSupplier, {
+      type: 'fixed-size',
+      numSlots: 3,
+    });
   } finally {
     await h.stop();
   }

@@ -29,7 +29,15 @@ const doc = sampleFindings(company, {
   findings: [
     { ruleId: 'ENT-LIMIT', category: 'ENTERTAINMENT_LIMIT', severity: 'HIGH', message: '한도 초과', basis: '법인세법 §25④', evidence: [] },
     { ruleId: 'ENT-PROOF', category: 'MISSING_PROOF', severity: 'MEDIUM', message: '증빙 누락', basis: '시행령 §41', evidence: [] },
-    { ruleId: 'DEADLINE', category: 'FILING_DEADLINE', severity: 'INFO', dueDate: '2025-01-10', message: '원천세', basis: '법인세법 §60', evidence: [] },
+    {
+      ruleId: 'DEADLINE',
+      category: 'FILING_DEADLINE',
+      severity: 'INFO',
+      dueDate: '2025-01-10',
+      message: '원천세',
+      basis: '법인세법 §60',
+      evidence: [],
+    },
   ],
 });
 
@@ -122,7 +130,13 @@ describe('report mail, outbox mode', () => {
     assert.throws(() => composeReportMail(doc, injected, mailOptions()), MailHeaderError);
     assert.throws(() => composeDataQualityMail(doc, injected, mailOptions()), MailHeaderError);
     assert.throws(() => composeReportMail(doc, company, { ...mailOptions(), firmName: '세무법인\nBcc: x@evil.example' }), MailHeaderError);
-    for (const to of ['ceo0@example.kr\r\nBcc: x@evil.example', 'ceo0@example.kr, x@evil.example', '"CEO" <ceo0@example.kr>', 'ceo0', 'ceo0@localhost']) {
+    for (const to of [
+      'ceo0@example.kr\r\nBcc: x@evil.example',
+      'ceo0@example.kr, x@evil.example',
+      '"CEO" <ceo0@example.kr>',
+      'ceo0',
+      'ceo0@localhost',
+    ]) {
       assert.throws(() => composeReportMail(doc, company, mailOptions(to)), MailHeaderError, to);
     }
     assert.throws(() => composeReportMail(doc, company, { ...mailOptions(), from: 'reports@hangyeol-tax.kr\nBcc: x@evil.example' }), MailHeaderError);

@@ -12,7 +12,12 @@ let prometheus: PrometheusServer;
 
 before(async () => {
   llm = await startFakeOpenAi();
-  h = await startHarness({ OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: 'sk-test', LLM_INSIGHT_MODELS: 'gpt-4.1-mini', LLM_SUMMARY_MODELS: 'gpt-4.1-mini' });
+  h = await startHarness({
+    OPENAI_BASE_URL: llm.baseURL,
+    OPENAI_API_KEY: 'sk-test',
+    LLM_INSIGHT_MODELS: 'gpt-4.1-mini',
+    LLM_SUMMARY_MODELS: 'gpt-4.1-mini',
+  });
   prometheus = await startPrometheus([new URL(h.metricsUrl).host]);
 });
 after(async () => {
@@ -54,7 +59,11 @@ test('reports, steps, LLM tokens and cost, and data errors show up in Prometheus
   const byAgent = Object.fromEntries(agents.map((r) => [r.metric.agent_name, r.value]));
   assert.equal(byAgent.report, 6);
   assert.equal(byAgent.delivery, 7, "six reports and the batch's summary to the admin");
-  assert.equal(byAgent.analysis, 48, 'per company: analyzeLedger, groundNarrative, and for insights and summary prepareNarrative, callNarrativeModel, applyNarrative');
+  assert.equal(
+    byAgent.analysis,
+    48,
+    'per company: analyzeLedger, groundNarrative, and for insights and summary prepareNarrative, callNarrativeModel, applyNarrative',
+  );
 
   const tokens = await eventually('tax_llm_tokens_total', (r) => r.length === 3);
   const byType = Object.fromEntries(tokens.map((r) => [r.metric.type, r.value]));

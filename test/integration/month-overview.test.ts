@@ -65,31 +65,49 @@ before(async () => {
     if (statuses.includes('analysing') && statuses.includes('awaiting-review')) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const finding = (ruleId: string): Finding => ({ ruleId, category: 'ENTERTAINMENT_LIMIT', severity: 'MEDIUM', amount: 1, message: ruleId, basis: '', evidence: [] });
+  const finding = (ruleId: string): Finding => ({
+    ruleId,
+    category: 'ENTERTAINMENT_LIMIT',
+    severity: 'MEDIUM',
+    amount: 1,
+    message: ruleId,
+    basis: '',
+    evidence: [],
+  });
   const carried = (findingKey: string, recurring: boolean, status: CarriedFinding['status']): CarriedFinding => ({
-    findingKey, ruleId: 'ENT-LIMIT', category: 'ENTERTAINMENT_LIMIT', severity: 'MEDIUM', message: '', status, recurring,
+    findingKey,
+    ruleId: 'ENT-LIMIT',
+    category: 'ENTERTAINMENT_LIMIT',
+    severity: 'MEDIUM',
+    message: '',
+    status,
+    recurring,
   });
   const company = sampleCompany({ id: CARRIED_COMPANY, name: '(주)미르' });
-  await writeFindingsDoc(s.deps.objects, reportKeys(CARRIED_COMPANY, REPORT_PERIOD).findings, sampleFindings(company, {
-    period: REPORT_PERIOD,
-    riskLevel: 'MEDIUM',
-    // Filing deadlines are the calendar: last month's (gone) and this month's (new) count as no change.
-    findings: [finding('ENT-LIMIT'), finding('EXP-PROOF'), { ...finding('DEADLINE'), category: 'FILING_DEADLINE', dueDate: '2024-04-10' }],
-    carryOver: {
-      previousPeriod: '2024-02',
-      items: [
-        carried('ENT-LIMIT|fy|2024', true, 'open'),
-        carried('SPIKE|2024-02|811', false, 'open'),
-        carried('DEADLINE|due|2024-03-10', true, 'resolved'),
-        { ...carried('DEADLINE|due|2024-03-11', false, 'open'), ruleId: 'DEADLINE', category: 'FILING_DEADLINE' },
+  await writeFindingsDoc(
+    s.deps.objects,
+    reportKeys(CARRIED_COMPANY, REPORT_PERIOD).findings,
+    sampleFindings(company, {
+      period: REPORT_PERIOD,
+      riskLevel: 'MEDIUM',
+      // Filing deadlines are the calendar: last month's (gone) and this month's (new) count as no change.
+      findings: [finding('ENT-LIMIT'), finding('EXP-PROOF'), { ...finding('DEADLINE'), category: 'FILING_DEADLINE', dueDate: '2024-04-10' }],
+      carryOver: {
+        previousPeriod: '2024-02',
+        items: [
+          carried('ENT-LIMIT|fy|2024', true, 'open'),
+          carried('SPIKE|2024-02|811', false, 'open'),
+          carried('DEADLINE|due|2024-03-10', true, 'resolved'),
+          { ...carried('DEADLINE|due|2024-03-11', false, 'open'), ruleId: 'DEADLINE', category: 'FILING_DEADLINE' },
+        ],
+      },
+      trend: [
+        { period: '2024-01', riskLevel: 'NONE', findings: 0 },
+        { period: '2024-02', riskLevel: 'HIGH', findings: 3 },
+        { period: REPORT_PERIOD, riskLevel: 'MEDIUM', findings: 2 },
       ],
-    },
-    trend: [
-      { period: '2024-01', riskLevel: 'NONE', findings: 0 },
-      { period: '2024-02', riskLevel: 'HIGH', findings: 3 },
-      { period: REPORT_PERIOD, riskLevel: 'MEDIUM', findings: 2 },
-    ],
-  }));
+    }),
+  );
   await s.deps.objects.put(reportKeys(BROKEN_COMPANY, REPORT_PERIOD).findings, '{"schemaVersion": 1,', 'application/json');
   scopedAnalyst = registerTestSecret((await s.deps.tokens.create({ name: 'analyst-garam', role: 'analyst', companies: [REPORT_COMPANY] })).token);
 });
@@ -109,7 +127,10 @@ describe('month overview', () => {
     const expected: Record<string, number> = {};
     for (const f of report.findings) expected[f.category] = (expected[f.category] ?? 0) + 1;
     assert.deepEqual(row.categories, expected);
-    assert.deepEqual(row.trend.map((p) => p.period), report.trend?.map((p) => p.period) ?? [REPORT_PERIOD]);
+    assert.deepEqual(
+      row.trend.map((p) => p.period),
+      report.trend?.map((p) => p.period) ?? [REPORT_PERIOD],
+    );
   });
 
   test('a company without findings.json is listed with its status and no figures', async () => {
@@ -140,11 +161,20 @@ describe('month overview', () => {
     const where = (keep: (row: MonthOverview['rows'][number]) => boolean) => ids(all).filter((_, i) => keep(all.rows[i]!));
     const byRisk = ids(await overview(`?risk=${report.riskLevel}`));
     assert.ok(byRisk.includes(REPORT_COMPANY));
-    assert.deepEqual(byRisk, where((r) => r.riskLevel === report.riskLevel));
-    assert.deepEqual(ids(await overview('?risk=NONE')), where((r) => r.riskLevel === 'NONE'));
+    assert.deepEqual(
+      byRisk,
+      where((r) => r.riskLevel === report.riskLevel),
+    );
+    assert.deepEqual(
+      ids(await overview('?risk=NONE')),
+      where((r) => r.riskLevel === 'NONE'),
+    );
     const byCategory = ids(await overview(`?category=${category}`));
     assert.ok(byCategory.includes(REPORT_COMPANY));
-    assert.deepEqual(byCategory, where((r) => (r.categories?.[category] ?? 0) > 0));
+    assert.deepEqual(
+      byCategory,
+      where((r) => (r.categories?.[category] ?? 0) > 0),
+    );
     assert.ok(ids(await overview('?category=FILING_DEADLINE')).includes(CARRIED_COMPANY));
     assert.ok(!ids(await overview('?category=VEHICLE_EXPENSE')).includes(CARRIED_COMPANY));
     assert.deepEqual(ids(await overview('?status=awaiting-review')), [REVIEW_COMPANY]);
@@ -190,7 +220,10 @@ describe('month overview', () => {
     const view = await overview('', scopedAnalyst);
     assert.deepEqual(ids(view), [REPORT_COMPANY]);
     assert.deepEqual(view.accountants, ['김세무']);
-    assert.equal(Object.values(view.summary).reduce((a, b) => a + b, 0), 1);
+    assert.equal(
+      Object.values(view.summary).reduce((a, b) => a + b, 0),
+      1,
+    );
   });
 
   test('viewers are refused; /months opens last month', async () => {

@@ -12,7 +12,14 @@ import { reportKeys } from '../../lib/storage/object-store';
 import { TEMPORAL_BIN } from '../../dev/paths';
 import { outboxMails, pdfText, readFindings, recipientsOf } from '../support/artifacts';
 import { startHarness, type Harness } from '../support/temporal-harness';
-import { CompanyIdKey, PeriodKey, RiskLevelKey, type MonthlyCompanyReportResult, type MonthlyReportBatchResult, companyReportWorkflowId } from '../../lib/temporal-contract';
+import {
+  CompanyIdKey,
+  PeriodKey,
+  RiskLevelKey,
+  type MonthlyCompanyReportResult,
+  type MonthlyReportBatchResult,
+  companyReportWorkflowId,
+} from '../../lib/temporal-contract';
 
 const run = promisify(execFile);
 let h: Harness;
@@ -122,12 +129,18 @@ describe('monthlyCompanyReport', () => {
   test('a run started by the real `temporal workflow start` CLI completes', async () => {
     const workflowId = 'cli-c03-2024-03';
     await run(TEMPORAL_BIN, [
-      'workflow', 'start',
-      '--address', h.server.address,
-      '--task-queue', h.config.TASK_QUEUE,
-      '--type', 'monthlyCompanyReport',
-      '--workflow-id', workflowId,
-      '--input', JSON.stringify({ companyId: 'c03-다솜', period: '2024-03' }),
+      'workflow',
+      'start',
+      '--address',
+      h.server.address,
+      '--task-queue',
+      h.config.TASK_QUEUE,
+      '--type',
+      'monthlyCompanyReport',
+      '--workflow-id',
+      workflowId,
+      '--input',
+      JSON.stringify({ companyId: 'c03-다솜', period: '2024-03' }),
     ]);
     const result = await h.client.workflow.getHandle(workflowId).result();
     assert.equal(result.companyId, 'c03-다솜');
@@ -154,9 +167,18 @@ describe('monthlyCompanyReport', () => {
         args: [{ companyId: 'c00-한빛', period: '2029-01' }],
       });
       const findings = await readFindings(reportPath(result.findingsKey));
-      assert.deepEqual(findings.findings.map((f) => [f.ruleId, f.dueDate]), [['DEADLINE', undefined]]);
+      assert.deepEqual(
+        findings.findings.map((f) => [f.ruleId, f.dueDate]),
+        [['DEADLINE', undefined]],
+      );
       // DQ-OPENING too: no ledger carries the 2024 balances through the years to 2029.
-      assert.deepEqual(findings.dataQuality.details.map((d) => [d.ruleId, d.severity]), [['DQ-OPENING', 'Warning'], ['DQ-CALENDAR', 'Warning']]);
+      assert.deepEqual(
+        findings.dataQuality.details.map((d) => [d.ruleId, d.severity]),
+        [
+          ['DQ-OPENING', 'Warning'],
+          ['DQ-CALENDAR', 'Warning'],
+        ],
+      );
       assert.match(await pdfText(reportPath(result.pdfKey)), /기한 미확정/);
       const uncovered = await h.metrics.registry.getSingleMetric('tax_deadline_calendar_uncovered_total')!.get();
       assert.equal(uncovered.values[0]?.value, 1);
@@ -189,9 +211,7 @@ function unbalanceFirstVoucher(csv: string): { text: string; line: number } {
   const lines = csv.split('\n');
   const header = lines[0]!.replace(/^\uFEFF/, '').split(',');
   const debitCol = header.indexOf('차변');
-  const index = lines.findIndex(
-    (l, i) => i > 0 && !l.includes('"') && /^\d/.test(l) && /^\d+$/.test(l.split(',')[debitCol] ?? ''),
-  );
+  const index = lines.findIndex((l, i) => i > 0 && !l.includes('"') && /^\d/.test(l) && /^\d+$/.test(l.split(',')[debitCol] ?? ''));
   const cells = lines[index]!.split(',');
   cells[debitCol] = String(Number(cells[debitCol]) + 1);
   lines[index] = cells.join(',');

@@ -58,7 +58,15 @@ function findingsDocument(beacon: string): { doc: FindingsDocument; memo: string
         evidence: [],
       },
     ],
-    metrics: { revenueMonth: 152_000_000, expenseMonth: 98_500_000, revenueYtd: 1_634_000_000, expenseYtd: 1_201_000_000, lineCount: 412, ytdMonths: [], ytdMonthsMissing: [] },
+    metrics: {
+      revenueMonth: 152_000_000,
+      expenseMonth: 98_500_000,
+      revenueYtd: 1_634_000_000,
+      expenseYtd: 1_201_000_000,
+      lineCount: 412,
+      ytdMonths: [],
+      ytdMonthsMissing: [],
+    },
     narrative: {
       model: 'offline',
       fallbackUsed: true,
@@ -185,14 +193,28 @@ describe('PDF rendering', () => {
         details: [
           { ruleId: 'DQ-BIZREGNO', severity: 'Warning', message: '사업자등록번호 검증번호 불일치', focus: 'company.json' },
           { ruleId: 'DQ-DATE', severity: 'Violation', message: '일자가 2024-11로 파일의 월과 다릅니다', focus: 'ledger/2024-12.csv', sourceLine: 15 },
-          { ruleId: 'DQ-BALANCE', severity: 'Violation', message: `전표 00007 차대 불일치 <script>alert(1)</script>`, focus: 'ledger/2024-12.csv', sourceLine: 22 },
+          {
+            ruleId: 'DQ-BALANCE',
+            severity: 'Violation',
+            message: `전표 00007 차대 불일치 <script>alert(1)</script>`,
+            focus: 'ledger/2024-12.csv',
+            sourceLine: 22,
+          },
         ],
       },
     };
     const markup = renderDataQualityReportHtml(failed, OPTS);
     assert.doesNotMatch(markup, /<script/i);
     const text = squash(await pdfToText(await renderer.render(markup), dir));
-    for (const expected of ['DQ-DATE', 'DQ-BALANCE', 'DQ-BIZREGNO', 'ledger/2024-12.csv:15', 'ledger/2024-12.csv:22', '<script>alert(1)</script>', company.name]) {
+    for (const expected of [
+      'DQ-DATE',
+      'DQ-BALANCE',
+      'DQ-BIZREGNO',
+      'ledger/2024-12.csv:15',
+      'ledger/2024-12.csv:22',
+      '<script>alert(1)</script>',
+      company.name,
+    ]) {
       assert.ok(text.includes(squash(expected)), `PDF text lacks ${JSON.stringify(expected)}`);
     }
     assert.deepEqual(hits, []);

@@ -17,7 +17,15 @@ import { startFaultStack, type FaultStack } from '../support/fault-stack';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 import { until } from '../../dev/until';
 import { workerProcess } from '../support/worker-process';
-import { approveReportUpdate, requestChangesUpdate, reviewDraftQuery, type Reviewer, type ReviewDraft, reportStageQuery, ReportStageKey } from '../../lib/temporal-contract';
+import {
+  approveReportUpdate,
+  requestChangesUpdate,
+  reviewDraftQuery,
+  type Reviewer,
+  type ReviewDraft,
+  reportStageQuery,
+  ReportStageKey,
+} from '../../lib/temporal-contract';
 
 const PERIOD = '2024-03';
 const ANALYST: Reviewer = { name: 'analyst-lee', role: 'analyst' };
@@ -70,7 +78,10 @@ async function mailsTo(address: string): Promise<ParsedMail[]> {
 
 async function auditRecords(): Promise<Array<{ action: string; target?: string; details?: Record<string, unknown> }>> {
   const text = await readFile(path.join(f.dir, 'audit', 'audit.jsonl'), 'utf8');
-  return text.trim().split('\n').map((line) => JSON.parse(line));
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 async function customerOf(companyId: string): Promise<string> {
@@ -94,11 +105,34 @@ describe('review before sending', () => {
 
     // The validators: each of these is refused before it enters the history.
     const refused: Array<[string, () => Promise<unknown>, RegExp]> = [
-      ['a viewer', () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'viewer-kim', role: 'viewer' }, draftVersion: 1 }] }), /may not review reports/],
-      ['another company’s analyst', () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'analyst-nuri', role: 'analyst', companies: ['c02-누리'] }, draftVersion: 1 }] }), /may not review c01-가람/],
-      ['a draft that is not the current one', () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: ANALYST, draftVersion: 7 }] }), /not the current draft/],
-      ['an empty comment', () => handle.executeUpdate(requestChangesUpdate, { args: [{ reviewer: ANALYST, draftVersion: 1, comment: ' ' }] }), /comment must be non-empty/],
-      ['an unknown role', () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'x', role: 'owner' as never }, draftVersion: 1 }] }), /needs a name and a role/],
+      [
+        'a viewer',
+        () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'viewer-kim', role: 'viewer' }, draftVersion: 1 }] }),
+        /may not review reports/,
+      ],
+      [
+        'another company’s analyst',
+        () =>
+          handle.executeUpdate(approveReportUpdate, {
+            args: [{ reviewer: { name: 'analyst-nuri', role: 'analyst', companies: ['c02-누리'] }, draftVersion: 1 }],
+          }),
+        /may not review c01-가람/,
+      ],
+      [
+        'a draft that is not the current one',
+        () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: ANALYST, draftVersion: 7 }] }),
+        /not the current draft/,
+      ],
+      [
+        'an empty comment',
+        () => handle.executeUpdate(requestChangesUpdate, { args: [{ reviewer: ANALYST, draftVersion: 1, comment: ' ' }] }),
+        /comment must be non-empty/,
+      ],
+      [
+        'an unknown role',
+        () => handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: { name: 'x', role: 'owner' as never }, draftVersion: 1 }] }),
+        /needs a name and a role/,
+      ],
     ];
     for (const [who, update, message] of refused) await assert.rejects(update(), (err: Error) => message.test(reason(err)), who);
     const events = (await handle.fetchHistory()).events ?? [];
@@ -158,9 +192,8 @@ describe('review before sending', () => {
     // No ledger for 2025-01: the run waits for it.
     const handle = await start('c02-누리', '2025-01', { ledgerWaitMs: 3_600_000 });
     await until(async () => (await handle.query(reportStageQuery).catch(() => undefined)) === 'waiting-for-ledger', 'waiting for the ledger', WAIT);
-    await assert.rejects(
-      handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: ANALYST, draftVersion: 1 }] }),
-      (err: Error) => /not waiting for review/.test(reason(err)),
+    await assert.rejects(handle.executeUpdate(approveReportUpdate, { args: [{ reviewer: ANALYST, draftVersion: 1 }] }), (err: Error) =>
+      /not waiting for review/.test(reason(err)),
     );
     assert.equal(await handle.query(reviewDraftQuery), undefined);
     await handle.cancel();
@@ -174,7 +207,11 @@ describe('review before sending', () => {
     try {
       const held = await start('c03-다솜');
       await awaitingReview(held);
-      const overdue = await until(async () => (await mailsTo('admin@tax-firm.example')).find((m) => m.subject?.includes('검토 기한 경과')), 'the overdue notice', WAIT);
+      const overdue = await until(
+        async () => (await mailsTo('admin@tax-firm.example')).find((m) => m.subject?.includes('검토 기한 경과')),
+        'the overdue notice',
+        WAIT,
+      );
       assert.match(overdue.text ?? '', /REVIEW_DEADLINE_POLICY=hold/);
       assert.equal((await draftOf(held))?.escalated, true);
       assert.equal((await draftOf(held))?.stage, 'awaiting-review', 'held: still waiting');

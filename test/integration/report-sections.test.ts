@@ -133,7 +133,17 @@ const doc = sampleFindings(company, {
 });
 
 /** Section headings in the order of docs/spec/tax-rules.md, "Report layout". */
-const HEADINGS = ['요약', '월간 손익', '한도 관리', '가지급금·가수금', '적격증빙 누락', '다음 달 신고·납부 일정', '발견 사항', '조치 현황', '종합 의견'];
+const HEADINGS = [
+  '요약',
+  '월간 손익',
+  '한도 관리',
+  '가지급금·가수금',
+  '적격증빙 누락',
+  '다음 달 신고·납부 일정',
+  '발견 사항',
+  '조치 현황',
+  '종합 의견',
+];
 
 /** Text extraction breaks lines wherever the layout wrapped them. */
 const squash = (s: string) => s.replace(/\s+/g, '');

@@ -174,7 +174,9 @@ describe('the accountant’s workbench in Chromium', () => {
     );
 
     const audit = await s.deps.audit.list({ limit: 50 });
-    const decisions = audit.filter((r) => r.target?.startsWith(`${COMPANY}/`) && ['finding.reviewed', 'report.changes_requested', 'report.approved'].includes(r.action));
+    const decisions = audit.filter(
+      (r) => r.target?.startsWith(`${COMPANY}/`) && ['finding.reviewed', 'report.changes_requested', 'report.approved'].includes(r.action),
+    );
     assert.deepEqual(
       decisions.map((r) => [r.action, r.target, r.outcome, r.details?.draftVersion ?? r.details?.status]).reverse(),
       [

@@ -54,7 +54,16 @@ before(async () => {
     await recordFindings(graph, doc);
     if (status) {
       const key = findingKey(spike, doc);
-      await appendReview(graph, { companyId, period, findingKey: key, ruleId: 'SPIKE', status, reviewer: 'choi', reviewedAt: '2024-07-01T00:00:00Z', version: 1 });
+      await appendReview(graph, {
+        companyId,
+        period,
+        findingKey: key,
+        ruleId: 'SPIKE',
+        status,
+        reviewer: 'choi',
+        reviewedAt: '2024-07-01T00:00:00Z',
+        version: 1,
+      });
     }
   }
   await graph.close();

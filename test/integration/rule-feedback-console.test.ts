@@ -33,7 +33,16 @@ async function scriptedGraph(): Promise<OxigraphStore> {
     const doc = sampleFindings(sampleCompany({ id: REPORT_COMPANY }), { period, findings: [spike] });
     await recordFindings(graph, doc);
     const status = i < 4 ? 'false-positive' : 'resolved';
-    await appendReview(graph, { companyId: REPORT_COMPANY, period, findingKey: findingKey(spike, doc), ruleId: 'SPIKE', status, reviewer: 'choi', reviewedAt: '2024-07-01T00:00:00Z', version: 1 });
+    await appendReview(graph, {
+      companyId: REPORT_COMPANY,
+      period,
+      findingKey: findingKey(spike, doc),
+      ruleId: 'SPIKE',
+      status,
+      reviewer: 'choi',
+      reviewedAt: '2024-07-01T00:00:00Z',
+      version: 1,
+    });
   }
   return graph;
 }
@@ -62,9 +71,15 @@ describe('rule feedback page', { timeout: 120_000 }, () => {
     assert.equal(res.status, 200);
     const page = await res.text();
     assert.doesNotMatch(page, /<script/);
-    assert.match(page, /<table id="firm-wide">[\s\S]*<td>SPIKE<\/td><td>1–1\.5×<\/td><td class="num">5<\/td><td class="num">0<\/td>\s*<td class="num">0<\/td><td class="num">1<\/td><td class="num">4<\/td>/);
+    assert.match(
+      page,
+      /<table id="firm-wide">[\s\S]*<td>SPIKE<\/td><td>1–1\.5×<\/td><td class="num">5<\/td><td class="num">0<\/td>\s*<td class="num">0<\/td><td class="num">1<\/td><td class="num">4<\/td>/,
+    );
     assert.match(page, /<h3>제조 \(기업 1곳\)<\/h3>/);
-    assert.match(page, /<pre id="parameters-diff">--- a\/shapes\/tax\/parameters\.ttl\n[\s\S]*- {2}tax:multiplier 3 ;\n\+ {2}tax:multiplier 4\.5 ;\n/);
+    assert.match(
+      page,
+      /<pre id="parameters-diff">--- a\/shapes\/tax\/parameters\.ttl\n[\s\S]*- {2}tax:multiplier 3 ;\n\+ {2}tax:multiplier 4\.5 ;\n/,
+    );
     assert.match(page, /npm run rule-feedback<\/code>으로 확인하십시오/);
 
     const api = (await (await fetch(`${s.url}/api${PAGE}`, bearer(s.tokens.admin))).json()) as {
@@ -72,8 +87,13 @@ describe('rule feedback page', { timeout: 120_000 }, () => {
       proposals: Array<{ ruleId: string; parameter: string; current: number; proposed: number }>;
       diff: string;
     };
-    assert.deepEqual(api.feedback.firmWide, [{ ruleId: 'SPIKE', band: 'up-to-1.5x', counts: { findings: 5, open: 0, acknowledged: 0, resolved: 1, dismissed: 4 } }]);
-    assert.deepEqual(api.proposals.map(({ ruleId, parameter, current, proposed }) => [ruleId, parameter, current, proposed]), [['SPIKE', 'multiplier', 3, 4.5]]);
+    assert.deepEqual(api.feedback.firmWide, [
+      { ruleId: 'SPIKE', band: 'up-to-1.5x', counts: { findings: 5, open: 0, acknowledged: 0, resolved: 1, dismissed: 4 } },
+    ]);
+    assert.deepEqual(
+      api.proposals.map(({ ruleId, parameter, current, proposed }) => [ruleId, parameter, current, proposed]),
+      [['SPIKE', 'multiplier', 3, 4.5]],
+    );
     assert.match(api.diff, /^\+ {2}tax:multiplier 4\.5 ;$/m);
   });
 

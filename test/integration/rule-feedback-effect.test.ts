@@ -8,7 +8,7 @@ import { loadConfig } from '../../lib/config';
 import { proposalEffect } from '../../lib/review/rule-feedback-effect';
 import { FIXTURE_LEDGERS } from '../support/temporal-harness';
 
-test('raising 가수금 triggerLevel past c05\'s balance removes its LOW findings and changes nothing else', { timeout: 180_000 }, async () => {
+test("raising 가수금 triggerLevel past c05's balance removes its LOW findings and changes nothing else", { timeout: 180_000 }, async () => {
   const config = loadConfig({ ERP_DATA_DIR: FIXTURE_LEDGERS, LOG_LEVEL: 'warn' });
   const file = path.join(config.SHAPES_DIR, 'tax', 'parameters.ttl');
   const parameters = await readFile(file, 'utf8');
@@ -24,6 +24,9 @@ test('raising 가수금 triggerLevel past c05\'s balance removes its LOW finding
   for (const { ruleId, current, proposed: after } of effect.rules) {
     if (ruleId !== 'DEPOSIT-INSIDER') assert.deepEqual(after, current, ruleId);
   }
-  assert.ok(effect.rules.some((r) => r.ruleId === 'DEADLINE' && (r.current.INFO ?? 0) > 0), 'the other rules were counted too');
+  assert.ok(
+    effect.rules.some((r) => r.ruleId === 'DEADLINE' && (r.current.INFO ?? 0) > 0),
+    'the other rules were counted too',
+  );
   assert.equal(await readFile(file, 'utf8'), parameters, 'shapes/ is only read');
 });

@@ -22,7 +22,13 @@ before(async () => {
   llm = await startFakeOpenAi();
   llm.script('gpt-test', (_, r) => ({ text: narrativeReply(r) }));
   h = await startHarness(
-    { OPENAI_BASE_URL: llm.baseURL, OPENAI_API_KEY: SECRET, LLM_INSIGHT_MODELS: 'gpt-test', LLM_SUMMARY_MODELS: 'gpt-test', GRAPHDB_PASSWORD: `${SECRET}-graph` },
+    {
+      OPENAI_BASE_URL: llm.baseURL,
+      OPENAI_API_KEY: SECRET,
+      LLM_INSIGHT_MODELS: 'gpt-test',
+      LLM_SUMMARY_MODELS: 'gpt-test',
+      GRAPHDB_PASSWORD: `${SECRET}-graph`,
+    },
     createLogger('debug', capture),
   );
 });
@@ -40,7 +46,16 @@ test("one trace id joins every step's log lines, which carry the run's identity 
   });
   const run = lines.filter((l) => l.workflow_id === workflowId);
   const events = run.map((l) => l.event);
-  for (const event of ['ledger_extracted', 'ledger_validated', 'earlier_months_loaded', 'ledger_analyzed', 'grounding_retrieved', 'narrative_written', 'report_rendered', 'email_sent']) {
+  for (const event of [
+    'ledger_extracted',
+    'ledger_validated',
+    'earlier_months_loaded',
+    'ledger_analyzed',
+    'grounding_retrieved',
+    'narrative_written',
+    'report_rendered',
+    'email_sent',
+  ]) {
     assert.ok(events.includes(event), `missing ${event} in ${events.join(', ')}`);
   }
   const traceIds = new Set(run.map((l) => l.trace_id));

@@ -64,14 +64,12 @@ test('findings.json and report.pdf go to the bucket, encrypted at rest by reques
   // findings.json twice: written by the analysis, then completed with the grounding (articles, earlier months);
   // then, once delivered, version 1 as it was sent and the record of the delivered version.
   const keys = reportKeys('c00-한빛', '2024-01');
-  assert.deepEqual(uploads.map((r) => r.path).sort(), [
-    keys.delivered,
-    result.findingsKey,
-    result.findingsKey,
-    result.pdfKey,
-    keys.version(1).findings,
-    keys.version(1).pdf,
-  ].map((key) => `/${s3.bucket}/reports/${key}`).sort());
+  assert.deepEqual(
+    uploads.map((r) => r.path).sort(),
+    [keys.delivered, result.findingsKey, result.findingsKey, result.pdfKey, keys.version(1).findings, keys.version(1).pdf]
+      .map((key) => `/${s3.bucket}/reports/${key}`)
+      .sort(),
+  );
   for (const r of uploads) assert.equal(r.headers['x-amz-server-side-encryption'], 'AES256', r.path);
   assert.equal(existsSync(h.config.REPORT_STORE_DIR), false, 'the local report directory was written');
 });

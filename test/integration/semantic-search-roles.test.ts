@@ -35,9 +35,16 @@ before(async () => {
   const own = (name: string) => path.join(llmDir, name);
   roles = [
     workerProcess({
-      ...queue, ...models, WORKER_ROLE: 'llm', OPENAI_API_KEY: LLM_KEY,
-      ERP_DATA_DIR: own('erp'), REPORT_STORE_DIR: own('reports'), OUTBOX_DIR: own('outbox'),
-      LLM_CACHE_DIR: own('llm-cache'), LLM_USAGE_DIR: own('llm-usage'), AUDIT_LOG_FILE: own('audit/audit.jsonl'),
+      ...queue,
+      ...models,
+      WORKER_ROLE: 'llm',
+      OPENAI_API_KEY: LLM_KEY,
+      ERP_DATA_DIR: own('erp'),
+      REPORT_STORE_DIR: own('reports'),
+      OUTBOX_DIR: own('outbox'),
+      LLM_CACHE_DIR: own('llm-cache'),
+      LLM_USAGE_DIR: own('llm-usage'),
+      AUDIT_LOG_FILE: own('audit/audit.jsonl'),
     }),
     workerProcess({ ...queue, WORKER_ROLE: 'render', REPORT_STORE_DIR: h.config.REPORT_STORE_DIR, AUDIT_LOG_FILE: h.config.AUDIT_LOG_FILE }),
   ];
@@ -51,7 +58,11 @@ after(async () => {
 });
 
 async function runMonth(workflowId: string, companyId: string, period: string) {
-  const result = await h.client.workflow.execute('monthlyCompanyReport', { taskQueue: h.config.TASK_QUEUE, workflowId, args: [{ companyId, period }] });
+  const result = await h.client.workflow.execute('monthlyCompanyReport', {
+    taskQueue: h.config.TASK_QUEUE,
+    workflowId,
+    args: [{ companyId, period }],
+  });
   return readFindings(path.join(h.config.REPORT_STORE_DIR, result.findingsKey));
 }
 
@@ -63,13 +74,15 @@ async function activities(workflowId: string) {
     if (!a) return [];
     const completed = events.find((c) => String(c.activityTaskCompletedEventAttributes?.scheduledEventId) === String(e.eventId));
     const failed = events.find((c) => String(c.activityTaskFailedEventAttributes?.scheduledEventId) === String(e.eventId));
-    return [{
-      type: a.activityType!.name!,
-      queue: a.taskQueue!.name!,
-      input: defaultPayloadConverter.fromPayload<unknown>(a.input!.payloads![0]!),
-      result: completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0],
-      failure: failed?.activityTaskFailedEventAttributes?.failure,
-    }];
+    return [
+      {
+        type: a.activityType!.name!,
+        queue: a.taskQueue!.name!,
+        input: defaultPayloadConverter.fromPayload<unknown>(a.input!.payloads![0]!),
+        result: completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0],
+        failure: failed?.activityTaskFailedEventAttributes?.failure,
+      },
+    ];
   });
 }
 
@@ -79,10 +92,17 @@ test('the llm role embeds with its key; the orchestration role, without one, gro
   const findings = await runMonth('roles-c03-2024-04', 'c03-다솜', '2024-04');
 
   const steps = await activities('roles-c03-2024-04');
-  const grounding = steps.slice(steps.findIndex((s) => s.type === 'groundNarrative'), steps.findIndex((s) => s.type === 'applyGrounding') + 1);
+  const grounding = steps.slice(
+    steps.findIndex((s) => s.type === 'groundNarrative'),
+    steps.findIndex((s) => s.type === 'applyGrounding') + 1,
+  );
   assert.deepEqual(
     grounding.map((s) => [s.type, s.queue]),
-    [['groundNarrative', h.config.TASK_QUEUE], ['rankByMeaning', `${h.config.TASK_QUEUE}-llm`], ['applyGrounding', h.config.TASK_QUEUE]],
+    [
+      ['groundNarrative', h.config.TASK_QUEUE],
+      ['rankByMeaning', `${h.config.TASK_QUEUE}-llm`],
+      ['applyGrounding', h.config.TASK_QUEUE],
+    ],
   );
   // Texts in, neighbours out: no vector crosses the history.
   const request = grounding[1]!.input as SemanticSearchRequest;
@@ -96,7 +116,10 @@ test('the llm role embeds with its key; the orchestration role, without one, gro
   // The requests reached the model server from the llm role: every one carries its key, none the keyless default.
   const embedded = embeddingRequests();
   assert.ok(embedded.length >= 1 && embedded.every((r) => r.model === 'roles-embed'));
-  assert.deepEqual(embedded.flatMap((r) => r.input ?? []).sort(), [...new Set([...request.findings.map((f) => f.text), ...request.articles.map((a) => a.text), ...request.memos])].sort());
+  assert.deepEqual(
+    embedded.flatMap((r) => r.input ?? []).sort(),
+    [...new Set([...request.findings.map((f) => f.text), ...request.articles.map((a) => a.text), ...request.memos])].sort(),
+  );
   assert.deepEqual([...new Set(llm.requests.map((r) => r.authorization))], [`Bearer ${LLM_KEY}`], 'the orchestration role made no model call');
 
   const related = findings.grounding!.related!;
@@ -106,12 +129,18 @@ test('the llm role embeds with its key; the orchestration role, without one, gro
   assert.ok(!related[loan]!.articles.includes('CITA-ED-89-3'), 'an article linked to the rule is not repeated as related');
   assert.ok(related.every((r) => r.memos.length > 0));
   const ids = new Set(findings.grounding!.articles.map((a) => a.id));
-  assert.ok(related.every((r) => r.articles.every((id) => ids.has(id))), 'articles found by meaning joined the prompt');
+  assert.ok(
+    related.every((r) => r.articles.every((id) => ids.has(id))),
+    'articles found by meaning joined the prompt',
+  );
   assert.ok(findings.grounding!.articles.some((a) => a.rules.length === 0));
 
   // Metered beside the workflows, from the usage the llm role reported.
   const usage = (await new FileUsageLedger(h.config.LLM_USAGE_DIR).recordsFor('2024-04')).filter((u) => u.task === 'embeddings');
-  assert.deepEqual(usage.map((u) => [u.companyId, u.model, u.estimated, u.outcome]), [['c03-다솜', 'roles-embed', true, 'ok']]);
+  assert.deepEqual(
+    usage.map((u) => [u.companyId, u.model, u.estimated, u.outcome]),
+    [['c03-다솜', 'roles-embed', true, 'ok']],
+  );
   assert.equal(usage[0]!.inputTokens, reply.usage.sentTokens);
   assert.ok(reply.usage.sentTokens > 0);
   assert.match(await h.metrics.registry.getSingleMetricAsString('tax_llm_tokens_total'), /model="roles-embed",type="input"\} [1-9]/);
@@ -125,9 +154,14 @@ test("the next company's search re-sends no article text: the llm worker keeps t
   const findings = await runMonth('roles-c05-2024-04', 'c05-새봄', '2024-04');
   const steps = await activities('roles-c05-2024-04');
   const request = steps.find((s) => s.type === 'rankByMeaning')!.input as SemanticSearchRequest;
-  const inputs = embeddingRequests().slice(sent).flatMap((r) => r.input ?? []);
+  const inputs = embeddingRequests()
+    .slice(sent)
+    .flatMap((r) => r.input ?? []);
   assert.ok(inputs.length > 0);
-  assert.ok(request.articles.every((a) => !inputs.includes(a.text)), 'every article came from the cache');
+  assert.ok(
+    request.articles.every((a) => !inputs.includes(a.text)),
+    'every article came from the cache',
+  );
   const applied = steps.find((s) => s.type === 'applyGrounding')!.input as ApplyGroundingInput;
   assert.ok(applied.usage.hits >= request.articles.length);
   assert.equal(findings.grounding!.related!.length, findings.findings.length);

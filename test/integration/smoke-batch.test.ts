@@ -63,9 +63,22 @@ test('a clean month: exit 0, every company succeeded, the counts printed', { tim
   const runIds: string[] = [];
   for (let i = 0; i < 2; i++) {
     const started = await cli([
-      'workflow', 'start', '--type', 'monthlyReportBatch', '--task-queue', h.config.TASK_QUEUE, '--workflow-id', workflowId,
-      '--id-conflict-policy', 'UseExisting', '--input', JSON.stringify({ period: '2024-02', concurrency: 3 }),
-      '--address', h.server.address, '--namespace', h.config.TEMPORAL_NAMESPACE,
+      'workflow',
+      'start',
+      '--type',
+      'monthlyReportBatch',
+      '--task-queue',
+      h.config.TASK_QUEUE,
+      '--workflow-id',
+      workflowId,
+      '--id-conflict-policy',
+      'UseExisting',
+      '--input',
+      JSON.stringify({ period: '2024-02', concurrency: 3 }),
+      '--address',
+      h.server.address,
+      '--namespace',
+      h.config.TEMPORAL_NAMESPACE,
     ]);
     assert.equal(started.code, 0, show(started));
     runIds.push(/RunId\s+(\S+)/.exec(started.stdout)?.[1] ?? '');
@@ -74,7 +87,11 @@ test('a clean month: exit 0, every company succeeded, the counts printed', { tim
   assert.equal(runIds[1], runIds[0], 'the second start joined the open batch');
   const r = await smoke(['--workflow-id', workflowId, '--timeout', '6m']);
   assert.equal(r.code, 0, show(r));
-  assert.match(r.stdout, /smoke: PASS smoke-clean-2024-02 \(2024-02\): listed 6, started 6, succeeded 6, unchanged 0, failed 0, cancelled 0/, show(r));
+  assert.match(
+    r.stdout,
+    /smoke: PASS smoke-clean-2024-02 \(2024-02\): listed 6, started 6, succeeded 6, unchanged 0, failed 0, cancelled 0/,
+    show(r),
+  );
   assert.match(r.stdout, /smoke: counts \{"listed":6,/, show(r));
 });
 
@@ -89,21 +106,33 @@ test('one company whose ledger fails validation: exit 1, naming the company and 
   assert.match(r.stdout, /1 company failed:\n\s+c02-누리: DataValidationError: /, show(r));
 });
 
-test('a company still waiting for its ledger fails the smoke, named, once the others have ended', { timeout: CHILD_TIMEOUT_MS + 60_000 }, async () => {
-  const held = ledgerPath(h.config.ERP_DATA_DIR, 'c03-다솜', '2024-03');
-  await rename(held, `${held}.held`);
-  const r = await smoke(['--period', '2024-03', '--workflow-id', 'smoke-late-2024-03', '--ledger-wait', '1h', '--timeout', '6m']);
-  assert.equal(r.code, 1, show(r));
-  assert.match(r.stdout, /smoke: FAIL smoke-late-2024-03 \(2024-03\): listed 6, started 6, succeeded 5, unchanged 0, failed 0, cancelled 0, already running 0, waiting for ledger 1/, show(r));
-  assert.match(r.stdout, /1 waiting for a ledger \(a failure for a smoke run\): c03-다솜/, show(r));
-  // The smoke did not stop the run: it still waits for the upload.
-  const stage = await until(
-    () => h.client.workflow.getHandle('tax-report-c03-다솜-2024-03').query<string>('stage').catch(() => undefined),
-    'the late run to answer its stage query',
-    { timeoutMs: 30_000, intervalMs: 500 },
-  );
-  assert.equal(stage, 'waiting-for-ledger');
-});
+test(
+  'a company still waiting for its ledger fails the smoke, named, once the others have ended',
+  { timeout: CHILD_TIMEOUT_MS + 60_000 },
+  async () => {
+    const held = ledgerPath(h.config.ERP_DATA_DIR, 'c03-다솜', '2024-03');
+    await rename(held, `${held}.held`);
+    const r = await smoke(['--period', '2024-03', '--workflow-id', 'smoke-late-2024-03', '--ledger-wait', '1h', '--timeout', '6m']);
+    assert.equal(r.code, 1, show(r));
+    assert.match(
+      r.stdout,
+      /smoke: FAIL smoke-late-2024-03 \(2024-03\): listed 6, started 6, succeeded 5, unchanged 0, failed 0, cancelled 0, already running 0, waiting for ledger 1/,
+      show(r),
+    );
+    assert.match(r.stdout, /1 waiting for a ledger \(a failure for a smoke run\): c03-다솜/, show(r));
+    // The smoke did not stop the run: it still waits for the upload.
+    const stage = await until(
+      () =>
+        h.client.workflow
+          .getHandle('tax-report-c03-다솜-2024-03')
+          .query<string>('stage')
+          .catch(() => undefined),
+      'the late run to answer its stage query',
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    assert.equal(stage, 'waiting-for-ledger');
+  },
+);
 
 test('an unknown batch id exits 2; a batch that outlives --timeout exits 3 (no verdict is not a pass)', { timeout: 180_000 }, async () => {
   const unknown = await smoke(['--workflow-id', 'no-such-batch', '--timeout', '30s'], 120_000);

@@ -72,7 +72,10 @@ test('a delivery names a company-month, never storage keys: keys an older input 
   // An input of an earlier build naming 2024-05's documents for a month that has none: the keys are not used.
   const legacy = { companyId: 'c00-한빛', period: '2024-04', pdfKey: theirs.pdf, findingsKey: theirs.findings, deliveryId: 'forged' };
   await assert.rejects(deliverReport(legacy), (err: Error) => !/2024-05/.test(err.message), 'reads 2024-04, not the keys given');
-  for (const [companyId, period] of [['../c00-한빛', '2024-05'], ['c00-한빛', '2024-5']] as const) {
+  for (const [companyId, period] of [
+    ['../c00-한빛', '2024-05'],
+    ['c00-한빛', '2024-5'],
+  ] as const) {
     await assert.rejects(deliverReport({ companyId, period, deliveryId: 'forged' }), { name: 'InvalidIdError' }, `${companyId} ${period}`);
   }
   assert.equal(smtp.received.length, 0);

@@ -36,18 +36,40 @@ function setup(args: string[] = []) {
 before(async () => {
   execFileSync('bash', [path.join(ROOT, 'scripts', 'provision-helm-tools.sh')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   // production.yaml → --dynamic-config-value flags (entries without constraints; the dev server takes no others).
-  const flags = JSON.parse(execFileSync(PYTHON, ['-c', [
-    'import sys, json, yaml',
-    'cfg = yaml.safe_load(open(sys.argv[1]))',
-    'print(json.dumps([f"{k}={json.dumps(e[\'value\'])}" for k, v in cfg.items() for e in v if not e.get("constraints")]))',
-  ].join('\n'), DYNAMIC_CONFIG], { encoding: 'utf8' })) as string[];
+  const flags = JSON.parse(
+    execFileSync(
+      PYTHON,
+      [
+        '-c',
+        [
+          'import sys, json, yaml',
+          'cfg = yaml.safe_load(open(sys.argv[1]))',
+          'print(json.dumps([f"{k}={json.dumps(e[\'value\'])}" for k, v in cfg.items() for e in v if not e.get("constraints")]))',
+        ].join('\n'),
+        DYNAMIC_CONFIG,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as string[];
   assert.ok(flags.some((f) => f.startsWith('system.enableDeploymentVersions=true')));
   const port = await freePort();
   address = `127.0.0.1:${port}`;
-  server = spawn(TEMPORAL_BIN, [
-    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error',
-    ...flags.flatMap((f) => ['--dynamic-config-value', f]),
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  server = spawn(
+    TEMPORAL_BIN,
+    [
+      'server',
+      'start-dev',
+      '--headless',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--log-level',
+      'error',
+      ...flags.flatMap((f) => ['--dynamic-config-value', f]),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   server.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 60_000;

@@ -37,19 +37,29 @@ function walk(dir: string): string[] {
 /** The variables of a running process, from the kernel (/proc/PID/environ), not from what the harness meant. */
 function processEnv(pid: number): Record<string, string> {
   const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
-  return Object.fromEntries(raw.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    raw
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 /** Mount points of a running process's own view (/proc/PID/mountinfo, field 5). */
 function mountPoints(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8').trim().split('\n').map((line) => line.split(' ')[4]!);
+  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ')[4]!);
 }
 
 describe(`the chart's topology runs the scheduled month for ${COMPANIES} companies`, { timeout: BATCH_TIMEOUT_MS + 600_000 }, () => {
   before(async () => {
     t = await startTopology({ companies: COMPANIES, logFile: process.env.LOG_FILE || undefined });
     batchId = await triggerSchedule(t);
-    const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the batch did not end within ${BATCH_TIMEOUT_MS} ms`)), BATCH_TIMEOUT_MS).unref());
+    const timer = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`the batch did not end within ${BATCH_TIMEOUT_MS} ms`)), BATCH_TIMEOUT_MS).unref(),
+    );
     result = (await Promise.race([t.client.workflow.getHandle(batchId).result(), timer])) as MonthlyReportBatchResult;
     mails = await Promise.all(t.services.smtp.received.map(async (m) => ({ rcptTo: m.rcptTo, parsed: await simpleParser(m.raw) })));
   });
@@ -108,24 +118,41 @@ describe(`the chart's topology runs the scheduled month for ${COMPANIES} compani
       assert.deepEqual(Object.keys(env).sort(), Object.keys(pod.env).sort(), `${w}: the process's variables are the manifest's`);
       for (const [key, value] of Object.entries(secret)) {
         const given = pod.spec.secretKeys.includes(key) || (key === 'ENCRYPTION_KEYS' && 'ENCRYPTION_KEYS' in pod.spec.env);
-        assert.equal(Object.values(env).some((v) => v.includes(value)), given, `${w}: ${key} ${given ? 'given' : 'not given'} by the manifest`);
+        assert.equal(
+          Object.values(env).some((v) => v.includes(value)),
+          given,
+          `${w}: ${key} ${given ? 'given' : 'not given'} by the manifest`,
+        );
       }
     }
     // The properties the security notes promise, read off the running processes.
     const llm = processEnv(t.pods.llm.pid);
     assert.ok(llm.OPENAI_API_KEY);
-    for (const key of ['ENCRYPTION_KEYS', 'DATABASE_URL', 'GRAPHDB_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL']) assert.equal(llm[key], undefined, `llm: ${key}`);
-    for (const w of ['orchestration', 'render', 'console'] as const) assert.equal(processEnv(t.pods[w].pid).OPENAI_API_KEY, undefined, `${w}: OPENAI_API_KEY`);
+    for (const key of ['ENCRYPTION_KEYS', 'DATABASE_URL', 'GRAPHDB_PASSWORD', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL'])
+      assert.equal(llm[key], undefined, `llm: ${key}`);
+    for (const w of ['orchestration', 'render', 'console'] as const)
+      assert.equal(processEnv(t.pods[w].pid).OPENAI_API_KEY, undefined, `${w}: OPENAI_API_KEY`);
     assert.equal(processEnv(t.pods.render.pid).GRAPHDB_PASSWORD, undefined, 'render: no graph credentials');
   });
 
   test('each process sees only the volumes its manifest mounts: nothing of the others, nothing of the host', async () => {
-    const dataPath = (w: Workload) => t.spec(w).mounts.filter((m) => m.volume.kind === 'claim').map((m) => m.path).sort();
+    const dataPath = (w: Workload) =>
+      t
+        .spec(w)
+        .mounts.filter((m) => m.volume.kind === 'claim')
+        .map((m) => m.path)
+        .sort();
     assert.deepEqual(dataPath('llm'), [], 'the llm role mounts no data');
     assert.deepEqual(dataPath('render'), [], 'with S3 the render role mounts only scratch space');
     for (const w of WORKLOADS) {
       const claimMounts = dataPath(w);
-      assert.deepEqual(mountPoints(t.pods[w].pid).filter((p) => p.startsWith('/data/')).sort(), claimMounts, `${w}: its mounts are the manifest's`);
+      assert.deepEqual(
+        mountPoints(t.pods[w].pid)
+          .filter((p) => p.startsWith('/data/'))
+          .sort(),
+        claimMounts,
+        `${w}: its mounts are the manifest's`,
+      );
       const others = [...new Set(WORKLOADS.flatMap(dataPath))].filter((p) => !claimMounts.includes(p));
       // Paths it must not reach: other roles' directories, the harness's own tree (the claim's host directory).
       for (const target of [...others, t.claimDir(''), t.layout.root]) {
@@ -146,11 +173,25 @@ describe(`the chart's topology runs the scheduled month for ${COMPANIES} compani
     const llmCalls = t.services.llm.requests;
     assert.ok(llmCalls.length >= COMPANIES, `the narrative came from the model (${llmCalls.length} calls)`);
     const bearer = `Bearer ${t.services.secret.data.OPENAI_API_KEY}`;
-    assert.ok(llmCalls.every((r) => r.authorization === bearer), 'every model call carried the key only the llm role has');
+    assert.ok(
+      llmCalls.every((r) => r.authorization === bearer),
+      'every model call carried the key only the llm role has',
+    );
   });
 
   test('the console lists the month: a token made in its pod (kubectl exec) reads every run', async () => {
-    const made = await t.pods.console.exec(['npm', 'run', '--silent', 'console:token', '--', 'create', '--name', 'topology-admin', '--role', 'admin']);
+    const made = await t.pods.console.exec([
+      'npm',
+      'run',
+      '--silent',
+      'console:token',
+      '--',
+      'create',
+      '--name',
+      'topology-admin',
+      '--role',
+      'admin',
+    ]);
     assert.equal(made.code, 0, made.stderr);
     const token = registerTestSecret(made.stdout.trim().split('\n').at(-1)!);
     const get = async (route: string) => {
@@ -161,7 +202,10 @@ describe(`the chart's topology runs the scheduled month for ${COMPANIES} compani
     const { runs } = await get(`/api/runs?period=${t.period}`);
     const companyRuns = (runs as Array<{ companyId?: string; status: string }>).filter((r) => r.companyId);
     assert.deepEqual(companyRuns.map((r) => r.companyId).sort(), [...t.companyIds].sort());
-    assert.ok(companyRuns.every((r) => r.status === 'COMPLETED'), JSON.stringify(companyRuns.filter((r) => r.status !== 'COMPLETED')));
+    assert.ok(
+      companyRuns.every((r) => r.status === 'COMPLETED'),
+      JSON.stringify(companyRuns.filter((r) => r.status !== 'COMPLETED')),
+    );
     const { companies } = await get('/api/companies');
     assert.equal(companies.length, COMPANIES);
   });

@@ -93,7 +93,10 @@ export function apiTokenSuite(backend: string, freshPlace: (t: TestContext) => P
   test(`${backend}: a name belongs to one token until it is revoked (the audit log's actor is never ambiguous)`, async (t) => {
     const store = (await freshPlace(t)).open();
     const { record } = await store.create({ name: 'ops-bot', role: 'viewer' });
-    await assert.rejects(store.create({ name: 'ops-bot', role: 'admin' }), (err: Error) => err.name === 'TokenNameTakenError' && err.message.includes(record.id));
+    await assert.rejects(
+      store.create({ name: 'ops-bot', role: 'admin' }),
+      (err: Error) => err.name === 'TokenNameTakenError' && err.message.includes(record.id),
+    );
     assert.equal((await store.list()).length, 1);
     await store.revoke(record.id);
     const again = await store.create({ name: 'ops-bot', role: 'viewer' });
@@ -105,7 +108,10 @@ export function apiTokenSuite(backend: string, freshPlace: (t: TestContext) => P
     const [podA, podB] = [place.open(), place.open()];
     const { token, record } = await podB.create({ name: 'ops', role: 'admin' });
     assert.equal((await podA.verify(token))?.role, 'admin', 'created by B, verified by A');
-    assert.deepEqual((await podA.list()).map((r) => r.id), [record.id]);
+    assert.deepEqual(
+      (await podA.list()).map((r) => r.id),
+      [record.id],
+    );
     // A has the secret's digest cached now: the revocation must still win.
     assert.equal(await podB.revoke(record.id), true);
     assert.equal(await podA.verify(token), undefined, 'revoked by B, refused by A');

@@ -64,7 +64,11 @@ export async function probeInChild(op: 'verify' | 'prune', store: { file: string
     [`--max-old-space-size=${HEAP_CAP_MB}`, '--expose-gc', '--import', 'tsx', PROBE, op, before?.toISOString() ?? ''],
     {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, PROBE_AUDIT_FILE: 'file' in store ? store.file : '', PROBE_DATABASE_URL: 'databaseUrl' in store ? store.databaseUrl : '' },
+      env: {
+        ...process.env,
+        PROBE_AUDIT_FILE: 'file' in store ? store.file : '',
+        PROBE_DATABASE_URL: 'databaseUrl' in store ? store.databaseUrl : '',
+      },
       maxBuffer: 1 << 20,
     },
   );

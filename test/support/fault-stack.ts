@@ -111,7 +111,9 @@ export async function waitUntilRunning(client: Client, workflowId: string, activ
       const { raw } = await client.workflow.getHandle(workflowId).describe();
       const pending = raw.pendingActivities?.find((a) => a.activityType?.name === activityType);
       const attempt = pending?.attempt ?? 0;
-      return pending && attempt >= minAttempt && (minAttempt > 1 || pending.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) ? attempt : undefined;
+      return pending && attempt >= minAttempt && (minAttempt > 1 || pending.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)
+        ? attempt
+        : undefined;
     },
     `${workflowId}: ${activityType} running (attempt ≥ ${minAttempt})`,
     { timeoutMs: 180_000, intervalMs: 25 },

@@ -14,11 +14,7 @@ import { QueryCatalog } from '../../lib/rdf/query-catalog';
 import { ledgerToNTriples } from '../../lib/rdf/map-ledger';
 
 /** Every month's export (`companies/<id>/ledger/<YYYY-MM>.csv`, `.xlsx`, `.xls`) of `dataDir` into its company-month graph; the companies by id. */
-export async function loadLedgerGraphs(
-  store: GraphStore,
-  dataDir: string,
-  standardChart: string,
-): Promise<Map<string, Company>> {
+export async function loadLedgerGraphs(store: GraphStore, dataDir: string, standardChart: string): Promise<Map<string, Company>> {
   const companies = new Map<string, Company>();
   const queries = await QueryCatalog.load(join(PROJECT_ROOT, 'shapes'));
   for (const id of await listCompanyIds(dataDir)) {

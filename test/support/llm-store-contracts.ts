@@ -114,8 +114,7 @@ export function usageLedgerContract(openLedger: Open<UsageLedger>): void {
     withStores(openLedger, async (open) => {
       const [a, b] = [open(), open()];
       const perClient = 40;
-      const records = (client: string) =>
-        Array.from({ length: perClient }, (_, i) => usage({ id: `${client}/${i}`, usd: 0.125, companyId: client }));
+      const records = (client: string) => Array.from({ length: perClient }, (_, i) => usage({ id: `${client}/${i}`, usd: 0.125, companyId: client }));
       await Promise.all([...records('a').map((r) => a.record(r)), ...records('b').map((r) => b.record(r))]);
       assert.equal(await a.spentOn('2025-01-05'), 2 * perClient * 0.125);
       const read = await b.recordsFor('2024-12');

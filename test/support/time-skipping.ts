@@ -1,6 +1,14 @@
 // Temporal's time-skipping test server (the Java one, provisioned by scripts/provision-test-server.sh) and the
-// report's workers on it, with the workflows of workflows/ and activities the test supplies. Timers, retry backoff
-// and timeouts are skipped while a test awaits a result (or calls env.sleep): days of workflow time in seconds.
+// report's workers on it, with the workflows of workflows/ and activities the test supplies. While a test awaits a
+// result (or calls env.sleep) the server's clock jumps to the next timer whenever nothing is in flight: workflow
+// timers, `condition` timeouts and retry backoff take no real time, days of workflow time pass in seconds.
+// What the server (io.temporal:temporal-test-server 1.38.0) does not skip, and tests must not wait for:
+// - activity timeouts: the clock holds while any activity is scheduled or running, so an activity nobody picks up
+//   times out in real time;
+// - anything after a child run closes once the parent run that started it has closed (continued as new): the
+//   parent notification is dropped with its clock lock, and the clock stops for good (test/workflows/batch-window).
+// Its clock may also leap years ahead (seen: 10 years, the default execution timeout) once a test's runs have closed:
+// measure workflow time from histories or activity calls, not from env.currentTimeMs() after a result.
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
@@ -142,7 +150,7 @@ export interface ReportWorkersOptions {
   /** The workflows: bundleReportWorkflows(), or another bundle. */
   workflowBundle: WorkflowBundleWithSourceMap;
   activities: QueueActivities;
-  /** Defaults to sinks that do nothing. */
+  /** Defaults to sinks that record calls nobody reads. */
   sinks?: InjectedSinks<ReportSinks>;
   worker?: Partial<WorkerOptions>;
 }
@@ -282,7 +290,9 @@ export function fakePipeline(env: TestWorkflowEnvironment, overrides: QueueActiv
         name,
         async (input: unknown) => {
           const { attempt, workflowExecution } = Context.current().info;
-          calls.push({ name, input, attempt, at: await env.currentTimeMs(), workflowId: workflowExecution?.workflowId ?? '' });
+          const call: ActivityCall = { name, input, attempt, at: 0, workflowId: workflowExecution?.workflowId ?? '' };
+          calls.push(call); // in the order the attempts started
+          call.at = await env.currentTimeMs();
           return fn(input);
         },
       ]),

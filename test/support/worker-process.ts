@@ -19,7 +19,8 @@ const READY_TIMEOUT_MS = 120_000;
 export function workerProcess(env: Record<string, string>): WorkerProcess {
   let child: ChildProcess | undefined;
   let log = '';
-  const exited = (c: ChildProcess) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
+  const exited = (c: ChildProcess) =>
+    new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve())));
   return {
     get pid() {
       return child?.pid;

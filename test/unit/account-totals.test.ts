@@ -52,7 +52,10 @@ test('a promoted month carries its account totals, equal to the sums of its pars
   }
   const actual = await totalsOf(deps.graph, ledgerGraph);
   assert.ok(actual.length > 5, `only ${actual.length} accounts`);
-  assert.deepEqual(actual, [...expected.values()].sort((a, b) => a.code.localeCompare(b.code)));
+  assert.deepEqual(
+    actual,
+    [...expected.values()].sort((a, b) => a.code.localeCompare(b.code)),
+  );
 
   const before = await deps.graph.countTriples(ledgerGraph);
   await writeAccountTotals(deps.graph, deps.queries, ledgerGraph);

@@ -143,7 +143,7 @@ describe('composeBatchSummaryMail', () => {
     assert.match(text, /^- c19: GraphStoreHttpError: 503 \(19\)$/m);
     assert.ok(
       text.includes(
-          `외 5건. 전체 목록:\n  temporal workflow list --query "WorkflowType='monthlyCompanyReport' AND Period='2024-05' AND ExecutionStatus='Failed'"`,
+        `외 5건. 전체 목록:\n  temporal workflow list --query "WorkflowType='monthlyCompanyReport' AND Period='2024-05' AND ExecutionStatus='Failed'"`,
       ),
       text,
     );
@@ -159,7 +159,12 @@ describe('composeBatchSummaryMail', () => {
 
   test('cancelled: says so in the subject, lists where to find the cancelled runs and how to run the month again', () => {
     const mail = composeBatchSummaryMail(
-      summary({ kind: 'cancelled', counts: counts({ succeeded: 5, failed: 0, cancelled: 3, waitingForLedger: 0 }), failed: [], waitingForLedger: [] }),
+      summary({
+        kind: 'cancelled',
+        counts: counts({ succeeded: 5, failed: 0, cancelled: 3, waitingForLedger: 0 }),
+        failed: [],
+        waitingForLedger: [],
+      }),
       OPTS,
     );
     assert.equal(mail.subject, '[한결세무법인] 2024년 5월 배치 요약 (취소됨): 성공 5, 실패 0, 취소 3');

@@ -50,24 +50,47 @@ async function appendAll(audit: AuditLog, count: number): Promise<AuditRecord[]>
 /** Rewrites the log's lines through `edit` (one line per record). */
 async function editLines(file: string, edit: (lines: string[]) => string[]): Promise<void> {
   const lines = (await readFile(file, 'utf8')).split('\n').slice(0, -1);
-  await writeFile(file, edit(lines).map((l) => `${l}\n`).join(''));
+  await writeFile(
+    file,
+    edit(lines)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
 }
 
 test('appended records chain from the genesis hash, list newest first, and verify', async (t) => {
   const { file, audit } = await tempLog(t);
   const appended = await appendAll(audit, 5);
-  assert.deepEqual(appended.map((r) => r.seq), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    appended.map((r) => r.seq),
+    [1, 2, 3, 4, 5],
+  );
   assert.equal(appended[0]!.prevHash, GENESIS_HASH);
   for (let i = 1; i < appended.length; i++) assert.equal(appended[i]!.prevHash, appended[i - 1]!.hash);
   assert.match(appended[0]!.ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
   assert.deepEqual(await audit.list(), [...appended].reverse());
-  assert.deepEqual((await audit.list({ limit: 2 })).map((r) => r.seq), [5, 4]);
-  assert.deepEqual((await audit.list({ action: 'report.downloaded' })).map((r) => r.seq), [4, 2]);
-  assert.deepEqual((await audit.list({ target: 'c01/2025-01' })).map((r) => r.seq), [4, 1]);
+  assert.deepEqual(
+    (await audit.list({ limit: 2 })).map((r) => r.seq),
+    [5, 4],
+  );
+  assert.deepEqual(
+    (await audit.list({ action: 'report.downloaded' })).map((r) => r.seq),
+    [4, 2],
+  );
+  assert.deepEqual(
+    (await audit.list({ target: 'c01/2025-01' })).map((r) => r.seq),
+    [4, 1],
+  );
   // Pages: older than a cursor, with the same filter.
-  assert.deepEqual((await audit.list({ limit: 2, beforeSeq: 4 })).map((r) => r.seq), [3, 2]);
-  assert.deepEqual((await audit.list({ action: 'report.viewed', beforeSeq: 5 })).map((r) => r.seq), [3, 1]);
+  assert.deepEqual(
+    (await audit.list({ limit: 2, beforeSeq: 4 })).map((r) => r.seq),
+    [3, 2],
+  );
+  assert.deepEqual(
+    (await audit.list({ action: 'report.viewed', beforeSeq: 5 })).map((r) => r.seq),
+    [3, 1],
+  );
   assert.deepEqual(await audit.list({ beforeSeq: 1 }), []);
 
   assert.deepEqual(await audit.verify(), { ok: true, records: 5, firstSeq: 1, lastSeq: 5, problems: [] });
@@ -77,7 +100,13 @@ test('appended records chain from the genesis hash, list newest first, and verif
 
 test('the hash covers the canonical JSON: key order does not matter, undefined members are not stored', async (t) => {
   const { audit } = await tempLog(t);
-  const record = await audit.append({ action: 'config.changed', actor: 'admin', outcome: 'success', target: undefined, details: { b: 2, a: 1, gone: undefined } });
+  const record = await audit.append({
+    action: 'config.changed',
+    actor: 'admin',
+    outcome: 'success',
+    target: undefined,
+    details: { b: 2, a: 1, gone: undefined },
+  });
   assert.equal('target' in record, false);
   assert.deepEqual(record.details, { b: 2, a: 1 });
   const reordered = Object.fromEntries(Object.entries(record).reverse()) as unknown as AuditRecord;
@@ -212,7 +241,10 @@ test('an append cut short by a crash is ignored by readers and cut off by the ne
   await appendAll(audit, 3);
   await appendFile(file, '{"seq":4,"ts":"2025-');
   assert.deepEqual(await audit.verify(), { ok: true, records: 3, firstSeq: 1, lastSeq: 3, problems: [] });
-  assert.deepEqual((await audit.list()).map((r) => r.seq), [3, 2, 1]);
+  assert.deepEqual(
+    (await audit.list()).map((r) => r.seq),
+    [3, 2, 1],
+  );
   assert.equal((await audit.append(event(4))).seq, 4);
   assert.deepEqual(await audit.verify(), { ok: true, records: 4, firstSeq: 1, lastSeq: 4, problems: [] });
 });
@@ -257,7 +289,10 @@ test('two processes appending 50 records each leave 100 contiguous records', asy
 
 async function auditCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/audit.ts', ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env } });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/audit.ts', ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout };
   } catch (err) {
     const failed = err as { code: number; stdout: string };
@@ -298,8 +333,14 @@ test(`verify and prune of 100,000 records read the file in chunks: each runs in 
   t.diagnostic(`heap MiB, base → sampled peak: verify ${verified.baseMB} → ${verified.peakMB}, prune ${pruned.baseMB} → ${pruned.peakMB}`);
   // list reads backwards across many chunks to the cursor.
   const page = await audit.list({ limit: 3, beforeSeq: 60_000, target: 'c0001/2025-02' });
-  assert.deepEqual(page.map((r) => r.seq), [58_501, 57_001, 55_501]);
-  assert.deepEqual((await audit.list({ limit: 2 })).map((r) => r.seq), [100_001, 100_000]);
+  assert.deepEqual(
+    page.map((r) => r.seq),
+    [58_501, 57_001, 55_501],
+  );
+  assert.deepEqual(
+    (await audit.list({ limit: 2 })).map((r) => r.seq),
+    [100_001, 100_000],
+  );
 });
 
 test('with AUDIT_CHECKPOINT_KEY, a cut tail whose head mark was rewritten fails against the signed checkpoint', async (t) => {
@@ -307,7 +348,10 @@ test('with AUDIT_CHECKPOINT_KEY, a cut tail whose head mark was rewritten fails 
   await appendAll(audit, 5);
   const env = { AUDIT_CHECKPOINT_KEY: registerTestSecret(randomBytes(24).toString('hex')) };
   assert.equal((await auditCli(['verify', '--file', file], env)).code, 1, 'no checkpoint yet');
-  assert.deepEqual(await auditCli(['checkpoint', '--file', file], env), { code: 0, stdout: 'audit log OK: 5 records, seq 1..5\ncheckpoint signed: seq 5\n' });
+  assert.deepEqual(await auditCli(['checkpoint', '--file', file], env), {
+    code: 0,
+    stdout: 'audit log OK: 5 records, seq 1..5\ncheckpoint signed: seq 5\n',
+  });
   assert.equal((await stat(`${file}.checkpoint.json`)).mode & 0o777, 0o600);
 
   await editLines(file, (lines) => lines.slice(0, -2));
@@ -323,5 +367,9 @@ test('with AUDIT_CHECKPOINT_KEY, a cut tail whose head mark was rewritten fails 
   const checkpoint = JSON.parse(await readFile(`${file}.checkpoint.json`, 'utf8')) as { seq: number };
   await writeFile(`${file}.checkpoint.json`, JSON.stringify({ ...checkpoint, seq: 3 }));
   assert.match((await auditCli(['verify', '--file', file], env)).stdout, /the signed checkpoint does not match its signature/);
-  assert.match((await auditCli(['checkpoint', '--file', file], env)).stdout, /does not match its signature/, 'not even an operator re-baselines over a forged one');
+  assert.match(
+    (await auditCli(['checkpoint', '--file', file], env)).stdout,
+    /does not match its signature/,
+    'not even an operator re-baselines over a forged one',
+  );
 });

@@ -11,7 +11,13 @@ let idp: JwksServer;
 let verifier: OidcVerifier;
 before(async () => {
   idp = await startJwksServer();
-  verifier = createOidcVerifier({ issuer: idp.issuer, audience: idp.audience, jwksUrl: idp.jwksUrl, roleClaim: 'roles', companiesClaim: 'companies' });
+  verifier = createOidcVerifier({
+    issuer: idp.issuer,
+    audience: idp.audience,
+    jwksUrl: idp.jwksUrl,
+    roleClaim: 'roles',
+    companiesClaim: 'companies',
+  });
 });
 after(() => idp.stop());
 
@@ -34,7 +40,10 @@ test('a valid token gives the principal with its role and companies', async () =
 test('with a companies claim configured, a token without it is refused, not read as every company', async () => {
   await assert.rejects(verifier.verify(await idp.sign({ sub: 'lee', roles: 'analyst' })), refused(403, /no companies claim/));
   await assert.rejects(verifier.verify(await idp.sign({ sub: 'lee', roles: 'admin', companies: null })), refused(403, /companies/));
-  await assert.rejects(verifier.verify(await idp.sign({ sub: 'lee', roles: 'admin', companies: ['*', 'c01'] })), refused(403, /invalid companies claim/));
+  await assert.rejects(
+    verifier.verify(await idp.sign({ sub: 'lee', roles: 'admin', companies: ['*', 'c01'] })),
+    refused(403, /invalid companies claim/),
+  );
 });
 
 test('the highest known role wins; unknown roles are ignored', async () => {
@@ -93,7 +102,10 @@ test('alg none and HS256 forgeries are 401', async () => {
 
 test('garbage is 401 and the reason never echoes the token', async () => {
   for (const garbage of ['', 'not-a-jwt', 'a.b.c', 'txr_0123456789ab_secret']) {
-    await assert.rejects(verifier.verify(garbage), (err: unknown) => refused(401)(err) && (garbage === '' || !(err as AuthError).reason.includes(garbage)));
+    await assert.rejects(
+      verifier.verify(garbage),
+      (err: unknown) => refused(401)(err) && (garbage === '' || !(err as AuthError).reason.includes(garbage)),
+    );
   }
 });
 

@@ -22,7 +22,13 @@ test('issue and read round-trip the principal, as a session', () => {
   const codec = createSessionCodec({ secret: SECRET, ttlMs: 3_600_000 });
   const cookie = codec.issue(alice);
   assert.match(cookie, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
-  assert.deepEqual(codec.read(cookie), { subject: 'alice', role: 'analyst', via: 'session', companies: ['c01', 'c02-누리'], tokenId: '0123456789ab' });
+  assert.deepEqual(codec.read(cookie), {
+    subject: 'alice',
+    role: 'analyst',
+    via: 'session',
+    companies: ['c01', 'c02-누리'],
+    tokenId: '0123456789ab',
+  });
   assert.deepEqual(codec.read(codec.issue({ subject: 'kim', role: 'viewer', via: 'oidc' })), { subject: 'kim', role: 'viewer', via: 'session' });
   assert.equal(decode(cookie).origin, 'api-token');
   assert.notEqual(decode(codec.issue(alice)).sid, decode(cookie).sid, 'every session has its own id');
@@ -59,7 +65,14 @@ test('a correctly signed cookie with malformed claims is still refused', () => {
   };
   const good = decode(codec.issue(alice));
   assert.ok(codec.read(sign(good)), 'the hand-signed control passes');
-  for (const claims of [{ ...good, role: 'root' }, { ...good, exp: String(good.exp) }, { ...good, companies: 'c01' }, { ...good, origin: 'magic' }, 'string', null]) {
+  for (const claims of [
+    { ...good, role: 'root' },
+    { ...good, exp: String(good.exp) },
+    { ...good, companies: 'c01' },
+    { ...good, origin: 'magic' },
+    'string',
+    null,
+  ]) {
     assert.equal(codec.read(sign(claims)), undefined, JSON.stringify(claims));
   }
 });
@@ -88,7 +101,10 @@ test('the CSRF token fits its own session only', () => {
   assert.equal(codec.checkCsrf(mine, ''), false);
   assert.equal(codec.checkCsrf(mine, mine.split('.')[1]), false, 'the cookie signature is not a CSRF token');
   assert.equal(codec.checkCsrf(undefined, token), false, 'no cookie');
-  assert.throws(() => codec.csrfToken('forged.cookie'), (err: unknown) => err instanceof AuthError && err.status === 401);
+  assert.throws(
+    () => codec.csrfToken('forged.cookie'),
+    (err: unknown) => err instanceof AuthError && err.status === 401,
+  );
 });
 
 test('a short secret is refused', () => {

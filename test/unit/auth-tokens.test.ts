@@ -77,8 +77,14 @@ test('the CLI creates (printing the token once), lists and revokes', async () =>
 
   assert.equal((await cli('revoke', principal.tokenId)).stdout.trim(), `revoked ${principal.tokenId}`);
   assert.equal(await store.verify(token), undefined);
-  await assert.rejects(cli('revoke', principal.tokenId), (err: { code: number; stderr: string }) => err.code === 1 && /no active token/.test(err.stderr));
-  await assert.rejects(cli('create', '--name', 'bob', '--role', 'root'), (err: { code: number; stderr: string }) => err.code === 1 && /invalid role/.test(err.stderr));
+  await assert.rejects(
+    cli('revoke', principal.tokenId),
+    (err: { code: number; stderr: string }) => err.code === 1 && /no active token/.test(err.stderr),
+  );
+  await assert.rejects(
+    cli('create', '--name', 'bob', '--role', 'root'),
+    (err: { code: number; stderr: string }) => err.code === 1 && /invalid role/.test(err.stderr),
+  );
   await assert.rejects(cli('frobnicate'), (err: { stderr: string }) => /usage:/.test(err.stderr));
   await assert.rejects(cli('import-file'), (err: { code: number; stderr: string }) => err.code === 1 && /set DATABASE_URL/.test(err.stderr));
 });

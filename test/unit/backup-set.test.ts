@@ -7,15 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { AuditLogNotEmptyError } from '../../lib/audit/audit-log';
 import { FileAuditLog } from '../../lib/audit/file-audit-log';
-import {
-  assertBackupId,
-  backupId,
-  completeSets,
-  contentTypeOf,
-  linesInParts,
-  manifestKey,
-  parseManifest,
-} from '../../lib/backup/backup-set';
+import { assertBackupId, backupId, completeSets, contentTypeOf, linesInParts, manifestKey, parseManifest } from '../../lib/backup/backup-set';
 import { createBackup, type BackupSources } from '../../lib/backup/create-backup';
 import { findBackup, restoreBackup, targetHoldings, TargetNotEmptyError, BackupUnusableError } from '../../lib/backup/restore-backup';
 import { quadsToTriples, triplesToQuads } from '../../lib/graph/graph-nquads';
@@ -28,9 +20,11 @@ const collect = async (chunks: AsyncIterable<string>) => {
   for await (const chunk of chunks) text += chunk;
   return text;
 };
-const cutEvery = (text: string, size: number) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
+const cutEvery = (text: string, size: number) =>
+  Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, i * size + size));
 const G = 'urn:test:graph:1';
-const TRIPLES = '<http://ex/a> <http://ex/p> "직원 급여 \\"x\\" ." .\n# a comment\n\n<http://ex/a> <http://ex/q> <http://ex/b>.\n<http://ex/b> <http://ex/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .';
+const TRIPLES =
+  '<http://ex/a> <http://ex/p> "직원 급여 \\"x\\" ." .\n# a comment\n\n<http://ex/a> <http://ex/q> <http://ex/b>.\n<http://ex/b> <http://ex/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .';
 
 describe('graph N-Quads', () => {
   test('triples become quads of the graph and back, whatever the chunk borders', async () => {
@@ -46,7 +40,10 @@ describe('graph N-Quads', () => {
   });
 
   test('a quad of another graph, or a line that is no statement, is refused', async () => {
-    await assert.rejects(collect(quadsToTriples([`<http://ex/a> <http://ex/p> "x" <urn:other> .\n`], G)), /not a statement of graph <urn:test:graph:1>/);
+    await assert.rejects(
+      collect(quadsToTriples([`<http://ex/a> <http://ex/p> "x" <urn:other> .\n`], G)),
+      /not a statement of graph <urn:test:graph:1>/,
+    );
     await assert.rejects(collect(triplesToQuads(['<http://ex/a> <http://ex/p> "x"\n'], G)), /not an N-Triples statement/);
     await assert.rejects(collect(triplesToQuads([''], 'not an iri')), /not an absolute IRI/);
   });
@@ -57,10 +54,15 @@ describe('backup set layout', () => {
     assert.equal(backupId(new Date('2026-01-15T03:30:07.123Z')), '20260115T033007Z');
     assert.throws(() => assertBackupId('../x'), /not a backup id/);
     assert.throws(() => manifestKey('latest'), /not a backup id/);
-    assert.deepEqual(completeSets(['manifests/20260102T000000Z.json', 'manifests/junk.json', 'manifests/20260101T000000Z.json', 'manifests/20260103T000000Z.json.tmp']), [
-      '20260101T000000Z',
-      '20260102T000000Z',
-    ]);
+    assert.deepEqual(
+      completeSets([
+        'manifests/20260102T000000Z.json',
+        'manifests/junk.json',
+        'manifests/20260101T000000Z.json',
+        'manifests/20260103T000000Z.json.tmp',
+      ]),
+      ['20260101T000000Z', '20260102T000000Z'],
+    );
     assert.equal(contentTypeOf('c/2024-01/report.pdf'), 'application/pdf');
     assert.equal(contentTypeOf('c/2024-01/v1/findings.json'), 'application/json');
   });
@@ -74,7 +76,10 @@ describe('backup set layout', () => {
     for await (const part of linesInParts(chunks(), 100)) parts.push(part);
     assert.ok(parts.length > 5);
     assert.equal(parts.map((p) => p.body.toString('utf8')).join(''), lines.join(''));
-    assert.equal(parts.reduce((n, p) => n + p.lines, 0), 50);
+    assert.equal(
+      parts.reduce((n, p) => n + p.lines, 0),
+      50,
+    );
     for (const part of parts) {
       assert.ok(part.body.toString('utf8').endsWith('\n'));
       assert.ok(part.body.length < 100 + 3 * Buffer.byteLength(lines[49]!));
@@ -141,9 +146,13 @@ describe('backup and restore over the embedded store, a directory and the file a
     const summary = await restoreBackup(backups, await findBackup(backups, 'latest'), target, { actor: 'test' });
     assert.deepEqual(summary, { id: manifest.id, graphs: 2, statements: 8001, objects: 2, auditRecords: 2 });
     for (const iri of ['urn:g:big', 'urn:g:small']) {
-      assert.equal(await collect(target.graph.exportGraph(iri)).then((t) => t.split('\n').sort().join('\n')), await collect(source.graph.exportGraph(iri)).then((t) => t.split('\n').sort().join('\n')));
+      assert.equal(
+        await collect(target.graph.exportGraph(iri)).then((t) => t.split('\n').sort().join('\n')),
+        await collect(source.graph.exportGraph(iri)).then((t) => t.split('\n').sort().join('\n')),
+      );
     }
-    for (const key of ['c01/2024-03/findings.json', 'c01/2024-03/report.pdf']) assert.deepEqual(await target.reports.get(key), await source.reports.get(key));
+    for (const key of ['c01/2024-03/findings.json', 'c01/2024-03/report.pdf'])
+      assert.deepEqual(await target.reports.get(key), await source.reports.get(key));
     const verified = await target.audit.verify();
     assert.equal(verified.ok, true, verified.problems.join('\n'));
     assert.deepEqual([verified.firstSeq, verified.lastSeq], [6, 8]);
@@ -154,10 +163,18 @@ describe('backup and restore over the embedded store, a directory and the file a
   });
 
   test('a set whose manifest was never written is not restored, and not taken for the latest', async () => {
-    const later = await createBackup({ ...source, describe: { graph: 'g', reports: 'r', audit: 'a' } }, backups, { now: () => new Date('2026-01-11T00:00:00Z') });
+    const later = await createBackup({ ...source, describe: { graph: 'g', reports: 'r', audit: 'a' } }, backups, {
+      now: () => new Date('2026-01-11T00:00:00Z'),
+    });
     await rm(path.join(dir, 'backups', 'manifests', `${later.id}.json`));
-    await assert.rejects(findBackup(backups, later.id), (err: unknown) => err instanceof BackupUnusableError && /has no manifest: it did not finish/.test(err.message));
+    await assert.rejects(
+      findBackup(backups, later.id),
+      (err: unknown) => err instanceof BackupUnusableError && /has no manifest: it did not finish/.test(err.message),
+    );
     assert.equal((await findBackup(backups, 'latest')).id, '20260110T010000Z');
-    await assert.rejects(createBackup({ ...source, describe: { graph: 'g', reports: 'r', audit: 'a' } }, backups, { now: () => new Date('2026-01-11T00:00:00Z') }), /already exists/);
+    await assert.rejects(
+      createBackup({ ...source, describe: { graph: 'g', reports: 'r', audit: 'a' } }, backups, { now: () => new Date('2026-01-11T00:00:00Z') }),
+      /already exists/,
+    );
   });
 });

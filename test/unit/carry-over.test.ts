@@ -164,9 +164,16 @@ describe('carry-over through the analysis of the fixture ledgers', () => {
   after(() => graph.close());
   before(async () => {
     companies = await loadLedgerGraphs(graph, FIXTURE_DIR, join(ROOT, 'ontology/accounts.csv'));
-    deps = { graph, rules: await TaxRuleEngine.load(SHAPES_DIR), queries: await QueryCatalog.load(SHAPES_DIR), dataDir: FIXTURE_DIR, falsePositiveMargin: MARGIN };
+    deps = {
+      graph,
+      rules: await TaxRuleEngine.load(SHAPES_DIR),
+      queries: await QueryCatalog.load(SHAPES_DIR),
+      dataDir: FIXTURE_DIR,
+      falsePositiveMargin: MARGIN,
+    };
   });
-  const analyse = (period: string, margin = MARGIN) => analyzeCompanyMonth({ ...deps, falsePositiveMargin: margin }, companies.get('c01-가람')!, period, []);
+  const analyse = (period: string, margin = MARGIN) =>
+    analyzeCompanyMonth({ ...deps, falsePositiveMargin: margin }, companies.get('c01-가람')!, period, []);
 
   // c01-가람's entertainment passes its limit all year: 19,436,000 in May, 23,169,000 (+19.2%) in June.
   test('an ENT-LIMIT marked 오탐 in May is suppressed in June within the margin, and raised with a smaller margin', async () => {
@@ -188,13 +195,25 @@ describe('carry-over through the analysis of the fixture ledgers', () => {
     });
 
     const june = await analyse('2024-06');
-    assert.deepEqual(june.findings.map((f) => f.ruleId), ['DEADLINE', 'DEADLINE']);
-    assert.deepEqual(june.suppressed?.map((s) => [s.finding.ruleId, s.finding.amount, s.dismissedIn]), [['ENT-LIMIT', 23_169_000, '2024-05']]);
+    assert.deepEqual(
+      june.findings.map((f) => f.ruleId),
+      ['DEADLINE', 'DEADLINE'],
+    );
+    assert.deepEqual(
+      june.suppressed?.map((s) => [s.finding.ruleId, s.finding.amount, s.dismissedIn]),
+      [['ENT-LIMIT', 23_169_000, '2024-05']],
+    );
     assert.equal(june.riskLevel, 'NONE');
     assert.ok(!june.narrative.text.includes('기업업무추진비'), 'the offline narrative is written from the findings after suppression');
     assert.equal(june.narrative.insights?.conclusions.length, 2);
     assert.deepEqual(june.carryOver?.items.find((c) => c.ruleId === 'ENT-LIMIT')?.status, 'false-positive');
-    assert.deepEqual(june.trend?.map((p) => [p.period, p.riskLevel]), [['2024-05', 'HIGH'], ['2024-06', 'NONE']]);
+    assert.deepEqual(
+      june.trend?.map((p) => [p.period, p.riskLevel]),
+      [
+        ['2024-05', 'HIGH'],
+        ['2024-06', 'NONE'],
+      ],
+    );
 
     const stricter = await analyse('2024-06', 0.1);
     assert.ok(stricter.findings.some((f) => f.ruleId === 'ENT-LIMIT' && f.amount === 23_169_000));
@@ -211,11 +230,33 @@ describe('조치 현황 in the report', () => {
     carryOver: {
       previousPeriod: '2024-05',
       items: [
-        { findingKey: 'LOAN-INSIDER|fy|2024-01', ruleId: 'LOAN-INSIDER', category: 'PROVISIONAL_PAYMENT', severity: 'MEDIUM', message: '가지급금 잔액 80,000,000원', amount: 80_000_000, status: 'resolved', note: '<b>상환</b> 완료', reviewer: '김세무', reviewedAt: '2024-06-03T01:00:00Z', recurring: false },
-        { findingKey: 'DEADLINE|due|2024-06-10', ruleId: 'DEADLINE', category: 'FILING_DEADLINE', severity: 'INFO', message: '2024-06-10까지 원천세 신고·납부', status: 'open', recurring: true },
+        {
+          findingKey: 'LOAN-INSIDER|fy|2024-01',
+          ruleId: 'LOAN-INSIDER',
+          category: 'PROVISIONAL_PAYMENT',
+          severity: 'MEDIUM',
+          message: '가지급금 잔액 80,000,000원',
+          amount: 80_000_000,
+          status: 'resolved',
+          note: '<b>상환</b> 완료',
+          reviewer: '김세무',
+          reviewedAt: '2024-06-03T01:00:00Z',
+          recurring: false,
+        },
+        {
+          findingKey: 'DEADLINE|due|2024-06-10',
+          ruleId: 'DEADLINE',
+          category: 'FILING_DEADLINE',
+          severity: 'INFO',
+          message: '2024-06-10까지 원천세 신고·납부',
+          status: 'open',
+          recurring: true,
+        },
       ],
     },
-    suppressed: [{ finding: loan(80_000_000), findingKey: 'LOAN-INSIDER|fy|2024-01', dismissedIn: '2024-05', reviewer: '김세무', reason: '숨겨진 사유' }],
+    suppressed: [
+      { finding: loan(80_000_000), findingKey: 'LOAN-INSIDER|fy|2024-01', dismissedIn: '2024-05', reviewer: '김세무', reason: '숨겨진 사유' },
+    ],
   });
 
   test("lists last month's findings with status labels and notes, after the findings and before the narrative", () => {

@@ -70,7 +70,11 @@ function refusal(env: NodeJS.ProcessEnv): string {
 }
 
 test('SMTP: no option in the URL can turn TLS off, and the loopback-only relaxations are refused for any other relay', () => {
-  for (const url of ['smtps://mail.example:465', 'smtp://u%40firm.example:pw@mail.example:587', 'smtp://127.0.0.1:2525?tls.rejectUnauthorized=false']) {
+  for (const url of [
+    'smtps://mail.example:465',
+    'smtp://u%40firm.example:pw@mail.example:587',
+    'smtp://127.0.0.1:2525?tls.rejectUnauthorized=false',
+  ]) {
     assert.equal(refusal({ SMTP_URL: url }), '', url);
   }
   assert.equal(refusal({ SMTP_URL: 'smtp://localhost:1025', SMTP_ALLOW_PLAINTEXT: 'true' }), '', 'a mail catcher on this machine');
@@ -86,7 +90,10 @@ test('SMTP: no option in the URL can turn TLS off, and the loopback-only relaxat
 
 test('GraphDB: http:// to a host that is not loopback is refused unless explicitly allowed (and logged); https:// and loopback pass', async () => {
   const remote = 'http://graphdb.graphdb.svc.cluster.local:7200/repositories/tax';
-  assert.match(refusal({ GRAPHDB_URL: remote, GRAPHDB_USERNAME: 'tax', GRAPHDB_PASSWORD: 'pw' }), /GRAPHDB_URL: http:\/\/ to a host that is not loopback.*cleartext/);
+  assert.match(
+    refusal({ GRAPHDB_URL: remote, GRAPHDB_USERNAME: 'tax', GRAPHDB_PASSWORD: 'pw' }),
+    /GRAPHDB_URL: http:\/\/ to a host that is not loopback.*cleartext/,
+  );
   assert.match(refusal({ GRAPHDB_URL: remote }), /GRAPHDB_URL/, 'the ledgers cross the network without credentials too');
   for (const env of [
     { GRAPHDB_URL: remote.replace('http:', 'https:'), GRAPHDB_TOKEN: 't' },
@@ -97,7 +104,10 @@ test('GraphDB: http:// to a host that is not loopback is refused unless explicit
     assert.equal(refusal(env), '', JSON.stringify(env));
   }
   const warnings: object[] = [];
-  const store = graphStoreFromConfig(loadConfig({ GRAPHDB_URL: remote, GRAPHDB_ALLOW_INSECURE: 'true' }), { info: () => {}, warn: (d) => warnings.push(d) });
+  const store = graphStoreFromConfig(loadConfig({ GRAPHDB_URL: remote, GRAPHDB_ALLOW_INSECURE: 'true' }), {
+    info: () => {},
+    warn: (d) => warnings.push(d),
+  });
   await store.close();
   assert.match(JSON.stringify(warnings), /graphdb_cleartext_allowed/, 'the opt-in is logged when the store is made');
 });
@@ -115,5 +125,8 @@ test('console: Secure cookies unless it listens on loopback only, and never off 
   assert.equal(loadConfig({}).CONSOLE_SECURE_COOKIES, false, 'a developer console on 127.0.0.1');
   assert.equal(loadConfig({ CONSOLE_HOST: '0.0.0.0' }).CONSOLE_SECURE_COOKIES, true);
   assert.equal(loadConfig({ CONSOLE_HOST: '127.0.0.1', CONSOLE_SECURE_COOKIES: 'true' }).CONSOLE_SECURE_COOKIES, true);
-  assert.throws(() => loadConfig({ CONSOLE_HOST: '0.0.0.0', CONSOLE_SECURE_COOKIES: 'false' }), /CONSOLE_SECURE_COOKIES: false only when CONSOLE_HOST is a loopback/);
+  assert.throws(
+    () => loadConfig({ CONSOLE_HOST: '0.0.0.0', CONSOLE_SECURE_COOKIES: 'false' }),
+    /CONSOLE_SECURE_COOKIES: false only when CONSOLE_HOST is a loopback/,
+  );
 });

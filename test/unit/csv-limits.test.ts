@@ -24,8 +24,7 @@ async function drain(path: string) {
   for await (const _ of parseLedger(path, { period: '2024-01' }));
 }
 
-const refused = (path: string, limit: RegExp) => (err: unknown) =>
-  err instanceof LedgerFormatError && err.file === path && limit.test(err.problem);
+const refused = (path: string, limit: RegExp) => (err: unknown) => err instanceof LedgerFormatError && err.file === path && limit.test(err.problem);
 
 test('a file larger than the limit is refused from its size, before a byte is read', async () => {
   const path = file('');

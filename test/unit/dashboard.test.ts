@@ -20,8 +20,20 @@ const PROMETHEUS_SERIES = new Set(['up', 'scrape_duration_seconds', 'scrape_samp
 /** kube-state-metrics, part of every Prometheus Operator install: the audit CronJob's failures are read from it. */
 const KUBE_STATE_SERIES = new Set(['kube_job_status_failed']);
 const PROMQL_KEYWORDS = new Set([
-  'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset',
-  'atan2', 'inf', 'nan',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'atan2',
+  'inf',
+  'nan',
 ]);
 
 /**
@@ -130,9 +142,7 @@ before(async () => {
 });
 
 function unknownNames(expr: string, extra: Set<string> = new Set()): string[] {
-  return metricNames(expr).filter(
-    (name) => !exported.has(name) && !PROMETHEUS_SERIES.has(name) && !KUBE_STATE_SERIES.has(name) && !extra.has(name),
-  );
+  return metricNames(expr).filter((name) => !exported.has(name) && !PROMETHEUS_SERIES.has(name) && !KUBE_STATE_SERIES.has(name) && !extra.has(name));
 }
 
 describe('metricNames', () => {
@@ -143,10 +153,10 @@ describe('metricNames', () => {
       ),
       ['tax_agent_execution_seconds_bucket'],
     );
-    assert.deepEqual(
-      metricNames('(sum(x_total offset 1d) or vector(0)) == 0 and on() day_of_month(vector(time())) == 1 and on(job) up'),
-      ['x_total', 'up'],
-    );
+    assert.deepEqual(metricNames('(sum(x_total offset 1d) or vector(0)) == 0 and on() day_of_month(vector(time())) == 1 and on(job) up'), [
+      'x_total',
+      'up',
+    ]);
     assert.deepEqual(metricNames('label_replace(a * 0, "status", "success", "", "") > bool 1e3'), ['a']);
     assert.deepEqual(metricNames('job_instance:tax_report_success_on_1st:sum[1d]'), ['job_instance:tax_report_success_on_1st:sum']);
   });
@@ -174,11 +184,17 @@ describe('helm/tax-reports/files/tax-reports-dashboard.json', () => {
       /heartbeat age/,
       /reports by status/,
     ]) {
-      assert.ok(titles.some((t) => wanted.test(t)), `no panel titled like ${wanted}: ${titles.join(' | ')}`);
+      assert.ok(
+        titles.some((t) => wanted.test(t)),
+        `no panel titled like ${wanted}: ${titles.join(' | ')}`,
+      );
     }
     const exprs = allPanels.flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
     for (const q of ['0.5', '0.9', '0.99']) {
-      assert.ok(exprs.some((e) => e.includes(`histogram_quantile(${q}, `) && e.includes('tax_report_duration_seconds_bucket')), `p${q}`);
+      assert.ok(
+        exprs.some((e) => e.includes(`histogram_quantile(${q}, `) && e.includes('tax_report_duration_seconds_bucket')),
+        `p${q}`,
+      );
     }
   });
 
@@ -207,8 +223,7 @@ describe('helm/tax-reports/files/tax-reports-dashboard.json', () => {
 
 describe('helm/tax-reports/files/alert-rules.yml', () => {
   test('the fallback parser reads the same rules and expressions as js-yaml', () => {
-    const shape = (list: typeof rules) =>
-      list.map((r) => ({ name: r.alert ?? r.record, expr: r.expr.replace(/\s+/g, ' ').trim() }));
+    const shape = (list: typeof rules) => list.map((r) => ({ name: r.alert ?? r.record, expr: r.expr.replace(/\s+/g, ' ').trim() }));
     assert.deepEqual(shape(rulesFallback(rulesText)), shape(rules));
   });
 
@@ -252,7 +267,10 @@ describe('helm/tax-reports/files/alert-rules.yml', () => {
       if (anchor) {
         // GitHub's heading ids: lower case, punctuation dropped, spaces to hyphens.
         const ids = [...doc.matchAll(/^#+\s+(.+?)\s*$/gm)].map((m) =>
-          m[1]!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'),
+          m[1]!
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+            .replace(/\s/g, '-'),
         );
         assert.ok(ids.includes(anchor), `${file} has no heading #${anchor}: ${ids.join(', ')}`);
       }
@@ -266,8 +284,6 @@ describe('helm/tax-reports/files/alert-rules.yml', () => {
 
   test('a misspelt metric would be caught', () => {
     assert.deepEqual(unknownNames('sum(increase(tax_reports_total[1h]))'), ['tax_reports_total']);
-    assert.deepEqual(unknownNames('histogram_quantile(0.9, rate(tax_report_duration_seconds_buckets[5m]))'), [
-      'tax_report_duration_seconds_buckets',
-    ]);
+    assert.deepEqual(unknownNames('histogram_quantile(0.9, rate(tax_report_duration_seconds_buckets[5m]))'), ['tax_report_duration_seconds_buckets']);
   });
 });

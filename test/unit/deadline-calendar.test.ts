@@ -130,7 +130,10 @@ describe('a deadline past the calendar', () => {
     try {
       const doc = await analyzeLedgerFile(await loadAnalysisDeps(loadConfig({ ERP_DATA_DIR: dir }), graph), company, '2029-01');
       const deadlines = doc.findings.filter((f) => f.ruleId === 'DEADLINE');
-      assert.deepEqual(deadlines.map((f) => f.dueDate), [undefined]);
+      assert.deepEqual(
+        deadlines.map((f) => f.dueDate),
+        [undefined],
+      );
       assert.equal(doc.dataQuality.conforms, true);
       assert.deepEqual(doc.dataQuality.details, calendarWarnings(engine.deadlines(company, '2029-01')));
       assert.deepEqual(

@@ -16,7 +16,11 @@ import { sampleCompany, writeCompanyData } from '../../dev/sample-documents';
 const tmp = mkdtempSync(join(tmpdir(), 'empty-month-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const JANUARY = ['전표일자,전표번호,계정코드,계정과목,차변,대변,적요,증빙구분', '2024-01-05,00001,830,소모품비,100000,,소모품,1', '2024-01-05,00001,103,보통예금,,100000,이체,'];
+const JANUARY = [
+  '전표일자,전표번호,계정코드,계정과목,차변,대변,적요,증빙구분',
+  '2024-01-05,00001,830,소모품비,100000,,소모품,1',
+  '2024-01-05,00001,103,보통예금,,100000,이체,',
+];
 
 test('a month without journal lines passes, counts as present, keeps its deadlines, and the report says there were no transactions', async () => {
   const company = sampleCompany();

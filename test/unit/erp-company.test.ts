@@ -121,7 +121,11 @@ describe('loadCompany', () => {
       [{ ...VALID, openingBalances: { '1340': 1 } }, 'openingBalances.1340', /3-digit/],
       [{ ...VALID, openingBalances: { '134': 1.5 } }, 'openingBalances.134', /./],
       [{ ...VALID, openingBalances: { asOf: '2024-4-1', '134': 1 } }, 'openingBalances.asOf', /YYYY-MM-DD/],
-      [{ ...VALID, openingBalances: { asOf: '2024-04-01', '134': 1 } }, 'openingBalances.asOf', /^2024-04-01 is not a fiscal-year start: expected YYYY-01-01/],
+      [
+        { ...VALID, openingBalances: { asOf: '2024-04-01', '134': 1 } },
+        'openingBalances.asOf',
+        /^2024-04-01 is not a fiscal-year start: expected YYYY-01-01/,
+      ],
       [{ ...VALID, name: '  ' }, 'name', /./],
     ];
     for (const [fields, column, problem] of cases) {
@@ -211,7 +215,10 @@ describe('listCompanyIds and ledgerPath', () => {
         ['bad%2fname', 'invalid company id "bad%2fname": expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables'],
         ['linked', 'a symbolic link: the data directory takes real folders only'],
         ['no-master', 'no company.json in it'],
-        [nfd, `invalid company id ${JSON.stringify(nfd)}: expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables; its Hangul is decomposed (NFD): rename it in composed form (NFC)`],
+        [
+          nfd,
+          `invalid company id ${JSON.stringify(nfd)}: expected 1-64 characters of A-Z a-z 0-9 _ - or Hangul syllables; its Hangul is decomposed (NFD): rename it in composed form (NFC)`,
+        ],
       ],
     );
   });
@@ -263,7 +270,7 @@ describe('loadChart', () => {
     assert.equal(chart.get('850'), undefined);
   });
 
-  test("a CP949 client chart renames accounts and adds codes", async () => {
+  test('a CP949 client chart renames accounts and adds codes', async () => {
     const clientChart = iconv.encode('계정코드,계정과목,분류\r\n813,접대비,\r\n850,협회비,판매비와관리비\r\n', 'cp949');
     const dir = dataDir('a-nomu', companyJson(VALID), { 'accounts.csv': clientChart });
     const chart = await loadChart(dir, 'a-nomu', STANDARD_CHART);

@@ -52,7 +52,9 @@ const amount = (text: string): Cell => (text === '' ? null : Number(text.replace
 
 /** A data row as an ERP writes it to Excel: a date cell, numeric amounts, codes as text. Subtotal rows stay text. */
 const excelRow = (row: string[]): Cell[] =>
-  /^\d{4}-\d{2}-\d{2}$/.test(row[0]!) ? row.map((text, i) => (i === 0 ? dateCell(text) : i === 5 || i === 6 ? amount(text) : text || null)) : row.map((text) => text || null);
+  /^\d{4}-\d{2}-\d{2}$/.test(row[0]!)
+    ? row.map((text, i) => (i === 0 ? dateCell(text) : i === 5 || i === 6 ? amount(text) : text || null))
+    : row.map((text) => text || null);
 
 interface SheetSpec {
   name: string;
@@ -96,8 +98,16 @@ const TWO_ROW_HEADER: Cell[][] = [
 ];
 const TWO_ROW_MERGES = ['A4:A5', 'B4:B5', 'C4:C5', 'D4:E4', 'F4:G4', 'H4:I4', 'J4:J5', 'K4:K5'];
 /** Title, company and period rows above the header; the period as date cells. */
-const TITLE_ROWS: Cell[][] = [['분개장'], ['회사명: (주)가람상사', null, null, null, '기간', dateCell('2024-01-01'), '~', dateCell('2024-01-31')], []];
-const printedJournal: SheetSpec = { name: '분개장', rows: [...TITLE_ROWS, ...TWO_ROW_HEADER, ...ROWS.map(excelRow)], merges: ['A1:K1', ...TWO_ROW_MERGES] };
+const TITLE_ROWS: Cell[][] = [
+  ['분개장'],
+  ['회사명: (주)가람상사', null, null, null, '기간', dateCell('2024-01-01'), '~', dateCell('2024-01-31')],
+  [],
+];
+const printedJournal: SheetSpec = {
+  name: '분개장',
+  rows: [...TITLE_ROWS, ...TWO_ROW_HEADER, ...ROWS.map(excelRow)],
+  merges: ['A1:K1', ...TWO_ROW_MERGES],
+};
 /** Sheet row of each line of printedJournal: the data starts on row 6, after the 전월이월 row. */
 const PRINTED_ROWS = [7, 8, 9, 10, 11, 12];
 
@@ -129,9 +139,15 @@ describe('workbooks read as the CSV', () => {
   });
 
   test('the journal on the second sheet, after a cover sheet with a period in dates', async () => {
-    const cover: SheetSpec = { name: '표지', rows: [['분개장 (2024년 1월)'], ['기간', dateCell('2024-01-01'), '~', dateCell('2024-01-31')], ['작성', '세무사랑']] };
+    const cover: SheetSpec = {
+      name: '표지',
+      rows: [['분개장 (2024년 1월)'], ['기간', dateCell('2024-01-01'), '~', dateCell('2024-01-31')], ['작성', '세무사랑']],
+    };
     const journal: SheetSpec = { name: 'Sheet2', rows: [HEADER, ...ROWS.map(excelRow)] };
-    for (const [bookType, ext] of [['xlsx', 'xlsx'], ['biff8', 'xls']] as const) {
+    for (const [bookType, ext] of [
+      ['xlsx', 'xlsx'],
+      ['biff8', 'xls'],
+    ] as const) {
       const lines = await parseAll(await tempFile(write(workbook([cover, journal]), bookType), ext));
       assert.deepEqual(content(lines), content(csvLines), ext);
       assert.deepEqual(
@@ -156,13 +172,23 @@ describe('workbooks read as the CSV', () => {
     assert.notEqual(noisy, 300_000);
     at(3, 5, { t: 'n', v: noisy, f: '(0.1+0.2)*1000000' });
     at(1, 7, { t: 'n', v: 42, z: '00000' });
-    for (const [bookType, ext] of [['xlsx', 'xlsx'], ['biff8', 'xls']] as const) {
-      assert.deepEqual(content(await parseAll(await tempFile(write(workbook([{ name: '분개장', rows: [HEADER, ...rows] }]), bookType), ext))), content(csvLines), ext);
+    for (const [bookType, ext] of [
+      ['xlsx', 'xlsx'],
+      ['biff8', 'xls'],
+    ] as const) {
+      assert.deepEqual(
+        content(await parseAll(await tempFile(write(workbook([{ name: '분개장', rows: [HEADER, ...rows] }]), bookType), ext))),
+        content(csvLines),
+        ext,
+      );
     }
     const in1904 = [HEADER, ...ROWS.map(excelRow)].map((row) =>
       row.map((cell) => (typeof cell === 'object' && cell?.z === 'yyyy-mm-dd' ? { ...cell, v: (cell.v as number) - 1462 } : cell)),
     );
-    assert.deepEqual(content(await parseAll(await tempFile(write(workbook([{ name: '분개장', rows: in1904 }], true), 'xlsx'), 'xlsx'))), content(csvLines));
+    assert.deepEqual(
+      content(await parseAll(await tempFile(write(workbook([{ name: '분개장', rows: in1904 }], true), 'xlsx'), 'xlsx'))),
+      content(csvLines),
+    );
   });
 
   test('a sealed .xlsx reads through the same unsealing as a CSV', async () => {
@@ -176,7 +202,10 @@ describe('workbooks read as the CSV', () => {
   test('a CSV with title lines above the header reads as without them', async () => {
     const titled = `분개장\r\n회사명,(주)가람상사\r\n기간,2024-01-01,~,2024-01-31\r\n${csvText([HEADER, ...ROWS])}`;
     const lines = await parseAll(await tempFile(titled, 'csv'));
-    assert.deepEqual(lines, csvLines.map((l) => ({ ...l, sourceLine: l.sourceLine + 3 })));
+    assert.deepEqual(
+      lines,
+      csvLines.map((l) => ({ ...l, sourceLine: l.sourceLine + 3 })),
+    );
     // The header found, its records keep to its width as before.
     const broken = `분개장\r\n${csvText([HEADER, ...ROWS]).replace('직원 회식', '직원 회식, 2차')}`;
     assert.match((await parseError(await tempFile(broken, 'csv'))).message, /:4: expected 11 fields like the header, found 12$/);
@@ -192,13 +221,16 @@ describe('bad workbooks', () => {
     const path = await tempFile(write(workbook([journal(rows)]), 'xlsx'), 'xlsx');
     const err = await parseError(path);
     assert.match(err.message, /\.xlsx sheet "분개장" row 4 \[대변\]: negative amount "-300000"/);
-    await assert.rejects(failDataErrorsFast(() => parseAll(path)), (failure: unknown) => {
-      assert.ok(failure instanceof ApplicationFailure);
-      assert.equal(failure.type, 'LedgerFormatError');
-      assert.equal(failure.nonRetryable, true);
-      assert.deepEqual(failure.details, [{ file: path, sheet: '분개장', line: 4, column: '대변' }]);
-      return true;
-    });
+    await assert.rejects(
+      failDataErrorsFast(() => parseAll(path)),
+      (failure: unknown) => {
+        assert.ok(failure instanceof ApplicationFailure);
+        assert.equal(failure.type, 'LedgerFormatError');
+        assert.equal(failure.nonRetryable, true);
+        assert.deepEqual(failure.details, [{ file: path, sheet: '분개장', line: 4, column: '대변' }]);
+        return true;
+      },
+    );
   });
 
   test('a password-protected workbook (an encrypted package in a compound file), as .xlsx or .xls', async () => {
@@ -207,15 +239,21 @@ describe('bad workbooks', () => {
     XLSX.CFB.utils.cfb_add(container, '/EncryptedPackage', randomBytes(4096));
     const encrypted = XLSX.CFB.write(container, { type: 'buffer' }) as Buffer;
     assert.deepEqual([...encrypted.subarray(0, 4)], [0xd0, 0xcf, 0x11, 0xe0]);
-    for (const ext of ['xlsx', 'xls'] as const) assert.match((await parseError(await tempFile(encrypted, ext))).problem, /^password-protected workbook/);
+    for (const ext of ['xlsx', 'xls'] as const)
+      assert.match((await parseError(await tempFile(encrypted, ext))).problem, /^password-protected workbook/);
   });
 
   test('a corrupt workbook: a cut-off zip, a sheet of broken XML, a damaged .xls, a file that is no workbook', async () => {
     const good = write(workbook([journal([HEADER, ...ROWS.map(excelRow)])]), 'xlsx');
-    assert.match((await parseError(await tempFile(good.subarray(0, good.length - 100), 'xlsx'))).problem, /^corrupt workbook: not a readable zip archive/);
+    assert.match(
+      (await parseError(await tempFile(good.subarray(0, good.length - 100), 'xlsx'))).problem,
+      /^corrupt workbook: not a readable zip archive/,
+    );
 
     // Broken on the cover sheet before the journal: the workbook's error, not a sheet passed over.
-    const zip = XLSX.CFB.read(write(workbook([{ name: '표지', rows: [['분개장']] }, journal([HEADER, ...ROWS.map(excelRow)])]), 'xlsx'), { type: 'buffer' });
+    const zip = XLSX.CFB.read(write(workbook([{ name: '표지', rows: [['분개장']] }, journal([HEADER, ...ROWS.map(excelRow)])]), 'xlsx'), {
+      type: 'buffer',
+    });
     XLSX.CFB.utils.cfb_add(zip, '/xl/worksheets/sheet1.xml', Buffer.from('<worksheet><sheetData><row r="1"><c r="A1" t="str"><v>분개장</v></c></ro'));
     const err = await parseError(await tempFile(XLSX.CFB.write(zip, { type: 'buffer', fileType: 'zip' }) as Buffer, 'xlsx'));
     assert.match(err.message, /sheet "표지": corrupt workbook: part xl\/worksheets\/sheet1\.xml is not well-formed XML/);
@@ -251,10 +289,13 @@ describe('bad workbooks', () => {
     assert.match(err.message, /sheet "2월" row 1: a second journal: sheets "분개장" and "2월" both have a journal's header/);
   });
 
-  test('a date merged down over a voucher\'s lines is refused, not read as empty (lines would go missing)', async () => {
+  test("a date merged down over a voucher's lines is refused, not read as empty (lines would go missing)", async () => {
     const rows = [HEADER, ...ROWS.map(excelRow)];
     rows[3]![0] = null;
-    for (const [bookType, ext] of [['xlsx', 'xlsx'], ['biff8', 'xls']] as const) {
+    for (const [bookType, ext] of [
+      ['xlsx', 'xlsx'],
+      ['biff8', 'xls'],
+    ] as const) {
       const err = await parseError(await tempFile(write(workbook([journal(rows, ['A3:A4'])]), bookType), ext));
       assert.match(err.message, /sheet "분개장" row 3 \[전표일자\]: rows 3-4 share one merged cell/, ext);
     }
@@ -263,14 +304,20 @@ describe('bad workbooks', () => {
   test('a sheet row past the column limit, or with a value right of the header, is refused at its row', async () => {
     const wide = [HEADER, ...ROWS.map(excelRow)];
     wide[2]![250] = 'x';
-    assert.match((await parseError(await tempFile(write(workbook([journal(wide)]), 'xlsx'), 'xlsx'))).message, /row 3: a value in column 251, past the limit of 200 columns/);
+    assert.match(
+      (await parseError(await tempFile(write(workbook([journal(wide)]), 'xlsx'), 'xlsx'))).message,
+      /row 3: a value in column 251, past the limit of 200 columns/,
+    );
     const beyond = [HEADER, ...ROWS.map(excelRow)];
     beyond[2]![12] = '확인';
-    assert.match((await parseError(await tempFile(write(workbook([journal(beyond)]), 'xlsx'), 'xlsx'))).message, /row 3: a value in column 13, right of the header's 11 columns/);
+    assert.match(
+      (await parseError(await tempFile(write(workbook([journal(beyond)]), 'xlsx'), 'xlsx'))).message,
+      /row 3: a value in column 13, right of the header's 11 columns/,
+    );
   });
 });
 
-describe('finding a month\'s export', () => {
+describe("finding a month's export", () => {
   test('.csv, .xlsx or .xls; two exports of one month are refused', async () => {
     const dir = join(tmp, 'data');
     const ledgerDir = join(dir, 'companies', 'c-excel', 'ledger');
@@ -295,7 +342,11 @@ describe('the same findings', () => {
   /** The CSV month as an ERP's Excel export of it: title rows, date cells, numeric amounts. */
   async function asWorkbook(csvPath: string): Promise<Buffer> {
     const [header, ...rows] = parseCsv(await readDecodedText(csvPath));
-    const dataRows = rows.map((row) => row.map((text, i): Cell => (i === 0 && /^\d{4}-\d{2}-\d{2}$/.test(text) ? dateCell(text) : (i === 5 || i === 6) && text ? amount(text) : text || null)));
+    const dataRows = rows.map((row) =>
+      row.map((text, i): Cell =>
+        i === 0 && /^\d{4}-\d{2}-\d{2}$/.test(text) ? dateCell(text) : (i === 5 || i === 6) && text ? amount(text) : text || null,
+      ),
+    );
     return write(workbook([{ name: '분개장', rows: [['분개장'], ['회사명: (주)가람제조'], header!, ...dataRows], merges: ['A1:K1'] }]), 'xlsx');
   }
 

@@ -31,7 +31,12 @@ before(async () => {
   await cp(FIXTURE_LEDGERS, erp, { recursive: true });
   await cp(path.join(FIXTURE_LEDGERS, 'companies', 'c02-누리'), outside, { recursive: true });
   const config = loadConfig({ ERP_DATA_DIR: erp });
-  deps = { erp: erpSource(config), graph: new OxigraphStore(), validator: await LedgerValidator.load(config.SHAPES_DIR), queries: await QueryCatalog.load(config.SHAPES_DIR) };
+  deps = {
+    erp: erpSource(config),
+    graph: new OxigraphStore(),
+    validator: await LedgerValidator.load(config.SHAPES_DIR),
+    queries: await QueryCatalog.load(config.SHAPES_DIR),
+  };
 });
 after(async () => {
   await deps?.graph.close();

@@ -38,7 +38,13 @@ function month(period: string, loan = 0): string {
 
 // Fiscal year 2024 (2024-04 ~ 2025-03) opens with 10,000,000 of 가지급금 and closes with 16,000,000; 2025 moves it
 // by +1,000,000 in April and −500,000 in May.
-const LOANS: Record<string, number> = { '2024-04': 5_000_000, '2024-09': 3_000_000, '2025-02': -2_000_000, '2025-04': 1_000_000, '2025-05': -500_000 };
+const LOANS: Record<string, number> = {
+  '2024-04': 5_000_000,
+  '2024-09': 3_000_000,
+  '2025-02': -2_000_000,
+  '2025-04': 1_000_000,
+  '2025-05': -500_000,
+};
 const LEDGERS = Object.fromEntries(monthRange('2024-04', 14).map((p) => [p, month(p, LOANS[p])]));
 const APRIL: Company = sampleCompany({
   id: 'april-co',

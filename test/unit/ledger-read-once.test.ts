@@ -33,7 +33,11 @@ before(async () => {
   await cp(FIXTURE_LEDGERS, dir, { recursive: true });
   const config = loadConfig({ ERP_DATA_DIR: dir });
   source = erpSource(config);
-  deps = { graph: new OxigraphStore(), validator: await LedgerValidator.load(config.SHAPES_DIR), queries: await QueryCatalog.load(config.SHAPES_DIR) };
+  deps = {
+    graph: new OxigraphStore(),
+    validator: await LedgerValidator.load(config.SHAPES_DIR),
+    queries: await QueryCatalog.load(config.SHAPES_DIR),
+  };
 });
 after(async () => {
   await deps?.graph.close();

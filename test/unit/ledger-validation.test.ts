@@ -82,7 +82,10 @@ test('an unbalanced voucher is one DQ-BALANCE violation at its first line', asyn
     '2024-03-06,00001,4,101,현금,,10000,,,,',
   ]);
   assert.equal(outcome.conforms, false);
-  assert.deepEqual(outcome.violations.map((v) => [v.ruleId, v.sourceLine]), [['DQ-BALANCE', 2]]);
+  assert.deepEqual(
+    outcome.violations.map((v) => [v.ruleId, v.sourceLine]),
+    [['DQ-BALANCE', 2]],
+  );
 });
 
 test('without voucher numbers the day must balance', async () => {
@@ -91,7 +94,10 @@ test('without voucher numbers the day must balance', async () => {
   await writeFile(file, [header, '2024-03-05,813,접대비,50000,', '2024-03-05,101,현금,,50000', '2024-03-06,813,접대비,1000,'].join('\n'));
   const store = new OxigraphStore();
   const outcome = await validator.validate(store, await load(store, COMPANY, '2024-03', file));
-  assert.deepEqual(outcome.violations.map((v) => [v.ruleId, v.sourceLine]), [['DQ-BALANCE', 4]]);
+  assert.deepEqual(
+    outcome.violations.map((v) => [v.ruleId, v.sourceLine]),
+    [['DQ-BALANCE', 4]],
+  );
 });
 
 test('unknown account, date outside the month and two-sided lines are named with their lines', async () => {
@@ -109,12 +115,15 @@ test('unknown account, date outside the month and two-sided lines are named with
 });
 
 test('a bad business registration number is a warning, not a violation', async () => {
-  const { outcome } = await validateCsv(
-    ['2024-03-05,00001,3,813,접대비,50000,,,,,3', '2024-03-05,00001,4,101,현금,,50000,,,,'],
-    { ...COMPANY, bizRegNo: '291-41-77760' },
-  );
+  const { outcome } = await validateCsv(['2024-03-05,00001,3,813,접대비,50000,,,,,3', '2024-03-05,00001,4,101,현금,,50000,,,,'], {
+    ...COMPANY,
+    bizRegNo: '291-41-77760',
+  });
   assert.equal(outcome.conforms, true);
-  assert.deepEqual(outcome.warnings.map((w) => w.ruleId), ['DQ-BIZREGNO']);
+  assert.deepEqual(
+    outcome.warnings.map((w) => w.ruleId),
+    ['DQ-BIZREGNO'],
+  );
 });
 
 test('hostile memo text is stored verbatim as a literal and changes nothing else', async () => {
@@ -126,6 +135,9 @@ test('hostile memo text is stored verbatim as a literal and changes nothing else
   ]);
   assert.equal(outcome.conforms, true);
   const rows = await store.select(`SELECT ?memo WHERE { GRAPH <${graph}> { ?l <${tax('memo')}> ?memo } }`);
-  assert.deepEqual(rows.map((r) => r.memo?.value), [memo]);
+  assert.deepEqual(
+    rows.map((r) => r.memo?.value),
+    [memo],
+  );
   assert.equal(await store.ask('ASK { GRAPH ?g { <urn:x> ?p ?o } }'), false);
 });

@@ -12,7 +12,13 @@ const PRICES: PriceTable = { big: { input: 2, cachedInput: 0.5, output: 8 }, sma
 
 test('429, 5xx, timeouts and connection errors are retried on the same model; 400, 401, 403, 404, 422 are not', () => {
   const http = (status: number, headers?: Headers) => Object.assign(new Error(`HTTP ${status}`), { status, headers });
-  assert.deepEqual(classifyLlmError(http(429, new Headers({ 'retry-after': '7' }))), { type: 'LlmRateLimited', retryable: true, label: 'http_429', status: 429, retryAfterMs: 7000 });
+  assert.deepEqual(classifyLlmError(http(429, new Headers({ 'retry-after': '7' }))), {
+    type: 'LlmRateLimited',
+    retryable: true,
+    label: 'http_429',
+    status: 429,
+    retryAfterMs: 7000,
+  });
   assert.equal(classifyLlmError(http(429, new Headers({ 'retry-after-ms': '250' }))).retryAfterMs, 250);
   const date = new Date(Date.now() + 60_000).toUTCString();
   const fromDate = classifyLlmError(http(429, new Headers({ 'retry-after': date }))).retryAfterMs!;
@@ -21,7 +27,12 @@ test('429, 5xx, timeouts and connection errors are retried on the same model; 40
   for (const status of [400, 401, 403, 404, 422]) {
     assert.deepEqual(classifyLlmError(http(status)), { type: 'LlmRequestRejected', retryable: false, label: `http_${status}`, status });
   }
-  assert.deepEqual(classifyLlmError(new ContextOverflowError('too long')), { type: 'LlmRequestRejected', retryable: false, label: 'context_length', status: 400 });
+  assert.deepEqual(classifyLlmError(new ContextOverflowError('too long')), {
+    type: 'LlmRequestRejected',
+    retryable: false,
+    label: 'context_length',
+    status: 400,
+  });
   assert.equal(classifyLlmError(Object.assign(new Error('timed out'), { name: 'TimeoutError' })).label, 'timeout');
   assert.equal(classifyLlmError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).label, 'connection');
 });
@@ -45,8 +56,21 @@ test('the daily budget: a warning at the soft limit; at the hard one only the ch
 
 test('the cost report: per model and company, hits over lookups, fallbacks and offline parts', () => {
   const base: UsageRecord = {
-    id: '', at: '2025-01-01T00:00:00Z', day: '2025-01-01', period: '2024-12', companyId: 'a', task: 'insights', model: 'big',
-    cached: false, fallbackUsed: false, inputTokens: 100, cachedInputTokens: 10, outputTokens: 20, usd: 0.5, estimated: false, outcome: 'ok',
+    id: '',
+    at: '2025-01-01T00:00:00Z',
+    day: '2025-01-01',
+    period: '2024-12',
+    companyId: 'a',
+    task: 'insights',
+    model: 'big',
+    cached: false,
+    fallbackUsed: false,
+    inputTokens: 100,
+    cachedInputTokens: 10,
+    outputTokens: 20,
+    usd: 0.5,
+    estimated: false,
+    outcome: 'ok',
   };
   const report = costReport('2024-12', [
     { ...base, id: '1' },
@@ -56,8 +80,20 @@ test('the cost report: per model and company, hits over lookups, fallbacks and o
     { ...base, id: '5', task: 'summary', model: 'offline', fallbackUsed: true, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 0 },
   ]);
   assert.deepEqual(report.total, { key: 'total', calls: 3, cacheHits: 1, inputTokens: 200, cachedInputTokens: 20, outputTokens: 40, usd: 0.75 });
-  assert.deepEqual(report.byModel.map((l) => [l.key, l.calls, l.cacheHits, l.usd]), [['big', 2, 1, 0.5], ['small', 1, 0, 0.25]]);
-  assert.deepEqual(report.byCompany.map((l) => [l.key, l.calls, l.usd]), [['a', 1, 0.5], ['b', 2, 0.25]]);
+  assert.deepEqual(
+    report.byModel.map((l) => [l.key, l.calls, l.cacheHits, l.usd]),
+    [
+      ['big', 2, 1, 0.5],
+      ['small', 1, 0, 0.25],
+    ],
+  );
+  assert.deepEqual(
+    report.byCompany.map((l) => [l.key, l.calls, l.usd]),
+    [
+      ['a', 1, 0.5],
+      ['b', 2, 0.25],
+    ],
+  );
   assert.equal(report.cacheHitRate, 0.25);
   assert.equal(report.fallbacks, 2);
   assert.equal(report.offline, 1);

@@ -36,7 +36,9 @@ const REASONS = { claim: /claims the findings contradict/, number: /numbers not 
 /** The whole answer a case stands in: the other 결론 and the actions neutral. */
 function answerOf(c: Case, doc: FindingsDocument): { task: LlmTask; answer: unknown } {
   if (c.summary !== undefined) return { task: 'summary', answer: { summary: c.summary } };
-  const conclusions = doc.findings.map((_, i) => `F${i + 1}`).map((id) => ({ finding: id, text: id === c.finding ? c.text : '담당 세무사와 확인하십시오.' }));
+  const conclusions = doc.findings
+    .map((_, i) => `F${i + 1}`)
+    .map((id) => ({ finding: id, text: id === c.finding ? c.text : '담당 세무사와 확인하십시오.' }));
   return { task: 'insights', answer: { conclusions, actions: [c.action ?? '증빙을 정리하십시오.'] } };
 }
 
@@ -70,13 +72,20 @@ describe('claims are judged against the findings they are about', () => {
 
   test('a month without findings may say there is no risk and nothing to do', () => {
     const none = docWith('NONE', []);
-    for (const summary of ['이번 달 세무 위험은 없습니다.', '별도 조치가 필요하지 않습니다.', '검토가 필요한 세무 위험 항목은 발견되지 않았습니다.']) {
+    for (const summary of [
+      '이번 달 세무 위험은 없습니다.',
+      '별도 조치가 필요하지 않습니다.',
+      '검토가 필요한 세무 위험 항목은 발견되지 않았습니다.',
+    ]) {
       assert.equal(problemOf({ summary }, none), undefined, summary);
     }
   });
 
   test('a LOW month may call its risk low, not absent', () => {
-    const lowDoc = docWith('LOW', fixture.document.findings.filter((f) => f.severity === 'LOW' || f.severity === 'INFO'));
+    const lowDoc = docWith(
+      'LOW',
+      fixture.document.findings.filter((f) => f.severity === 'LOW' || f.severity === 'INFO'),
+    );
     assert.equal(problemOf({ summary: '이번 달 세무 위험은 낮습니다.' }, lowDoc), undefined);
     assert.match(problemOf({ summary: '이번 달 세무 위험은 없습니다.' }, lowDoc)!, /says NONE, findings LOW/);
   });
@@ -95,16 +104,41 @@ describe('claims are judged against the findings they are about', () => {
       ...fixture.document,
       carryOver: {
         previousPeriod: '2024-02',
-        items: [{ findingKey: 'LOAN-INSIDER|fy|2024-01', ruleId: loan.ruleId, category: loan.category, severity: loan.severity, message: loan.message, status: 'resolved', note: '상환 완료', recurring }],
+        items: [
+          {
+            findingKey: 'LOAN-INSIDER|fy|2024-01',
+            ruleId: loan.ruleId,
+            category: loan.category,
+            severity: loan.severity,
+            message: loan.message,
+            status: 'resolved',
+            note: '상환 완료',
+            recurring,
+          },
+        ],
       },
     });
     assert.equal(problemOf({ summary: '지난달 지적 사항 1건은 조치가 완료되었습니다.' }, carried(false)), undefined);
-    assert.match(problemOf({ summary: '지난달 지적 사항 1건은 조치가 완료되었습니다.' })!, /claims the findings contradict/, 'no carry-over: nothing to call settled');
-    assert.match(problemOf({ summary: '지난달 가지급금은 상환 완료되었습니다.' }, carried(true))!, /claims the findings contradict/, 'the 가지급금 finding is open this month');
+    assert.match(
+      problemOf({ summary: '지난달 지적 사항 1건은 조치가 완료되었습니다.' })!,
+      /claims the findings contradict/,
+      'no carry-over: nothing to call settled',
+    );
+    assert.match(
+      problemOf({ summary: '지난달 가지급금은 상환 완료되었습니다.' }, carried(true))!,
+      /claims the findings contradict/,
+      'the 가지급금 finding is open this month',
+    );
   });
 
   test('a condition, a question or a change claims nothing', () => {
-    for (const text of ['문제가 없는지 확인하십시오.', '상환했는지 확인하십시오.', '위험이 낮아지도록 상환 계획을 세우십시오.', '증빙이 없으면 손금불산입됩니다.', '해소될 때까지 매월 점검하십시오.']) {
+    for (const text of [
+      '문제가 없는지 확인하십시오.',
+      '상환했는지 확인하십시오.',
+      '위험이 낮아지도록 상환 계획을 세우십시오.',
+      '증빙이 없으면 손금불산입됩니다.',
+      '해소될 때까지 매월 점검하십시오.',
+    ]) {
       assert.equal(problemOf({ finding: 'F1', text }), undefined, text);
     }
   });

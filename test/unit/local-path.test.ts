@@ -5,10 +5,25 @@ import { localPath } from '../../console/http/local-path';
 
 test('paths that a browser would read as another origin, or as a script, go to /', () => {
   const bypasses = [
-    '//evil.example', '//evil.example/x', '/\\evil.example', '/\\/evil.example', '\\\\evil.example', '/\t/evil.example',
-    '/\n/evil.example', '/\r\n/evil.example', '/\t\\evil.example', ' //evil.example', 'https://evil.example',
-    'http:evil.example', 'javascript:alert(1)', 'data:text/html,x', '//evil.example@console.invalid', '///evil.example',
-    'evil.example', '', undefined,
+    '//evil.example',
+    '//evil.example/x',
+    '/\\evil.example',
+    '/\\/evil.example',
+    '\\\\evil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '/\r\n/evil.example',
+    '/\t\\evil.example',
+    ' //evil.example',
+    'https://evil.example',
+    'http:evil.example',
+    'javascript:alert(1)',
+    'data:text/html,x',
+    '//evil.example@console.invalid',
+    '///evil.example',
+    'evil.example',
+    '',
+    undefined,
   ];
   for (const next of bypasses) assert.equal(localPath(next), '/', JSON.stringify(next));
 });

@@ -76,7 +76,7 @@ test('secrets nested at any depth, in plain objects, errors and arrays, are reda
   });
   const deep: Record<string, unknown> = {};
   let level = deep;
-  for (let i = 0; i < 40; i++) level = (level.next = {});
+  for (let i = 0; i < 40; i++) level = level.next = {};
   level.password = secret('deepest');
   const circular: Record<string, unknown> = { name: 'loop', auth: { pass: secret('loop') } };
   circular.self = circular;
@@ -135,5 +135,5 @@ test('the test-run check fails on a leaked secret or a credential shape, and pas
   }
   await writeFile(logFile, '');
   assert.equal((await check()).code, 1, 'an empty log means nothing was checked');
-  assert.match((await readFile(secrets, 'utf8')), /s3cr3t/);
+  assert.match(await readFile(secrets, 'utf8'), /s3cr3t/);
 });

@@ -132,7 +132,11 @@ test('the last year of the holiday calendar is exported for the early alert (0 u
 
 test('review before sending: drafts, overdue drafts and unapproved sends, each from 0 so the first one alerts', async () => {
   const reviews = async () => (await scrape()).filter((s) => s.name === 'tax_report_review_total');
-  assert.deepEqual((await reviews()).map((s) => [s.labels.event, s.value]).sort(), [['draft', 0], ['overdue', 0], ['sent_unapproved', 0]]);
+  assert.deepEqual((await reviews()).map((s) => [s.labels.event, s.value]).sort(), [
+    ['draft', 0],
+    ['overdue', 0],
+    ['sent_unapproved', 0],
+  ]);
   metrics.reviewEvent('draft');
   metrics.reviewEvent('overdue');
   assert.equal((await reviews()).find((s) => s.labels.event === 'overdue')?.value, 1);

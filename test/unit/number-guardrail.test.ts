@@ -153,7 +153,23 @@ test('Hangul numerals are read, alone or after digits; native numerals before a 
 });
 
 test('words that start like Hangul numerals are words: a Hangul amount stands apart, and units alone need 원', () => {
-  for (const text of ['만약에', '만일', '천만에요', '천천히', '백업', '조치완료', '구조를', '일조하다', '이천시', '오만한', '사업', '이번 달', '일부', '부가가치세 건', '한 건도 없습니다']) {
+  for (const text of [
+    '만약에',
+    '만일',
+    '천만에요',
+    '천천히',
+    '백업',
+    '조치완료',
+    '구조를',
+    '일조하다',
+    '이천시',
+    '오만한',
+    '사업',
+    '이번 달',
+    '일부',
+    '부가가치세 건',
+    '한 건도 없습니다',
+  ]) {
     assert.deepEqual(findNumbers(text), [], text);
   }
 });
@@ -173,7 +189,11 @@ test('a minus, a triangle or 마이너스 makes a number negative; a hyphen betw
     assert.equal(n?.negative, true, text);
     assert.equal(n.text, text.replace(/^\(|\)$/g, ''), text);
   }
-  for (const text of ['3-5개월', 'F-1 5건', '2024-07-10']) assert.ok(findNumbers(text).every((n) => !n.negative), text);
+  for (const text of ['3-5개월', 'F-1 5건', '2024-07-10'])
+    assert.ok(
+      findNumbers(text).every((n) => !n.negative),
+      text,
+    );
 });
 
 test('known gaps: circled numbers are not read', () => {
@@ -188,7 +208,10 @@ test('checkNumbers accepts faithful renderings of 1,200,000 and rejects invented
   for (const text of ['1,300,000원', '150만원', '130만원', '1,200,001원', '12만원']) {
     const verdict = checkNumbers(text, allowed);
     assert.equal(verdict.ok, false, text);
-    assert.deepEqual(verdict.unknown.map((written) => written.text), [text]);
+    assert.deepEqual(
+      verdict.unknown.map((written) => written.text),
+      [text],
+    );
   }
 });
 
@@ -224,7 +247,10 @@ test('checkNumbers may allow different numbers at different places of the text',
   const text = '가지급금 5,000만원, 기업업무추진비 1,420만원';
   const allowedAt = (index: number) => new Set(index < text.indexOf('기업') ? [50_000_000] : [14_200_000]);
   assert.equal(checkNumbers(text, allowedAt).ok, true);
-  assert.deepEqual(checkNumbers('가지급금 1,420만원, 기업업무추진비 5,000만원', allowedAt).unknown.map((n) => n.text), ['1,420만원', '5,000만원']);
+  assert.deepEqual(
+    checkNumbers('가지급금 1,420만원, 기업업무추진비 5,000만원', allowedAt).unknown.map((n) => n.text),
+    ['1,420만원', '5,000만원'],
+  );
 });
 
 test('checkNumbers allows zero only when the data holds zero', () => {

@@ -52,7 +52,10 @@ function classesOf(term: Term): string[] {
 
 /** Subjects of tax.ttl in the tax: namespace declared with the given rdf:type. */
 const declared = (owlType: string) =>
-  ontology.getSubjects(type, namedNode(owlType), null).map((t) => t.value).filter((iri) => iri.startsWith(TAX));
+  ontology
+    .getSubjects(type, namedNode(owlType), null)
+    .map((t) => t.value)
+    .filter((iri) => iri.startsWith(TAX));
 
 describe('ontology/tax.ttl', () => {
   test('every tax: class and property has a Korean and an English label', () => {
@@ -124,8 +127,23 @@ describe('ontology/tax.ttl', () => {
     const written = ontology.getSubjects(domain, null, null).map((t) => t.value);
     // Written by the derivation queries, or into the reference, findings and review graphs, not by the mapping.
     const elsewhere = [
-      'inLedgerMonth', 'nonZeroSides', 'debitTotal', 'creditTotal', 'lineCount', 'lawName', 'articleRef', 'articleText', 'message',
-      'category', 'annotates', 'reviewStatus', 'note', 'reviewer', 'reviewedAt', 'reviewVersion', 'reviewedAmount',
+      'inLedgerMonth',
+      'nonZeroSides',
+      'debitTotal',
+      'creditTotal',
+      'lineCount',
+      'lawName',
+      'articleRef',
+      'articleText',
+      'message',
+      'category',
+      'annotates',
+      'reviewStatus',
+      'note',
+      'reviewer',
+      'reviewedAt',
+      'reviewVersion',
+      'reviewedAmount',
     ].map(tax);
     assert.deepEqual([...checked].sort(), written.filter((p) => !elsewhere.includes(p)).sort());
   });
@@ -147,7 +165,10 @@ describe('ontology/chart-of-accounts.ttl', () => {
     assert.ok(standard.size > 70);
     for (const { code, name, accountClass } of standard.values()) {
       const account = namedNode(accountIri(code));
-      assert.deepEqual(chart.getObjects(account, namedNode(tax('accountCode')), null).map((t) => t.value), [code]);
+      assert.deepEqual(
+        chart.getObjects(account, namedNode(tax('accountCode')), null).map((t) => t.value),
+        [code],
+      );
       const [ko] = chart.getObjects(account, label, null);
       assert.equal(ko?.value, name);
       assert.equal((ko as { language?: string }).language, 'ko');
@@ -190,10 +211,20 @@ describe('ontology/chart-of-accounts.ttl', () => {
 
   test('range boundaries; codes outside every range are refused', () => {
     const boundaries: [string, string][] = [
-      ['145', 'CurrentAsset'], ['175', 'Inventory'], ['176', 'CurrentAsset'], ['200', 'CurrentAsset'],
-      ['250', 'NonCurrentAsset'], ['330', 'Liability'], ['400', 'Equity'], ['450', 'Revenue'],
-      ['500', 'CostOfSales'], ['700', 'ManufacturingCost'], ['801', 'SellingAndAdminExpense'],
-      ['900', 'SellingAndAdminExpense'], ['901', 'NonOperatingIncome'], ['997', 'NonOperatingExpense'],
+      ['145', 'CurrentAsset'],
+      ['175', 'Inventory'],
+      ['176', 'CurrentAsset'],
+      ['200', 'CurrentAsset'],
+      ['250', 'NonCurrentAsset'],
+      ['330', 'Liability'],
+      ['400', 'Equity'],
+      ['450', 'Revenue'],
+      ['500', 'CostOfSales'],
+      ['700', 'ManufacturingCost'],
+      ['801', 'SellingAndAdminExpense'],
+      ['900', 'SellingAndAdminExpense'],
+      ['901', 'NonOperatingIncome'],
+      ['997', 'NonOperatingExpense'],
     ];
     for (const [code, cls] of boundaries) assert.equal(accountClassIri(code), tax(cls), `account ${code}`);
     for (const code of ['100', '750', '999', '12', 'abc']) assert.throws(() => accountClassIri(code), RangeError, code);

@@ -106,7 +106,10 @@ describe('OxigraphStore journal', () => {
     const log = capturedLog();
     const second = new OxigraphStore({ persistFile, log });
     assert.deepEqual(await stateOf(second), []);
-    assert.ok(log.warnings.some((w) => w.includes('graph_journal_torn')), log.warnings.join('\n'));
+    assert.ok(
+      log.warnings.some((w) => w.includes('graph_journal_torn')),
+      log.warnings.join('\n'),
+    );
     await second.close();
   });
 
@@ -192,7 +195,10 @@ describe('OxigraphStore compaction', () => {
     const state = await stateOf(reopened);
     assert.deepEqual(state, expected);
     assert.equal(state.filter((q) => q.startsWith(G('moved'))).length, 10);
-    assert.ok(log.infos.some((i) => i.includes('graph_journal_stale')), log.infos.join('\n'));
+    assert.ok(
+      log.infos.some((i) => i.includes('graph_journal_stale')),
+      log.infos.join('\n'),
+    );
     await reopened.close();
   });
 
@@ -236,7 +242,10 @@ describe('OxigraphStore quad limit', () => {
     const store = new OxigraphStore({ maxQuads: 1_000, log });
     for (let i = 0; i < 12; i++) await store.replaceGraph(G('month'), [lines(`m${i}`, 150)]);
     assert.equal(await store.countTriples(G('month')), 150);
-    assert.ok(log.infos.some((i) => i.includes('graph_compacted')), 'rebuilt at least once');
+    assert.ok(
+      log.infos.some((i) => i.includes('graph_compacted')),
+      'rebuilt at least once',
+    );
     assert.ok(store.quadsHeld <= 1_000);
     await store.close();
   });

@@ -41,7 +41,10 @@ test('a missing query file fails the load, naming the query and the file', async
   await rm(path.join(dir, 'metrics', 'rule-figures.rq'));
   await assert.rejects(QueryCatalog.load(dir), (err: unknown) => {
     assert.ok(err instanceof QueryCatalogError);
-    assert.match(err.message, /^query ruleFigures \(.*metrics[/\\]rule-figures\.rq\): missing: expected the file metrics\/rule-figures\.rq under the shapes directory /);
+    assert.match(
+      err.message,
+      /^query ruleFigures \(.*metrics[/\\]rule-figures\.rq\): missing: expected the file metrics\/rule-figures\.rq under the shapes directory /,
+    );
     return true;
   });
 });
@@ -64,7 +67,15 @@ test('the queries are read once: a month is staged, promoted and analysed with i
   const graph = new OxigraphStore();
   try {
     const config = loadConfig({ ERP_DATA_DIR: FIXTURE_LEDGERS });
-    const deps = { erp: erpSource(config), graph, validator, rules, queries, dataDir: FIXTURE_LEDGERS, falsePositiveMargin: config.FALSE_POSITIVE_MARGIN };
+    const deps = {
+      erp: erpSource(config),
+      graph,
+      validator,
+      rules,
+      queries,
+      dataDir: FIXTURE_LEDGERS,
+      falsePositiveMargin: config.FALSE_POSITIVE_MARGIN,
+    };
     const company = await loadCompany(FIXTURE_LEDGERS, 'c02-누리');
     await stageLedger(deps, company.id, '2024-03');
     const { outcome } = await checkAndPromote(deps, company.id, '2024-03');

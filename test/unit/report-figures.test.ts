@@ -86,7 +86,10 @@ describe('report figures on the fixture ledgers', () => {
       // P&L of the month and of the month before, when the graph has it.
       const { current, previous } = figures.pnl;
       assert.deepEqual(totals(current), pnlFromLines(month));
-      assert.equal(current.sga.reduce((s, a) => s + a.amount, 0), current.sgaTotal);
+      assert.equal(
+        current.sga.reduce((s, a) => s + a.amount, 0),
+        current.sgaTotal,
+      );
       const before = addMonths(period, -1);
       if (months.includes(before)) {
         assert.equal(previous?.period, before);
@@ -131,8 +134,16 @@ describe('report figures on a crafted ledger', () => {
   let company: Company;
   let engine: TaxRuleEngine;
   const NAMES: Record<string, string> = {
-    '103': '보통예금', '108': '외상매출금', '146': '상품', '404': '제품매출', '455': '제품매출원가',
-    '511': '복리후생비', '522': '차량유지비', '822': '차량유지비', '901': '이자수익', '931': '이자비용',
+    '103': '보통예금',
+    '108': '외상매출금',
+    '146': '상품',
+    '404': '제품매출',
+    '455': '제품매출원가',
+    '511': '복리후생비',
+    '522': '차량유지비',
+    '822': '차량유지비',
+    '901': '이자수익',
+    '931': '이자비용',
   };
   /** Vouchers of one month: [debit account, credit account, amount]. February reverses 500,000 of vehicle cost. */
   const vouchers = (month: string): [string, string, number][] => [

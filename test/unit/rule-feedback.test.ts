@@ -122,7 +122,18 @@ after(() => graph?.close());
 describe('rule feedback', { timeout: 60_000 }, () => {
   test('bands are amount / threshold, with none for a missing or zero threshold', () => {
     assert.deepEqual(
-      [bandOf(30, 50), bandOf(50, 50), bandOf(51, 50), bandOf(75, 50), bandOf(76, 50), bandOf(150, 50), bandOf(151, 50), bandOf(5, 0), bandOf(undefined, 5), bandOf(5, undefined)],
+      [
+        bandOf(30, 50),
+        bandOf(50, 50),
+        bandOf(51, 50),
+        bandOf(75, 50),
+        bandOf(76, 50),
+        bandOf(150, 50),
+        bandOf(151, 50),
+        bandOf(5, 0),
+        bandOf(undefined, 5),
+        bandOf(5, undefined),
+      ],
       ['at-or-below', 'at-or-below', 'up-to-1.5x', 'up-to-1.5x', '1.5x-3x', '1.5x-3x', 'over-3x', 'no-threshold', 'no-threshold', 'no-threshold'],
     );
   });
@@ -194,9 +205,21 @@ describe('rule feedback', { timeout: 60_000 }, () => {
   test('amounts are rounded to two significant digits, and a policy met twice edits both places in one diff', () => {
     const counts = { findings: 5, open: 0, acknowledged: 1, resolved: 0, dismissed: 4 };
     const rows: FeedbackRow[] = ['DEPOSIT-INSIDER', 'EXP-PROOF'].map((ruleId) => ({ ruleId, band: 'up-to-1.5x', counts }));
-    const parameters = ['rule:EXP-PROOF', '  tax:lineLimit 30000 ;', '  tax:monthTotalLimit 1100000 .', '', 'rule:DEPOSIT-INSIDER', '  tax:triggerLevel 0 ;', '  tax:threshold 50000000 .', ''].join('\n');
+    const parameters = [
+      'rule:EXP-PROOF',
+      '  tax:lineLimit 30000 ;',
+      '  tax:monthTotalLimit 1100000 .',
+      '',
+      'rule:DEPOSIT-INSIDER',
+      '  tax:triggerLevel 0 ;',
+      '  tax:threshold 50000000 .',
+      '',
+    ].join('\n');
     const proposal = proposeThresholds({ ...feedback, firmWide: rows }, parameters, 'p.ttl');
-    assert.deepEqual(proposal.proposals.map((p) => `${p.ruleId} ${p.current}→${p.proposed}`), ['DEPOSIT-INSIDER 50000000→75000000', 'EXP-PROOF 1100000→1700000']);
+    assert.deepEqual(
+      proposal.proposals.map((p) => `${p.ruleId} ${p.current}→${p.proposed}`),
+      ['DEPOSIT-INSIDER 50000000→75000000', 'EXP-PROOF 1100000→1700000'],
+    );
     assert.equal(
       proposal.diff,
       `--- a/p.ttl
@@ -218,7 +241,11 @@ describe('rule feedback', { timeout: 60_000 }, () => {
   test('without feedback there is no proposal and no diff; the default range is the 12 months up to last month', async () => {
     const empty = await ruleFeedback(graph, COMPANIES, { from: '2025-01', to: '2025-12' });
     assert.deepEqual([empty.companies, empty.firmWide, empty.byIndustry], [0, [], []]);
-    assert.deepEqual(proposeThresholds(empty, 'rule:SPIKE tax:multiplier 3 .\n', 'p.ttl'), { proposals: [], parameters: 'rule:SPIKE tax:multiplier 3 .\n', diff: '' });
+    assert.deepEqual(proposeThresholds(empty, 'rule:SPIKE tax:multiplier 3 .\n', 'p.ttl'), {
+      proposals: [],
+      parameters: 'rule:SPIKE tax:multiplier 3 .\n',
+      diff: '',
+    });
     // 15:30 UTC on New Year's Eve is already January in Seoul: last month is December.
     assert.deepEqual(lastTwelveMonths(new Date('2024-12-31T15:30:00Z')), { from: '2024-01', to: '2024-12' });
     assert.deepEqual(lastTwelveMonths(new Date('2024-12-31T14:30:00Z')), { from: '2023-12', to: '2024-11' });

@@ -52,7 +52,13 @@ const sum = (lines: LedgerLine[], pick: (l: LedgerLine) => number) => lines.redu
 /** Month-end balances of a debit-side account from its opening balance. */
 const debitBalances = (id: string, account: string) => {
   let balance = data.get(id)!.company.openingBalances[account] ?? 0;
-  return MONTHS.map((period) => (balance += sum(linesOf(id, period).filter((l) => l.account === account), (l) => l.debit - l.credit)));
+  return MONTHS.map(
+    (period) =>
+      (balance += sum(
+        linesOf(id, period).filter((l) => l.account === account),
+        (l) => l.debit - l.credit,
+      )),
+  );
 };
 
 describe('generated companies', () => {
@@ -104,7 +110,7 @@ describe('generated companies', () => {
         for (const l of lines) {
           const where = `${id} ${period}:${l.sourceLine}`;
           assert.ok(l.date.startsWith(`${period}-`), where);
-          assert.ok((l.debit > 0) !== (l.credit > 0), where);
+          assert.ok(l.debit > 0 !== l.credit > 0, where);
           assert.equal(chart.get(l.account)?.name, l.accountName, where);
           if (l.counterpartyCode) assert.match(l.counterpartyCode, /^0\d{4}$/, 'counterparty codes keep leading zeros');
           if (l.voucher) assert.match(l.voucher, /^\d{5}$/);
@@ -150,9 +156,15 @@ describe('planted risks', () => {
     assert.ok(ytd.some((l) => l.account === '822'));
     // ENT-LIMIT for the last month (m = 10): revenue R annualized, limit L = (12,000,000 + 0.003 R) × m / 12.
     const m = 10;
-    const revenue = sum(ytd.filter((l) => l.account >= '401' && l.account <= '450'), (l) => l.credit - l.debit);
+    const revenue = sum(
+      ytd.filter((l) => l.account >= '401' && l.account <= '450'),
+      (l) => l.credit - l.debit,
+    );
     const limit = ((12_000_000 + 0.003 * ((revenue * 12) / m)) * m) / 12;
-    const entertainment = sum(ytd.filter((l) => l.account === '813' || l.account === '513'), (l) => l.debit - l.credit);
+    const entertainment = sum(
+      ytd.filter((l) => l.account === '813' || l.account === '513'),
+      (l) => l.debit - l.credit,
+    );
     assert.ok(entertainment > limit, `${entertainment} > ${limit}`);
   });
 
@@ -178,7 +190,10 @@ describe('planted risks', () => {
     const hostile = lines.filter((l) => HOSTILE.test(l.memo ?? ''));
     assert.equal(hostile.length, 1);
     const voucher = lines.filter((l) => l.date === hostile[0]!.date && l.voucher === hostile[0]!.voucher);
-    assert.equal(sum(voucher, (l) => l.debit), sum(voucher, (l) => l.credit));
+    assert.equal(
+      sum(voucher, (l) => l.debit),
+      sum(voucher, (l) => l.credit),
+    );
   });
 
   test('f-mulryu: a fiscal year from April, ledgers over two of them, balances dated at the first; 누계 restarts in April', async () => {
@@ -189,7 +204,10 @@ describe('planted risks', () => {
     const loan = async (period: string) => {
       const lines: LedgerLine[] = [];
       for await (const line of parseLedger((await findLedger(tmp, 'f-mulryu', period))!.path, { period })) lines.push(line);
-      return sum(lines.filter((l) => l.account === '134'), (l) => l.debit - l.credit);
+      return sum(
+        lines.filter((l) => l.account === '134'),
+        (l) => l.debit - l.credit,
+      );
     };
     // Lent through the first fiscal year, repaid in the second: its opening balance is the first year's closing one.
     assert.deepEqual(await Promise.all(['2025-04', '2026-03', '2026-04', '2026-10'].map(loan)), [2_500_000, 2_500_000, -1_000_000, -1_000_000]);
@@ -200,7 +218,7 @@ describe('planted risks', () => {
     assert.notEqual(marchYear, marchMonth);
   });
 
-  test("가나상사: an account only its own CP949 chart knows", async () => {
+  test('가나상사: an account only its own CP949 chart knows', async () => {
     assert.ok(linesOf('가나상사').some((l) => l.account === '850'));
     assert.equal(await detectEncoding(join(tmp, 'companies', '가나상사', 'accounts.csv')), 'cp949');
     assert.equal((await loadChart(tmp, '가나상사', STANDARD_CHART)).get('850')?.name, '협회비');

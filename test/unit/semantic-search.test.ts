@@ -22,7 +22,14 @@ test('embeddings are cached: a text is sent once per model, duplicates once', as
   const embedder = countingEmbedder();
   const first = await embedCached(embedder, cache, ['가지급금 이자', '차량 증빙', '가지급금 이자']);
   assert.deepEqual(embedder.sent, ['가지급금 이자', '차량 증빙']);
-  assert.deepEqual(first.vectors.map((v) => [...Array.from(v)]), [[1, 1, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0]]);
+  assert.deepEqual(
+    first.vectors.map((v) => [...Array.from(v)]),
+    [
+      [1, 1, 0, 0],
+      [0, 0, 1, 1],
+      [1, 1, 0, 0],
+    ],
+  );
   assert.equal(first.hits, 0);
   assert.ok(first.sentTokens > 0);
   const again = await embedCached(embedder, cache, ['차량 증빙', '가지급금 이자']);
@@ -60,7 +67,14 @@ test('a vector expires after LLM_CACHE_TTL_EMBEDDINGS when one is set', () => {
 test('a request larger than the cache still gets every vector it sent', async () => {
   const embedder = countingEmbedder();
   const { vectors } = await embedCached(embedder, new VectorCache(1), ['가지급금', '이자', '차량']);
-  assert.deepEqual(vectors.map((v) => Array.from(v)), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1]]);
+  assert.deepEqual(
+    vectors.map((v) => Array.from(v)),
+    [
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 0, 1],
+    ],
+  );
 });
 
 test('related by meaning: nearest articles other than the linked ones, and nearest memos; nothing unrelated', () => {
@@ -71,7 +85,10 @@ test('related by meaning: nearest articles other than the linked ones, and neare
       { id: 'NEAR', vector: [1, 0, 0, 0] },
       { id: 'UNRELATED', vector: [0, 0, 1, 1] },
     ],
-    [{ text: '대표이사 대여', vector: [1, 1, 0, 0] }, { text: '주유', vector: [0, 0, 0, 1] }],
+    [
+      { text: '대표이사 대여', vector: [1, 1, 0, 0] },
+      { text: '주유', vector: [0, 0, 0, 1] },
+    ],
   );
   assert.deepEqual(related, [{ finding: 0, articles: ['NEAR'], memos: ['대표이사 대여'] }]);
   assert.equal(cosine([1, 0], [0, 1]), 0);
@@ -106,7 +123,12 @@ test('the search answers with ids, memo texts and usage only; the next company r
   assert.ok(JSON.stringify(reply).length < 400, 'no vector in the reply');
 
   embedder.sent.length = 0;
-  const next = await searchByMeaning(embedder, cache, { model: 'embed-test', findings: [{ text: '증빙 누락', linked: [] }], articles, memos: ['주유 차량'] });
+  const next = await searchByMeaning(embedder, cache, {
+    model: 'embed-test',
+    findings: [{ text: '증빙 누락', linked: [] }],
+    articles,
+    memos: ['주유 차량'],
+  });
   assert.deepEqual(embedder.sent, ['증빙 누락'], 'the articles and a memo seen before came from the cache');
   assert.equal(next.usage.hits, 4);
   assert.deepEqual(next.related, [{ finding: 0, articles: ['EVIDENCE', 'CAR'], memos: [] }]);

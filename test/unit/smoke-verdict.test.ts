@@ -7,7 +7,10 @@ import { type MonthlyReportBatchResult } from '../../lib/temporal-contract';
 
 type Counts = MonthlyReportBatchResult['counts'];
 
-function result(counts: Partial<Counts>, lists: Partial<Pick<MonthlyReportBatchResult, 'failed' | 'waitingForLedger' | 'alreadyRunning'>> = {}): MonthlyReportBatchResult {
+function result(
+  counts: Partial<Counts>,
+  lists: Partial<Pick<MonthlyReportBatchResult, 'failed' | 'waitingForLedger' | 'alreadyRunning'>> = {},
+): MonthlyReportBatchResult {
   return {
     period: '2026-10',
     running: 0,
@@ -32,12 +35,17 @@ test('every company succeeded, or some were unchanged re-runs: pass', () => {
 });
 
 test('a failed company fails the smoke, named with its cause; more than the result names are counted', () => {
-  const one = judgeBatchResult(result({ listed: 3, started: 3, succeeded: 2, failed: 1 }, { failed: [{ companyId: 'c02-누리', cause: 'DataValidationError: unbalanced' }] }));
+  const one = judgeBatchResult(
+    result({ listed: 3, started: 3, succeeded: 2, failed: 1 }, { failed: [{ companyId: 'c02-누리', cause: 'DataValidationError: unbalanced' }] }),
+  );
   assert.equal(one.ok, false);
   assert.deepEqual(one.problems, ['1 company failed:', '  c02-누리: DataValidationError: unbalanced']);
 
   const many = judgeBatchResult(
-    result({ listed: 150, started: 150, succeeded: 30, failed: 120 }, { failed: Array.from({ length: 100 }, (_, i) => ({ companyId: `c${i}`, cause: 'x' })) }),
+    result(
+      { listed: 150, started: 150, succeeded: 30, failed: 120 },
+      { failed: Array.from({ length: 100 }, (_, i) => ({ companyId: `c${i}`, cause: 'x' })) },
+    ),
   );
   assert.equal(many.problems[0], '120 companies failed:');
   assert.equal(many.problems.at(-1), '  … and 20 more (the batch result names at most 100)');
@@ -53,10 +61,18 @@ test('cancelled, still waiting for a ledger, without an outcome, or nothing succ
     '1 of 3 listed companies has no outcome in the result (1 already running when the batch reached them: c)',
   ]);
   assert.deepEqual(judgeBatchResult(result({})).problems, ['the batch listed no company']);
-  assert.deepEqual(judgeBatchResult(result({ listed: 2, started: 2, failed: 2 }, { failed: [{ companyId: 'a', cause: 'x' }, { companyId: 'b', cause: 'y' }] })).problems, [
-    '2 companies failed:',
-    '  a: x',
-    '  b: y',
-    'no company succeeded',
-  ]);
+  assert.deepEqual(
+    judgeBatchResult(
+      result(
+        { listed: 2, started: 2, failed: 2 },
+        {
+          failed: [
+            { companyId: 'a', cause: 'x' },
+            { companyId: 'b', cause: 'y' },
+          ],
+        },
+      ),
+    ).problems,
+    ['2 companies failed:', '  a: x', '  b: y', 'no company succeeded'],
+  );
 });

@@ -43,12 +43,18 @@ type LineDetails = Pick<Line, 'memo' | 'proof' | 'counterparty'>;
 /** `account` debited, paid from 보통예금 (an expense, a loan to an insider, a repaid deposit). */
 const pay = (day: number, account: string, amount: number, details: LineDetails = {}): Voucher => ({
   day,
-  lines: [{ account, debit: amount, ...details }, { account: BANK, credit: amount }],
+  lines: [
+    { account, debit: amount, ...details },
+    { account: BANK, credit: amount },
+  ],
 });
 /** `account` credited, received into 보통예금 (a sale, an insider's deposit, a repaid loan, a refund). */
 const receive = (day: number, account: string, amount: number, details: LineDetails = {}): Voucher => ({
   day,
-  lines: [{ account: BANK, debit: amount }, { account, credit: amount, ...details }],
+  lines: [
+    { account: BANK, debit: amount },
+    { account, credit: amount, ...details },
+  ],
 });
 
 type Master = Partial<Omit<Company, 'id'>>;
@@ -275,10 +281,7 @@ const loanFlatOnce = book('loan-flat', {
 const loanMidMonth = book(
   'loan-mid-month',
   {
-    '2025-03': [
-      pay(11, '134', 30_000_000, { memo: '대표이사 가지급' }),
-      receive(21, '134', 5_000_000, { memo: '가지급금 일부 상환' }),
-    ],
+    '2025-03': [pay(11, '134', 30_000_000, { memo: '대표이사 가지급' }), receive(21, '134', 5_000_000, { memo: '가지급금 일부 상환' })],
   },
   { openingBalances: { '134': 20_000_000 } },
 );
@@ -533,7 +536,9 @@ describe('tax rules at their boundaries', () => {
   describe('CAR-COST: insurance per vehicle, YTD cost against 15,000,000 × m / 12 × n', () => {
     test('(b) at exactly the limit no finding, one won over MEDIUM; (a) HIGH for the uninsured vehicle', async () => {
       const plates = async (b: ReturnType<typeof book>) =>
-        (await b.findings('2025-05')).filter((f) => f.ruleId === 'CAR-COST').map((f) => [f.severity, f.amount, f.threshold, f.message.includes('22나2222')]);
+        (await b.findings('2025-05'))
+          .filter((f) => f.ruleId === 'CAR-COST')
+          .map((f) => [f.severity, f.amount, f.threshold, f.message.includes('22나2222')]);
       assert.deepEqual(await plates(carAtLimit), [['HIGH', undefined, undefined, true]]);
       assert.deepEqual(await plates(carOverLimit), [
         ['HIGH', undefined, undefined, true],

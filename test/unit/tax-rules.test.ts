@@ -90,8 +90,7 @@ describe('tax rules on the fixture ledgers', () => {
   const store = new OxigraphStore();
   let companies: Map<string, Company>;
   let engine: TaxRuleEngine;
-  const evaluate = (companyId: string, period: string, rules = engine) =>
-    rules.evaluate(store, { company: companies.get(companyId)!, period });
+  const evaluate = (companyId: string, period: string, rules = engine) => rules.evaluate(store, { company: companies.get(companyId)!, period });
 
   before(async () => {
     companies = await loadLedgerGraphs(store, FIXTURE_DIR, STANDARD_CHART);
@@ -114,9 +113,7 @@ describe('tax rules on the fixture ledgers', () => {
       ['LOAN-INSIDER:', 'DEADLINE:2024-03-11', 'DEADLINE:2024-04-01'],
     );
     const [loan] = findings;
-    assert.deepEqual(loan!.evidence, [
-      { date: '2024-02-15', voucher: '00001', account: '134', amount: 30_000_000, memo: '대표이사 가지급' },
-    ]);
+    assert.deepEqual(loan!.evidence, [{ date: '2024-02-15', voucher: '00001', account: '134', amount: 30_000_000, memo: '대표이사 가지급' }]);
     assert.match(loan!.message, /30,000,000원.*56,712원/);
   });
 
@@ -187,15 +184,20 @@ describe('tax rules on a crafted ledger', () => {
       ...(month === '04' ? APRIL : []),
     ];
     const vouchers = [
-      [['108', 110_000_000, 0, '매출', '1'], ['404', 0, 100_000_000, '매출', '1'], ['255', 0, 10_000_000, '부가세', '1']],
-      ...expenses.map(([code, amount, memo, proof]) => [[code, amount, 0, memo, proof], ['103', 0, amount, '이체', '']]),
+      [
+        ['108', 110_000_000, 0, '매출', '1'],
+        ['404', 0, 100_000_000, '매출', '1'],
+        ['255', 0, 10_000_000, '부가세', '1'],
+      ],
+      ...expenses.map(([code, amount, memo, proof]) => [
+        [code, amount, 0, memo, proof],
+        ['103', 0, amount, '이체', ''],
+      ]),
     ] as const;
     const cell = (v: string | number) => (v === 0 ? '' : `"${String(v).replace(/"/g, '""')}"`);
     const rows = vouchers.flatMap((lines, i) =>
       lines.map(([code, debit, credit, memo, proof]) =>
-        [`2025-${month}-10`, String(i + 1).padStart(5, '0'), code, NAMES[code]!, debit, credit, memo, proof]
-          .map(cell)
-          .join(','),
+        [`2025-${month}-10`, String(i + 1).padStart(5, '0'), code, NAMES[code]!, debit, credit, memo, proof].map(cell).join(','),
       ),
     );
     return ['전표일자,전표번호,계정코드,계정과목,차변,대변,적요,증빙구분', ...rows].join('\n');
@@ -238,7 +240,10 @@ describe('tax rules on a crafted ledger', () => {
       ],
     );
     assert.match(findings[0]!.message, /34나5678/);
-    assert.deepEqual(findings[4]!.evidence.map((l) => l.amount), [1_200_000]);
+    assert.deepEqual(
+      findings[4]!.evidence.map((l) => l.amount),
+      [1_200_000],
+    );
   });
 
   test('ENT-LIMIT follows the revenue tiers, the related-party share and rounds down', async () => {
@@ -260,9 +265,7 @@ describe('tax rules on a crafted ledger', () => {
     const graphs = ['01', '02', '03', '04'].map((m) => ledgerGraphIri('probe', `2025-${m}`));
     const sizes = await Promise.all(graphs.map((g) => store.countTriples(g)));
     const welfare = (await evaluate('2025-04')).find((f) => f.ruleId === 'WELFARE-MISCLASS');
-    assert.deepEqual(welfare?.evidence, [
-      { date: '2025-04-10', voucher: '00004', account: '811', amount: 150_000, memo: HOSTILE },
-    ]);
+    assert.deepEqual(welfare?.evidence, [{ date: '2025-04-10', voucher: '00004', account: '811', amount: 150_000, memo: HOSTILE }]);
     assert.match(welfare.message, /'선물'/);
     assert.deepEqual(await Promise.all(graphs.map((g) => store.countTriples(g))), sizes);
   });

@@ -71,10 +71,11 @@ function pnlRows(current: MonthlyPnl, previous: MonthlyPnl | undefined): PnlRow[
 
 function pnlTable(current: MonthlyPnl, previous: MonthlyPnl | undefined): SafeHtml {
   const rows = pnlRows(current, previous).map(
-    (r) => html`<tr${r.kind === 'total' ? rawHtml(' class="total"') : ''}><td${r.kind === 'sub' ? rawHtml(' class="sub"') : ''}>${r.label}</td><td class="num">${formatKrw(r.current)}</td>${
-      r.previous !== undefined &&
-      html`<td class="num">${formatKrw(r.previous)}</td><td class="num">${formatChange(r.current - r.previous)}</td><td class="num">${formatChangeRate(r.current, r.previous)}</td>`
-    }</tr>`,
+    (r) =>
+      html`<tr${r.kind === 'total' ? rawHtml(' class="total"') : ''}><td${r.kind === 'sub' ? rawHtml(' class="sub"') : ''}>${r.label}</td><td class="num">${formatKrw(r.current)}</td>${
+        r.previous !== undefined &&
+        html`<td class="num">${formatKrw(r.previous)}</td><td class="num">${formatChange(r.current - r.previous)}</td><td class="num">${formatChangeRate(r.current, r.previous)}</td>`
+      }</tr>`,
   );
   return html`<table class="pnl">
 <thead><tr><th>구분</th><th class="num">당월 (${formatReportMonth(current.period)})</th>${
