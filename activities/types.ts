@@ -49,8 +49,6 @@ export interface AnalyzeResult {
   findingCount: number;
   /** Each narrative task's fallback chain, strongest first; empty when no LLM is configured. */
   llmChains?: Record<LlmTask, string[]>;
-  /** The single chain of runs recorded before the narrative had tasks. */
-  narrativeModels?: string[];
   /** Set when the report waits for an accountant's approval before it is sent (REVIEW_REQUIRED, company.json). */
   review?: ReviewPolicy;
 }

@@ -1,5 +1,5 @@
 // `tsx scripts/build-chart-ttl.ts`: regenerates ontology/chart-of-accounts.ttl from ontology/accounts.csv.
-// Each account gets the subclass of tax:Account its code range gives (ERP-FORMAT.md), not its 분류 text:
+// Each account gets the subclass of tax:Account its code range gives (docs/spec/chart-of-accounts.md), not its 분류 text:
 // the unit test checks that both agree.
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -29,11 +29,11 @@ const CLASS_BY_CODE_RANGE: readonly [first: number, last: number, localName: str
   [998, 998, 'IncomeTax'],
 ];
 
-/** The tax: class IRI of an account code; codes in no range of ERP-FORMAT.md (e.g. 701-800) throw. */
+/** The tax: class IRI of an account code; codes in no range of docs/spec/chart-of-accounts.md (e.g. 701-800) throw. */
 export function accountClassIri(code: string): string {
   const n = Number(code);
   const range = CLASS_BY_CODE_RANGE.find(([first, last]) => n >= first && n <= last);
-  if (!/^\d{3}$/.test(code) || !range) throw new RangeError(`account code ${code} is in no class range of ERP-FORMAT.md`);
+  if (!/^\d{3}$/.test(code) || !range) throw new RangeError(`account code ${code} is in no class range of docs/spec/chart-of-accounts.md`);
   return tax(range[2]);
 }
 
