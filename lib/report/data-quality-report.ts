@@ -6,7 +6,7 @@ import { page, type ReportHtmlOptions, statusBadge, titleBlock } from './report-
 
 /** What each data-quality rule checks (docs/spec/tax-rules.md), so the admin sees the rule, not just its id. */
 const DQ_RULE_DESCRIPTION: Partial<Record<string, string>> = {
-  'DQ-REQUIRED': '일자, 계정코드, 금액(차변 또는 대변 하나)이 있어야 합니다',
+  'DQ-REQUIRED': '전표일자와 계정코드가 있어야 합니다 (금액은 DQ-AMOUNT)',
   'DQ-DATE': '일자가 올바르고 원장 파일의 월에 속해야 합니다',
   'DQ-AMOUNT': '금액은 0 이상의 정수이고 차변·대변 중 하나만 0이 아니어야 합니다',
   'DQ-ACCOUNT': '계정코드가 표준 계정과목표 또는 회사 accounts.csv에 있어야 합니다',
