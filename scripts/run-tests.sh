@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 out=.data/test-logs
 mkdir -p "$out"
-rm -f "$out/npm-test.jsonl" "$out/secrets.txt"
+rm -f "$out/npm-test.jsonl" "$out/secrets.txt" "$out"/durations-*.txt
 export LOG_FILE="$ROOT/$out/npm-test.jsonl" TEST_SECRETS_FILE="$ROOT/$out/secrets.txt"
 host_node="$(command -v node)" host_version="$(node --version)" host_path="$PATH"
 compat=0
@@ -25,7 +25,14 @@ if [[ "$host_version" != v24.* && "${TEST_NODE:-}" != host ]]; then
   compat=1
 fi
 echo "[run-tests] test suites on Node $(node --version) ($(command -v node))"
-run() { node --import tsx --test --test-concurrency="$1" --test-timeout="${TEST_TIMEOUT_MS:-900000}" "${@:2}"; }
+# Besides the spec output, scripts/file-durations-reporter.mjs writes where each run's time went (printed at the end).
+runs=0
+run() {
+  runs=$((runs + 1))
+  node --import tsx --test --test-concurrency="$1" --test-timeout="${TEST_TIMEOUT_MS:-900000}" \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=./scripts/file-durations-reporter.mjs --test-reporter-destination="$out/durations-$runs.txt" "${@:2}"
+}
 status=0
 if (($#)); then
   run 2 "$@" || status=1
@@ -52,5 +59,6 @@ if ((compat)); then
     (export PATH="$host_path"; run 2 "${units[@]}") || status=1
   fi
 fi
+cat "$out"/durations-*.txt 2>/dev/null
 npx tsx scripts/check-log-redaction.ts "$LOG_FILE" "$TEST_SECRETS_FILE" || status=1
 exit $status
