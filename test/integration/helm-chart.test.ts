@@ -14,14 +14,13 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../lib/config';
 import { taskQueues } from '../../lib/temporal-contract';
 import { CHART, K8S_VERSION, parseYamlDocs } from '../../dev/topology/rendered-chart';
+import { kubeconform } from '../support/kubeconform';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.join(ROOT, '.tools', 'bin');
 const HELM = path.join(BIN, 'helm');
-const KUBECONFORM = path.join(BIN, 'kubeconform');
 const HADOLINT = path.join(BIN, 'hadolint');
 const ACTIONLINT = path.join(BIN, 'actionlint');
-const SCHEMAS = path.join(ROOT, '.tools', 'k8s-json-schema', `v${K8S_VERSION}-strict`);
 const PROD_VALUES = path.join(CHART, 'ci', 'production-values.yaml');
 /** The one copy of each, in the chart (a chart reads only files inside it); ops/ and the tests use these too. */
 const RULES = path.join(CHART, 'files', 'alert-rules.yml');
@@ -115,32 +114,6 @@ function renderNotes(valuesFiles: string[] = []): string {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-interface KubeconformResult {
-  kind: string;
-  name: string;
-  status: string;
-  msg: string;
-}
-
-function kubeconform(manifests: string): { results: KubeconformResult[]; code: number | null; err: string } {
-  const r = run(
-    KUBECONFORM,
-    [
-      '-strict',
-      '-ignore-missing-schemas',
-      '-output',
-      'json',
-      '-verbose',
-      '-schema-location',
-      `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-      '-',
-    ],
-    manifests,
-  );
-  const parsed = JSON.parse(r.out || '{"resources":[]}') as { resources: KubeconformResult[] | null };
-  return { results: parsed.resources ?? [], code: r.code, err: r.err };
 }
 
 function assertConforms(manifests: string): void {

@@ -43,7 +43,10 @@ export interface TimeSkippingOptions {
 }
 
 /** Starts the time-skipping test server; `teardown()` it in `after`. */
-export async function startTimeSkipping({ startupTimeoutMs = 60_000, logLevel = 'ERROR' }: TimeSkippingOptions = {}): Promise<TestWorkflowEnvironment> {
+export async function startTimeSkipping({
+  startupTimeoutMs = 60_000,
+  logLevel = 'ERROR',
+}: TimeSkippingOptions = {}): Promise<TestWorkflowEnvironment> {
   try {
     await access(TEST_SERVER_EXECUTABLE, constants.X_OK);
   } catch {
@@ -193,8 +196,7 @@ export type SinkCall = { sink: keyof ReportSinks['reportMetrics']; workflowId: s
 /** The workflows' metric sinks, recorded in call order (never called during replay, as on the real worker). */
 export function recordingSinks(): { sinks: InjectedSinks<ReportSinks>; calls: SinkCall[] } {
   const calls: SinkCall[] = [];
-  const record =
-    (sink: SinkCall['sink']) =>
+  const record = (sink: SinkCall['sink']) =>
     ({
       fn: (info: { workflowId: string }, ...args: unknown[]) => {
         calls.push({ sink, workflowId: info.workflowId, args });
@@ -234,11 +236,19 @@ export interface ActivityCall {
  * The pipeline's activities answering at once with plain values derived from their input, each attempt recorded in
  * `calls` (in the order they ran). `overrides` replace single activities on their queue.
  */
-export function fakePipeline(env: TestWorkflowEnvironment, overrides: QueueActivities = {}): { activities: QueueActivities; calls: ActivityCall[]; callsOf: (name: string) => ActivityCall[] } {
+export function fakePipeline(
+  env: TestWorkflowEnvironment,
+  overrides: QueueActivities = {},
+): { activities: QueueActivities; calls: ActivityCall[]; callsOf: (name: string) => ActivityCall[] } {
   const calls: ActivityCall[] = [];
   const defaults: Required<QueueActivities> = {
     orchestration: {
-      extractLedger: async ({ companyId, period }) => ({ stagingGraph: `urn:staging:${companyId}:${period}`, lines: 120, vouchers: 40, sourceSha256: 'ledger-sha' }),
+      extractLedger: async ({ companyId, period }) => ({
+        stagingGraph: `urn:staging:${companyId}:${period}`,
+        lines: 120,
+        vouchers: 40,
+        sourceSha256: 'ledger-sha',
+      }),
       validateLedger: async ({ companyId, period }) => ({ graph: `urn:graph:${companyId}:${period}`, warnings: [] }),
       loadEarlierMonths: async () => ({ present: [], loaded: [], missing: [], invalid: [] }),
       analyzeLedger: async ({ companyId, period }) => ({
@@ -252,7 +262,11 @@ export function fakePipeline(env: TestWorkflowEnvironment, overrides: QueueActiv
         model === 'offline'
           ? { written: true, result: { model, inputTokens: 0, outputTokens: 0 } }
           : { written: false, request: { task, model, fallbackUsed } as unknown as NarrativeRequest },
-      applyNarrative: async ({ model, reply }) => ({ model, inputTokens: reply?.usage.inputTokens ?? 0, outputTokens: reply?.usage.outputTokens ?? 0 }),
+      applyNarrative: async ({ model, reply }) => ({
+        model,
+        inputTokens: reply?.usage.inputTokens ?? 0,
+        outputTokens: reply?.usage.outputTokens ?? 0,
+      }),
       writeOfflineNarrative: async () => ({ model: 'offline', inputTokens: 0, outputTokens: 0 }),
       deliverReport: async ({ companyId, period }) => ({
         recipients: 1,
@@ -281,7 +295,11 @@ export function fakePipeline(env: TestWorkflowEnvironment, overrides: QueueActiv
     },
     render: {
       renderReport: async ({ companyId, period }) => ({ pdfKey: `${companyId}/${period}/report.pdf`, bytes: 4096, sha256: 'pdf-sha' }),
-      renderDataQualityReport: async ({ companyId, period }) => ({ pdfKey: `${companyId}/${period}/data-quality.pdf`, bytes: 2048, sha256: 'dq-sha' }),
+      renderDataQualityReport: async ({ companyId, period }) => ({
+        pdfKey: `${companyId}/${period}/data-quality.pdf`,
+        bytes: 2048,
+        sha256: 'dq-sha',
+      }),
     },
   };
   const record = (group: object): Record<string, (input: unknown) => Promise<unknown>> =>

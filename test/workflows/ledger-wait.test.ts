@@ -37,7 +37,9 @@ const staged = ({ companyId, period }: CompanyMonth): ExtractResult => ({
 /** What extractLedger throws when the file is not there: LedgerMissingError, through the real conversion. */
 const ledgerMissing = ({ companyId, period }: CompanyMonth): Promise<never> =>
   failDataErrorsFast(async () => {
-    throw Object.assign(new Error(`companies/${companyId}/ledgers/${period}.csv: no ledger for ${companyId} ${period}`), { name: FailureType.LedgerMissing });
+    throw Object.assign(new Error(`companies/${companyId}/ledgers/${period}.csv: no ledger for ${companyId} ${period}`), {
+      name: FailureType.LedgerMissing,
+    });
   });
 
 /** A pipeline whose ledger is missing until `upload()`. */
@@ -48,7 +50,10 @@ function lateLedger() {
 }
 
 function assertWithin(actualMs: number, expectedMs: number, what: string): void {
-  assert.ok(actualMs >= expectedMs - SLACK_MS && actualMs <= expectedMs + SLACK_MS, `${what}: ${(actualMs / HOUR_MS).toFixed(4)} h, expected ${expectedMs / HOUR_MS} h`);
+  assert.ok(
+    actualMs >= expectedMs - SLACK_MS && actualMs <= expectedMs + SLACK_MS,
+    `${what}: ${(actualMs / HOUR_MS).toFixed(4)} h, expected ${expectedMs / HOUR_MS} h`,
+  );
 }
 
 test('the configured LEDGER_WAIT and the workflow default are both 72 h', () => {
@@ -64,11 +69,19 @@ test('a ledger uploaded 30 h into the wait: the signal resumes the run, which re
   const wallStart = performance.now();
 
   const result = await withReportWorkers(env, { taskQueue: 'ledger-arrives', workflowBundle: bundle, activities, sinks }, async () => {
-    const handle = await env.client.workflow.start(monthlyCompanyReport, { taskQueue: 'ledger-arrives', workflowId, args: [{ companyId, period: PERIOD }] });
+    const handle = await env.client.workflow.start(monthlyCompanyReport, {
+      taskQueue: 'ledger-arrives',
+      workflowId,
+      args: [{ companyId, period: PERIOD }],
+    });
     await env.sleep(30 * HOUR_MS);
     assert.equal(await handle.query(reportStageQuery), 'waiting-for-ledger');
     assert.equal((await handle.describe()).status.name, 'RUNNING');
-    assert.deepEqual(calls.map((c) => c.name), ['extractLedger'], 'one attempt, then the wait: no retries, no notice');
+    assert.deepEqual(
+      calls.map((c) => c.name),
+      ['extractLedger'],
+      'one attempt, then the wait: no retries, no notice',
+    );
 
     upload();
     await handle.signal(ledgerUploadedSignal);
@@ -118,19 +131,30 @@ test('no ledger within LEDGER_WAIT (72 h): the admin gets the missing-ledger not
   const { sinks, calls: sinkCalls } = recordingSinks();
   const wallStart = performance.now();
 
-  const { failure, runId, description } = await withReportWorkers(env, { taskQueue: 'ledger-never', workflowBundle: bundle, activities, sinks }, async () => {
-    const handle = await env.client.workflow.start(monthlyCompanyReport, { taskQueue: 'ledger-never', workflowId, args: [{ companyId, period: PERIOD, ledgerWaitMs }] });
-    // An hour before the deadline the run still waits, and nobody has been told.
-    await env.sleep(71 * HOUR_MS);
-    assert.equal(await handle.query(reportStageQuery), 'waiting-for-ledger');
-    assert.deepEqual(calls.map((c) => c.name), ['extractLedger']);
+  const { failure, runId, description } = await withReportWorkers(
+    env,
+    { taskQueue: 'ledger-never', workflowBundle: bundle, activities, sinks },
+    async () => {
+      const handle = await env.client.workflow.start(monthlyCompanyReport, {
+        taskQueue: 'ledger-never',
+        workflowId,
+        args: [{ companyId, period: PERIOD, ledgerWaitMs }],
+      });
+      // An hour before the deadline the run still waits, and nobody has been told.
+      await env.sleep(71 * HOUR_MS);
+      assert.equal(await handle.query(reportStageQuery), 'waiting-for-ledger');
+      assert.deepEqual(
+        calls.map((c) => c.name),
+        ['extractLedger'],
+      );
 
-    const failure: unknown = await handle.result().then(
-      () => assert.fail('the run should fail'),
-      (err: unknown) => err,
-    );
-    return { failure, runId: handle.firstExecutionRunId, description: await handle.describe() };
-  });
+      const failure: unknown = await handle.result().then(
+        () => assert.fail('the run should fail'),
+        (err: unknown) => err,
+      );
+      return { failure, runId: handle.firstExecutionRunId, description: await handle.describe() };
+    },
+  );
 
   assert.ok(failure instanceof WorkflowFailedError, String(failure));
   assert.ok(failure.cause instanceof ApplicationFailure, String(failure.cause));
@@ -143,7 +167,10 @@ test('no ledger within LEDGER_WAIT (72 h): the admin gets the missing-ledger not
 
   // Exactly one attempt, the notice at the deadline, and nothing else: no validation, no failure notice (the
   // missing-ledger notice is the report of this failure).
-  assert.deepEqual(calls.map((c) => c.name), ['extractLedger', 'deliverLedgerMissingNotice']);
+  assert.deepEqual(
+    calls.map((c) => c.name),
+    ['extractLedger', 'deliverLedgerMissingNotice'],
+  );
   const [notice] = callsOf('deliverLedgerMissingNotice');
   assert.deepEqual(notice!.input, { companyId, period: PERIOD, waitedMs: 72 * HOUR_MS, deliveryId: `${workflowId}/${runId}/ledger-missing` });
   assertWithin(notice!.at - callsOf('extractLedger')[0]!.at, 72 * HOUR_MS, 'notice after the first extraction');
@@ -166,7 +193,11 @@ test('a signal while the file is still missing does not extend the wait: the not
   const { activities, calls, callsOf } = lateLedger();
 
   const failure = await withReportWorkers(env, { taskQueue: 'ledger-false-alarm', workflowBundle: bundle, activities }, async () => {
-    const handle = await env.client.workflow.start(monthlyCompanyReport, { taskQueue: 'ledger-false-alarm', workflowId, args: [{ companyId, period: PERIOD }] });
+    const handle = await env.client.workflow.start(monthlyCompanyReport, {
+      taskQueue: 'ledger-false-alarm',
+      workflowId,
+      args: [{ companyId, period: PERIOD }],
+    });
     await env.sleep(30 * HOUR_MS);
     await handle.signal(ledgerUploadedSignal); // an upload hook fired, but the file is not there
     return handle.result().then(
@@ -177,7 +208,10 @@ test('a signal while the file is still missing does not extend the wait: the not
 
   assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure);
   assert.equal(failure.cause.type, FailureType.LedgerMissing);
-  assert.deepEqual(calls.map((c) => c.name), ['extractLedger', 'extractLedger', 'deliverLedgerMissingNotice']);
+  assert.deepEqual(
+    calls.map((c) => c.name),
+    ['extractLedger', 'extractLedger', 'deliverLedgerMissingNotice'],
+  );
   const [first, second] = callsOf('extractLedger');
   assertWithin(second!.at - first!.at, 30 * HOUR_MS, 'the look after the signal');
   assertWithin(callsOf('deliverLedgerMissingNotice')[0]!.at - first!.at, 72 * HOUR_MS, 'notice after the first extraction');
