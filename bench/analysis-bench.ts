@@ -13,15 +13,11 @@ import { Parser } from 'n3';
 import SHACLValidator from 'rdf-validate-shacl';
 import { loadConfig } from '../lib/config';
 import { loadCompany } from '../lib/erp/company';
-import { erpSource } from '../lib/erp/erp-source';
 import { graphIriRef } from '../lib/graph/graph-sparql';
 import { OxigraphStore } from '../lib/graph/oxigraph-store';
-import { analyzeCompanyMonth } from '../lib/pipeline/analyze-month';
+import { analyzeCompanyMonth, loadAnalysisDeps } from '../lib/pipeline/analyze-month';
 import { checkAndPromote, loadContextMonths, stageLedger } from '../lib/pipeline/ledger-loading';
 import { ledgerGraphIri } from '../lib/rdf/iris';
-import { QueryCatalog } from '../lib/rdf/query-catalog';
-import { TaxRuleEngine } from '../lib/rules/tax-rule-engine';
-import { LedgerValidator } from '../lib/validation/ledger-validator';
 import { measure, secondsSince, summarize, type Measurement } from './measure';
 import { writeSyntheticCompany } from '../dev/synthetic-ledger';
 
@@ -68,31 +64,20 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
   const companyId = `analysis-${lineCount}`;
   await writeSyntheticCompany(dataDir, companyId, period, lineCount);
   const config = loadConfig({ ERP_DATA_DIR: dataDir, STANDARD_CHART: options.standardChart, SHAPES_DIR: shapesDir });
-  const [validator, rules, queries] = await Promise.all([
-    LedgerValidator.load(shapesDir),
-    TaxRuleEngine.load(shapesDir),
-    QueryCatalog.load(shapesDir),
-  ]);
+  let graph = new OxigraphStore();
+  // Shapes, rules and queries loaded once, as a worker does; each run gets a fresh store below.
+  const shared = await loadAnalysisDeps(config, graph);
   const company = await loadCompany(dataDir, companyId);
   const findingsFile = join(dataDir, 'findings', companyId, period, 'findings.json');
   await mkdir(dirname(findingsFile), { recursive: true });
 
   const phases = { parseAndLoad: [] as number[], dataQuality: [] as number[], taxRules: [] as number[], total: [] as number[] };
-  let graph = new OxigraphStore();
   let findings = 0;
   for (let run = 0; run < runs; run++) {
     // Every run starts from an empty store, as a worker does for a company it has not seen.
     await graph.close();
     graph = new OxigraphStore();
-    const deps = {
-      erp: erpSource(config),
-      graph,
-      validator,
-      rules,
-      queries,
-      dataDir: config.ERP_DATA_DIR,
-      falsePositiveMargin: config.FALSE_POSITIVE_MARGIN,
-    };
+    const deps = { ...shared, graph };
 
     const start = performance.now();
     const staged = await stageLedger(deps, companyId, period);
@@ -116,7 +101,7 @@ async function benchSize(options: AnalysisBenchOptions, lineCount: number): Prom
 
   // The promoted month of the last run stays in the store for the comparison.
   const ledgerGraph = ledgerGraphIri(companyId, period);
-  const ruleEngine = await measure(runs, async () => void (await rules.evaluate(graph, { company, period })));
+  const ruleEngine = await measure(runs, async () => void (await shared.rules.evaluate(graph, { company, period })));
   const naive = await naiveShacl(shapesDir);
   let naiveResults = 0;
   const naiveMeasurement = await measure(runs, async () => {

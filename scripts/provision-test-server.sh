@@ -85,7 +85,12 @@ if [[ -s "$dest/test-server.jsa" && "$(cat "$dest/test-server.jsa.stamp" 2>/dev/
 else
   say "recording a class-data archive of the server's start"
   rm -f "$dest/test-server.jsa" "$dest/test-server.jsa.stamp"
-  port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+  port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null ||
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || true)"
+  if [[ -z "$port" ]]; then
+    say "no node or python3 to find a free port: no class-data archive; the server starts without it" >&2
+    exit 0
+  fi
   "${JAVA_HOME:+$JAVA_HOME/bin/}java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit="$dest/test-server.jsa" \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=error -cp "$dest/lib/*" io.temporal.testserver.TestServer "$port" \
     > "$dest/test-server.jsa.log" 2>&1 &
