@@ -18,6 +18,7 @@ mkdir -p "$dest" "$root/.tools/bin"
 exec 9>"$root/.tools/.provision-test-server.lock"
 flock 9
 say() { echo "provision-test-server: $*"; }
+command -v "${JAVA_HOME:+$JAVA_HOME/bin/}java" >/dev/null || { say "needs a Java runtime (17 or later) on PATH or in JAVA_HOME" >&2; exit 1; }
 
 stamp="temporal-test-server $TEST_SERVER_VERSION slf4j-simple $SLF4J_VERSION"
 

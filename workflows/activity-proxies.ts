@@ -10,7 +10,6 @@ import {
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_FAILURE_TYPES, taskQueueFor } from '../lib/temporal-contract';
 
-
 /**
  * Every activity heartbeats while its worker lives (workers/activity-heartbeat.ts): a crashed worker's attempt is
  * retried after this, not after its start-to-close timeout, and a cancellation reaches the activity with the next

@@ -26,7 +26,10 @@ export function batchMembership(companyId: string): BatchMembership {
       const fromLedger = waitedFor === 'ledger';
       waitedFor = reason;
       // A ledger wait goes out as before (the id alone), so a batch of an earlier build understands it.
-      if (parent) await (reason === 'ledger' ? signalQuietly(parent, companyWaitingSignal, companyId) : signalQuietly(parent, companyWaitingSignal, companyId, reason, fromLedger));
+      if (parent)
+        await (reason === 'ledger'
+          ? signalQuietly(parent, companyWaitingSignal, companyId)
+          : signalQuietly(parent, companyWaitingSignal, companyId, reason, fromLedger));
     },
     async ended(status, cause) {
       await Promise.all(

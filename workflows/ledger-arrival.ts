@@ -1,17 +1,9 @@
 // A company whose ledger for the month has not arrived: the report waits for the `ledgerUploaded` signal up to
 // the configured deadline, then tells the admin instead of retrying forever.
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  deprecatePatch,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, deprecatePatch, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CompanyMonth, ExtractResult } from '../activities/types';
 import { deliverLedgerMissingNotice, extractLedger } from './activity-proxies';
 import { DEFAULT_LEDGER_WAIT_MS, FailureType, ledgerUploadedSignal } from '../lib/temporal-contract';
-
 
 /** `onWait` runs once, when the wait begins (the batch gives the run's slot to the next company). */
 export async function extractWhenUploaded(

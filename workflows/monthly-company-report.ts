@@ -12,23 +12,47 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AnalyzeResult, DataValidationDetails, GroundingInput, NarrativeInput } from '../activities/types';
-import { analyzeLedger, applyGrounding, deliverDataQualityReport, deliverReport, deliverRunFailureNotice, groundNarrative, llmActivities, loadEarlierMonths, renderActivities, reviewActivities, applyNarrative, prepareNarrative, validateLedger, writeOfflineNarrative } from './activity-proxies';
+import {
+  analyzeLedger,
+  applyGrounding,
+  deliverDataQualityReport,
+  deliverReport,
+  deliverRunFailureNotice,
+  groundNarrative,
+  llmActivities,
+  loadEarlierMonths,
+  renderActivities,
+  reviewActivities,
+  applyNarrative,
+  prepareNarrative,
+  validateLedger,
+  writeOfflineNarrative,
+} from './activity-proxies';
 import { batchMembership, type BatchMembership } from './batch-membership';
 import { extractWhenUploaded } from './ledger-arrival';
 import { reportMetrics } from './report-sinks';
 import { reportReview, type ReportReview } from './report-review';
-import { CompanyIdKey, type CompanyRunStatus, FailureType, type MonthlyCompanyReportInput, type MonthlyCompanyReportResult, PeriodKey, type ReportStage, ReportStageKey, reportStageQuery, type ReviewDraft, RiskLevelKey, SELF_REPORTING_FAILURE_TYPES } from '../lib/temporal-contract';
-
-
+import {
+  CompanyIdKey,
+  type CompanyRunStatus,
+  FailureType,
+  type MonthlyCompanyReportInput,
+  type MonthlyCompanyReportResult,
+  PeriodKey,
+  type ReportStage,
+  ReportStageKey,
+  reportStageQuery,
+  type ReviewDraft,
+  RiskLevelKey,
+  SELF_REPORTING_FAILURE_TYPES,
+} from '../lib/temporal-contract';
 
 /**
  * One company's month: ETL → SHACL validation → analysis → PDF → e-mail. Every way it can end is reported: to the
  * batches that wait on it (by signal), and, when it fails for a cause whose own report did not already reach the
  * admin, to the admin by a notice naming the cause.
  */
-export async function monthlyCompanyReport(
-  input: MonthlyCompanyReportInput,
-): Promise<MonthlyCompanyReportResult> {
+export async function monthlyCompanyReport(input: MonthlyCompanyReportInput): Promise<MonthlyCompanyReportResult> {
   const { companyId, period } = input;
   const startedAt = Date.now();
   // Deprecated patches (batch-window here; split-task-queues, llm-tasks, stateless-llm-role, ledger-wait): the builds
@@ -86,26 +110,24 @@ async function runReport(
     await membership.waiting();
   });
   step('validating');
-  const validated = await validateLedger({ companyId, period, stagingGraph: extracted.stagingGraph }).catch(
-    async (err: unknown) => {
-      const details = dataValidationDetails(err);
-      if (!details) throw err;
-      // Bad data gets the firm's admin an explanation, not the customer a wrong report; no retry can fix it.
-      // Keyed by run: a later bad run of the same month must notify again, a retry or replay must not.
-      const { workflowId, runId } = workflowInfo();
-      await renderActivities().renderDataQualityReport({ companyId, period });
-      await deliverDataQualityReport({
-        companyId,
-        period,
-        deliveryId: `${workflowId}/${runId}/data-quality`,
-      });
-      throw ApplicationFailure.nonRetryable(
-        `${companyId} ${period}: ledger failed data-quality validation (${details.violations} violations, first ${details.sample[0] ?? '-'}); the admin was sent an error report`,
-        FailureType.DataValidation,
-        details,
-      );
-    },
-  );
+  const validated = await validateLedger({ companyId, period, stagingGraph: extracted.stagingGraph }).catch(async (err: unknown) => {
+    const details = dataValidationDetails(err);
+    if (!details) throw err;
+    // Bad data gets the firm's admin an explanation, not the customer a wrong report; no retry can fix it.
+    // Keyed by run: a later bad run of the same month must notify again, a retry or replay must not.
+    const { workflowId, runId } = workflowInfo();
+    await renderActivities().renderDataQualityReport({ companyId, period });
+    await deliverDataQualityReport({
+      companyId,
+      period,
+      deliveryId: `${workflowId}/${runId}/data-quality`,
+    });
+    throw ApplicationFailure.nonRetryable(
+      `${companyId} ${period}: ledger failed data-quality validation (${details.violations} violations, first ${details.sample[0] ?? '-'}); the admin was sent an error report`,
+      FailureType.DataValidation,
+      details,
+    );
+  });
 
   step('analysing');
   await loadEarlierMonths({ companyId, period });
@@ -212,12 +234,10 @@ async function writeWithModel(attempt: NarrativeInput, llm: ReturnType<typeof ll
   const prepared = await prepareNarrative(attempt);
   if (prepared.written) return prepared.result.model;
   const { request } = prepared;
-  const reply = await llm
-    .callNarrativeModel(request)
-    .catch(async (err: unknown) => {
-      if (err instanceof ActivityFailure && !isCancellation(err)) await applyNarrative({ ...attempt, request });
-      throw err;
-    });
+  const reply = await llm.callNarrativeModel(request).catch(async (err: unknown) => {
+    if (err instanceof ActivityFailure && !isCancellation(err)) await applyNarrative({ ...attempt, request });
+    throw err;
+  });
   return (await applyNarrative({ ...attempt, request, reply })).model;
 }
 

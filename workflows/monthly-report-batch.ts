@@ -18,7 +18,21 @@ import { deliverBatchSummary, listCompanyPage } from './activity-proxies';
 import { monthlyCompanyReport } from './monthly-company-report';
 import { previousMonthInSeoul } from '../lib/domain/periods';
 import { reportMetrics } from './report-sinks';
-import { type BatchProgress, batchProgressQuery, type CompanyFinished, companyFinishedSignal, CompanyIdKey, companyReportWorkflowId, companyWaitingSignal, DEFAULT_LEDGER_WAIT_MS, joinBatchSignal, type MonthlyReportBatchResult, PeriodKey, ScheduledStartTimeKey, type WaitReason } from '../lib/temporal-contract';
+import {
+  type BatchProgress,
+  batchProgressQuery,
+  type CompanyFinished,
+  companyFinishedSignal,
+  CompanyIdKey,
+  companyReportWorkflowId,
+  companyWaitingSignal,
+  DEFAULT_LEDGER_WAIT_MS,
+  joinBatchSignal,
+  type MonthlyReportBatchResult,
+  PeriodKey,
+  ScheduledStartTimeKey,
+  type WaitReason,
+} from '../lib/temporal-contract';
 
 export interface MonthlyReportBatchInput {
   /** YYYY-MM; default: the month before the (scheduled) start time, in Asia/Seoul. */
@@ -54,7 +68,6 @@ export interface BatchState {
   outsideDeadline?: number;
 }
 
-
 const DEFAULT_CONCURRENCY = 4;
 /**
  * Children started per run: each costs about 5 events (start, its end, its signal), so a run stays near
@@ -87,7 +100,13 @@ export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): P
   const { workflowId: self, firstExecutionRunId } = workflowInfo();
   const active = new Set(state.active);
 
-  const progress = (): BatchProgress => ({ period, counts: { ...state.counts }, running: active.size, outside: state.outside, exhausted: state.exhausted });
+  const progress = (): BatchProgress => ({
+    period,
+    counts: { ...state.counts },
+    running: active.size,
+    outside: state.outside,
+    exhausted: state.exhausted,
+  });
   setHandler(batchProgressQuery, progress);
   const awaitingReview = (state.awaitingReview ??= []);
   state.counts.awaitingReview ??= 0;
@@ -98,7 +117,8 @@ export async function monthlyReportBatch(input: MonthlyReportBatchInput = {}): P
   };
   setHandler(companyWaitingSignal, (companyId, reason = 'ledger', fromLedger = false) => {
     if (active.delete(companyId)) state.outside++;
-    else if (fromLedger) uncount('ledger', companyId); // already outside: it moves from one count to the other
+    else if (fromLedger)
+      uncount('ledger', companyId); // already outside: it moves from one count to the other
     else return;
     state.counts[waitCount(reason)] = (state.counts[waitCount(reason)] ?? 0) + 1;
     pushCapped(reason === 'review' ? awaitingReview : state.waitingForLedger, companyId);

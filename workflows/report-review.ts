@@ -19,7 +19,6 @@ import {
   type ReviewStage,
 } from '../lib/temporal-contract';
 
-
 export const MAX_COMMENT_CHARS = 2_000;
 export const MAX_NARRATIVE_CHARS = 20_000;
 /** Revisions a draft may go through: each costs a few events, and the history must stay bounded. */
@@ -121,7 +120,8 @@ export function reportReview(companyId: string): ReportReview {
         checkDraft(draftVersion, ['awaiting-review', 'changes-requested']);
         checkText('comment', comment, MAX_COMMENT_CHARS, true);
         checkText('narrative', narrative, MAX_NARRATIVE_CHARS, false);
-        if (narrative !== undefined && draftVersion >= MAX_REVISIONS) refuse(`a draft is revised at most ${MAX_REVISIONS} times; approve it or start the month again`);
+        if (narrative !== undefined && draftVersion >= MAX_REVISIONS)
+          refuse(`a draft is revised at most ${MAX_REVISIONS} times; approve it or start the month again`);
       },
     },
   );

@@ -55,12 +55,23 @@ const RECORDINGS: Array<{
   drive?: (handle: WorkflowHandle) => Promise<void>;
 }> = [
   // The sliding window: pages of 2, concurrency 2; its first run ends in continue-as-new, its last in the result.
-  { file: 'monthlyReportBatch-v3-window-first-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-window', args: [{ period: '2024-05', concurrency: 2, pageSize: 2 }], runs: 'first' },
+  {
+    file: 'monthlyReportBatch-v3-window-first-run.json',
+    type: 'monthlyReportBatch',
+    workflowId: 'replay-batch-window',
+    args: [{ period: '2024-05', concurrency: 2, pageSize: 2 }],
+    runs: 'first',
+  },
   { file: 'monthlyReportBatch-v3-window-last-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-window', args: [] },
   // A child of that batch: it reports back by signal; its delivery is versioned.
   { file: 'monthlyCompanyReport-v5-batch-window.json', type: 'monthlyCompanyReport', workflowId: 'tax-report-c00-한빛-2024-05', args: [] },
   // An unknown company: the run fails and the admin gets a failure notice naming the cause.
-  { file: 'monthlyCompanyReport-v5-failure-notice.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c99-없음', period: '2024-05' }], fails: true },
+  {
+    file: 'monthlyCompanyReport-v5-failure-notice.json',
+    type: 'monthlyCompanyReport',
+    args: [{ companyId: 'c99-없음', period: '2024-05' }],
+    fails: true,
+  },
   // Grounding searched by meaning on the LLM queue: texts in, neighbours out, applied and metered beside the workflows.
   { file: 'monthlyCompanyReport-v6-semantic-on-llm-queue.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c03-다솜', period: '2024-04' }] },
   // Review before sending: the draft waits, the accountant rewrites the summary (draft 2), then approves it.
@@ -71,8 +82,12 @@ const RECORDINGS: Array<{
     prepare: addReviewedCompany,
     drive: async (handle) => {
       const reviewer = { name: 'analyst-lee', role: 'analyst' as const };
-      await until(async () => (await handle.query(reviewDraftQuery).catch(() => undefined))?.stage === 'awaiting-review', 'the draft', { timeoutMs: 120_000 });
-      await handle.executeUpdate(requestChangesUpdate, { args: [{ reviewer, draftVersion: 1, comment: '요약 수정', narrative: '세무사가 고쳐 쓴 요약입니다.' }] });
+      await until(async () => (await handle.query(reviewDraftQuery).catch(() => undefined))?.stage === 'awaiting-review', 'the draft', {
+        timeoutMs: 120_000,
+      });
+      await handle.executeUpdate(requestChangesUpdate, {
+        args: [{ reviewer, draftVersion: 1, comment: '요약 수정', narrative: '세무사가 고쳐 쓴 요약입니다.' }],
+      });
       await handle.executeUpdate(approveReportUpdate, { args: [{ reviewer, draftVersion: 2 }] });
     },
   },
@@ -80,7 +95,13 @@ const RECORDINGS: Array<{
   { file: 'monthlyCompanyReport-v8-deprecated-patches.json', type: 'monthlyCompanyReport', args: [{ companyId: 'c02-누리', period: '2024-06' }] },
   // A month whose ledgers never arrive (pages of 2, concurrency 2): every child waits 1 s, gives its slot back,
   // tells the admin and fails; the batch counts them and sends its summary.
-  { file: 'monthlyReportBatch-v4-late-ledgers-first-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-late-ledgers', args: [{ period: '2023-12', concurrency: 2, pageSize: 2, ledgerWaitMs: 1_000 }], runs: 'first' },
+  {
+    file: 'monthlyReportBatch-v4-late-ledgers-first-run.json',
+    type: 'monthlyReportBatch',
+    workflowId: 'replay-batch-late-ledgers',
+    args: [{ period: '2023-12', concurrency: 2, pageSize: 2, ledgerWaitMs: 1_000 }],
+    runs: 'first',
+  },
   { file: 'monthlyReportBatch-v4-late-ledgers-last-run.json', type: 'monthlyReportBatch', workflowId: 'replay-batch-late-ledgers', args: [] },
   // A child of that batch: the ledger wait (deprecated ledger-wait) with its waiting and finished signals.
   { file: 'monthlyCompanyReport-v8-ledger-wait.json', type: 'monthlyCompanyReport', workflowId: 'tax-report-c00-한빛-2023-12', args: [] },
@@ -127,12 +148,23 @@ before(async () => {
       await (rec.fails ? assert.rejects(handle.result()) : handle.result());
     } else {
       // Started by an earlier recording (the batch's child, the batch's last run): wait for it to close.
-      await h.client.workflow.getHandle(workflowId).result().catch(() => undefined);
+      await h.client.workflow
+        .getHandle(workflowId)
+        .result()
+        .catch(() => undefined);
     }
     // Exported by the real CLI: the same JSON the Web UI's download gives.
     const runId = rec.runs === 'first' ? ['--run-id', started.get(workflowId)!] : [];
     const { stdout } = await run(TEMPORAL_BIN, [
-      'workflow', 'show', '--address', h.server.address, '--workflow-id', workflowId, ...runId, '--output', 'json',
+      'workflow',
+      'show',
+      '--address',
+      h.server.address,
+      '--workflow-id',
+      workflowId,
+      ...runId,
+      '--output',
+      'json',
     ]);
     fresh.push({ workflowId: rec.file, history: historyFromJSON(JSON.parse(stdout)) });
     const target = path.join(HISTORIES, rec.file);
@@ -148,9 +180,7 @@ after(async () => {
 
 async function recordedHistories(dir = HISTORIES) {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  return Promise.all(
-    files.map(async (f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(await readFile(path.join(dir, f), 'utf8'))) })),
-  );
+  return Promise.all(files.map(async (f) => ({ workflowId: f, history: historyFromJSON(JSON.parse(await readFile(path.join(dir, f), 'utf8'))) })));
 }
 
 test('every current workflow version has its recorded history', () => {
@@ -170,7 +200,10 @@ test('every recorded history replays against the current workflow code', async (
 
 test('every retired history fails to replay with a determinism error: their builds can no longer be served', async () => {
   const histories = await recordedHistories(RETIRED);
-  assert.deepEqual(histories.map((r) => r.workflowId), RETIRED_FILES);
+  assert.deepEqual(
+    histories.map((r) => r.workflowId),
+    RETIRED_FILES,
+  );
   const failed: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath: WORKFLOWS }, histories)) {
     assert.equal(result.error?.name, 'DeterminismViolationError', `${result.workflowId}: ${String(result.error)}`);
@@ -190,10 +223,7 @@ test('a workflow change that breaks determinism fails the replay', async () => {
   const companyRun = fresh.find((f) => f.workflowId.startsWith('monthlyCompanyReport'));
   assert.ok(companyRun);
   const results = [];
-  for await (const result of Worker.runReplayHistories(
-    { workflowsPath: require.resolve('../support/altered-workflows') },
-    [companyRun],
-  )) {
+  for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../support/altered-workflows') }, [companyRun])) {
     results.push(result);
   }
   assert.equal(results.length, 1);

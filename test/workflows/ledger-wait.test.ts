@@ -1,6 +1,7 @@
 // The wait for a late ledger (workflows/ledger-arrival.ts) on the time-skipping test server: the real
 // monthlyCompanyReport from the workflow bundle, its activities replaced by fakes that answer at once. Days of
-// workflow time pass in seconds; the assertions read the server's (skipped) clock, never the wall clock.
+// workflow time pass in seconds: the timings asserted are read from the server's (skipped) clock, and the wall clock
+// only bounds the test.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
