@@ -25,28 +25,34 @@ if [[ "$host_version" != v24.* && "${TEST_NODE:-}" != host ]]; then
   compat=1
 fi
 echo "[run-tests] test suites on Node $(node --version) ($(command -v node))"
-# Besides the spec output, scripts/file-durations-reporter.mjs writes where each run's time went (printed at the end).
-runs=0
+# run NAME CONCURRENCY FILE...: besides the spec output, scripts/file-durations-reporter.mjs writes where the run's
+# time went into durations-NAME.txt (printed at the end).
 run() {
-  runs=$((runs + 1))
-  node --import tsx --test --test-concurrency="$1" --test-timeout="${TEST_TIMEOUT_MS:-900000}" \
+  node --import tsx --test --test-concurrency="$2" --test-timeout="${TEST_TIMEOUT_MS:-900000}" \
     --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=./scripts/file-durations-reporter.mjs --test-reporter-destination="$out/durations-$runs.txt" "${@:2}"
+    --test-reporter=./scripts/file-durations-reporter.mjs --test-reporter-destination="$out/durations-$1.txt" "${@:3}"
 }
 status=0
 if (($#)); then
-  run 2 "$@" || status=1
+  run given 2 "$@" || status=1
 else
-  # Two files at a time, then alone the ones that load both cores for minutes (the batch at 10,000 companies, the
-  # chart's topology as separate processes):
-  # beside them, the embedded store's longest checks would miss their heartbeat deadline.
+  # Two files at a time, and beside them, as a third lane, the worker crashes: each waits out the 60 s heartbeat
+  # timeout of a SIGKILLed worker, idle most of its 6 minutes. Then alone the ones that load both cores for minutes
+  # (the batch at 10,000 companies, the chart's topology as separate processes): beside them, the embedded store's
+  # longest checks would miss their heartbeat deadline.
+  waiting=(test/faults/worker-crash.test.ts)
   alone=(test/integration/batch-scale.test.ts test/integration/topology-month.test.ts)
   files=()
   for f in test/unit/*.test.ts test/workflows/*.test.ts test/integration/*.test.ts test/faults/*.test.ts; do
-    [[ " ${alone[*]} " == *" $f "* ]] || files+=("$f")
+    [[ " ${alone[*]} ${waiting[*]} " == *" $f "* ]] || files+=("$f")
   done
-  run 2 "${files[@]}" || status=1
-  run 1 "${alone[@]}" || status=1
+  run waiting 1 "${waiting[@]}" > "$out/waiting-lane.log" 2>&1 &
+  waiting_lane=$!
+  run suites 2 "${files[@]}" || status=1
+  wait "$waiting_lane" || status=1
+  echo "[run-tests] the waiting lane (${waiting[*]}):"
+  cat "$out/waiting-lane.log"
+  run alone 1 "${alone[@]}" || status=1
 fi
 if ((compat)); then
   # The compatibility check: the unit and workflow tests (of the files given, those under test/unit/ and
@@ -56,7 +62,7 @@ if ((compat)); then
   for f in "${given[@]}"; do [[ "$f" == *test/unit/* || "$f" == *test/workflows/* ]] && units+=("$f"); done
   if ((${#units[@]})); then
     echo "[run-tests] compatibility: ${#units[@]} unit test file(s) on the host's Node $host_version ($host_node)"
-    (export PATH="$host_path"; run 2 "${units[@]}") || status=1
+    (export PATH="$host_path"; run compat 2 "${units[@]}") || status=1
   fi
 fi
 cat "$out"/durations-*.txt 2>/dev/null
