@@ -31,14 +31,16 @@ export class GraphUnavailableError extends Error {
 }
 
 const draftVersion = z.coerce.number().int().positive();
+/** A free-text note; blank is none. */
+const optionalNote = z
+  .string()
+  .trim()
+  .max(MAX_COMMENT_CHARS)
+  .optional()
+  .transform((s) => s || undefined);
 export const ApproveRequest = z.object({
   draftVersion,
-  note: z
-    .string()
-    .trim()
-    .max(MAX_COMMENT_CHARS)
-    .optional()
-    .transform((s) => s || undefined),
+  note: optionalNote,
 });
 export const ChangesRequest = z.object({
   draftVersion,
@@ -50,12 +52,7 @@ export const FindingReviewRequest = z
   .object({
     findingKey: z.string().min(1).max(500),
     status: z.enum(REVIEW_STATUSES),
-    note: z
-      .string()
-      .trim()
-      .max(MAX_COMMENT_CHARS)
-      .optional()
-      .transform((s) => s || undefined),
+    note: optionalNote,
     /** The version the reviewer saw (0: none): a review saved meanwhile by someone else is not overwritten blindly. */
     seenVersion: z.coerce.number().int().min(0),
   })
