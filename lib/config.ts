@@ -141,12 +141,15 @@ const envSchema = z.object({
   LLM_INSIGHT_MODELS: modelChain('gpt-4.1,gpt-4.1-mini'),
   LLM_SUMMARY_MODELS: modelChain('gpt-4.1-mini,gpt-4o-mini'),
   /** With an embeddings model, articles and memos are also searched semantically for the prompt. */
+  /** The chain that reads a question into an intent of the knowledge-graph catalogue (lib/ask); offline: the matcher. */
+  LLM_QUESTION_MODELS: modelChain('gpt-4.1-mini,gpt-4o-mini'),
   LLM_EMBEDDING_MODEL: optionalString,
   LLM_TIMEOUT_MS: positiveInt(60_000),
   /** Cache lifetimes of answers (same company-month input) and embeddings; 0 = no expiry. */
   LLM_CACHE_TTL_SUMMARY: duration('24h'),
   LLM_CACHE_TTL_INSIGHTS: duration('1h'),
   LLM_CACHE_TTL_EMBEDDINGS: duration('0'),
+  LLM_CACHE_TTL_QUESTION: duration('24h'),
   LLM_CACHE_DIR: dir('.data/llm-cache'),
   /** The LLM call ledger (budget and cost report) when there is no Redis. */
   LLM_USAGE_DIR: dir('.data/llm-usage'),
@@ -181,6 +184,9 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
   OTEL_SERVICE_NAME: z.string().default('tax-reports'),
   /** The operations console (`npm run console`): listen address, and the key that signs its session cookies. */
+  /** Questions to the knowledge graph (lib/ask): rows an answer shows at most, and each query's deadline. */
+  ASK_MAX_ROWS: positiveInt(200),
+  ASK_TIMEOUT_MS: positiveInt(10_000),
   CONSOLE_HOST: z.string().default('127.0.0.1'),
   CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** The console's /metrics and /healthz, apart from its public port; 0 turns them off. */

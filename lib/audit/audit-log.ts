@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'report.review_escalated',
   'report.sent_unapproved',
   'finding.reviewed',
+  'graph.asked',
+  'graph.queried',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,5 +1,6 @@
 // One structured call to an OpenAI-compatible chat model.
 import { ChatOpenAI } from '@langchain/openai';
+import type { ZodType } from 'zod';
 import type { AIMessage } from '@langchain/core/messages';
 import { ANSWER_SCHEMAS, type TaskAnswer } from './answer-schemas';
 import type { LlmTask, PromptMessages } from './prompts';
@@ -54,14 +55,25 @@ export async function callModel<T extends LlmTask>(
   prompt: PromptMessages,
   options: CallOptions = {},
 ): Promise<CallResult<T>> {
+  return callStructured(endpoint, model, task, ANSWER_SCHEMAS[task] as unknown as ZodType<TaskAnswer<T>>, prompt, options);
+}
+
+/** One call whose answer must be JSON of `schema`: the narrative's tasks, and the reading of a question (lib/ask). */
+export async function callStructured<A>(
+  endpoint: LlmEndpoint,
+  model: string,
+  name: string,
+  schema: ZodType<A>,
+  prompt: PromptMessages,
+  options: CallOptions = {},
+): Promise<{ answer?: A; invalid?: string; usage: CallUsage }> {
   const signal = options.signal ?? endpoint.signal?.();
   signal?.throwIfAborted();
   const chat = new ChatOpenAI({ model, ...clientOptions(endpoint), temperature: 0.2 });
-  const schema = ANSWER_SCHEMAS[task];
   // JSON mode, the shape given in the prompt, the zod schema checked here: with response_format json_schema the
   // OpenAI SDK parses the answer itself and throws the response (and its usage) away when the text is not JSON,
   // and JSON mode is also what most OpenAI-compatible servers (vLLM, Ollama) support.
-  const structured = chat.withStructuredOutput(schema, { name: task, method: 'jsonMode', includeRaw: true });
+  const structured = chat.withStructuredOutput(schema as ZodType<Record<string, unknown>>, { name, method: 'jsonMode', includeRaw: true });
   // LangChain hands the signal to the OpenAI client, which aborts the request; the rejection is made the signal's
   // reason whatever wrapper LangChain put around it.
   const { raw } = await structured
@@ -88,7 +100,7 @@ export async function callModel<T extends LlmTask>(
   if (!parsed.success) {
     return { invalid: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '), usage };
   }
-  return { answer: parsed.data as TaskAnswer<T>, usage };
+  return { answer: parsed.data, usage };
 }
 
 function usageOf(message: AIMessage, model: string, prompt: PromptMessages, text: string): CallUsage {

@@ -1,0 +1,32 @@
+// What askGraph needs, from the configuration: the chart's accounts, the limits, and the model chain that reads
+// questions when an LLM endpoint is configured (the narrative's cache, call ledger, prices and daily budget).
+import type { AuditLog } from '../audit/audit-log';
+import { llmConfigured, type AppConfig } from '../config';
+import { loadStandardChart } from '../erp/chart';
+import type { GraphStore } from '../graph/graph-store';
+import { createLlmCache } from '../llm/llm-cache';
+import { loadPriceTable } from '../llm/llm-prices';
+import { createUsageLedger } from '../llm/usage-ledger';
+import type { Logger } from '../logging';
+import { accountVocabulary } from './account-concepts';
+import type { AskDeps } from './ask-graph';
+import { QuestionModel } from './question-model';
+
+export async function askDepsFromConfig(config: AppConfig, graph: GraphStore, extra: { audit?: AuditLog; log?: Logger } = {}): Promise<AskDeps> {
+  const accounts = accountVocabulary(await loadStandardChart(config.STANDARD_CHART));
+  const chain = llmConfigured(config) ? config.LLM_QUESTION_MODELS : [];
+  const interpreter =
+    chain.length === 0
+      ? undefined
+      : new QuestionModel({
+          endpoint: { baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS },
+          chain,
+          cache: createLlmCache({ redisUrl: config.REDIS_URL, dir: config.LLM_CACHE_DIR, log: extra.log }),
+          usage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log: extra.log }),
+          prices: await loadPriceTable(config.LLM_PRICES_FILE),
+          limits: { softUsd: config.LLM_BUDGET_SOFT_USD, hardUsd: config.LLM_BUDGET_HARD_USD, hardAction: config.LLM_BUDGET_HARD_ACTION },
+          cacheTtlMs: config.LLM_CACHE_TTL_QUESTION,
+          log: extra.log,
+        });
+  return { graph, accounts, limits: { maxRows: config.ASK_MAX_ROWS, timeoutMs: config.ASK_TIMEOUT_MS }, interpreter, ...extra };
+}

@@ -1,0 +1,156 @@
+// Ask the knowledge graph: a Korean question → an intent of the catalogue (a model when one is configured, else
+// the Korean matcher) → its vetted query, inside the asker's company scope, limited and timed out → rows and a
+// sentence checked by the number guardrail. Every question is audit-logged with its intent, parameters and row count.
+// The console's 질문 page and `npm run ask` both call askGraph.
+import type { AuditLog } from '../audit/audit-log';
+import { assertCompanyId, type CompanyId, type Period } from '../domain/ids';
+import { monthInSeoul } from '../domain/periods';
+import type { GraphStore, SelectRow } from '../graph/graph-store';
+import type { Logger } from '../logging';
+import { DATA } from '../rdf/vocabulary';
+import type { Principal } from '../security/roles';
+import type { AccountConcept, AccountVocabulary } from './account-concepts';
+import { guardedSentence } from './answer-sentences';
+import { companyDirectory } from './company-directory';
+import { EXAMPLE_QUESTIONS, type AskParams, type IntentCall, type IntentId } from './intent-catalogue';
+import type { QuestionModel } from './question-model';
+import { readQuestion, type DirectoryEntry, type MatchContext } from './korean-matcher';
+import { COLUMNS, intentQuery, type Column, type Row } from './question-queries';
+
+export interface AskLimits {
+  /** Rows an answer shows at most (the query asks one more to know it was cut). */
+  maxRows: number;
+  /** Each graph query's deadline. */
+  timeoutMs: number;
+}
+
+export interface AskDeps {
+  graph: GraphStore;
+  accounts: AccountVocabulary;
+  limits: AskLimits;
+  audit?: AuditLog;
+  /** Reads questions with a model when one is configured; the matcher otherwise, and after it. */
+  interpreter?: Pick<QuestionModel, 'interpret'>;
+  log?: Logger;
+  now?: () => Date;
+}
+
+/** Who asks: the audit log's actor and the scope the query is restricted to. */
+export type Asker = Pick<Principal, 'subject' | 'role' | 'companies'> & { sourceIp?: string };
+
+export interface Answer {
+  question: string;
+  /** The month relative periods were read against. */
+  asOf: Period;
+  status: 'answered' | 'refused';
+  /** 'matcher', or the model that read the question. */
+  readBy: string;
+  intent?: IntentId;
+  params?: AskParams;
+  columns: readonly Column[];
+  rows: Row[];
+  /** More rows matched than the answer shows. */
+  truncated: boolean;
+  sentence: string;
+  /** What the reading assumed (a default period, a comparison base). */
+  notes: string[];
+  /** Refused: what can be asked instead. */
+  examples?: readonly string[];
+}
+
+export async function askGraph(deps: AskDeps, asker: Asker, question: string): Promise<Answer> {
+  const now = deps.now?.() ?? new Date();
+  const asOf = monthInSeoul(now);
+  const scope = asker.companies?.map((id) => assertCompanyId(id));
+  const companies = await companyDirectory(deps.graph, scope, { signal: AbortSignal.timeout(deps.limits.timeoutMs) });
+  const ctx: MatchContext = { now, current: asOf, companies, accounts: deps.accounts };
+  const reading = await read(deps, question, ctx);
+  const base = { question, asOf, readBy: reading.readBy, columns: [] as Column[], rows: [] as Row[], truncated: false, notes: [] as string[] };
+
+  if ('refusal' in reading) {
+    const answer: Answer = { ...base, status: 'refused', sentence: `${reading.refusal} 이런 질문에 답할 수 있습니다.`, examples: EXAMPLE_QUESTIONS };
+    await audit(deps, asker, answer);
+    return answer;
+  }
+  const { call, notes, account } = reading;
+  // The question's companies are already the asker's (the directory holds no other); the asker's scope otherwise.
+  const queried = call.params.companies ?? scope;
+  const limit = call.intent === 'account-totals' && call.params.top ? call.params.top : deps.limits.maxRows + 1;
+  const selected = await deps.graph.select(intentQuery(call, queried, limit), { signal: AbortSignal.timeout(deps.limits.timeoutMs) });
+  const names = new Map(companies.map((c) => [companyIriOf(c.id), c]));
+  const rows = selected.slice(0, deps.limits.maxRows).map((row) => rowOf(row, names));
+  const { sentence, unknown } = guardedSentence(call, rows, account);
+  if (unknown.length > 0)
+    deps.log?.error({ event: 'ask_sentence_guardrail', intent: call.intent, unknown }, 'answer sentence refused by the number guardrail');
+  const answer: Answer = {
+    ...base,
+    status: 'answered',
+    intent: call.intent,
+    params: call.params,
+    columns: COLUMNS[call.intent],
+    rows,
+    truncated: selected.length > deps.limits.maxRows,
+    sentence,
+    notes,
+  };
+  await audit(deps, asker, answer);
+  return answer;
+}
+
+type Reading = ({ call: IntentCall; notes: string[]; account?: AccountConcept } | { refusal: string }) & { readBy: string };
+
+/** The model's reading when one gives a valid call of the catalogue within the scope; the matcher's otherwise. */
+async function read(deps: AskDeps, question: string, ctx: MatchContext): Promise<Reading> {
+  const screened = screenQuestion(question);
+  if (screened) return { refusal: screened, readBy: 'matcher' };
+  const proposed = deps.interpreter ? await deps.interpreter.interpret(question, ctx) : undefined;
+  if (proposed && 'reading' in proposed) return { ...proposed.reading, notes: [], readBy: proposed.model };
+  if (proposed) deps.log?.info({ event: 'ask_model_passed', ...proposed }, 'the matcher reads the question');
+  return { ...readQuestion(question, ctx), readBy: 'matcher' };
+}
+
+/** Query syntax or data-changing verbs in a question: refused before anything reads it. */
+function screenQuestion(question: string): string | undefined {
+  if (question.length > 500) return '질문이 너무 깁니다 (500자까지).';
+  if (/[{}<>;]|\b(drop|insert|delete|clear|load|create|select|construct|describe|service)\b/i.test(question)) {
+    return '질문에 쿼리 문법이나 데이터 변경 명령이 들어 있어 답하지 않습니다. 질문은 문장으로 적어 주십시오.';
+  }
+  if (/삭제|지워|지우|수정해|변경해|바꿔|추가해|등록해/.test(question)) return '지식 그래프에 묻는 질문은 읽기만 합니다: 데이터를 바꾸지 않습니다.';
+  return undefined;
+}
+
+const companyIriOf = (id: CompanyId) => `${DATA}company/${encodeURIComponent(id)}`;
+
+function rowOf(row: SelectRow, names: ReadonlyMap<string, DirectoryEntry>): Row {
+  const out: Row = {};
+  for (const [key, term] of Object.entries(row)) {
+    if (key === 'co') continue;
+    out[key] = /^(debit|credit|net|baseNet|amount|threshold|growthPct)$/.test(key) ? Number(term.value) : term.value;
+  }
+  const iri = row.co?.value;
+  if (iri !== undefined) {
+    const entry = names.get(iri);
+    out.company = entry?.id ?? decodeURIComponent(iri.slice(`${DATA}company/`.length));
+    out.companyName = entry?.name ?? String(out.company);
+  }
+  return out;
+}
+
+async function audit(deps: AskDeps, asker: Asker, answer: Answer): Promise<void> {
+  await deps.audit?.append({
+    action: 'graph.asked',
+    actor: asker.subject,
+    role: asker.role,
+    outcome: answer.status === 'answered' ? 'success' : 'failure',
+    ...(asker.sourceIp && { sourceIp: asker.sourceIp }),
+    details: {
+      question: answer.question.slice(0, 500),
+      readBy: answer.readBy,
+      intent: answer.intent,
+      params: answer.params,
+      rows: answer.rows.length,
+      truncated: answer.truncated,
+      ...(answer.status === 'refused' && { refusal: answer.sentence }),
+    },
+  });
+}
