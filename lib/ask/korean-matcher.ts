@@ -108,12 +108,12 @@ export function readQuestion(question: string, ctx: MatchContext): Reading {
       return { call: { intent, params }, notes };
     }
     case 'account-trend': {
-      if (!companies && ctx.companies.length !== 1) {
-        return { refusal: '추이는 한 고객사에 대해 답합니다: 고객사 이름을 함께 적어 주십시오 (예: (주)가람제조 복리후생비 추이).' };
+      // Named, never assumed: a name the matcher does not know (another's company) must not read as one's own.
+      if (companies?.length !== 1) {
+        return { refusal: '추이는 한 고객사에 대해 답합니다: 볼 수 있는 고객사 이름을 하나 적어 주십시오 (예: (주)가람제조 복리후생비 추이).' };
       }
-      if (companies && companies.length > 1) return { refusal: '추이는 한 번에 한 고객사에 대해 답합니다.' };
       const range = rangeOr(mentions, { from: periodOf(parsePeriod(ctx.current).year, 1), to: ctx.current }, notes, '올해');
-      const params = { companies: companies ?? [ctx.companies[0]!.id], ...range, accounts: concept!.codes };
+      const params = { companies, ...range, accounts: concept!.codes };
       return { call: { intent, params }, notes, account: concept };
     }
     case 'account-totals': {
