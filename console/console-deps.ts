@@ -1,6 +1,7 @@
 // Builds the console's dependencies from the configuration; the console process and the tests share it.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { askDepsFromConfig } from '../lib/ask/ask-deps';
 import { createAuditLog } from '../lib/audit/create-audit-log';
 import { createApiTokenStore } from '../lib/auth/create-api-token-store';
 import { createFailedSignInDigest } from '../lib/auth/failed-sign-in-digest';
@@ -23,13 +24,14 @@ export async function createConsoleDeps(config: AppConfig, temporal: Client, log
     log.warn({ event: 'console_ephemeral_session_key' }, 'CONSOLE_SESSION_SECRET is not set: sessions end when this process restarts');
   }
   const audit = createAuditLog({ file: config.AUDIT_LOG_FILE, databaseUrl: config.DATABASE_URL, log });
+  const graph = config.GRAPHDB_URL ? graphStoreFromConfig(config, log) : undefined;
   const deps: ConsoleDeps = {
     config,
     log,
     metrics: new ConsoleMetrics(),
     temporal,
     objects: createObjectStore(config, keys),
-    ...(config.GRAPHDB_URL && { graph: graphStoreFromConfig(config, log) }),
+    ...(graph && { graph, ask: await askDepsFromConfig(config, graph, { audit, log }) }),
     audit,
     tokens: createApiTokenStore(config, log),
     ...(config.OIDC_ISSUER &&

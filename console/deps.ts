@@ -1,5 +1,6 @@
 // What the console needs from the outside world; built once in console/main.ts (tests build their own).
 import type { Client } from '@temporalio/client';
+import type { AskDeps } from '../lib/ask/ask-graph';
 import type { AuditLog } from '../lib/audit/audit-log';
 import type { ApiTokenStore } from '../lib/auth/api-tokens';
 import type { FailedSignInDigest } from '../lib/auth/failed-sign-in-digest';
@@ -26,6 +27,8 @@ export interface ConsoleDeps {
    * there. The embedded store lives inside the worker process, so without a server the console cannot review findings.
    */
   graph?: GraphStore;
+  /** The 질문 page's reader of questions over `graph`; present when `graph` is. */
+  ask?: AskDeps;
   audit: AuditLog;
   tokens: ApiTokenStore;
   /** Present when OIDC_ISSUER is configured. */

@@ -11,6 +11,7 @@ import { checkCsrf } from './http/csrf';
 import { endRequestSpan, startRequestSpan } from './http/request-span';
 import { errorHandler } from './http/errors';
 import { setSecurityHeaders } from './http/security-headers';
+import { registerAskRoutes } from './routes/ask-routes';
 import { registerMonthRoutes } from './routes/month-routes';
 import { registerFeedbackRoutes } from './routes/feedback-routes';
 import { registerOpsRoutes } from './routes/ops-routes';
@@ -88,6 +89,7 @@ export async function buildConsoleServer(deps: ConsoleDeps): Promise<ConsoleServ
   registerMonthRoutes(app, deps);
   registerOpsRoutes(app, deps);
   registerFeedbackRoutes(app, deps);
+  registerAskRoutes(app, deps);
   await app.ready();
   return { app, routes };
 }

@@ -13,6 +13,7 @@ export interface PageContext {
 /** `firmWide`: pages of the whole firm, not shown to a principal scoped to some companies. */
 const NAV: { href: string; label: string; permission: Permission; firmWide?: boolean }[] = [
   { href: '/', label: '기업·리포트', permission: 'reports:read' },
+  { href: '/ask', label: '질문', permission: 'reports:read' },
   { href: '/months', label: '월간 현황', permission: 'runs:start' },
   { href: '/rule-feedback', label: '규칙 피드백', permission: 'config:read', firmWide: true },
   { href: '/costs', label: 'LLM 비용', permission: 'costs:read' },

@@ -1,7 +1,9 @@
 // What askGraph needs, from the configuration: the chart's accounts, the limits, and the model chain that reads
-// questions when an LLM endpoint is configured (the narrative's cache, call ledger, prices and daily budget).
+// questions when this process holds an LLM key (the narrative's cache, call ledger, prices and daily budget). The
+// key, not only OPENAI_BASE_URL: the chart hands the base URL to every role but the key and the egress to the LLM
+// role only, and a console without them would wait out each call before the matcher read the question.
 import type { AuditLog } from '../audit/audit-log';
-import { llmConfigured, type AppConfig } from '../config';
+import type { AppConfig } from '../config';
 import { loadStandardChart } from '../erp/chart';
 import type { GraphStore } from '../graph/graph-store';
 import { createLlmCache } from '../llm/llm-cache';
@@ -14,12 +16,17 @@ import { QuestionModel } from './question-model';
 
 export async function askDepsFromConfig(config: AppConfig, graph: GraphStore, extra: { audit?: AuditLog; log?: Logger } = {}): Promise<AskDeps> {
   const accounts = accountVocabulary(await loadStandardChart(config.STANDARD_CHART));
-  const chain = llmConfigured(config) ? config.LLM_QUESTION_MODELS : [];
+  const chain = config.OPENAI_API_KEY ? config.LLM_QUESTION_MODELS : [];
   const interpreter =
     chain.length === 0
       ? undefined
       : new QuestionModel({
-          endpoint: { baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, timeoutMs: config.LLM_TIMEOUT_MS },
+          // A person is waiting: the question's deadline, not the narrative's.
+          endpoint: {
+            baseURL: config.OPENAI_BASE_URL,
+            apiKey: config.OPENAI_API_KEY,
+            timeoutMs: Math.min(config.LLM_TIMEOUT_MS, config.ASK_TIMEOUT_MS),
+          },
           chain,
           cache: createLlmCache({ redisUrl: config.REDIS_URL, dir: config.LLM_CACHE_DIR, log: extra.log }),
           usage: createUsageLedger({ redisUrl: config.REDIS_URL, dir: config.LLM_USAGE_DIR, log: extra.log }),

@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   'secrets:read',
   'audit:read',
   'tokens:manage',
+  /** The admins' read-only SPARQL box over the knowledge graph (within the admin's company scope). */
+  'graph:query',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

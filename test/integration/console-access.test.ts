@@ -121,6 +121,12 @@ const CASES: Case[] = [
   // Firm-wide statistics; the stack has no graph server to read the reviews from (the page says so, the API 503s).
   { method: 'GET', route: '/rule-feedback', expect: [303, 403, 200, 200] },
   { method: 'GET', route: '/api/rule-feedback', expect: [401, 403, 503, 503] },
+  // Questions over the knowledge graph for everyone who reads reports; the SPARQL box for admins. No graph server
+  // here: the page says so, the API 503s.
+  { method: 'GET', route: '/ask', url: () => `/ask?q=${encodeURIComponent('담당 고객사 목록')}`, expect: [303, 200, 200, 200] },
+  { method: 'GET', route: '/api/ask', url: () => `/api/ask?q=${encodeURIComponent('담당 고객사 목록')}`, expect: [401, 503, 503, 503] },
+  { method: 'POST', route: '/ask/sparql', form: true, body: () => ({ query: 'SELECT ?s WHERE { ?s ?p ?o } LIMIT 1' }), expect: [303, 403, 403, 200] },
+  { method: 'POST', route: '/api/ask/sparql', body: () => ({ query: 'SELECT ?s WHERE { ?s ?p ?o } LIMIT 1' }), expect: [401, 403, 403, 503] },
   { method: 'GET', route: '/costs', url: () => '/costs?month=2024-03', expect: [303, 403, 200, 200] },
   { method: 'GET', route: '/api/costs', url: () => '/api/costs?month=2024-03', expect: [401, 403, 200, 200] },
   { method: 'GET', route: '/settings', expect: [303, 403, 200, 200] },
