@@ -3,10 +3,11 @@
 // sentence checked by the number guardrail. Every question is audit-logged with its intent, parameters and row count.
 // The console's 질문 page and `npm run ask` both call askGraph.
 import type { AuditLog } from '../audit/audit-log';
-import { assertCompanyId, type CompanyId, type Period } from '../domain/ids';
+import { assertCompanyId, type Period } from '../domain/ids';
 import { monthInSeoul } from '../domain/periods';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
 import type { Logger } from '../logging';
+import { companyIri } from '../rdf/iris';
 import { DATA } from '../rdf/vocabulary';
 import type { Principal } from '../security/roles';
 import type { AccountConcept, AccountVocabulary } from './account-concepts';
@@ -77,8 +78,8 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   const queried = call.params.companies ?? scope;
   const limit = call.intent === 'account-totals' && call.params.top ? call.params.top : deps.limits.maxRows + 1;
   const selected = await deps.graph.select(intentQuery(call, queried, limit), { signal: AbortSignal.timeout(deps.limits.timeoutMs) });
-  const names = new Map(companies.map((c) => [companyIriOf(c.id), c]));
-  const rows = selected.slice(0, deps.limits.maxRows).map((row) => rowOf(row, names));
+  const names = new Map(companies.map((c) => [companyIri(c.id), c]));
+  const rows = selected.slice(0, deps.limits.maxRows).map((row) => rowOf(row, COLUMNS[call.intent], names));
   const { sentence, unknown } = guardedSentence(call, rows, account);
   if (unknown.length > 0)
     deps.log?.error({ event: 'ask_sentence_guardrail', intent: call.intent, unknown }, 'answer sentence refused by the number guardrail');
@@ -119,13 +120,14 @@ function screenQuestion(question: string): string | undefined {
   return undefined;
 }
 
-const companyIriOf = (id: CompanyId) => `${DATA}company/${encodeURIComponent(id)}`;
+const NUMERIC: ReadonlySet<Column['kind']> = new Set(['won', 'percent', 'count']);
 
-function rowOf(row: SelectRow, names: ReadonlyMap<string, DirectoryEntry>): Row {
+/** A result row as the intent's columns type it, its company IRI read back as the directory's id and name. */
+function rowOf(row: SelectRow, columns: readonly Column[], names: ReadonlyMap<string, DirectoryEntry>): Row {
+  const numeric = new Set(columns.filter((c) => NUMERIC.has(c.kind)).map((c) => c.key));
   const out: Row = {};
   for (const [key, term] of Object.entries(row)) {
-    if (key === 'co') continue;
-    out[key] = /^(debit|credit|net|baseNet|amount|threshold|growthPct)$/.test(key) ? Number(term.value) : term.value;
+    if (key !== 'co') out[key] = numeric.has(key) ? Number(term.value) : term.value;
   }
   const iri = row.co?.value;
   if (iri !== undefined) {

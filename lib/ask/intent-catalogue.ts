@@ -69,11 +69,9 @@ const companyId = z.string().transform((id, ctx) => {
     return z.NEVER;
   }
 });
-const range = z
-  .object({ from: period, to: period })
-  .refine((r) => r.from <= r.to && monthsBetween(r.from, r.to).length <= MAX_RANGE_MONTHS, {
-    message: `from ≤ to, at most ${MAX_RANGE_MONTHS} months`,
-  });
+const range = z.object({ from: period, to: period }).refine((r) => r.from <= r.to && monthsBetween(r.from, r.to).length <= MAX_RANGE_MONTHS, {
+  message: `from ≤ to, at most ${MAX_RANGE_MONTHS} months`,
+});
 
 /**
  * An intent's parameters, checked the same way whoever filled them in (the matcher, a model, the API): only ids,

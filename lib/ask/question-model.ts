@@ -2,6 +2,7 @@
 // ledger) with a structured answer of its own: an intent of the catalogue and its parameters. The proposal is held
 // to the same checks as the matcher's (checked-call.ts); a model that fails, declines or proposes something
 // outside them hands the question to the next model, and after the chain to the matcher.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { seoulDay } from '../domain/periods';
 import { callStructured, type LlmEndpoint } from '../llm/chat-call';
@@ -16,6 +17,8 @@ import { INTENT_TITLES, INTENTS, RULE_NAMES } from './intent-catalogue';
 import { companyAliases, type MatchContext } from './korean-matcher';
 
 export const QUESTION_PROMPT_VERSION = 'ask-1';
+/** The call ledger's company for questions: the cost page shows their spend as one line. */
+export const QUESTION_COST_KEY = '(질문)';
 
 export interface QuestionModelDeps {
   endpoint: LlmEndpoint;
@@ -81,9 +84,9 @@ export class QuestionModel {
     const now = this.now();
     return this.deps.usage.record(
       usageRecord(now, {
-        id: `question/${now.getTime()}/${model}/${Math.random().toString(36).slice(2)}`,
+        id: `question/${randomUUID()}`,
         period: ctx.current,
-        companyId: '',
+        companyId: QUESTION_COST_KEY,
         task: 'question',
         model,
         fallbackUsed: model !== this.deps.chain[0],

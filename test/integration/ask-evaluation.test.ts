@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { accountVocabulary } from '../../lib/ask/account-concepts';
 import { askGraph, type Answer, type AskDeps } from '../../lib/ask/ask-graph';
-import { QuestionModel } from '../../lib/ask/question-model';
+import { QUESTION_COST_KEY, QuestionModel } from '../../lib/ask/question-model';
 import { PROJECT_ROOT } from '../../lib/config';
 import { loadStandardChart } from '../../lib/erp/chart';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
@@ -174,21 +174,22 @@ describe('ask the graph: evaluation', { timeout: 300_000 }, () => {
     test('model readings are used when they pass the checks, the matcher reads the rest: no wrong answer', async (t) => {
       const byQuestion = new Map(cases.map((c) => [c.question, c.id]));
       const idOf = (content: string) => byQuestion.get((JSON.parse(content) as { question: string }).question) ?? '';
-      const usage = { prompt_tokens: 900, completion_tokens: 60 };
+      const tokens = { prompt_tokens: 900, completion_tokens: 60 };
       llm.script('gpt-4.1-mini', (_call, request) => {
         const id = idOf(request.messages.at(-1)!.content);
         const reading = READINGS[id] ?? BAD_READINGS[id] ?? DECLINED[id];
-        return reading ? { text: JSON.stringify(reading), usage } : { status: 500 };
+        return reading ? { text: JSON.stringify(reading), usage: tokens } : { status: 500 };
       });
       // The second model of the chain answers no JSON at all.
-      llm.script('gpt-4o-mini', () => ({ text: '죄송합니다, 답할 수 없습니다.', usage }));
+      llm.script('gpt-4o-mini', () => ({ text: '죄송합니다, 답할 수 없습니다.', usage: tokens }));
+      const usage = new FileUsageLedger(path.join(scratch, 'usage'));
       const deps: AskDeps = {
         ...base,
         interpreter: new QuestionModel({
           endpoint: { baseURL: llm.baseURL, apiKey: 'test', timeoutMs: 10_000 },
           chain: ['gpt-4.1-mini', 'gpt-4o-mini'],
           cache: new FileLlmCache(path.join(scratch, 'cache')),
-          usage: new FileUsageLedger(path.join(scratch, 'usage')),
+          usage,
           prices: await loadPriceTable(path.join(PROJECT_ROOT, 'config/llm-prices.json')),
           limits: { softUsd: 100, hardUsd: 200, hardAction: 'cheapest' },
           cacheTtlMs: 3_600_000,
@@ -217,6 +218,13 @@ describe('ask the graph: evaluation', { timeout: 300_000 }, () => {
         sent.companies.map((c) => c.id),
         ['c01-가람'],
       );
+      // In the narrative's call ledger: the cost page shows the questions' spend as one line.
+      const calls = await usage.recordsFor('2024-06');
+      assert.ok(calls.length > 0 && calls.every((r) => r.task === 'question' && r.companyId === QUESTION_COST_KEY));
+      assert.ok(calls.some((r) => r.outcome === 'ok' && r.usd > 0 && !r.cached));
+      assert.ok(calls.some((r) => r.outcome === 'rejected'));
+      assert.ok(calls.some((r) => r.outcome === 'failed'));
+      assert.ok(calls.some((r) => r.cached));
     });
 
     test('over the daily budget no model is asked: the matcher answers', async () => {
