@@ -36,6 +36,7 @@ export function registerAskRoutes(app: FastifyInstance, deps: ConsoleDeps): void
       return sendPage(reply, askPage(pageContext(deps, request), { question, noGraph: true }));
     }
     const answer = question === undefined ? undefined : await askGraph(ask, askerOf(request), question);
+    if (answer) deps.metrics.question(answer.intent ?? 'none', answer.readBy, answer.status);
     if (kind === 'api') {
       if (!answer) return reply.code(400).send({ error: 'q: ask a question (500 characters at most)' });
       return answer;

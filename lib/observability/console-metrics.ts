@@ -25,6 +25,13 @@ export class ConsoleMetrics {
     registers: [this.registry],
   });
 
+  private readonly questions = new Counter({
+    name: 'tax_console_questions_total',
+    help: 'Questions to the knowledge graph by intent, who read them (matcher or model) and outcome (answered, refused)',
+    labelNames: ['intent', 'read_by', 'outcome'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     // Present from start, so an increase() over the first failures is seen.
@@ -38,5 +45,10 @@ export class ConsoleMetrics {
 
   signInFailed(via: SignInVia): void {
     this.signInFailures.inc({ via });
+  }
+
+  /** `intent` is 'none' for a refusal; `readBy` 'matcher' or a model of the configured chain (bounded either way). */
+  question(intent: string, readBy: string, outcome: 'answered' | 'refused'): void {
+    this.questions.inc({ intent, read_by: readBy, outcome });
   }
 }

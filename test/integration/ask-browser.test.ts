@@ -137,5 +137,9 @@ describe('the 질문 page in Chromium', { timeout: 300_000 }, () => {
     );
     const queried = records.filter((r) => r.action === 'graph.queried' && r.actor === 'admin-park');
     assert.deepEqual(queried.map((r) => r.outcome).sort(), ['denied', 'success', 'success']);
+    // And counted for the dashboards: answered by intent, refused as 'none'.
+    const metrics = await s.deps.metrics.registry.getSingleMetricAsString('tax_console_questions_total');
+    assert.match(metrics, /tax_console_questions_total\{intent="account-trend",read_by="matcher",outcome="answered"\} 1/);
+    assert.match(metrics, /tax_console_questions_total\{intent="none",read_by="matcher",outcome="refused"\} [1-9]/);
   });
 });
