@@ -17,6 +17,7 @@ import { EXAMPLE_QUESTIONS, type AskParams, type IntentCall, type IntentId } fro
 import type { QuestionModel } from './question-model';
 import { readQuestion, type DirectoryEntry, type MatchContext } from './korean-matcher';
 import { COLUMNS, intentQuery, type Column, type Row } from './question-queries';
+import { QueryTimedOut, withinDeadline } from './query-deadline';
 
 export interface AskLimits {
   /** Rows an answer shows at most (the query asks one more to know it was cut). */
@@ -63,28 +64,34 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   const now = deps.now?.() ?? new Date();
   const asOf = monthInSeoul(now);
   const scope = asker.companies?.map((id) => assertCompanyId(id));
-  const companies = await companyDirectory(deps.graph, scope, { signal: AbortSignal.timeout(deps.limits.timeoutMs) });
+  const timeoutMs = deps.limits.timeoutMs;
+  let companies: DirectoryEntry[];
+  try {
+    companies = await withinDeadline(timeoutMs, (options) => companyDirectory(deps.graph, scope, options));
+  } catch (err) {
+    return refuse(deps, asker, { question, asOf, readBy: 'matcher' }, timedOut(err));
+  }
   const ctx: MatchContext = { now, current: asOf, companies, accounts: deps.accounts };
   const reading = await read(deps, question, ctx);
-  const base = { question, asOf, readBy: reading.readBy, columns: [] as Column[], rows: [] as Row[], truncated: false, notes: [] as string[] };
-
-  if ('refusal' in reading) {
-    const answer: Answer = { ...base, status: 'refused', sentence: `${reading.refusal} 이런 질문에 답할 수 있습니다.`, examples: EXAMPLE_QUESTIONS };
-    await audit(deps, asker, answer);
-    return answer;
-  }
+  const asked = { question, asOf, readBy: reading.readBy };
+  if ('refusal' in reading) return refuse(deps, asker, asked, `${reading.refusal} 이런 질문에 답할 수 있습니다.`);
   const { call, notes, account } = reading;
   // The question's companies are already the asker's (the directory holds no other); the asker's scope otherwise.
   const queried = call.params.companies ?? scope;
   const limit = call.intent === 'account-totals' && call.params.top ? call.params.top : deps.limits.maxRows + 1;
-  const selected = await deps.graph.select(intentQuery(call, queried, limit), { signal: AbortSignal.timeout(deps.limits.timeoutMs) });
+  let selected: SelectRow[];
+  try {
+    selected = await withinDeadline(timeoutMs, (options) => deps.graph.select(intentQuery(call, queried, limit), options));
+  } catch (err) {
+    return refuse(deps, asker, { ...asked, intent: call.intent, params: call.params }, timedOut(err));
+  }
   const names = new Map(companies.map((c) => [companyIri(c.id), c]));
   const rows = selected.slice(0, deps.limits.maxRows).map((row) => rowOf(row, COLUMNS[call.intent], names));
   const { sentence, unknown } = guardedSentence(call, rows, account);
   if (unknown.length > 0)
     deps.log?.error({ event: 'ask_sentence_guardrail', intent: call.intent, unknown }, 'answer sentence refused by the number guardrail');
   const answer: Answer = {
-    ...base,
+    ...asked,
     status: 'answered',
     intent: call.intent,
     params: call.params,
@@ -96,6 +103,23 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   };
   await audit(deps, asker, answer);
   return answer;
+}
+
+/** A refusal (or a query past its deadline), audited like an answer, with what can be asked instead. */
+async function refuse(
+  deps: AskDeps,
+  asker: Asker,
+  asked: Pick<Answer, 'question' | 'asOf' | 'readBy' | 'intent' | 'params'>,
+  sentence: string,
+): Promise<Answer> {
+  const answer: Answer = { ...asked, status: 'refused', columns: [], rows: [], truncated: false, notes: [], sentence, examples: EXAMPLE_QUESTIONS };
+  await audit(deps, asker, answer);
+  return answer;
+}
+
+function timedOut(err: unknown): string {
+  if (err instanceof QueryTimedOut) return err.message;
+  throw err;
 }
 
 type Reading = ({ call: IntentCall; notes: string[]; account?: AccountConcept } | { refusal: string }) & { readBy: string };

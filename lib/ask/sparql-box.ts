@@ -1,11 +1,13 @@
 // The admins' read-only SPARQL box: the text is parsed (sparqljs) and refused unless it is one SELECT or ASK
 // without SERVICE or a dataset of its own; the asker's company scope becomes its dataset (FROM NAMED of the
-// scope's graphs only), its LIMIT is capped, and it runs under the same deadline as the question templates.
+// scope's graphs only), its LIMIT is capped, and it runs under the same deadline as the question templates
+// (past it: refused, with the reason).
 import { Generator, Parser, type SparqlQuery } from 'sparqljs';
 import type { CompanyId } from '../domain/ids';
-import type { GraphStore } from '../graph/graph-store';
+import type { GraphCallOptions, GraphStore } from '../graph/graph-store';
 import type { AskDeps, Asker } from './ask-graph';
 import { EMPTY_GRAPH, graphOfCompanies } from './graph-scope';
+import { QueryTimedOut, withinDeadline } from './query-deadline';
 
 export interface SparqlAnswer {
   status: 'answered' | 'refused';
@@ -64,17 +66,17 @@ export async function runSparql(deps: AskDeps, asker: Asker, text: string): Prom
   let answer: SparqlAnswer;
   try {
     const { query, type } = await scopedSparql(text, scope, deps.graph, deps.limits.maxRows);
-    const signal = AbortSignal.timeout(deps.limits.timeoutMs);
+    const deadline = <T>(run: (options: GraphCallOptions) => Promise<T>) => withinDeadline(deps.limits.timeoutMs, run);
     if (type === 'ASK') {
-      answer = { status: 'answered', query, columns: [], rows: [], truncated: false, boolean: await deps.graph.ask(query, { signal }) };
+      answer = { status: 'answered', query, columns: [], rows: [], truncated: false, boolean: await deadline((o) => deps.graph.ask(query, o)) };
     } else {
-      const selected = await deps.graph.select(query, { signal });
+      const selected = await deadline((o) => deps.graph.select(query, o));
       const rows = selected.slice(0, deps.limits.maxRows).map((row) => Object.fromEntries(Object.entries(row).map(([k, t]) => [k, t.value])));
       const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
       answer = { status: 'answered', query, columns, rows, truncated: selected.length > deps.limits.maxRows };
     }
   } catch (err) {
-    if (!(err instanceof SparqlRefused)) throw err;
+    if (!(err instanceof SparqlRefused || err instanceof QueryTimedOut)) throw err;
     answer = { status: 'refused', reason: err.message, columns: [], rows: [], truncated: false };
   }
   await deps.audit?.append({

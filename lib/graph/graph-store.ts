@@ -15,6 +15,11 @@ export type SelectRow = Record<string, RdfTerm>;
  */
 export interface GraphCallOptions {
   signal?: AbortSignal;
+  /**
+   * Queries: how long the server may evaluate it (RDF4J/GraphDB stop it there, not only the client's wait). The
+   * embedded store evaluates a query in one step and does not read it.
+   */
+  maxExecutionMs?: number;
 }
 
 export interface GraphStore {

@@ -134,7 +134,9 @@ export class HttpGraphStore implements GraphStore {
   }
 
   private async query(query: string, options?: GraphCallOptions): Promise<JsonResults> {
-    const text = await this.send('POST', this.repositoryPath, { 'content-type': SPARQL_QUERY, accept: SPARQL_JSON }, query, options);
+    // RDF4J's (and GraphDB's) `timeout` parameter, in whole seconds, ends the evaluation on the server.
+    const path = options?.maxExecutionMs ? `${this.repositoryPath}?timeout=${Math.ceil(options.maxExecutionMs / 1000)}` : this.repositoryPath;
+    const text = await this.send('POST', path, { 'content-type': SPARQL_QUERY, accept: SPARQL_JSON }, query, options);
     return JSON.parse(text) as JsonResults;
   }
 

@@ -65,7 +65,8 @@ async function addHostileCompany(store: GraphStore): Promise<void> {
   await store.replaceGraph(ledger.value, [triples]);
 }
 
-function scopeSuite(name: string, open: () => Promise<{ store: GraphStore; dispose(): Promise<void> }>): void {
+/** `server`: the store evaluates queries in a server that stops them at their deadline (RDF4J's `timeout`). */
+function scopeSuite(name: string, open: () => Promise<{ store: GraphStore; dispose(): Promise<void> }>, server = false): void {
   describe(`ask scope: ${name}`, { timeout: 600_000 }, () => {
     let opened: { store: GraphStore; dispose(): Promise<void> };
     let deps: AskDeps;
@@ -154,6 +155,19 @@ function scopeSuite(name: string, open: () => Promise<{ store: GraphStore; dispo
       assert.deepEqual([capped.rows.length, capped.truncated], [5, true]);
     });
 
+    test(
+      'a query past its deadline is stopped on the server and refused with the reason',
+      { skip: !server && 'the embedded store runs a query in one step' },
+      async () => {
+        const cartesian = 'SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?a { ?s ?p ?o } GRAPH ?b { ?x ?y ?z } GRAPH ?c { ?u ?v ?w } }';
+        const answer = await runSparql({ ...deps, limits: { ...deps.limits, timeoutMs: 1_000 } }, ADMIN, cartesian);
+        assert.equal(answer.status, 'refused');
+        assert.match(answer.reason!, /1초 안에 끝나지 않아 중단했습니다/);
+        // The server is free again: the next question is answered.
+        assert.equal((await askGraph(deps, ADMIN, '이번 달 접대비 한도를 넘은 고객사는?')).rows.length, 2);
+      },
+    );
+
     test('a hostile company name or question does not change the query', async () => {
       queries.length = 0;
       const hostile = await askGraph(deps, ADMIN, '악성 6월 접대비 얼마야?');
@@ -197,14 +211,18 @@ scopeSuite('embedded oxigraph', async () => {
   return { store, dispose: () => store.close() };
 });
 
-scopeSuite('RDF4J server', async () => {
-  const server: Rdf4jServer = await startRdf4jServer();
-  const store = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 30_000 });
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      await server.stop();
-    },
-  };
-});
+scopeSuite(
+  'RDF4J server',
+  async () => {
+    const server: Rdf4jServer = await startRdf4jServer();
+    const store = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 30_000 });
+    return {
+      store,
+      async dispose() {
+        await store.close();
+        await server.stop();
+      },
+    };
+  },
+  true,
+);
