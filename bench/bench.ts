@@ -11,8 +11,9 @@
 // then the month on the chart's production topology at 250, 1,000 and 2,500 companies (bench/topology-bench.ts;
 // `-- --topology-companies 250,1000`); then a 100,000-line month parsed from .xlsx and from CSV
 // (bench/excel-parse-bench.ts); then the console's month overview at 1,000 companies
-// (bench/month-page-bench.ts). `-- --only topology,embedded-bound,excel-parse,month-page` runs those parts
-// (any of them) alone and merges them into the last full run's results.
+// (bench/month-page-bench.ts); then questions asked of the knowledge graph at 1,000 companies, embedded and on RDF4J
+// (bench/ask-bench.ts). `-- --only topology,embedded-bound,excel-parse,month-page,ask` runs those parts (any of them)
+// alone and merges them into the last full run's results.
 // Each figure is the median of 3 runs; results are printed and written to bench/results.json and docs/performance.md.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -41,6 +42,7 @@ import { benchTopology, type TopologyBenchOptions, type TopologyBenchResult } fr
 import { benchEmbeddedBound, type EmbeddedBoundOptions, type EmbeddedBoundResult } from './embedded-bound-bench';
 import { benchExcelParse, type ExcelParseOptions } from './excel-parse-bench';
 import { benchMonthPage, monthPageMarkdown, type MonthPageBenchOptions, type MonthPageBenchResult } from './month-page-bench';
+import { askMarkdown, benchAsk, type AskBenchOptions, type AskBenchResult } from './ask-bench';
 import { measure as measureRuns, type Measurement } from './measure';
 import { writeSyntheticCompany } from '../dev/synthetic-ledger';
 
@@ -100,8 +102,24 @@ const MONTH_PAGE: MonthPageBenchOptions = {
   period: '2024-06',
 };
 
-/** The console's month overview is written after the other parts (absent from results written before it was measured). */
-type BenchReport = CoreReport & { monthPage?: MonthPageBenchResult };
+/**
+ * The fixture firm's graph cloned to 1,000 companies; 15 questions, 5 timed rounds after 1 warm-up, per store and
+ * asker. RDF4J's memory store: the native one takes over ten minutes to load the firm's 25,000 graphs one by one.
+ * Graphs are written one at a time: with 4 concurrent PUTs the memory store (RDF4J 5.0.3) now and then listed a
+ * graph that held none of its triples.
+ */
+const ASK: AskBenchOptions = {
+  companies: 1_000,
+  warmups: 1,
+  rounds: 5,
+  standardChart: STANDARD_CHART,
+  rdf4jHeap: RDF4J_HEAP,
+  rdf4jStore: 'memory',
+  loadConcurrency: 1,
+};
+
+/** The console's month overview and asking the graph are written after the other parts (absent from results written before they were measured). */
+type BenchReport = CoreReport & { monthPage?: MonthPageBenchResult; ask?: AskBenchResult };
 
 const ARGS = parseArgs({
   options: { 'scale-companies': { type: 'string' }, 'topology-companies': { type: 'string' }, only: { type: 'string' } },
@@ -124,11 +142,17 @@ const PARTIAL_RUNS = {
   'embedded-bound': async () => ({ embeddedBound: await benchEmbeddedBoundPart() }),
   'excel-parse': async () => ({ excelParse: await benchExcelParsePart() }),
   'month-page': async () => ({ monthPage: await benchMonthPage(MONTH_PAGE) }),
+  ask: async () => ({ ask: await benchAskPart() }),
 } satisfies Record<string, () => Promise<Partial<BenchReport>>>;
 
 async function benchEmbeddedBoundPart() {
   console.log(`writing company-months into the embedded store until its limit of ${EMBEDDED_BOUND.maxQuads.toLocaleString('en-US')} quads …`);
   return benchEmbeddedBound(EMBEDDED_BOUND);
+}
+
+async function benchAskPart() {
+  console.log(`asking the knowledge graph at ${ASK.companies.toLocaleString('en-US')} companies …`);
+  return benchAsk(ASK);
 }
 
 async function benchExcelParsePart() {
@@ -162,7 +186,12 @@ async function runPartial(only: string): Promise<void> {
 async function writeReport(report: BenchReport): Promise<void> {
   await mkdir(resolve(RESULTS_FILE, '..'), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(PERFORMANCE_DOC, performanceMarkdown(report) + (report.monthPage ? `\n${monthPageMarkdown(report.monthPage, table)}` : ''));
+  await writeFile(
+    PERFORMANCE_DOC,
+    performanceMarkdown(report) +
+      (report.monthPage ? `\n${monthPageMarkdown(report.monthPage, table)}` : '') +
+      (report.ask ? `\n${askMarkdown(report.ask, table)}` : ''),
+  );
   console.log(`wrote ${RESULTS_FILE} and ${PERFORMANCE_DOC}`);
 }
 
@@ -306,6 +335,7 @@ async function main(): Promise<void> {
   const topology = { timestamp: new Date().toISOString(), runs: await benchTopologySizes() };
   const excelParse = await benchExcelParsePart();
   const monthPage = await benchMonthPage(MONTH_PAGE);
+  const ask = await benchAskPart();
   printTable(results);
   console.table(analysisTableRows(analysis));
   console.table(renderTableRows(render));
@@ -334,6 +364,7 @@ async function main(): Promise<void> {
     topology,
     excelParse,
     monthPage,
+    ask,
   };
   await writeReport(report);
 }
