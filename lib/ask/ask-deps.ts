@@ -12,7 +12,11 @@ import { createUsageLedger } from '../llm/usage-ledger';
 import type { Logger } from '../logging';
 import { accountVocabulary } from './account-concepts';
 import type { AskDeps } from './ask-graph';
+import { CachedDirectory } from './company-directory';
 import { QuestionModel } from './question-model';
+
+/** How long the names of the companies are kept (company-directory.ts). */
+const DIRECTORY_TTL_MS = 60_000;
 
 export async function askDepsFromConfig(config: AppConfig, graph: GraphStore, extra: { audit?: AuditLog; log?: Logger } = {}): Promise<AskDeps> {
   const accounts = accountVocabulary(await loadStandardChart(config.STANDARD_CHART));
@@ -35,5 +39,6 @@ export async function askDepsFromConfig(config: AppConfig, graph: GraphStore, ex
           cacheTtlMs: config.LLM_CACHE_TTL_QUESTION,
           log: extra.log,
         });
-  return { graph, accounts, limits: { maxRows: config.ASK_MAX_ROWS, timeoutMs: config.ASK_TIMEOUT_MS }, interpreter, ...extra };
+  const limits = { maxRows: config.ASK_MAX_ROWS, timeoutMs: config.ASK_TIMEOUT_MS };
+  return { graph, accounts, limits, interpreter, directory: new CachedDirectory(graph, DIRECTORY_TTL_MS), ...extra };
 }

@@ -12,7 +12,7 @@ import { DATA } from '../rdf/vocabulary';
 import type { Principal } from '../security/roles';
 import type { AccountConcept, AccountVocabulary } from './account-concepts';
 import { guardedSentence } from './answer-sentences';
-import { companyDirectory } from './company-directory';
+import { companyDirectory, type CachedDirectory } from './company-directory';
 import { EXAMPLE_QUESTIONS, type AskParams, type IntentCall, type IntentId } from './intent-catalogue';
 import type { QuestionModel } from './question-model';
 import { readQuestion, type DirectoryEntry, type MatchContext } from './korean-matcher';
@@ -33,6 +33,8 @@ export interface AskDeps {
   audit?: AuditLog;
   /** Reads questions with a model when one is configured; the matcher otherwise, and after it. */
   interpreter?: Pick<QuestionModel, 'interpret'>;
+  /** The names of the companies, kept a while; read on each question without it. */
+  directory?: CachedDirectory;
   log?: Logger;
   now?: () => Date;
 }
@@ -67,7 +69,10 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   const timeoutMs = deps.limits.timeoutMs;
   let companies: DirectoryEntry[];
   try {
-    companies = await withinDeadline(timeoutMs, (options) => companyDirectory(deps.graph, scope, options));
+    companies = await withinDeadline(
+      timeoutMs,
+      (options) => deps.directory?.companies(scope, options) ?? companyDirectory(deps.graph, scope, options),
+    );
   } catch (err) {
     return refuse(deps, asker, { question, asOf, readBy: 'matcher' }, timedOut(err));
   }
