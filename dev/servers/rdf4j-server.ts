@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { freePort } from '../free-port';
 
 const TOOLS_DIR = resolve(__dirname, '../../.tools/rdf4j');
@@ -118,4 +119,17 @@ async function waitUntilAnswering(url: string, isRunning: () => boolean): Promis
     await sleep(250);
   }
   throw new Error(`${url} did not answer within ${START_TIMEOUT_MS / 1000} s`);
+}
+
+/** An HttpGraphStore on a fresh RDF4J server (default settings), and how to close both: for the stores' tests. */
+export async function openRdf4jStore(): Promise<{ store: HttpGraphStore; dispose(): Promise<void> }> {
+  const server = await startRdf4jServer();
+  const store = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 30_000 });
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      await server.stop();
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // the Korean matcher) → its vetted query, inside the asker's company scope, limited and timed out → rows and a
 // sentence checked by the number guardrail. Every question is audit-logged with its intent, parameters and row count.
 // The console's 질문 page and `npm run ask` both call askGraph.
-import type { AuditLog } from '../audit/audit-log';
+import type { AuditEvent, AuditLog } from '../audit/audit-log';
 import { assertCompanyId, type Period } from '../domain/ids';
 import { monthInSeoul } from '../domain/periods';
 import type { GraphStore, SelectRow } from '../graph/graph-store';
@@ -167,21 +167,25 @@ function rowOf(row: SelectRow, columns: readonly Column[], names: ReadonlyMap<st
   return out;
 }
 
-async function audit(deps: AskDeps, asker: Asker, answer: Answer): Promise<void> {
-  await deps.audit?.append({
-    action: 'graph.asked',
-    actor: asker.subject,
-    role: asker.role,
-    outcome: answer.status === 'answered' ? 'success' : 'failure',
-    ...(asker.sourceIp && { sourceIp: asker.sourceIp }),
-    details: {
-      question: answer.question.slice(0, 500),
-      readBy: answer.readBy,
-      intent: answer.intent,
-      params: answer.params,
-      rows: answer.rows.length,
-      truncated: answer.truncated,
-      ...(answer.status === 'refused' && { refusal: answer.sentence }),
-    },
+function audit(deps: AskDeps, asker: Asker, answer: Answer): Promise<void> {
+  return auditAsker(deps, asker, 'graph.asked', answer.status === 'answered' ? 'success' : 'failure', {
+    question: answer.question.slice(0, 500),
+    readBy: answer.readBy,
+    intent: answer.intent,
+    params: answer.params,
+    rows: answer.rows.length,
+    truncated: answer.truncated,
+    ...(answer.status === 'refused' && { refusal: answer.sentence }),
   });
+}
+
+/** One audit record of a question or a query, with the asker as its actor. */
+export async function auditAsker(
+  deps: Pick<AskDeps, 'audit'>,
+  asker: Asker,
+  action: 'graph.asked' | 'graph.queried',
+  outcome: AuditEvent['outcome'],
+  details: Record<string, unknown>,
+): Promise<void> {
+  await deps.audit?.append({ action, actor: asker.subject, role: asker.role, outcome, ...(asker.sourceIp && { sourceIp: asker.sourceIp }), details });
 }

@@ -5,7 +5,7 @@
 import { Generator, Parser, type SparqlQuery } from 'sparqljs';
 import type { CompanyId } from '../domain/ids';
 import type { GraphCallOptions, GraphStore } from '../graph/graph-store';
-import type { AskDeps, Asker } from './ask-graph';
+import { auditAsker, type AskDeps, type Asker } from './ask-graph';
 import { EMPTY_GRAPH, graphOfCompanies } from './graph-scope';
 import { QueryTimedOut, withinDeadline } from './query-deadline';
 
@@ -79,13 +79,10 @@ export async function runSparql(deps: AskDeps, asker: Asker, text: string): Prom
     if (!(err instanceof SparqlRefused || err instanceof QueryTimedOut)) throw err;
     answer = { status: 'refused', reason: err.message, columns: [], rows: [], truncated: false };
   }
-  await deps.audit?.append({
-    action: 'graph.queried',
-    actor: asker.subject,
-    role: asker.role,
-    outcome: answer.status === 'answered' ? 'success' : 'denied',
-    ...(asker.sourceIp && { sourceIp: asker.sourceIp }),
-    details: { query: text.slice(0, 2000), rows: answer.rows.length, ...(answer.reason && { refusal: answer.reason }) },
+  await auditAsker(deps, asker, 'graph.queried', answer.status === 'answered' ? 'success' : 'denied', {
+    query: text.slice(0, 2000),
+    rows: answer.rows.length,
+    ...(answer.reason && { refusal: answer.reason }),
   });
   return answer;
 }

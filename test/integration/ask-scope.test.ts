@@ -14,11 +14,10 @@ import { PROJECT_ROOT } from '../../lib/config';
 import { assertCompanyId, assertPeriod } from '../../lib/domain/ids';
 import { loadStandardChart } from '../../lib/erp/chart';
 import type { GraphStore } from '../../lib/graph/graph-store';
-import { HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { companyIri, ledgerGraphIri } from '../../lib/rdf/iris';
 import { RDF_TYPE, RDFS_LABEL, XSD, tax } from '../../lib/rdf/vocabulary';
-import { startRdf4jServer, type Rdf4jServer } from '../../dev/servers/rdf4j-server';
+import { openRdf4jStore } from '../../dev/servers/rdf4j-server';
 import { ASK_FIXTURES, ASK_NOW, loadAskFixtureGraph } from '../support/ask-fixture-graph';
 
 const GARAM = assertCompanyId('c01-가람');
@@ -211,18 +210,4 @@ scopeSuite('embedded oxigraph', async () => {
   return { store, dispose: () => store.close() };
 });
 
-scopeSuite(
-  'RDF4J server',
-  async () => {
-    const server: Rdf4jServer = await startRdf4jServer();
-    const store = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 30_000 });
-    return {
-      store,
-      async dispose() {
-        await store.close();
-        await server.stop();
-      },
-    };
-  },
-  true,
-);
+scopeSuite('RDF4J server', openRdf4jStore, true);

@@ -11,7 +11,7 @@ import type { GraphStore } from '../../lib/graph/graph-store';
 import { GraphStoreHttpError, HttpGraphStore } from '../../lib/graph/http-graph-store';
 import { OxigraphStore } from '../../lib/graph/oxigraph-store';
 import { freePort } from '../../dev/free-port';
-import { startRdf4jServer } from '../../dev/servers/rdf4j-server';
+import { openRdf4jStore } from '../../dev/servers/rdf4j-server';
 
 const { namedNode, literal, quad } = DataFactory;
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
@@ -186,17 +186,7 @@ graphStoreContract('OxigraphStore (in memory)', {
 });
 
 graphStoreContract('HttpGraphStore against RDF4J Server', {
-  async open() {
-    const server = await startRdf4jServer();
-    const store = new HttpGraphStore({ repositoryUrl: server.repositoryUrl, timeoutMs: 30_000 });
-    return {
-      store,
-      async dispose() {
-        await store.close();
-        await server.stop();
-      },
-    };
-  },
+  open: openRdf4jStore,
   extra(store) {
     test('bad SPARQL raises GraphStoreHttpError 400 with a body excerpt', async () => {
       const err = await store()
