@@ -72,6 +72,10 @@ function cell(column: Column, row: Row): SafeHtml {
       return html`<td><a href="${href}">${name}</a></td>`;
     }
     default:
+      // A finding's rule links to where it is reviewed (확인 / 조치완료 / 오탐).
+      if (column.key === 'ruleId' && row.company !== undefined && row.period !== undefined) {
+        return html`<td><a href="${`/review/${encodeURIComponent(String(row.company))}/${encodeURIComponent(String(row.period))}#findings`}">${String(value)}</a></td>`;
+      }
       return html`<td>${String(value)}</td>`;
   }
 }

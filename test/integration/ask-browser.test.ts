@@ -86,6 +86,11 @@ describe('the 질문 page in Chromium', { timeout: 300_000 }, () => {
     const cells = await companyCells(page);
     assert.equal(cells.length, 2, cells.join(', '));
     assert.deepEqual([...cells].sort(), ['(주)가람제조', '(주)누리도소매']);
+    // Each finding's rule links to where it is reviewed.
+    const reviewLinks = await page.$$eval('#answer-rows a[href^="/review/"]', (links) =>
+      links.map((a) => decodeURIComponent(a.getAttribute('href'))),
+    );
+    assert.deepEqual(reviewLinks.sort(), ['/review/c01-가람/2024-06#findings', '/review/c02-누리/2024-06#findings']);
     await page.browserContext().close();
   });
 
