@@ -58,13 +58,15 @@ function answerText(answer: Answer): string {
   const lines = [answer.sentence, ...answer.notes.map((n) => `  · ${n}`)];
   if (answer.status === 'refused') lines.push(...(answer.examples ?? []).map((q) => `  - ${q}`));
   else {
-    lines.push(
-      `(${answer.intent}, ${answer.readBy})`,
-      table(
-        answer.columns.map((c) => c.label),
-        answer.rows.map((r) => answer.columns.map((c) => cell(r, c.key, c.kind))),
-      ),
-    );
+    lines.push(`(${answer.intent}, ${answer.readBy})`);
+    const header = answer.columns.map((c) => c.label);
+    if (answer.rows.length > 0)
+      lines.push(
+        table(
+          header,
+          answer.rows.map((r) => answer.columns.map((c) => cell(r, c.key, c.kind))),
+        ),
+      );
     if (answer.truncated) lines.push(`… ${answer.rows.length}행까지 보였습니다 (ASK_MAX_ROWS).`);
   }
   return `${lines.join('\n')}\n`;

@@ -112,6 +112,10 @@ async function main(): Promise<void> {
   );
   console.table(rows);
   console.log(`\nWeb UI: http://127.0.0.1:${uiPort}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${batchId}`);
+  // The embedded graph is the worker's file: asked once the demo's worker has stopped.
+  console.log(
+    `Ask the graph afterwards: GRAPH_PERSIST_FILE=${path.relative(process.cwd(), process.env.GRAPH_PERSIST_FILE)} npm run ask -- "${result.period} 고위험 지적사항 보여줘"`,
+  );
 
   if (values.keep) {
     console.log('--keep: dev server and worker keep running; Ctrl-C stops them.');

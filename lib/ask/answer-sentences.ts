@@ -6,7 +6,9 @@ import type { Severity } from '../domain/findings';
 import { checkNumbers, numbersOf } from '../llm/number-guardrail';
 import type { AccountConcept } from './account-concepts';
 import { RULE_NAMES, type AskParams, type IntentCall } from './intent-catalogue';
+import type { DirectoryEntry } from './korean-matcher';
 import type { Row } from './question-queries';
+import { companyIri } from '../rdf/iris';
 
 /** How many rows a sentence names before "외 N건". */
 const NAMED_ROWS = 5;
@@ -28,7 +30,13 @@ function filters(p: AskParams): string {
   return parts.length > 0 ? `${parts.join(', ')} ` : '';
 }
 
-export function answerSentence(call: IntentCall, rows: readonly Row[], account: AccountConcept | undefined): string {
+/** `names`: the directory by company IRI, for a sentence about a named company with no rows. */
+export function answerSentence(
+  call: IntentCall,
+  rows: readonly Row[],
+  account: AccountConcept | undefined,
+  names?: ReadonlyMap<string, DirectoryEntry>,
+): string {
   const p = call.params;
   const range = rangeText(p);
   const companies = new Set(rows.map((r) => r.company)).size;
@@ -49,12 +57,12 @@ export function answerSentence(call: IntentCall, rows: readonly Row[], account: 
       return `${range} 기간의 신고·납부 기한은 ${perDate.join(', ')}입니다.`;
     }
     case 'account-trend': {
-      if (rows.length === 0) return `${range} ${label} 분개가 없습니다.`;
+      if (rows.length === 0) return `${namedCompany(p, names)}${range} ${label} 분개가 없습니다.`;
       const peak = rows.reduce((a, b) => (Number(b.net) > Number(a.net) ? b : a));
       return `${name(rows[0]!)} ${label} ${range} 월별 순증감: ${rows.map((r) => `${r.period} ${won(r.net)}`).join(', ')}. 가장 큰 달은 ${peak.period}(${won(peak.net)})입니다.`;
     }
     case 'account-totals':
-      if (rows.length === 0) return `${range} ${label} 분개가 있는 고객사가 없습니다.`;
+      if (rows.length === 0) return `${namedCompany(p, names)}${range} ${label} 분개가 없습니다.`;
       if (p.top === 1) return `${range} ${label} 순액이 가장 큰 곳은 ${name(rows[0]!)}(${won(rows[0]!.net)})입니다.`;
       return `${range} ${label} 순액은 ${listed(rows, (r) => `${name(r)} ${won(r.net)}`)}입니다.`;
     case 'account-growth': {
@@ -66,6 +74,13 @@ export function answerSentence(call: IntentCall, rows: readonly Row[], account: 
     case 'companies':
       return `볼 수 있는 고객사는 ${rows.length}곳입니다: ${listed(rows, name)}.`;
   }
+}
+
+/** "(주)가람제조 " when the question named one company, else nothing. */
+function namedCompany(p: AskParams, names: ReadonlyMap<string, DirectoryEntry> | undefined): string {
+  const id = p.companies?.length === 1 ? p.companies[0] : undefined;
+  const entry = id && names?.get(companyIri(id));
+  return entry ? `${entry.name} ` : '';
 }
 
 /** The numbers a sentence may use: the rows', counts up to their number, the question's months and threshold. */
@@ -83,9 +98,12 @@ export function guardedSentence(
   call: IntentCall,
   rows: readonly Row[],
   account: AccountConcept | undefined,
+  names?: ReadonlyMap<string, DirectoryEntry>,
 ): { sentence: string; unknown: string[] } {
-  const sentence = answerSentence(call, rows, account);
-  const verdict = checkNumbers(sentence, allowedNumbers(call, rows));
+  const sentence = answerSentence(call, rows, account, names);
+  // The question's company's name may hold digits ("(주)3M코리아"): they are the directory's, not invented.
+  const named = (call.params.companies ?? []).map((id) => names?.get(companyIri(id))?.name ?? '');
+  const verdict = checkNumbers(sentence, new Set([...allowedNumbers(call, rows), ...numbersOf(named)]));
   if (verdict.ok) return { sentence, unknown: [] };
   return { sentence: '답은 아래 표와 같습니다.', unknown: verdict.unknown.map((u) => u.text) };
 }

@@ -1,7 +1,7 @@
 // The companies a person may ask about, by id and name, read from the ledger graphs: the whole firm, or only the
 // scope's companies (restricted in the query itself). Kept for a minute per scope: at a thousand companies reading
 // it is most of a firm-wide question's time, and companies are added by the month's runs, not by the minute.
-import type { CompanyId } from '../domain/ids';
+import type { CompanyId, Period } from '../domain/ids';
 import type { GraphCallOptions, GraphStore } from '../graph/graph-store';
 import { graphIriRef } from '../graph/graph-sparql';
 import { companyIri } from '../rdf/iris';
@@ -26,7 +26,7 @@ SELECT ?id ?name (MAX(?period) AS ?last) WHERE {
     options,
   );
   const byId = new Map<string, DirectoryEntry>();
-  for (const row of rows) byId.set(row.id!.value, { id: row.id!.value as CompanyId, name: row.name!.value });
+  for (const row of rows) byId.set(row.id!.value, { id: row.id!.value as CompanyId, name: row.name!.value, last: row.last!.value as Period });
   return [...byId.values()];
 }
 

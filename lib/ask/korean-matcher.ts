@@ -11,6 +11,8 @@ import { coveringRange, periodMentions, yearBefore, type MonthRange, type Period
 export interface DirectoryEntry {
   id: CompanyId;
   name: string;
+  /** The latest month whose ledger the graph holds. */
+  last?: Period;
 }
 
 export interface MatchContext {

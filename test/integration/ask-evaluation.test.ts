@@ -135,6 +135,19 @@ describe('ask the graph: evaluation', { timeout: 300_000 }, () => {
     assert.ok(exact / cases.length >= 0.9, `exact share ${exact}/${cases.length}`);
   });
 
+  test('months no ledger reaches yet are said, not answered with "none"', async () => {
+    const early = { ...base, now: () => new Date('2024-07-05T09:00:00+09:00') };
+    const thisMonth = await askGraph(early, ADMIN, '이번 달 접대비 한도를 넘은 고객사는?');
+    assert.deepEqual([thisMonth.status, thisMonth.rows.length], ['answered', 0]);
+    assert.equal(thisMonth.sentence, '2024-07 원장은 아직 없습니다. 가장 최근 원장은 2024-06입니다.');
+    const thisYear = await askGraph(early, ADMIN, '올해 접대비를 가장 많이 쓴 곳은?');
+    assert.equal(thisYear.rows[0]?.company, 'c01-가람');
+    assert.ok(thisYear.notes.includes('2024-06 이후 원장은 아직 없습니다: 2024-06까지로 답했습니다.'), thisYear.notes.join());
+    // Deadlines are about months to come.
+    const deadlines = await askGraph(early, ADMIN, '이번 달 신고 기한 알려줘');
+    assert.deepEqual([...new Set(deadlines.rows.map((r) => r.dueDate))], ['2024-07-10', '2024-07-25']);
+  });
+
   describe('with a scripted model chain', () => {
     let llm: FakeOpenAi;
     before(async () => {
