@@ -18,6 +18,7 @@ import type { QuestionModel } from './question-model';
 import { readQuestion, type DirectoryEntry, type MatchContext } from './korean-matcher';
 import { COLUMNS, intentQuery, type Column, type Row } from './question-queries';
 import { QueryTimedOut, withinDeadline } from './query-deadline';
+import { ledgerReach } from './ledger-reach';
 
 export interface AskLimits {
   /** Rows an answer shows at most (the query asks one more to know it was cut). */
@@ -80,9 +81,11 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   const reading = await read(deps, question, ctx);
   const asked = { question, asOf, readBy: reading.readBy };
   if ('refusal' in reading) return refuse(deps, asker, asked, `${reading.refusal} 이런 질문에 답할 수 있습니다.`);
-  const { call, notes, account } = reading;
-  const beyond = beyondLedgers(call, companies);
-  if (beyond?.wholly) {
+  const { notes, account } = reading;
+  const reach = ledgerReach(reading.call, companies, asOf);
+  const call = reach.call;
+  if (reach.note) notes.push(reach.note);
+  if (reach.notYet) {
     const answer: Answer = {
       ...asked,
       status: 'answered',
@@ -91,13 +94,12 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
       columns: COLUMNS[call.intent],
       rows: [],
       truncated: false,
-      sentence: beyond.text,
+      sentence: reach.notYet,
       notes,
     };
     await audit(deps, asker, answer);
     return answer;
   }
-  if (beyond) notes.push(beyond.text);
   // The question's companies are already the asker's (the directory holds no other); the asker's scope otherwise.
   const queried = call.params.companies ?? scope;
   const limit = call.intent === 'account-totals' && call.params.top ? call.params.top : deps.limits.maxRows + 1;
@@ -125,25 +127,6 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   };
   await audit(deps, asker, answer);
   return answer;
-}
-
-/**
- * Months asked about that no ledger of the asker's companies reaches yet ("이번 달" early in the month, before its
- * run): said, rather than answered with "none". Deadlines are about months to come, so they are not.
- */
-function beyondLedgers(call: IntentCall, companies: readonly DirectoryEntry[]): { text: string; wholly: boolean } | undefined {
-  const latest = companies
-    .map((c) => c.last ?? '')
-    .sort()
-    .at(-1);
-  if (!latest || call.intent === 'deadlines' || call.params.to <= latest) return undefined;
-  if (call.params.from > latest) {
-    return {
-      wholly: true,
-      text: `${call.params.from === call.params.to ? call.params.from : `${call.params.from}~${call.params.to}`} 원장은 아직 없습니다. 가장 최근 원장은 ${latest}입니다.`,
-    };
-  }
-  return { wholly: false, text: `${latest} 이후 원장은 아직 없습니다: ${latest}까지로 답했습니다.` };
 }
 
 /** A refusal (or a query past its deadline), audited like an answer, with what can be asked instead. */

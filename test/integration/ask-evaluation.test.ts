@@ -137,9 +137,20 @@ describe('ask the graph: evaluation', { timeout: 300_000 }, () => {
 
   test('months no ledger reaches yet are said, not answered with "none"', async () => {
     const early = { ...base, now: () => new Date('2024-07-05T09:00:00+09:00') };
+    // 이번 달 before its ledger: the latest month that has one, said so.
     const thisMonth = await askGraph(early, ADMIN, '이번 달 접대비 한도를 넘은 고객사는?');
-    assert.deepEqual([thisMonth.status, thisMonth.rows.length], ['answered', 0]);
-    assert.equal(thisMonth.sentence, '2024-07 원장은 아직 없습니다. 가장 최근 원장은 2024-06입니다.');
+    assert.deepEqual(thisMonth.rows.map((r) => [r.company, r.period, r.amount]).sort(), [
+      ['c01-가람', '2024-06', 23_169_000],
+      ['c02-누리', '2024-06', 14_699_000],
+    ]);
+    assert.deepEqual(thisMonth.notes, ['이번 달(2024-07) 원장은 아직 없어 가장 최근 원장인 2024-06로 답했습니다.']);
+    const growth = await askGraph(early, ADMIN, '전월 대비 접대비가 20% 넘게 늘어난 고객사 알려줘');
+    assert.deepEqual(growth.params?.base, { from: '2024-05', to: '2024-05' });
+    assert.deepEqual(growth.rows.map((r) => r.company).sort(), ['c02-누리', 'c03-다솜']);
+    // Any other month past the latest ledger is said to be missing.
+    const august = await askGraph(early, ADMIN, '2024년 8월 접대비 한도를 넘은 고객사는?');
+    assert.deepEqual([august.status, august.rows.length], ['answered', 0]);
+    assert.equal(august.sentence, '2024-08 원장은 아직 없습니다. 가장 최근 원장은 2024-06입니다.');
     const thisYear = await askGraph(early, ADMIN, '올해 접대비를 가장 많이 쓴 곳은?');
     assert.equal(thisYear.rows[0]?.company, 'c01-가람');
     assert.ok(thisYear.notes.includes('2024-06 이후 원장은 아직 없습니다: 2024-06까지로 답했습니다.'), thisYear.notes.join());
