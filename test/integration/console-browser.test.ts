@@ -52,7 +52,7 @@ describe('console in Chromium', () => {
     assert.equal(new URL(page.url()).pathname, '/');
     const companyLinks = await texts(page, 'main table:first-of-type tbody a');
     assert.ok(companyLinks.includes(REPORT_COMPANY), companyLinks.join(', '));
-    assert.deepEqual(await texts(page, 'header nav a'), ['기업·리포트'], 'a viewer sees no costs, settings or audit');
+    assert.deepEqual(await texts(page, 'header nav a'), ['기업·리포트', '질문'], 'a viewer sees no costs, settings or audit');
     assert.equal(await page.$eval('header .who', (n) => n.getAttribute('data-role')), 'viewer');
 
     await Promise.all([page.waitForNavigation(), page.click(`a[href="/companies/${encodeURIComponent(REPORT_COMPANY)}"]`)]);
