@@ -85,21 +85,7 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   const reach = ledgerReach(reading.call, companies, asOf);
   const call = reach.call;
   if (reach.note) notes.push(reach.note);
-  if (reach.notYet) {
-    const answer: Answer = {
-      ...asked,
-      status: 'answered',
-      intent: call.intent,
-      params: call.params,
-      columns: COLUMNS[call.intent],
-      rows: [],
-      truncated: false,
-      sentence: reach.notYet,
-      notes,
-    };
-    await audit(deps, asker, answer);
-    return answer;
-  }
+  if (reach.notYet) return answered(deps, asker, { ...asked, call, rows: [], truncated: false, sentence: reach.notYet, notes });
   // The question's companies are already the asker's (the directory holds no other); the asker's scope otherwise.
   const queried = call.params.companies ?? scope;
   const limit = call.intent === 'account-totals' && call.params.top ? call.params.top : deps.limits.maxRows + 1;
@@ -114,19 +100,18 @@ export async function askGraph(deps: AskDeps, asker: Asker, question: string): P
   const { sentence, unknown } = guardedSentence(call, rows, account, names);
   if (unknown.length > 0)
     deps.log?.error({ event: 'ask_sentence_guardrail', intent: call.intent, unknown }, 'answer sentence refused by the number guardrail');
-  const answer: Answer = {
-    ...asked,
-    status: 'answered',
-    intent: call.intent,
-    params: call.params,
-    columns: COLUMNS[call.intent],
-    rows,
-    truncated: selected.length > deps.limits.maxRows,
-    sentence,
-    notes,
-  };
-  await audit(deps, asker, answer);
-  return answer;
+  return answered(deps, asker, { ...asked, call, rows, truncated: selected.length > deps.limits.maxRows, sentence, notes });
+}
+
+/** An answer of the call's intent, audited. */
+async function answered(
+  deps: AskDeps,
+  asker: Asker,
+  { call, ...answer }: Pick<Answer, 'question' | 'asOf' | 'readBy' | 'rows' | 'truncated' | 'sentence' | 'notes'> & { call: IntentCall },
+): Promise<Answer> {
+  const full: Answer = { ...answer, status: 'answered', intent: call.intent, params: call.params, columns: COLUMNS[call.intent] };
+  await audit(deps, asker, full);
+  return full;
 }
 
 /** A refusal (or a query past its deadline), audited like an answer, with what can be asked instead. */
