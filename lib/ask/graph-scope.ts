@@ -5,23 +5,10 @@ import { graphIriRef } from '../graph/graph-sparql';
 import { companyIri, findingsGraphIri, ledgerGraphIri } from '../rdf/iris';
 import { reviewsGraphIri } from '../review/finding-reviews';
 
-/** Who may be seen: the company ids, or undefined for every company of the firm. */
-export interface CompanyScope {
-  companies?: readonly CompanyId[];
-}
-
 export type GraphKind = 'ledger' | 'findings' | 'reviews';
 
 /** A graph that holds nothing: the dataset of a scope with no company, so it reads nothing. */
 export const EMPTY_GRAPH = 'urn:x-tax-ask:no-graph';
-
-/**
- * The companies a query may read: those named in the question (already checked to be in scope), else the scope's.
- * Undefined means the whole firm and no dataset clause.
- */
-export function queriedCompanies(scope: CompanyScope, named: readonly CompanyId[] | undefined): readonly CompanyId[] | undefined {
-  return named ?? scope.companies;
-}
 
 /** The named graphs of these companies for these months. */
 export function scopedGraphs(companies: readonly CompanyId[], periods: readonly Period[], kinds: readonly GraphKind[]): string[] {

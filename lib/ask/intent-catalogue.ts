@@ -77,7 +77,7 @@ const range = z.object({ from: period, to: period }).refine((r) => r.from <= r.t
  * An intent's parameters, checked the same way whoever filled them in (the matcher, a model, the API): only ids,
  * codes, months and numbers of known shapes ever reach a query.
  */
-export const AskParamsSchema = z
+const AskParamsSchema = z
   .object({
     /** Named in the question; absent: every company the person may see. */
     companies: z.array(companyId).min(1).max(MAX_NAMED).optional(),
