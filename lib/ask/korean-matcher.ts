@@ -34,6 +34,9 @@ export function companyAliases(entry: DirectoryEntry): string[] {
   return [...new Set([entry.name, bare, entry.id, idWord].filter((a): a is string => a !== undefined && a.length >= 2))];
 }
 
+/** The entertainment account's names: its limit is ENT-LIMIT, its missing proof ENT-PROOF. */
+const ENTERTAINMENT = /접대비|기업업무추진비/;
+
 const RULE_WORDS: ReadonlyArray<[RegExp, string[]]> = [
   [/(접대비|기업업무추진비)?[^가-힣]*한도/, ['ENT-LIMIT']],
   [/가지급금|대여금|인정이자/, ['LOAN-INSIDER']],
@@ -156,7 +159,8 @@ function ruleIdsOf(text: string, concept: AccountConcept | undefined): string[] 
     if (!re.test(text)) continue;
     // 한도 of 차량 is the car-cost limit, not the entertainment one.
     if (ids[0] === 'ENT-LIMIT' && /차량|승용차/.test(text)) return ['CAR-COST'];
-    if (ids[0] === 'ENT-LIMIT' && concept && !concept.codes.some((c) => c.endsWith('13'))) continue;
+    // 한도 beside another account (a question about that account) is not the entertainment limit.
+    if (ids[0] === 'ENT-LIMIT' && concept && !ENTERTAINMENT.test(concept.label)) continue;
     return ids;
   }
   return undefined;
